@@ -1,0 +1,1 @@
+//! Runnable examples for ytempire; see the `examples/` folder of this package.

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every check CI runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+echo "== fmt";    cargo fmt --all --check
+echo "== clippy"; cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+echo "== test";   cargo test --workspace --all-features --locked
+echo "== doc";    RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features --locked
+echo "== core dependency guard"
+if cargo tree -e normal -p ytempire-core --all-features --prefix none | grep -E '^(reqwest|hyper|wgpu) '; then
+  echo "ytempire-core must not depend on reqwest, hyper or wgpu" >&2
+  exit 1
+fi
+echo "== all checks passed"

@@ -1,0 +1,106 @@
+//! Atomic file writes: nothing is ever left half-written under its final name.
+
+use std::path::{Path, PathBuf};
+
+use crate::{Error, Result};
+
+/// The temporary sibling used while writing `path`.
+fn temp_sibling(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let unique = format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        rand::random::<u32>()
+    );
+    path.with_file_name(unique)
+}
+
+/// Write `bytes` to `path` atomically: write a temporary sibling, fsync it, rename it over
+/// `path`. Parent directories are created. A crash leaves either the old file or the new one.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> ytempire_core::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("ytempire-doc-{}", std::process::id()));
+/// let path = dir.join("hello.txt");
+/// ytempire_core::fs::write_atomic(&path, b"hello").await?;
+/// assert_eq!(std::fs::read(&path)?, b"hello");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
+pub async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let path = path.to_path_buf();
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || write_atomic_blocking(&path, &bytes))
+        .await
+        .map_err(|e| Error::internal(format!("atomic write task failed: {e}")))?
+}
+
+/// Blocking form of [`write_atomic`], for code that is not async.
+pub fn write_atomic_blocking(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    let tmp = temp_sibling(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(format!("writing {}", path.display()), e));
+    }
+    Ok(())
+}
+
+/// Create the temporary sibling path [`commit_temp`] will rename, for writers that stream
+/// (encoders, downloads): write to the returned path, then call [`commit_temp`].
+pub fn temp_path_for(path: &Path) -> PathBuf {
+    temp_sibling(path)
+}
+
+/// Rename a finished temporary file over its final path (see [`temp_path_for`]).
+pub fn commit_temp(tmp: &Path, path: &Path) -> Result<()> {
+    std::fs::rename(tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(tmp);
+        Error::io(format!("moving {} into place", path.display()), e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/out.bin");
+        write_atomic_blocking(&path, b"one").unwrap();
+        write_atomic_blocking(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn failure_reports_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be makes the rename fail.
+        let path = dir.path().join("taken");
+        std::fs::create_dir_all(path.join("inner")).unwrap();
+        let err = write_atomic_blocking(&path, b"x").unwrap_err();
+        assert!(err.to_string().contains("taken"), "{err}");
+    }
+}

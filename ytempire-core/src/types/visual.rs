@@ -1,0 +1,135 @@
+//! A picture or clip to show in a scene, with where it came from.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Still image or moving clip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// A still image (PNG, JPEG, WebP).
+    #[default]
+    Image,
+    /// A video clip (H.264 MP4).
+    VideoClip,
+}
+
+/// Where the pixels are.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum VisualContent {
+    /// Encoded bytes in memory.
+    Bytes {
+        /// MIME type, e.g. `image/png`.
+        mime: String,
+        /// The encoded file.
+        #[serde(with = "super::serde_b64::bytes")]
+        data: Vec<u8>,
+    },
+    /// A file on disk.
+    File {
+        /// Its path.
+        path: PathBuf,
+    },
+}
+
+impl std::fmt::Debug for VisualContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Bytes { mime, data } => f
+                .debug_struct("Bytes")
+                .field("mime", mime)
+                .field("len", &data.len())
+                .finish(),
+            Self::File { path } => f.debug_struct("File").field("path", path).finish(),
+        }
+    }
+}
+
+/// Credit owed to the author of a stock visual.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    /// Author's name.
+    pub author: String,
+    /// Link to the author or the original page.
+    pub url: Option<String>,
+    /// Licence name, e.g. "Pexels License".
+    pub license: Option<String>,
+}
+
+/// One visual for a scene.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Visual {
+    /// Stable id unique within its provider (e.g. "pexels:2014422").
+    pub id: String,
+    /// Image or clip.
+    pub kind: MediaKind,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+    /// The pixels.
+    pub content: VisualContent,
+    /// Clip duration in seconds (clips only).
+    #[serde(default)]
+    pub duration_secs: Option<f64>,
+    /// Credit owed, if any.
+    #[serde(default)]
+    pub attribution: Option<Attribution>,
+    /// Provider that produced it.
+    #[serde(default)]
+    pub provider: String,
+    /// The query or prompt it answered.
+    #[serde(default)]
+    pub query: String,
+}
+
+impl Visual {
+    /// An in-memory image.
+    pub fn image_bytes(
+        id: impl Into<String>,
+        width: u32,
+        height: u32,
+        mime: impl Into<String>,
+        data: Vec<u8>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            kind: MediaKind::Image,
+            width,
+            height,
+            content: VisualContent::Bytes {
+                mime: mime.into(),
+                data,
+            },
+            duration_secs: None,
+            attribution: None,
+            provider: String::new(),
+            query: String::new(),
+        }
+    }
+
+    /// An image file on disk.
+    pub fn image_file(id: impl Into<String>, width: u32, height: u32, path: PathBuf) -> Self {
+        Self {
+            content: VisualContent::File { path },
+            ..Self::image_bytes(id, width, height, "", Vec::new())
+        }
+    }
+
+    /// Set the provider and query.
+    #[must_use]
+    pub fn with_origin(mut self, provider: impl Into<String>, query: impl Into<String>) -> Self {
+        self.provider = provider.into();
+        self.query = query.into();
+        self
+    }
+
+    /// Set the attribution.
+    #[must_use]
+    pub fn with_attribution(mut self, attribution: Attribution) -> Self {
+        self.attribution = Some(attribution);
+        self
+    }
+}

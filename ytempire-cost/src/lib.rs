@@ -1,0 +1,3 @@
+//! ytempire-cost: placeholder, filled by its issue.
+
+#![forbid(unsafe_code)]

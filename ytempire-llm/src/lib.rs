@@ -1,0 +1,3 @@
+//! ytempire-llm: placeholder, filled by its issue.
+
+#![forbid(unsafe_code)]

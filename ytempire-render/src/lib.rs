@@ -1,0 +1,3 @@
+//! ytempire-render: placeholder, filled by its issue.
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! ytempire-tts: placeholder, filled by its issue.
+
+#![forbid(unsafe_code)]

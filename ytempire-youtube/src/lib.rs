@@ -1,0 +1,3 @@
+//! ytempire-youtube: placeholder, filled by its issue.
+
+#![forbid(unsafe_code)]
