@@ -43,6 +43,7 @@ mod image;
 pub mod layers;
 mod llm;
 pub mod metering;
+pub mod pipeline;
 mod provider;
 mod tts;
 mod types;

@@ -1,0 +1,34 @@
+//! The pipeline that turns a topic into a published video, one resumable stage at a time.
+//!
+//! Stages (see [`StageName`]): script → narration → visuals → timeline → render → thumbnail →
+//! quality → upload. Each is a trait object ([`ScriptStage`], [`NarrationStage`], …) so apps
+//! can replace any of them; [`SpeechNarrator`], [`SourceVisuals`] and [`DefaultTimeline`]
+//! implement three of them over core's provider traits, and the provider crates implement the
+//! rest. A [`Pipeline`] persists each stage's outputs in an [`ArtifactStore`] (content-addressed
+//! files plus an atomically written manifest), so a rerun after a crash resumes after the last
+//! finished stage and pays for nothing twice. Wrap paid providers in the cache layer with a
+//! filesystem store to make calls inside an interrupted stage free on rerun too.
+//!
+//! Each stage runs inside a tracing span and with metering labels (`job`, `stage`), emits
+//! [`PipelineEvent`]s on a broadcast stream, and stops promptly when its
+//! `CancellationToken` fires.
+
+mod artifacts;
+mod events;
+mod runner;
+mod stages;
+mod webhook;
+
+pub use artifacts::{ArtifactRef, ArtifactStore, Manifest, StageRecord, StageState, hash_file};
+pub use events::{PipelineEvent, report_progress, with_progress};
+pub use runner::{CostProbe, JobOutcome, Pipeline, PipelineBuilder, job_finished};
+pub use stages::{
+    DefaultTimeline, JobSpec, Narration, NarrationStage, QualityInputs, QualityStage,
+    QualityVerdict, RenderStage, RenderSummary, ScriptOutput, ScriptStage, SourceVisuals,
+    SpeechNarrator, StageName, ThumbnailStage, TimelineStage, VisualsStage, part_queries,
+};
+pub use tokio_util::sync::CancellationToken;
+pub use webhook::{SIGNATURE_HEADER, WebhookSigner, verify_signature};
+
+#[cfg(test)]
+mod tests;

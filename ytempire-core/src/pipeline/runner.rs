@@ -1,0 +1,664 @@
+//! [`Pipeline`]: runs a job's stages in order, persists each stage's outputs, resumes after a
+//! crash from the last finished stage, emits events and honours cancellation.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
+
+use super::artifacts::{ArtifactRef, ArtifactStore, Manifest, StageState};
+use super::events::{PipelineEvent, with_progress};
+use super::stages::*;
+use crate::metering::{Labels, with_labels};
+use crate::{
+    AudioTrack, DynUploader, Error, Result, Thumbnail, Timeline, UploadReceipt, UploadRequest,
+    Visual, VisualContent, WordTiming,
+};
+
+/// Tells the pipeline how much a job has cost so far (implemented by the cost ledger).
+pub trait CostProbe: Send + Sync + std::fmt::Debug {
+    /// US dollars spent on `job`, if known.
+    fn job_cost_usd(&self, job: &str) -> Option<f64>;
+}
+
+/// What a finished job produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JobOutcome {
+    /// Job id.
+    pub job: String,
+    /// Job directory.
+    pub dir: PathBuf,
+    /// The MP4.
+    pub video: PathBuf,
+    /// Thumbnail files (first = default).
+    pub thumbnails: Vec<PathBuf>,
+    /// Script and metadata.
+    pub script: ScriptOutput,
+    /// Render facts.
+    pub render: RenderSummary,
+    /// Quality verdict, when a quality stage is configured.
+    pub quality: Option<QualityVerdict>,
+    /// Upload receipt, when uploaded.
+    pub receipt: Option<UploadReceipt>,
+    /// Why the upload did not happen, when the quality gate blocked it.
+    pub upload_blocked: Option<String>,
+    /// Stages restored from a previous run instead of being run.
+    pub resumed: Vec<StageName>,
+}
+
+/// Builds a [`Pipeline`]; every stage but thumbnails, quality and upload is required.
+#[derive(Debug, Default)]
+pub struct PipelineBuilder {
+    root: PathBuf,
+    script: Option<Arc<dyn ScriptStage>>,
+    narration: Option<Arc<dyn NarrationStage>>,
+    visuals: Option<Arc<dyn VisualsStage>>,
+    timeline: Option<Arc<dyn TimelineStage>>,
+    render: Option<Arc<dyn RenderStage>>,
+    thumbnails: Option<Arc<dyn ThumbnailStage>>,
+    quality: Option<Arc<dyn QualityStage>>,
+    uploader: Option<DynUploader>,
+    cost: Option<Arc<dyn CostProbe>>,
+}
+
+impl PipelineBuilder {
+    /// Jobs are stored under `root/<job id>/`.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self {
+            root: root.into(),
+            timeline: Some(Arc::new(DefaultTimeline::new())),
+            ..Self::default()
+        }
+    }
+
+    /// The script stage.
+    #[must_use]
+    pub fn script(mut self, stage: impl ScriptStage + 'static) -> Self {
+        self.script = Some(Arc::new(stage));
+        self
+    }
+
+    /// The narration stage.
+    #[must_use]
+    pub fn narration(mut self, stage: impl NarrationStage + 'static) -> Self {
+        self.narration = Some(Arc::new(stage));
+        self
+    }
+
+    /// The visuals stage.
+    #[must_use]
+    pub fn visuals(mut self, stage: impl VisualsStage + 'static) -> Self {
+        self.visuals = Some(Arc::new(stage));
+        self
+    }
+
+    /// Replace the default timeline stage.
+    #[must_use]
+    pub fn timeline(mut self, stage: impl TimelineStage + 'static) -> Self {
+        self.timeline = Some(Arc::new(stage));
+        self
+    }
+
+    /// The render stage.
+    #[must_use]
+    pub fn render(mut self, stage: impl RenderStage + 'static) -> Self {
+        self.render = Some(Arc::new(stage));
+        self
+    }
+
+    /// The thumbnail stage.
+    #[must_use]
+    pub fn thumbnails(mut self, stage: impl ThumbnailStage + 'static) -> Self {
+        self.thumbnails = Some(Arc::new(stage));
+        self
+    }
+
+    /// The quality stage (gates the upload).
+    #[must_use]
+    pub fn quality(mut self, stage: impl QualityStage + 'static) -> Self {
+        self.quality = Some(Arc::new(stage));
+        self
+    }
+
+    /// The uploader (used for jobs with `upload` set).
+    #[must_use]
+    pub fn uploader(mut self, uploader: DynUploader) -> Self {
+        self.uploader = Some(uploader);
+        self
+    }
+
+    /// Where cost-so-far events come from.
+    #[must_use]
+    pub fn cost_probe(mut self, probe: Arc<dyn CostProbe>) -> Self {
+        self.cost = Some(probe);
+        self
+    }
+
+    /// Check that every required stage is present.
+    pub fn build(self) -> Result<Pipeline> {
+        fn need<T>(v: Option<T>, name: &str) -> Result<T> {
+            v.ok_or_else(|| {
+                Error::config(format!(
+                    "pipeline has no {name} stage; add one with .{name}(..)"
+                ))
+            })
+        }
+        let (events, _) = broadcast::channel(1024);
+        Ok(Pipeline {
+            inner: Arc::new(Inner {
+                root: self.root,
+                script: need(self.script, "script")?,
+                narration: need(self.narration, "narration")?,
+                visuals: need(self.visuals, "visuals")?,
+                timeline: need(self.timeline, "timeline")?,
+                render: need(self.render, "render")?,
+                thumbnails: self.thumbnails,
+                quality: self.quality,
+                uploader: self.uploader,
+                cost: self.cost,
+                events,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    root: PathBuf,
+    script: Arc<dyn ScriptStage>,
+    narration: Arc<dyn NarrationStage>,
+    visuals: Arc<dyn VisualsStage>,
+    timeline: Arc<dyn TimelineStage>,
+    render: Arc<dyn RenderStage>,
+    thumbnails: Option<Arc<dyn ThumbnailStage>>,
+    quality: Option<Arc<dyn QualityStage>>,
+    uploader: Option<DynUploader>,
+    cost: Option<Arc<dyn CostProbe>>,
+    events: broadcast::Sender<PipelineEvent>,
+}
+
+/// Runs jobs: topic → script → narration → visuals → timeline → render → thumbnail →
+/// quality → upload. Cheap to clone; clones share stages and the event stream.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    inner: Arc<Inner>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NarrationMeta {
+    timings: Vec<WordTiming>,
+    parts: Vec<(f64, f64)>,
+    voice: String,
+}
+
+impl Pipeline {
+    /// Start building a pipeline that stores jobs under `root`.
+    pub fn builder(root: impl Into<PathBuf>) -> PipelineBuilder {
+        PipelineBuilder::new(root)
+    }
+
+    /// Subscribe to events of every job this pipeline runs.
+    pub fn subscribe(&self) -> broadcast::Receiver<PipelineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// The directory of job `id`.
+    pub fn job_dir(&self, id: &str) -> PathBuf {
+        self.inner.root.join(id)
+    }
+
+    fn emit(&self, event: PipelineEvent) {
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Run (or resume) a job until it finishes, fails or `cancel` fires.
+    pub async fn run(&self, job: &JobSpec, cancel: &CancellationToken) -> Result<JobOutcome> {
+        job.validate()?;
+        let store = ArtifactStore::new(&self.inner.root, &job.id);
+        let mut manifest = match store.load_manifest()? {
+            Some(m) if m.job.id == job.id => m,
+            _ => Manifest::new(job.clone()),
+        };
+        // A rerun uses the job as first submitted so restored artifacts stay consistent.
+        let job = manifest.job.clone();
+        let mut run = Run {
+            pipeline: self,
+            store,
+            job: &job,
+            cancel,
+            resumed: Vec::new(),
+        };
+
+        let script: ScriptOutput =
+            match run.restored(&manifest, StageName::Script, "script").await? {
+                Some(r) => run.store.read_json(&r).await?,
+                None => {
+                    let out = run
+                        .stage(
+                            &mut manifest,
+                            StageName::Script,
+                            self.inner.script.write(&job),
+                        )
+                        .await?;
+                    let r = run.store.put_json(&out).await?;
+                    run.finish(&mut manifest, StageName::Script, vec![("script", r)])
+                        .await?;
+                    out
+                }
+            };
+
+        let (narration, wav_path) = match run
+            .restored(&manifest, StageName::Narration, "audio")
+            .await?
+        {
+            Some(audio_ref) => {
+                let meta_ref = manifest
+                    .stage(StageName::Narration)
+                    .outputs
+                    .get("timings")
+                    .cloned()
+                    .ok_or_else(|| Error::internal("narration manifest lacks timings"))?;
+                let audio = AudioTrack::from_wav_bytes(&run.store.read(&audio_ref).await?)?;
+                let meta: NarrationMeta = run.store.read_json(&meta_ref).await?;
+                let n = Narration {
+                    audio,
+                    timings: meta.timings,
+                    parts: meta.parts,
+                    voice: meta.voice,
+                };
+                (n, run.store.path(&audio_ref))
+            }
+            None => {
+                let n = run
+                    .stage(
+                        &mut manifest,
+                        StageName::Narration,
+                        self.inner.narration.narrate(&job, &script.script),
+                    )
+                    .await?;
+                let audio_ref = run.store.put_bytes("wav", &n.audio.to_wav_bytes()?).await?;
+                let meta = NarrationMeta {
+                    timings: n.timings.clone(),
+                    parts: n.parts.clone(),
+                    voice: n.voice.clone(),
+                };
+                let meta_ref = run.store.put_json(&meta).await?;
+                let path = run.store.path(&audio_ref);
+                run.finish(
+                    &mut manifest,
+                    StageName::Narration,
+                    vec![("audio", audio_ref), ("timings", meta_ref)],
+                )
+                .await?;
+                (n, path)
+            }
+        };
+
+        let visuals: Vec<Visual> = match run
+            .restored(&manifest, StageName::Visuals, "visuals")
+            .await?
+        {
+            Some(r) => run.store.read_json(&r).await?,
+            None => {
+                let found = run
+                    .stage(
+                        &mut manifest,
+                        StageName::Visuals,
+                        self.inner.visuals.visuals(&job, &script.script),
+                    )
+                    .await?;
+                let mut stored = Vec::with_capacity(found.len());
+                for mut v in found {
+                    if let VisualContent::Bytes { mime, data } = &v.content {
+                        let ext = mime
+                            .rsplit('/')
+                            .next()
+                            .filter(|e| !e.is_empty())
+                            .unwrap_or("bin")
+                            .to_string();
+                        let r = run.store.put_bytes(&ext, data).await?;
+                        v.content = VisualContent::File {
+                            path: run.store.path(&r),
+                        };
+                    }
+                    stored.push(v);
+                }
+                let r = run.store.put_json(&stored).await?;
+                run.finish(&mut manifest, StageName::Visuals, vec![("visuals", r)])
+                    .await?;
+                stored
+            }
+        };
+
+        let timeline: Timeline = match run
+            .restored(&manifest, StageName::Timeline, "timeline")
+            .await?
+        {
+            Some(r) => run.store.read_json(&r).await?,
+            None => {
+                let tl = self.inner.timeline.clone();
+                let build =
+                    async { tl.build(&job, &script.script, &narration, &wav_path, &visuals) };
+                let t = run.stage(&mut manifest, StageName::Timeline, build).await?;
+                let r = run.store.put_json(&t).await?;
+                run.finish(&mut manifest, StageName::Timeline, vec![("timeline", r)])
+                    .await?;
+                t
+            }
+        };
+
+        let (video, render) = match run.restored(&manifest, StageName::Render, "video").await? {
+            Some(v) => {
+                let s = manifest
+                    .stage(StageName::Render)
+                    .outputs
+                    .get("summary")
+                    .cloned()
+                    .ok_or_else(|| Error::internal("render manifest lacks summary"))?;
+                (run.store.path(&v), run.store.read_json(&s).await?)
+            }
+            None => {
+                let tmp = run.store.dir().join("render.partial.mp4");
+                let summary = run
+                    .stage(
+                        &mut manifest,
+                        StageName::Render,
+                        self.inner.render.render(&timeline, &tmp),
+                    )
+                    .await?;
+                let v = run.store.put_file("mp4", &tmp).await?;
+                let s = run.store.put_json(&summary).await?;
+                let path = run.store.path(&v);
+                run.finish(
+                    &mut manifest,
+                    StageName::Render,
+                    vec![("video", v), ("summary", s)],
+                )
+                .await?;
+                (path, summary)
+            }
+        };
+
+        let mut thumbnails: Vec<Thumbnail> = Vec::new();
+        let mut thumb_paths = Vec::new();
+        if let Some(stage) = &self.inner.thumbnails {
+            match run
+                .restored(&manifest, StageName::Thumbnail, "thumbnails")
+                .await?
+            {
+                Some(r) => thumbnails = run.store.read_json(&r).await?,
+                None => {
+                    thumbnails = run
+                        .stage(
+                            &mut manifest,
+                            StageName::Thumbnail,
+                            stage.thumbnails(&job, &script, &visuals),
+                        )
+                        .await?;
+                    let r = run.store.put_json(&thumbnails).await?;
+                    let mut outputs = vec![("thumbnails".to_string(), r)];
+                    for (i, t) in thumbnails.iter().enumerate() {
+                        let ext = if t.format == crate::ThumbnailFormat::Png {
+                            "png"
+                        } else {
+                            "jpg"
+                        };
+                        outputs.push((
+                            format!("thumbnail_{i}"),
+                            run.store.put_bytes(ext, &t.data).await?,
+                        ));
+                    }
+                    run.finish_named(&mut manifest, StageName::Thumbnail, outputs)
+                        .await?;
+                }
+            }
+            let rec = manifest.stage(StageName::Thumbnail);
+            thumb_paths = (0..thumbnails.len())
+                .filter_map(|i| rec.outputs.get(&format!("thumbnail_{i}")))
+                .map(|r| run.store.path(r))
+                .collect();
+        }
+
+        let mut quality = None;
+        if let Some(stage) = &self.inner.quality {
+            quality = Some(
+                match run
+                    .restored(&manifest, StageName::Quality, "verdict")
+                    .await?
+                {
+                    Some(r) => run.store.read_json(&r).await?,
+                    None => {
+                        let inputs = QualityInputs {
+                            job: &job,
+                            script: &script,
+                            narration: &narration,
+                            video: &video,
+                            render: &render,
+                            thumbnails: &thumbnails,
+                        };
+                        let verdict = run
+                            .stage(&mut manifest, StageName::Quality, stage.assess(inputs))
+                            .await?;
+                        let r = run.store.put_json(&verdict).await?;
+                        run.finish(&mut manifest, StageName::Quality, vec![("verdict", r)])
+                            .await?;
+                        verdict
+                    }
+                },
+            );
+        }
+
+        let mut receipt = None;
+        let mut upload_blocked = None;
+        if job.upload {
+            if let Some(q) = quality.as_ref().filter(|q| !q.passed) {
+                let why = format!(
+                    "quality gate blocked the upload (score {:.1}): {}",
+                    q.score,
+                    q.reasons.join("; ")
+                );
+                self.emit(PipelineEvent::Warning {
+                    job: job.id.clone(),
+                    message: why.clone(),
+                });
+                upload_blocked = Some(why);
+            } else {
+                let uploader = self.inner.uploader.clone().ok_or_else(|| {
+                    Error::config("job asks for upload but the pipeline has no uploader; add one with .uploader(..)")
+                })?;
+                receipt = Some(
+                    match run
+                        .restored(&manifest, StageName::Upload, "receipt")
+                        .await?
+                    {
+                        Some(r) => run.store.read_json(&r).await?,
+                        None => {
+                            let mut req =
+                                UploadRequest::new(video.clone(), script.metadata.clone());
+                            if let Some(t) = thumbnails.first() {
+                                req = req.with_thumbnail(t.clone());
+                            }
+                            let rec = run
+                                .stage(&mut manifest, StageName::Upload, async {
+                                    uploader.upload(&req, &crate::NoProgress).await
+                                })
+                                .await?;
+                            let r = run.store.put_json(&rec).await?;
+                            run.finish(&mut manifest, StageName::Upload, vec![("receipt", r)])
+                                .await?;
+                            rec
+                        }
+                    },
+                );
+            }
+        }
+
+        self.emit(PipelineEvent::Finished {
+            job: job.id.clone(),
+        });
+        Ok(JobOutcome {
+            job: job.id.clone(),
+            dir: run.store.dir().to_path_buf(),
+            video,
+            thumbnails: thumb_paths,
+            script,
+            render,
+            quality,
+            receipt,
+            upload_blocked,
+            resumed: run.resumed,
+        })
+    }
+}
+
+/// State of one `run` call.
+struct Run<'a> {
+    pipeline: &'a Pipeline,
+    store: ArtifactStore,
+    job: &'a JobSpec,
+    cancel: &'a CancellationToken,
+    resumed: Vec<StageName>,
+}
+
+impl Run<'_> {
+    /// The named output of `stage` if it finished in an earlier run and its files are intact.
+    async fn restored(
+        &mut self,
+        manifest: &Manifest,
+        stage: StageName,
+        key: &str,
+    ) -> Result<Option<ArtifactRef>> {
+        let rec = manifest.stage(stage);
+        if rec.state != StageState::Finished || !rec.outputs.values().all(|r| self.store.exists(r))
+        {
+            return Ok(None);
+        }
+        let Some(r) = rec.outputs.get(key).cloned() else {
+            return Ok(None);
+        };
+        self.resumed.push(stage);
+        tracing::info!(job = %self.job.id, %stage, "restored from a previous run");
+        self.pipeline.emit(PipelineEvent::StageFinished {
+            job: self.job.id.clone(),
+            stage,
+            elapsed_secs: 0.0,
+            resumed: true,
+        });
+        Ok(Some(r))
+    }
+
+    /// Run one stage's future with labels, a span, progress events and cancellation.
+    async fn stage<T, F>(&mut self, manifest: &mut Manifest, stage: StageName, fut: F) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        if self.cancel.is_cancelled() {
+            return Err(Error::cancelled());
+        }
+        let job = self.job.id.clone();
+        {
+            let rec = manifest.stages.entry(stage).or_default();
+            rec.state = StageState::Running;
+            rec.attempts += 1;
+            rec.started_at = Some(chrono::Utc::now());
+            rec.error = None;
+        }
+        self.store.save_manifest(manifest).await?;
+        self.pipeline.emit(PipelineEvent::StageStarted {
+            job: job.clone(),
+            stage,
+        });
+        let events = self.pipeline.inner.events.clone();
+        let progress_job = job.clone();
+        let progress = Arc::new(move |fraction: f64| {
+            let _ = events.send(PipelineEvent::StageProgress {
+                job: progress_job.clone(),
+                stage,
+                fraction,
+            });
+        });
+        let started = Instant::now();
+        let span = tracing::info_span!("stage", job = %job, stage = %stage);
+        let labelled = with_labels(
+            Labels::new(job.clone(), stage.as_str()),
+            with_progress(progress, fut),
+        );
+        let result = tokio::select! {
+            r = labelled.instrument(span) => r,
+            () = self.cancel.cancelled() => Err(Error::cancelled()),
+        };
+        match result {
+            Ok(v) => {
+                self.pipeline.emit(PipelineEvent::StageFinished {
+                    job: job.clone(),
+                    stage,
+                    elapsed_secs: started.elapsed().as_secs_f64(),
+                    resumed: false,
+                });
+                if let Some(usd) = self
+                    .pipeline
+                    .inner
+                    .cost
+                    .as_ref()
+                    .and_then(|c| c.job_cost_usd(&job))
+                {
+                    self.pipeline.emit(PipelineEvent::Cost { job, usd });
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                let rec = manifest.stages.entry(stage).or_default();
+                rec.state = StageState::Failed;
+                rec.error = Some(e.to_string());
+                self.store.save_manifest(manifest).await?;
+                tracing::warn!(job = %job, %stage, error = %e, "stage failed");
+                self.pipeline.emit(PipelineEvent::Failed {
+                    job,
+                    stage,
+                    kind: e.kind(),
+                    error: e.to_string(),
+                });
+                Err(e)
+            }
+        }
+    }
+
+    async fn finish(
+        &mut self,
+        manifest: &mut Manifest,
+        stage: StageName,
+        outputs: Vec<(&str, ArtifactRef)>,
+    ) -> Result<()> {
+        let named = outputs
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        self.finish_named(manifest, stage, named).await
+    }
+
+    async fn finish_named(
+        &mut self,
+        manifest: &mut Manifest,
+        stage: StageName,
+        outputs: Vec<(String, ArtifactRef)>,
+    ) -> Result<()> {
+        let rec = manifest.stages.entry(stage).or_default();
+        rec.state = StageState::Finished;
+        rec.finished_at = Some(chrono::Utc::now());
+        rec.outputs = outputs.into_iter().collect();
+        self.store.save_manifest(manifest).await
+    }
+}
+
+/// Whether `path` names a finished job directory (has a manifest whose render finished).
+pub fn job_finished(path: &Path) -> bool {
+    std::fs::read(path.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+        .is_some_and(|m| m.stage(StageName::Render).state == StageState::Finished)
+}

@@ -1,0 +1,317 @@
+//! Pipeline tests with counting stages: resume after a failure, cancellation, events.
+
+use async_trait::async_trait;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::*;
+use crate::{
+    AudioTrack, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
+    ProviderInfo, Result, Scene, Script, Speech, SpeechRequest, SpeechSynthesizer, Timeline,
+    TimingSource, Topic, Usage, VideoMetadata, VideoSpec, Visual, WordTiming,
+};
+
+#[derive(Debug, Default)]
+struct CountingScript(AtomicUsize);
+
+#[async_trait]
+impl ScriptStage for Arc<CountingScript> {
+    async fn write(&self, job: &JobSpec) -> Result<ScriptOutput> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let script = Script::new(job.topic.title.clone())
+            .with_hook("Here is a hook.")
+            .with_scene(
+                Scene::new("First scene words.", "ocean waves", 3.0).with_on_screen_text("One"),
+            )
+            .with_scene(Scene::new("Second scene words.", "coral reef", 3.0))
+            .with_outro("Goodbye now.");
+        let metadata = VideoMetadata::new(job.topic.title.clone())
+            .with_made_for_kids(false)
+            .with_synthetic_media(true);
+        Ok(ScriptOutput { script, metadata })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tone(AtomicUsize);
+
+impl std::fmt::Display for Tone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("tone")
+    }
+}
+
+#[async_trait]
+impl SpeechSynthesizer for Tone {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::new("test", "tone", Capabilities::new().with_word_timings(true))
+    }
+    async fn synthesize(&self, request: &SpeechRequest) -> Result<Speech> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        let words: Vec<&str> = request.text.split_whitespace().collect();
+        let rate = request.sample_rate.unwrap_or(8000);
+        let samples = vec![1000i16; (rate as usize / 4) * words.len()];
+        let timings = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| WordTiming::new(*w, i as f64 * 0.25, (i + 1) as f64 * 0.25))
+            .collect();
+        Ok(Speech::new(
+            AudioTrack::new(rate, 1, samples)?,
+            timings,
+            TimingSource::Provider,
+            "tone",
+            Usage::characters(request.text.chars().count() as u64, 0.0),
+        ))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Pictures(AtomicUsize);
+
+impl std::fmt::Display for Pictures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pictures")
+    }
+}
+
+#[async_trait]
+impl ImageSource for Pictures {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::new("test", "pictures", Capabilities::new())
+    }
+    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        let n = self.0.fetch_add(1, Ordering::SeqCst);
+        let id = format!("pic-{n}");
+        assert!(!request.exclude.contains(&id));
+        let v = Visual::image_bytes(id, 4, 4, "image/png", vec![n as u8; 16]);
+        Ok(ImageResponse::new(vec![v], Usage::images(1)))
+    }
+}
+
+#[derive(Debug, Default)]
+struct FlakyRender {
+    calls: AtomicUsize,
+    fail_first: usize,
+}
+
+#[async_trait]
+impl RenderStage for Arc<FlakyRender> {
+    async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
+        let n = self.calls.fetch_add(1, Ordering::SeqCst);
+        if n < self.fail_first {
+            return Err(Error::new(ErrorKind::Render, "simulated crash"));
+        }
+        report_progress(0.5);
+        std::fs::write(
+            out,
+            format!("video of {} segments", timeline.segments.len()),
+        )
+        .unwrap();
+        Ok(RenderSummary {
+            frames: 10,
+            duration_secs: timeline.duration_secs(),
+            backend: "cpu".into(),
+            encoder: "test".into(),
+        })
+    }
+}
+
+struct Fixture {
+    script: Arc<CountingScript>,
+    tts: Arc<Tone>,
+    images: Arc<Pictures>,
+    render: Arc<FlakyRender>,
+}
+
+fn pipeline(root: &Path, fail_first: usize) -> (Pipeline, Fixture) {
+    let fx = Fixture {
+        script: Arc::new(CountingScript::default()),
+        tts: Arc::new(Tone::default()),
+        images: Arc::new(Pictures::default()),
+        render: Arc::new(FlakyRender {
+            calls: AtomicUsize::new(0),
+            fail_first,
+        }),
+    };
+    let p = Pipeline::builder(root)
+        .script(fx.script.clone())
+        .narration(SpeechNarrator::new(fx.tts.clone()))
+        .visuals(SourceVisuals::new(fx.images.clone()))
+        .render(fx.render.clone())
+        .build()
+        .unwrap();
+    (p, fx)
+}
+
+fn job() -> JobSpec {
+    JobSpec::new("job-1", Topic::new("Tides")).with_video(VideoSpec::new(64, 36, 10))
+}
+
+#[tokio::test]
+async fn resumes_after_a_failed_stage_without_repeating_paid_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, fx) = pipeline(dir.path(), 1);
+    let err = p.run(&job(), &CancellationToken::new()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Render);
+    let manifest = ArtifactStore::new(dir.path(), "job-1")
+        .load_manifest()
+        .unwrap()
+        .unwrap();
+    assert_eq!(manifest.last_finished(), Some(StageName::Timeline));
+    assert_eq!(manifest.stage(StageName::Render).state, StageState::Failed);
+    let tts_calls = fx.tts.0.load(Ordering::SeqCst);
+    assert_eq!(tts_calls, 4, "hook, two scenes, outro");
+
+    // A new pipeline instance (as after a process restart) over the same directory.
+    let (p2, fx2) = pipeline(dir.path(), 0);
+    let out = p2.run(&job(), &CancellationToken::new()).await.unwrap();
+    assert_eq!(fx2.script.0.load(Ordering::SeqCst), 0);
+    assert_eq!(fx2.tts.0.load(Ordering::SeqCst), 0);
+    assert_eq!(fx2.images.0.load(Ordering::SeqCst), 0);
+    assert_eq!(fx2.render.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        out.resumed,
+        vec![
+            StageName::Script,
+            StageName::Narration,
+            StageName::Visuals,
+            StageName::Timeline
+        ]
+    );
+    let video = std::fs::read_to_string(&out.video).unwrap();
+    assert_eq!(video, "video of 4 segments");
+    assert!(job_finished(&out.dir));
+
+    // A third run restores everything and calls nothing.
+    let (p3, fx3) = pipeline(dir.path(), 0);
+    let again = p3.run(&job(), &CancellationToken::new()).await.unwrap();
+    assert_eq!(fx3.render.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(again.video, out.video);
+}
+
+#[tokio::test]
+async fn timeline_aligns_visuals_with_narration_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _fx) = pipeline(dir.path(), 0);
+    p.run(&job(), &CancellationToken::new()).await.unwrap();
+    let store = ArtifactStore::new(dir.path(), "job-1");
+    let m = store.load_manifest().unwrap().unwrap();
+    let t: Timeline = store
+        .read_json(&m.stage(StageName::Timeline).outputs["timeline"])
+        .await
+        .unwrap();
+    assert_eq!(t.segments.len(), 4);
+    assert_eq!(t.segments[0].start_secs, 0.0);
+    for pair in t.segments.windows(2) {
+        assert!(pair[1].start_secs < pair[0].end_secs, "crossfades overlap");
+    }
+    assert_eq!(t.segments[1].on_screen_text.as_deref(), Some("One"));
+    // Captions cover every spoken word and are offset onto the whole track.
+    assert_eq!(t.captions.len(), 4 + 3 + 3 + 2);
+    assert!(
+        t.captions
+            .windows(2)
+            .all(|w| w[0].start_secs <= w[1].start_secs)
+    );
+    assert!(t.narration.as_ref().unwrap().exists());
+    // Visual bytes were moved into the store as files.
+    assert!(t.segments.iter().all(
+        |s| matches!(&s.visual.content, crate::VisualContent::File { path } if path.exists())
+    ));
+}
+
+#[tokio::test]
+async fn cancellation_stops_the_job() {
+    #[derive(Debug)]
+    struct Forever;
+    #[async_trait]
+    impl RenderStage for Forever {
+        async fn render(&self, _: &Timeline, _: &Path) -> Result<RenderSummary> {
+            futures::future::pending().await
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = Pipeline::builder(dir.path())
+        .script(Arc::new(CountingScript::default()))
+        .narration(SpeechNarrator::new(Arc::new(Tone::default())))
+        .visuals(SourceVisuals::new(Arc::new(Pictures::default())))
+        .render(Forever)
+        .build()
+        .unwrap();
+    let cancel = CancellationToken::new();
+    let mut events = p.subscribe();
+    let c = cancel.clone();
+    tokio::spawn(async move {
+        while let Ok(e) = events.recv().await {
+            if matches!(
+                e,
+                PipelineEvent::StageStarted {
+                    stage: StageName::Render,
+                    ..
+                }
+            ) {
+                c.cancel();
+            }
+        }
+    });
+    let err = p.run(&job(), &cancel).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
+}
+
+#[tokio::test]
+async fn events_follow_the_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _fx) = pipeline(dir.path(), 0);
+    let mut rx = p.subscribe();
+    p.run(&job(), &CancellationToken::new()).await.unwrap();
+    let mut seen = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        seen.push(e);
+    }
+    let started: Vec<StageName> = seen
+        .iter()
+        .filter_map(|e| match e {
+            PipelineEvent::StageStarted { stage, .. } => Some(*stage),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        started,
+        vec![
+            StageName::Script,
+            StageName::Narration,
+            StageName::Visuals,
+            StageName::Timeline,
+            StageName::Render
+        ]
+    );
+    assert!(seen.iter().any(|e| matches!(e, PipelineEvent::StageProgress { stage: StageName::Render, fraction, .. } if *fraction == 0.5)));
+    assert!(matches!(seen.last(), Some(PipelineEvent::Finished { .. })));
+}
+
+#[tokio::test]
+async fn bad_jobs_and_missing_stages_are_typed_errors() {
+    let err = Pipeline::builder("/tmp").build().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("script"));
+    let dir = tempfile::tempdir().unwrap();
+    let (p, _fx) = pipeline(dir.path(), 0);
+    let bad = JobSpec::new("../escape", Topic::new("x"));
+    assert_eq!(
+        p.run(&bad, &CancellationToken::new())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidRequest
+    );
+    let bad = job().with_video(VideoSpec::new(63, 36, 10));
+    assert_eq!(
+        p.run(&bad, &CancellationToken::new())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidRequest
+    );
+}
