@@ -45,6 +45,7 @@ mod llm;
 pub mod metering;
 pub mod pipeline;
 mod provider;
+pub mod queue;
 mod tts;
 mod types;
 mod upload;

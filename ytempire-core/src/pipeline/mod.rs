@@ -21,7 +21,7 @@ mod webhook;
 
 pub use artifacts::{ArtifactRef, ArtifactStore, Manifest, StageRecord, StageState, hash_file};
 pub use events::{PipelineEvent, report_progress, with_progress};
-pub use runner::{CostProbe, JobOutcome, Pipeline, PipelineBuilder, job_finished};
+pub use runner::{CostProbe, JobOutcome, Pipeline, PipelineBuilder, ResourceLimits, job_finished};
 pub use stages::{
     DefaultTimeline, JobSpec, Narration, NarrationStage, QualityInputs, QualityStage,
     QualityVerdict, RenderStage, RenderSummary, ScriptOutput, ScriptStage, SourceVisuals,

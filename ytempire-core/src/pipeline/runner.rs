@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
@@ -18,6 +18,68 @@ use crate::{
     AudioTrack, DynUploader, Error, Result, Thumbnail, Timeline, UploadReceipt, UploadRequest,
     Visual, VisualContent, WordTiming,
 };
+
+/// Bounds on concurrent work across every job a pipeline runs: network-bound stages (script,
+/// narration, visuals, quality, upload), renders (render, thumbnail) and a memory budget that
+/// each render reserves its estimate from, so many jobs overlap without running out of memory.
+#[derive(Debug, Clone)]
+pub struct ResourceLimits {
+    network: Arc<Semaphore>,
+    render: Arc<Semaphore>,
+    memory: Arc<Semaphore>,
+    memory_mib: u32,
+}
+
+impl ResourceLimits {
+    /// `network_slots` network stages, `render_slots` renders and `memory_budget_mib` MiB of
+    /// render memory at once (each at least 1).
+    pub fn new(network_slots: usize, render_slots: usize, memory_budget_mib: u32) -> Self {
+        let memory_mib = memory_budget_mib.max(1);
+        Self {
+            network: Arc::new(Semaphore::new(network_slots.max(1))),
+            render: Arc::new(Semaphore::new(render_slots.max(1))),
+            memory: Arc::new(Semaphore::new(memory_mib as usize)),
+            memory_mib,
+        }
+    }
+
+    /// Estimated peak memory of one render of `spec`, in MiB: a bounded queue of frames plus
+    /// compositor and encoder buffers.
+    pub fn render_memory_mib(spec: &crate::VideoSpec) -> u32 {
+        let frame = u64::from(spec.width) * u64::from(spec.height) * 4;
+        u32::try_from(frame * 16 / (1 << 20) + 96).unwrap_or(u32::MAX)
+    }
+
+    async fn acquire(&self, stage: StageName, job: &JobSpec) -> Result<Vec<OwnedSemaphorePermit>> {
+        let closed = |_| Error::internal("resource limits closed");
+        let mut permits = Vec::new();
+        match stage {
+            StageName::Render | StageName::Thumbnail => {
+                permits.push(self.render.clone().acquire_owned().await.map_err(closed)?);
+                if stage == StageName::Render {
+                    let need = Self::render_memory_mib(&job.video).min(self.memory_mib);
+                    permits.push(
+                        self.memory
+                            .clone()
+                            .acquire_many_owned(need)
+                            .await
+                            .map_err(closed)?,
+                    );
+                }
+            }
+            StageName::Timeline => {}
+            _ => permits.push(self.network.clone().acquire_owned().await.map_err(closed)?),
+        }
+        Ok(permits)
+    }
+}
+
+impl Default for ResourceLimits {
+    /// 8 network stages, 1 render, 2 GiB of render memory.
+    fn default() -> Self {
+        Self::new(8, 1, 2048)
+    }
+}
 
 /// Tells the pipeline how much a job has cost so far (implemented by the cost ledger).
 pub trait CostProbe: Send + Sync + std::fmt::Debug {
@@ -64,6 +126,7 @@ pub struct PipelineBuilder {
     quality: Option<Arc<dyn QualityStage>>,
     uploader: Option<DynUploader>,
     cost: Option<Arc<dyn CostProbe>>,
+    limits: ResourceLimits,
 }
 
 impl PipelineBuilder {
@@ -132,6 +195,13 @@ impl PipelineBuilder {
         self
     }
 
+    /// Bound concurrent work across jobs (default: [`ResourceLimits::default`]).
+    #[must_use]
+    pub fn limits(mut self, limits: ResourceLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// Where cost-so-far events come from.
     #[must_use]
     pub fn cost_probe(mut self, probe: Arc<dyn CostProbe>) -> Self {
@@ -161,6 +231,7 @@ impl PipelineBuilder {
                 quality: self.quality,
                 uploader: self.uploader,
                 cost: self.cost,
+                limits: self.limits,
                 events,
             }),
         })
@@ -179,6 +250,7 @@ struct Inner {
     quality: Option<Arc<dyn QualityStage>>,
     uploader: Option<DynUploader>,
     cost: Option<Arc<dyn CostProbe>>,
+    limits: ResourceLimits,
     events: broadcast::Sender<PipelineEvent>,
 }
 
@@ -569,6 +641,10 @@ impl Run<'_> {
             rec.error = None;
         }
         self.store.save_manifest(manifest).await?;
+        let permits = tokio::select! {
+            p = self.pipeline.inner.limits.acquire(stage, self.job) => p?,
+            () = self.cancel.cancelled() => return Err(Error::cancelled()),
+        };
         self.pipeline.emit(PipelineEvent::StageStarted {
             job: job.clone(),
             stage,
@@ -592,6 +668,7 @@ impl Run<'_> {
             r = labelled.instrument(span) => r,
             () = self.cancel.cancelled() => Err(Error::cancelled()),
         };
+        drop(permits);
         match result {
             Ok(v) => {
                 self.pipeline.emit(PipelineEvent::StageFinished {
