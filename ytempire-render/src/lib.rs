@@ -5,6 +5,18 @@
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod compositor;
+pub mod cpu;
 pub mod frame;
+#[cfg(feature = "gpu")]
+pub mod gpu;
+pub mod scene;
+pub mod text;
+pub mod thumbnail;
 
+pub use compositor::{Backend, Compositor, auto_compositor};
+pub use cpu::CpuCompositor;
 pub use frame::Frame;
+#[cfg(feature = "gpu")]
+pub use gpu::GpuCompositor;
+pub use scene::{Scene, SceneStyle};

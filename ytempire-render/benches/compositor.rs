@@ -1,0 +1,108 @@
+//! Compositor frame time per backend and layer type at 1920×1080.
+//!
+//! `cargo bench -p ytempire-render --bench compositor`. The GPU group is skipped with a
+//! message when no wgpu adapter exists.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "bench"
+)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use image::{Rgba, RgbaImage};
+use ytempire_core::{Motion, Segment, Timeline, Transition, VideoSpec, Visual, WordTiming};
+use ytempire_render::scene::{Color, Scene, SceneStyle, Watermark, WatermarkContent};
+use ytempire_render::{Compositor, CpuCompositor, Frame};
+
+fn picture() -> Visual {
+    let img = RgbaImage::from_fn(1920, 1080, |x, y| {
+        Rgba([(x % 256) as u8, (y % 256) as u8, ((x ^ y) % 256) as u8, 255])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    Visual::image_bytes("bg", 1920, 1080, "image/png", out.into_inner())
+}
+
+fn scenes() -> Vec<(&'static str, Scene)> {
+    let spec = VideoSpec::landscape();
+    let v = picture();
+    let kb = Motion::KenBurns {
+        from_zoom: 1.0,
+        to_zoom: 1.3,
+        from_center: (0.5, 0.5),
+        to_center: (0.5, 0.5),
+    };
+    let plain = SceneStyle {
+        on_screen_text: false,
+        ..SceneStyle::default()
+    };
+    let one = |m: Motion| {
+        Timeline::new(spec).with_segment(Segment::new(v.clone(), 0.0, 10.0).with_motion(m))
+    };
+    let mut captioned = one(kb.clone());
+    captioned.captions = "Hello from the reference caption"
+        .split(' ')
+        .enumerate()
+        .map(|(i, w)| WordTiming::new(w, i as f64 * 0.4, i as f64 * 0.4 + 0.35))
+        .collect();
+    let crossfade = Timeline::new(spec)
+        .with_segment(Segment::new(v.clone(), 0.0, 5.0).with_motion(kb.clone()))
+        .with_segment(
+            Segment::new(v.clone(), 5.0, 10.0)
+                .with_motion(kb.clone())
+                .with_transition(Transition::Crossfade { secs: 10.0 }),
+        );
+    let full_style = SceneStyle {
+        progress_bar: Some(Color::rgb(255, 0, 0)),
+        watermark: Some(Watermark {
+            content: WatermarkContent::Text("@ytempire".into()),
+            corner: ytempire_render::scene::Corner::TopRight,
+            opacity: 0.8,
+            height_px: 60.0,
+        }),
+        ..plain.clone()
+    };
+    let mk = |t: &Timeline, s: &SceneStyle| Scene::from_timeline(t, s).unwrap();
+    vec![
+        ("still", mk(&one(Motion::Still), &plain)),
+        ("kenburns", mk(&one(kb.clone()), &plain)),
+        ("crossfade", mk(&crossfade, &plain)),
+        ("kenburns+caption", mk(&captioned, &plain)),
+        ("full", mk(&captioned, &full_style)),
+    ]
+}
+
+fn bench_backend(c: &mut Criterion, name: &str, comp: &mut dyn Compositor) {
+    let mut group = c.benchmark_group(format!("compositor-1080p/{name}"));
+    group.sample_size(20);
+    for (layer, scene) in scenes() {
+        comp.prepare(&scene).unwrap();
+        let mut frame = Frame::new(1920, 1080).unwrap();
+        let mut i = 0u64;
+        group.bench_function(layer, |b| {
+            b.iter(|| {
+                // Walk through time so captions and motion change like in a real render.
+                let t = 5.0 + (i % 150) as f64 / 30.0;
+                i += 1;
+                comp.render_frame(&scene, t, &mut frame).unwrap();
+            });
+        });
+    }
+    group.finish();
+}
+
+fn compositor(c: &mut Criterion) {
+    bench_backend(c, "cpu", &mut CpuCompositor::new());
+    #[cfg(feature = "gpu")]
+    match ytempire_render::GpuCompositor::new() {
+        Ok(mut g) => {
+            eprintln!("GPU adapter: {}", g.adapter_name());
+            bench_backend(c, "gpu", &mut g);
+        }
+        Err(e) => eprintln!("skipping GPU compositor bench: {e}"),
+    }
+}
+
+criterion_group!(benches, compositor);
+criterion_main!(benches);

@@ -1,0 +1,62 @@
+//! The `Compositor` trait and automatic backend choice.
+//!
+//! Both backends draw the same [`Scene`] plan with the same sampling and blending rules (see
+//! `scene::plan`), so their frames agree within ±2 per channel.
+
+use ytempire_core::Result;
+
+use crate::Frame;
+use crate::cpu::CpuCompositor;
+use crate::scene::Scene;
+
+/// Which implementation draws the frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// wgpu (a real GPU or Mesa's software Vulkan driver).
+    Gpu,
+    /// Multi-threaded CPU rasteriser.
+    Cpu,
+}
+
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Gpu => "gpu",
+            Self::Cpu => "cpu",
+        })
+    }
+}
+
+/// Turns a scene into RGBA frames.
+///
+/// # Contract
+/// - Call [`prepare`](Compositor::prepare) once per scene (it decodes images, uploads
+///   textures and rasterises fixed text); it may be called again for another scene.
+/// - [`render_frame`](Compositor::render_frame) draws time `t_secs` into `out`, which must be
+///   `spec.width × spec.height`; it is cheap and allocation-light, meant to run 30×/s.
+/// - Errors are typed: `InvalidRequest` (wrong frame size, not prepared, text that cannot
+///   fit), `NotFound` (missing image file), `Render` (corrupt image, GPU failure).
+pub trait Compositor: Send {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+    /// Load everything the scene needs.
+    fn prepare(&mut self, scene: &Scene) -> Result<()>;
+    /// Draw one frame.
+    fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()>;
+}
+
+/// A GPU compositor if a wgpu adapter exists (real GPU or lavapipe), else the CPU one.
+/// Logs the choice with `tracing`.
+pub fn auto_compositor() -> Box<dyn Compositor> {
+    #[cfg(feature = "gpu")]
+    match crate::gpu::GpuCompositor::new() {
+        Ok(g) => {
+            tracing::info!(adapter = %g.adapter_name(), "compositor backend: gpu");
+            return Box::new(g);
+        }
+        Err(e) => tracing::info!(reason = %e, "compositor backend: cpu (no usable GPU adapter)"),
+    }
+    #[cfg(not(feature = "gpu"))]
+    tracing::info!("compositor backend: cpu (built without the `gpu` feature)");
+    Box::new(CpuCompositor::new())
+}

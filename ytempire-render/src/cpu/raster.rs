@@ -1,0 +1,174 @@
+//! Integer pixel kernels of the CPU compositor; each works on a band of rows.
+//!
+//! The math mirrors `gpu/shader.wgsl` exactly: sample positions `u = a·x + (b·y + c)` in f32,
+//! 8-bit bilinear weights `floor(u·256) & 255`, clamp-to-edge, rounding `(Σ + 32768) >> 16`.
+
+use crate::scene::plan::{Affine, IRect};
+use crate::scene::{Background, SourceImage};
+use crate::text::Overlay;
+
+/// A horizontal band of the output: rows `y0..y0 + rows` of a `width`-wide RGBA frame.
+pub(crate) struct Band<'a> {
+    pub(crate) px: &'a mut [u8],
+    pub(crate) y0: u32,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+}
+
+impl Band<'_> {
+    fn rows(&self) -> u32 {
+        (self.px.len() / (self.width as usize * 4)) as u32
+    }
+
+    /// Rows of `[ya, yb)` inside this band, as absolute y.
+    fn span(&self, ya: u32, yb: u32) -> std::ops::Range<u32> {
+        ya.max(self.y0)..yb.min(self.y0 + self.rows())
+    }
+
+    fn row(&mut self, y: u32) -> &mut [u8] {
+        let s = self.width as usize * 4;
+        let i = (y - self.y0) as usize * s;
+        &mut self.px[i..i + s]
+    }
+}
+
+/// `a * b / 255`, rounded.
+#[inline(always)]
+fn mul255(a: u32, b: u32) -> u32 {
+    let x = a * b + 128;
+    (x + (x >> 8)) >> 8
+}
+
+/// Premultiplied source-over.
+#[inline(always)]
+fn blend(dst: &mut [u8], src: [u32; 4]) {
+    let inv = 255 - src[3];
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = (s + mul255(u32::from(*d), inv)).min(255) as u8;
+    }
+}
+
+pub(crate) fn background(band: &mut Band<'_>, bg: &Background) {
+    let h = band.height as f32;
+    for y in band.span(0, band.height) {
+        let c: [u8; 4] = match bg {
+            Background::Solid(c) => c.premultiplied(),
+            Background::VerticalGradient { top, bottom } => {
+                let t = (y as f32 + 0.5) / h;
+                let (a, b) = (top.premultiplied(), bottom.premultiplied());
+                let mut o = [0u8; 4];
+                for k in 0..4 {
+                    let v = f32::from(a[k]) + (f32::from(b[k]) - f32::from(a[k])) * t;
+                    o[k] = (v + 0.5).floor().clamp(0.0, 255.0) as u8;
+                }
+                o
+            }
+        };
+        for px in band.row(y).chunks_exact_mut(4) {
+            px.copy_from_slice(&c);
+        }
+    }
+}
+
+pub(crate) fn rect(band: &mut Band<'_>, r: IRect, color: [u8; 4]) {
+    let src = color.map(u32::from);
+    for y in band.span(r.y0, r.y1) {
+        let row = band.row(y);
+        for px in row[r.x0 as usize * 4..r.x1 as usize * 4].chunks_exact_mut(4) {
+            blend(px, src);
+        }
+    }
+}
+
+pub(crate) fn overlay(band: &mut Band<'_>, ov: &Overlay, ox: i32, oy: i32, opacity: u8) {
+    let (w, h) = (i64::from(band.width), i64::from(band.height));
+    let (ox, oy) = (i64::from(ox), i64::from(oy));
+    let xa = ox.clamp(0, w) as u32;
+    let xb = (ox + i64::from(ov.width)).clamp(0, w) as u32;
+    let ya = oy.clamp(0, h) as u32;
+    let yb = (oy + i64::from(ov.height)).clamp(0, h) as u32;
+    if xa >= xb {
+        return;
+    }
+    let o = u32::from(opacity);
+    let ostride = ov.width as usize * 4;
+    for y in band.span(ya, yb) {
+        let sy = (i64::from(y) - oy) as usize;
+        let srow = &ov.rgba[sy * ostride..(sy + 1) * ostride];
+        let row = band.row(y);
+        for x in xa..xb {
+            let sx = (i64::from(x) - ox) as usize * 4;
+            let s = &srow[sx..sx + 4];
+            if s[3] == 0 && s[0] == 0 && s[1] == 0 && s[2] == 0 {
+                continue;
+            }
+            let mut src = [
+                u32::from(s[0]),
+                u32::from(s[1]),
+                u32::from(s[2]),
+                u32::from(s[3]),
+            ];
+            if o != 255 {
+                src = src.map(|c| mul255(c, o));
+            }
+            let d = &mut row[x as usize * 4..x as usize * 4 + 4];
+            if src[3] == 255 {
+                for (d, s) in d.iter_mut().zip(src) {
+                    *d = s as u8;
+                }
+            } else {
+                blend(d, src);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn axis(u: f32, n: u32) -> (usize, usize, u32) {
+    let q = (u * 256.0).floor() as i32;
+    let i = q >> 8;
+    let f = (q & 255) as u32;
+    let last = n as i32 - 1;
+    (
+        i.clamp(0, last) as usize,
+        (i + 1).clamp(0, last) as usize,
+        f,
+    )
+}
+
+pub(crate) fn image(band: &mut Band<'_>, img: &SourceImage, m: &Affine, opacity: u8, clip: IRect) {
+    let stride = img.width as usize * 4;
+    let src = &img.rgba;
+    let direct = opacity == 255 && img.opaque;
+    let o = u32::from(opacity);
+    for y in band.span(clip.y0, clip.y1) {
+        let yf = y as f32;
+        let (bu, bv) = (m.b * yf + m.c, m.e * yf + m.f);
+        let row = band.row(y);
+        for x in clip.x0..clip.x1 {
+            let xf = x as f32;
+            let (x0, x1, fx) = axis(m.a * xf + bu, img.width);
+            let (y0, y1, fy) = axis(m.d * xf + bv, img.height);
+            let (r0, r1) = (y0 * stride, y1 * stride);
+            let (c0, c1) = (x0 * 4, x1 * 4);
+            let (wx0, wx1, wy0, wy1) = (256 - fx, fx, 256 - fy, fy);
+            let mut out = [0u32; 4];
+            for (k, o) in out.iter_mut().enumerate() {
+                let p00 = u32::from(src[r0 + c0 + k]);
+                let p10 = u32::from(src[r0 + c1 + k]);
+                let p01 = u32::from(src[r1 + c0 + k]);
+                let p11 = u32::from(src[r1 + c1 + k]);
+                *o = ((p00 * wx0 + p10 * wx1) * wy0 + (p01 * wx0 + p11 * wx1) * wy1 + 32768) >> 16;
+            }
+            let d = &mut row[x as usize * 4..x as usize * 4 + 4];
+            if direct {
+                d.copy_from_slice(&[out[0] as u8, out[1] as u8, out[2] as u8, out[3] as u8]);
+            } else {
+                if o != 255 {
+                    out = out.map(|c| mul255(c, o));
+                }
+                blend(d, out);
+            }
+        }
+    }
+}

@@ -1,0 +1,549 @@
+//! `GpuCompositor`: headless wgpu rendering of a scene plan.
+//!
+//! One render pipeline draws every layer as a quad; per-draw parameters live in 256-byte slots
+//! of one uniform buffer (dynamic offsets). Images are uploaded once in `prepare`; caption
+//! overlays are uploaded when they change and evicted when unused. The frame is rendered into
+//! an `Rgba8Unorm` texture, copied to a buffer with rows padded to 256 bytes, mapped and
+//! unpadded into the [`Frame`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ytempire_core::{Error, ErrorKind, Result, VideoSpec};
+
+use crate::Frame;
+use crate::compositor::{Backend, Compositor};
+use crate::cpu::check_frame;
+use crate::scene::plan::DrawOp;
+use crate::scene::{Background, Scene, SourceImage, load_images};
+use crate::text::OverlayStore;
+
+const SLOT: u64 = 256;
+/// Frames an unused overlay texture survives.
+const OVERLAY_TTL: u64 = 90;
+
+fn gpu_err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Render, msg)
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+struct Params {
+    rect: [f32; 4],
+    m0: [f32; 4],
+    m1: [f32; 4],
+    c0: [f32; 4],
+    c1: [f32; 4],
+    info: [f32; 4],
+    off: [i32; 4],
+}
+
+struct Target {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    readback: wgpu::Buffer,
+    padded_row: u32,
+    spec: VideoSpec,
+}
+
+struct Tex {
+    bind: wgpu::BindGroup,
+    last_used: u64,
+    _texture: wgpu::Texture,
+}
+
+/// Renders scenes with wgpu (any adapter, including Mesa lavapipe).
+pub struct GpuCompositor {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter_name: String,
+    pipeline: wgpu::RenderPipeline,
+    tex_layout: wgpu::BindGroupLayout,
+    uniform_layout: wgpu::BindGroupLayout,
+    uniform: wgpu::Buffer,
+    uniform_bind: wgpu::BindGroup,
+    slots: u64,
+    dummy: Tex,
+    images: Vec<Arc<SourceImage>>,
+    image_tex: Vec<Arc<Tex>>,
+    overlay_tex: HashMap<u64, Tex>,
+    overlays: OverlayStore,
+    target: Option<Target>,
+    ops: Vec<DrawOp>,
+    params: Vec<u8>,
+    frame_no: u64,
+    prepared: Option<VideoSpec>,
+}
+
+impl std::fmt::Debug for GpuCompositor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GpuCompositor")
+            .field("adapter", &self.adapter_name)
+            .field("prepared", &self.prepared)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GpuCompositor {
+    /// Create a device on the first adapter wgpu finds (no surface needed).
+    ///
+    /// # Errors
+    /// `Render` when no adapter or device is available.
+    pub fn new() -> Result<Self> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            ..Default::default()
+        }))
+        .map_err(|e| gpu_err(format!("no wgpu adapter: {e}")))?;
+        let info = adapter.get_info();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("ytempire-compositor"),
+            required_limits: wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits()),
+            ..Default::default()
+        }))
+        .map_err(|e| gpu_err(format!("cannot open device on {}: {e}", info.name)))?;
+        let mut g = Self::with_device(device, queue);
+        g.adapter_name = format!("{} ({:?})", info.name, info.backend);
+        Ok(g)
+    }
+
+    /// Use the caller's device and queue.
+    pub fn with_device(device: wgpu::Device, queue: wgpu::Queue) -> Self {
+        let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("compositor"),
+            source: wgpu::ShaderSource::Wgsl(include_str!("shader.wgsl").into()),
+        });
+        let uniform_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("params"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: wgpu::BufferSize::new(std::mem::size_of::<Params>() as u64),
+                },
+                count: None,
+            }],
+        });
+        let tex_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("texture"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Texture {
+                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
+                    view_dimension: wgpu::TextureViewDimension::D2,
+                    multisampled: false,
+                },
+                count: None,
+            }],
+        });
+        let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("compositor"),
+            bind_group_layouts: &[Some(&uniform_layout), Some(&tex_layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+            label: Some("compositor"),
+            layout: Some(&layout),
+            vertex: wgpu::VertexState {
+                module: &shader,
+                entry_point: Some("vs_main"),
+                compilation_options: Default::default(),
+                buffers: &[],
+            },
+            primitive: wgpu::PrimitiveState::default(),
+            depth_stencil: None,
+            multisample: wgpu::MultisampleState::default(),
+            fragment: Some(wgpu::FragmentState {
+                module: &shader,
+                entry_point: Some("fs_main"),
+                compilation_options: Default::default(),
+                targets: &[Some(wgpu::ColorTargetState {
+                    format: wgpu::TextureFormat::Rgba8Unorm,
+                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                    write_mask: wgpu::ColorWrites::ALL,
+                })],
+            }),
+            multiview_mask: None,
+            cache: None,
+        });
+        let slots = 64;
+        let (uniform, uniform_bind) = make_uniform(&device, &uniform_layout, slots);
+        let dummy = upload(&device, &queue, &tex_layout, 1, 1, &[0, 0, 0, 0], 0);
+        Self {
+            device,
+            queue,
+            adapter_name: "caller-provided device".to_owned(),
+            pipeline,
+            tex_layout,
+            uniform_layout,
+            uniform,
+            uniform_bind,
+            slots,
+            dummy,
+            images: Vec::new(),
+            image_tex: Vec::new(),
+            overlay_tex: HashMap::new(),
+            overlays: OverlayStore::default(),
+            target: None,
+            ops: Vec::new(),
+            params: Vec::new(),
+            frame_no: 0,
+            prepared: None,
+        }
+    }
+
+    /// Name and API of the adapter in use.
+    pub fn adapter_name(&self) -> &str {
+        &self.adapter_name
+    }
+
+    fn ensure_target(&mut self, spec: VideoSpec) {
+        if self.target.as_ref().is_some_and(|t| t.spec == spec) {
+            return;
+        }
+        let texture = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("frame"),
+            size: wgpu::Extent3d {
+                width: spec.width,
+                height: spec.height,
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::Rgba8Unorm,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        let padded_row = (spec.width * 4).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
+        let readback = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("readback"),
+            size: u64::from(padded_row) * u64::from(spec.height),
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        self.target = Some(Target {
+            texture,
+            view,
+            readback,
+            padded_row,
+            spec,
+        });
+    }
+
+    fn params_for(&mut self, scene: &Scene) {
+        let spec = scene.spec();
+        let (w, h) = (spec.width as f32, spec.height as f32);
+        self.params.clear();
+        for op in &self.ops {
+            let mut p = Params {
+                rect: [0.0, 0.0, w, h],
+                m0: [0.0; 4],
+                m1: [0.0; 4],
+                c0: [0.0; 4],
+                c1: [0.0; 4],
+                info: [0.0, 255.0, w, h],
+                off: [0; 4],
+            };
+            let f4 = |c: [u8; 4]| c.map(f32::from);
+            match op {
+                DrawOp::Background(Background::Solid(c)) => p.c0 = f4(c.premultiplied()),
+                DrawOp::Background(Background::VerticalGradient { top, bottom }) => {
+                    p.info[0] = 1.0;
+                    p.c0 = f4(top.premultiplied());
+                    p.c1 = f4(bottom.premultiplied());
+                }
+                DrawOp::Image {
+                    affine,
+                    opacity,
+                    clip,
+                    ..
+                } => {
+                    p.info[0] = 2.0;
+                    p.info[1] = f32::from(*opacity);
+                    p.rect = [clip.x0, clip.y0, clip.x1, clip.y1].map(|v| v as f32);
+                    p.m0 = [affine.a, affine.b, affine.c, 0.0];
+                    p.m1 = [affine.d, affine.e, affine.f, 0.0];
+                }
+                DrawOp::Rect { rect, color } => {
+                    p.rect = [rect.x0, rect.y0, rect.x1, rect.y1].map(|v| v as f32);
+                    p.c0 = f4(*color);
+                }
+                DrawOp::Overlay {
+                    overlay,
+                    x,
+                    y,
+                    opacity,
+                } => {
+                    p.info[0] = 3.0;
+                    p.info[1] = f32::from(*opacity);
+                    let x0 = (*x).clamp(0, spec.width as i32);
+                    let y0 = (*y).clamp(0, spec.height as i32);
+                    let x1 = (x + overlay.width as i32).clamp(0, spec.width as i32);
+                    let y1 = (y + overlay.height as i32).clamp(0, spec.height as i32);
+                    p.rect = [x0, y0, x1, y1].map(|v| v as f32);
+                    p.off = [*x, *y, 0, 0];
+                }
+            }
+            let start = self.params.len();
+            self.params.extend_from_slice(bytemuck::bytes_of(&p));
+            self.params.resize(start + SLOT as usize, 0);
+        }
+    }
+}
+
+fn make_uniform(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    slots: u64,
+) -> (wgpu::Buffer, wgpu::BindGroup) {
+    let buf = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("params"),
+        size: slots * SLOT,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("params"),
+        layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                buffer: &buf,
+                offset: 0,
+                size: wgpu::BufferSize::new(std::mem::size_of::<Params>() as u64),
+            }),
+        }],
+    });
+    (buf, bind)
+}
+
+fn upload(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    layout: &wgpu::BindGroupLayout,
+    width: u32,
+    height: u32,
+    rgba: &[u8],
+    frame_no: u64,
+) -> Tex {
+    let size = wgpu::Extent3d {
+        width: width.max(1),
+        height: height.max(1),
+        depth_or_array_layers: 1,
+    };
+    let texture = device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("layer"),
+        size,
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    });
+    if width > 0 && height > 0 {
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture: &texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            rgba,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(width * 4),
+                rows_per_image: Some(height),
+            },
+            size,
+        );
+    }
+    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("layer"),
+        layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: wgpu::BindingResource::TextureView(&view),
+        }],
+    });
+    Tex {
+        bind,
+        last_used: frame_no,
+        _texture: texture,
+    }
+}
+
+impl Compositor for GpuCompositor {
+    fn backend(&self) -> Backend {
+        Backend::Gpu
+    }
+
+    fn prepare(&mut self, scene: &Scene) -> Result<()> {
+        self.prepared = None;
+        let max = self.device.limits().max_texture_dimension_2d;
+        let spec = scene.spec();
+        if spec.width > max || spec.height > max {
+            return Err(Error::invalid_request(format!(
+                "{}x{} exceeds this GPU's texture limit {max}",
+                spec.width, spec.height
+            )));
+        }
+        self.images = load_images(scene)?;
+        self.image_tex.clear();
+        for (i, img) in self.images.iter().enumerate() {
+            if img.width > max || img.height > max {
+                return Err(Error::invalid_request(format!(
+                    "image {}x{} exceeds this GPU's texture limit {max}",
+                    img.width, img.height
+                )));
+            }
+            let same = self.images[..i].iter().position(|o| Arc::ptr_eq(o, img));
+            let tex = match same.and_then(|j| self.image_tex.get(j)) {
+                Some(t) => Arc::clone(t),
+                None => Arc::new(upload(
+                    &self.device,
+                    &self.queue,
+                    &self.tex_layout,
+                    img.width,
+                    img.height,
+                    &img.rgba,
+                    0,
+                )),
+            };
+            self.image_tex.push(tex);
+        }
+        self.overlay_tex.clear();
+        self.overlays.prepare(scene)?;
+        self.ensure_target(spec);
+        self.prepared = Some(spec);
+        Ok(())
+    }
+
+    fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
+        check_frame(scene, self.prepared, self.images.len(), out)?;
+        scene.plan(t_secs, &self.images, &mut self.overlays, &mut self.ops)?;
+        self.frame_no += 1;
+        let frame_no = self.frame_no;
+        // Upload overlays that are new, drop those unused for a while.
+        for op in &self.ops {
+            if let DrawOp::Overlay { overlay, .. } = op {
+                let tex = self.overlay_tex.entry(overlay.id).or_insert_with(|| {
+                    upload(
+                        &self.device,
+                        &self.queue,
+                        &self.tex_layout,
+                        overlay.width,
+                        overlay.height,
+                        &overlay.rgba,
+                        frame_no,
+                    )
+                });
+                tex.last_used = frame_no;
+            }
+        }
+        self.overlay_tex
+            .retain(|_, t| frame_no.saturating_sub(t.last_used) <= OVERLAY_TTL);
+        self.params_for(scene);
+        let needed = self.ops.len() as u64;
+        if needed > self.slots {
+            self.slots = needed.next_power_of_two();
+            let (b, g) = make_uniform(&self.device, &self.uniform_layout, self.slots);
+            self.uniform = b;
+            self.uniform_bind = g;
+        }
+        self.queue.write_buffer(&self.uniform, 0, &self.params);
+        let target = self
+            .target
+            .as_ref()
+            .ok_or_else(|| Error::invalid_request("compositor is not prepared"))?;
+        let mut enc = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("frame"),
+            });
+        {
+            let mut pass = enc.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("frame"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &target.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: None,
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_pipeline(&self.pipeline);
+            for (i, op) in self.ops.iter().enumerate() {
+                let tex = match op {
+                    DrawOp::Image { image, .. } => self.image_tex.get(*image).map(|t| &t.bind),
+                    DrawOp::Overlay { overlay, .. } => {
+                        self.overlay_tex.get(&overlay.id).map(|t| &t.bind)
+                    }
+                    _ => None,
+                };
+                pass.set_bind_group(0, &self.uniform_bind, &[(i as u64 * SLOT) as u32]);
+                pass.set_bind_group(1, tex.unwrap_or(&self.dummy.bind), &[]);
+                pass.draw(0..6, 0..1);
+            }
+        }
+        let spec = target.spec;
+        enc.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo {
+                texture: &target.texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d::ZERO,
+                aspect: wgpu::TextureAspect::All,
+            },
+            wgpu::TexelCopyBufferInfo {
+                buffer: &target.readback,
+                layout: wgpu::TexelCopyBufferLayout {
+                    offset: 0,
+                    bytes_per_row: Some(target.padded_row),
+                    rows_per_image: Some(spec.height),
+                },
+            },
+            wgpu::Extent3d {
+                width: spec.width,
+                height: spec.height,
+                depth_or_array_layers: 1,
+            },
+        );
+        self.queue.submit([enc.finish()]);
+        let slice = target.readback.slice(..);
+        let (tx, rx) = std::sync::mpsc::channel();
+        slice.map_async(wgpu::MapMode::Read, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| gpu_err(format!("GPU poll failed: {e}")))?;
+        rx.recv()
+            .map_err(|_| gpu_err("readback callback never ran"))?
+            .map_err(|e| gpu_err(format!("cannot map readback buffer: {e}")))?;
+        {
+            let data = slice
+                .get_mapped_range()
+                .map_err(|e| gpu_err(format!("cannot read readback buffer: {e}")))?;
+            let row = out.stride();
+            let padded = target.padded_row as usize;
+            for (dst, src) in out.rgba.chunks_exact_mut(row).zip(data.chunks(padded)) {
+                dst.copy_from_slice(&src[..row]);
+            }
+        }
+        target.readback.unmap();
+        Ok(())
+    }
+}

@@ -1,0 +1,369 @@
+//! Text on the CPU: shaping, wrapping and rasterising with cosmic-text and the bundled DejaVu
+//! Sans font, into premultiplied RGBA overlays (fill, outline stroke, background box).
+//!
+//! Both compositors draw these overlays, so CPU and GPU text is pixel-identical. DejaVu covers
+//! Latin, Greek, Cyrillic, Arabic, Hebrew, Armenian and Georgian; complex scripts are shaped
+//! by harfrust (via cosmic-text). No system font is needed.
+
+mod overlays;
+
+pub(crate) use overlays::{OverlayKey, OverlayStore};
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use cosmic_text::{
+    Align, Attrs, Buffer, Color as CtColor, Family, FontSystem, Metrics, Shaping, SwashCache,
+    Weight, Wrap, fontdb,
+};
+use ytempire_core::{Error, Result};
+
+use crate::scene::Color;
+
+/// A premultiplied RGBA8 image drawn over the frame at an integer position.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Overlay {
+    /// Unique id (GPU texture cache key).
+    pub id: u64,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// Premultiplied RGBA8, tightly packed.
+    pub rgba: Vec<u8>,
+}
+
+impl std::fmt::Debug for Overlay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overlay")
+            .field("id", &self.id)
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .finish_non_exhaustive()
+    }
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Overlay {
+    /// Wrap premultiplied pixels, assigning a fresh id.
+    pub fn new(width: u32, height: u32, rgba: Vec<u8>) -> Self {
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            width,
+            height,
+            rgba,
+        }
+    }
+}
+
+/// How to draw a block of text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextBlock<'a> {
+    /// Runs of text with their fill colours.
+    pub spans: &'a [(&'a str, Color)],
+    /// Font size in pixels.
+    pub font_px: f32,
+    /// Smallest font size tried before giving up.
+    pub min_font_px: f32,
+    /// Outline width in pixels (0 for none).
+    pub stroke_px: f32,
+    /// Outline colour.
+    pub stroke: Color,
+    /// Box behind the text (alpha 0 for none).
+    pub box_color: Color,
+    /// Padding inside the box, pixels.
+    pub padding_px: f32,
+    /// Largest overlay size allowed `(width, height)`.
+    pub max_size: (u32, u32),
+    /// Centre lines (else left-align).
+    pub centered: bool,
+}
+
+/// Shapes and rasterises text with the bundled font.
+pub struct TextRenderer {
+    fonts: FontSystem,
+    cache: SwashCache,
+}
+
+impl std::fmt::Debug for TextRenderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextRenderer").finish_non_exhaustive()
+    }
+}
+
+impl Default for TextRenderer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TextRenderer {
+    /// A renderer with DejaVu Sans (regular and bold) only.
+    pub fn new() -> Self {
+        let mut db = fontdb::Database::new();
+        db.load_font_data(dejavu::sans::bold().to_vec());
+        db.load_font_data(dejavu::sans::regular().to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        Self {
+            fonts: FontSystem::new_with_locale_and_db("en-US".to_owned(), db),
+            cache: SwashCache::new(),
+        }
+    }
+
+    /// Lay out and rasterise `block`, shrinking the font down to `min_font_px` if needed.
+    ///
+    /// # Errors
+    /// `InvalidRequest` when the text cannot fit in `max_size` even at the smallest size, or
+    /// when it has nothing to draw.
+    pub fn render(&mut self, block: &TextBlock<'_>) -> Result<Overlay> {
+        if block.spans.iter().all(|(s, _)| s.trim().is_empty()) {
+            return Err(Error::invalid_request("text is empty"));
+        }
+        let mut size = block.font_px.max(1.0);
+        loop {
+            if let Some(ov) = self.try_render(block, size) {
+                return Ok(ov);
+            }
+            if size <= block.min_font_px.max(1.0) {
+                let text: String = block.spans.iter().map(|(s, _)| *s).collect();
+                return Err(Error::invalid_request(format!(
+                    "text {text:?} cannot fit in {}x{} pixels even at {size:.0} px",
+                    block.max_size.0, block.max_size.1
+                )));
+            }
+            size = (size * 0.85).max(block.min_font_px.max(1.0));
+        }
+    }
+
+    fn try_render(&mut self, block: &TextBlock<'_>, size: f32) -> Option<Overlay> {
+        let stroke = block.stroke_px.max(0.0).round() as i32;
+        let pad = block.padding_px.max(0.0).round() as i32;
+        let margin = stroke + pad;
+        let avail_w = block.max_size.0 as i32 - 2 * margin;
+        let avail_h = block.max_size.1 as i32 - 2 * margin;
+        if avail_w < 1 || avail_h < 1 {
+            return None;
+        }
+        let metrics = Metrics::new(size, (size * 1.2).ceil());
+        let mut buf = Buffer::new(&mut self.fonts, metrics);
+        buf.set_wrap(Wrap::WordOrGlyph);
+        let attrs = Attrs::new()
+            .family(Family::Name("DejaVu Sans"))
+            .weight(Weight::BOLD);
+        let spans: Vec<(&str, Attrs<'_>)> = block
+            .spans
+            .iter()
+            .map(|(s, c)| {
+                let [r, g, b, a] = c.0;
+                (*s, attrs.clone().color(CtColor::rgba(r, g, b, a)))
+            })
+            .collect();
+        let align = if block.centered {
+            Align::Center
+        } else {
+            Align::Left
+        };
+        buf.set_size(Some(avail_w as f32), None);
+        buf.set_rich_text(spans.clone(), &attrs, Shaping::Advanced, Some(align));
+        buf.shape_until_scroll(&mut self.fonts, false);
+        let (mut text_w, mut text_h) = (0.0f32, 0.0f32);
+        for run in buf.layout_runs() {
+            text_w = text_w.max(run.line_w);
+            text_h = text_h.max(run.line_top + run.line_height);
+        }
+        if text_w > avail_w as f32 + 0.5 || text_h > avail_h as f32 || text_w <= 0.0 {
+            return None;
+        }
+        // Re-layout at the tight width so centring is relative to the block itself.
+        let tight = (text_w.ceil() + 1.0).min(avail_w as f32);
+        buf.set_size(Some(tight), None);
+        buf.set_rich_text(spans, &attrs, Shaping::Advanced, Some(align));
+        buf.shape_until_scroll(&mut self.fonts, false);
+        let w = (tight as i32 + 2 * margin) as u32;
+        let h = (text_h.ceil() as i32 + 2 * margin) as u32;
+        let (wu, hu) = (w as usize, h as usize);
+        let mut fill = vec![0u8; wu * hu * 4];
+        let mut cover = vec![0u8; wu * hu];
+        buf.draw(
+            &mut self.fonts,
+            &mut self.cache,
+            CtColor::rgb(255, 255, 255),
+            |x, y, gw, gh, color| {
+                let [r, g, b, a] = color.as_rgba();
+                if a == 0 {
+                    return;
+                }
+                for yy in y..y + gh as i32 {
+                    for xx in x..x + gw as i32 {
+                        let (px, py) = (xx + margin, yy + margin);
+                        if px < 0 || py < 0 || px >= w as i32 || py >= h as i32 {
+                            continue;
+                        }
+                        let i = py as usize * wu + px as usize;
+                        cover[i] = cover[i].max(a);
+                        over(
+                            &mut fill[i * 4..i * 4 + 4],
+                            Color::rgba(r, g, b, a).premultiplied(),
+                        );
+                    }
+                }
+            },
+        );
+        let stroke_cover = if stroke > 0 {
+            dilate(&cover, wu, hu, stroke)
+        } else {
+            Vec::new()
+        };
+        let box_px = block.box_color.premultiplied();
+        let stroke_px = block.stroke.premultiplied();
+        let mut out = vec![0u8; wu * hu * 4];
+        for (i, px) in out.chunks_exact_mut(4).enumerate() {
+            px.copy_from_slice(&box_px);
+            if let Some(&s) = stroke_cover.get(i)
+                && s > 0
+            {
+                let sc = stroke_px.map(|c| mul255(c, s));
+                over(px, sc);
+            }
+            let f = &fill[i * 4..i * 4 + 4];
+            over(px, [f[0], f[1], f[2], f[3]]);
+        }
+        Some(Overlay::new(w, h, out))
+    }
+}
+
+/// `a * b / 255`, rounded.
+pub(crate) fn mul255(a: u8, b: u8) -> u8 {
+    let x = u32::from(a) * u32::from(b) + 128;
+    ((x + (x >> 8)) >> 8) as u8
+}
+
+/// Premultiplied source-over of `src` onto `dst`.
+fn over(dst: &mut [u8], src: [u8; 4]) {
+    let inv = 255 - src[3];
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = s.saturating_add(mul255(*d, inv));
+    }
+}
+
+/// Grey-level dilation with a disk of radius `r` (the stroke's coverage).
+fn dilate(src: &[u8], w: usize, h: usize, r: i32) -> Vec<u8> {
+    // Horizontal half-extent of the disk for each vertical offset.
+    let spans: Vec<(i32, i32)> = (-r..=r)
+        .map(|dy| {
+            let hw = (((r * r - dy * dy) as f32).sqrt()).round() as i32;
+            (dy, hw)
+        })
+        .collect();
+    // Row-wise running maxima for each half-width, then combine rows.
+    let mut out = vec![0u8; w * h];
+    let mut hmax: Vec<Vec<u8>> = Vec::new();
+    let widths: Vec<i32> = {
+        let mut v: Vec<i32> = spans.iter().map(|s| s.1).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    for &hw in &widths {
+        let mut m = vec![0u8; w * h];
+        for y in 0..h {
+            let row = &src[y * w..(y + 1) * w];
+            for x in 0..w {
+                let lo = (x as i32 - hw).max(0) as usize;
+                let hi = ((x as i32 + hw) as usize).min(w - 1);
+                m[y * w + x] = row[lo..=hi].iter().copied().max().unwrap_or(0);
+            }
+        }
+        hmax.push(m);
+    }
+    for y in 0..h as i32 {
+        for &(dy, hw) in &spans {
+            let sy = y + dy;
+            if sy < 0 || sy >= h as i32 {
+                continue;
+            }
+            let Some(k) = widths.iter().position(|&x| x == hw) else {
+                continue;
+            };
+            let (src_row, dst_row) = (sy as usize * w, y as usize * w);
+            for x in 0..w {
+                let v = hmax[k][src_row + x];
+                let d = &mut out[dst_row + x];
+                if v > *d {
+                    *d = v;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block<'a>(spans: &'a [(&'a str, Color)], max: (u32, u32)) -> TextBlock<'a> {
+        TextBlock {
+            spans,
+            font_px: 40.0,
+            min_font_px: 12.0,
+            stroke_px: 3.0,
+            stroke: Color::rgb(0, 0, 0),
+            box_color: Color::rgba(0, 0, 0, 0),
+            padding_px: 4.0,
+            max_size: max,
+            centered: true,
+        }
+    }
+
+    #[test]
+    fn renders_fill_and_stroke_within_bounds() {
+        let mut r = TextRenderer::new();
+        let spans = [
+            ("Hello ", Color::rgb(255, 255, 255)),
+            ("world", Color::rgb(255, 0, 0)),
+        ];
+        let ov = r.render(&block(&spans, (600, 200))).unwrap();
+        assert!(ov.width <= 600 && ov.height <= 200);
+        let px = |c: [u8; 3]| {
+            ov.rgba
+                .chunks_exact(4)
+                .filter(|p| p[..3] == c && p[3] == 255)
+                .count()
+        };
+        assert!(px([255, 255, 255]) > 50, "white fill present");
+        assert!(px([255, 0, 0]) > 50, "red highlight present");
+        assert!(px([0, 0, 0]) > 50, "black stroke present");
+    }
+
+    #[test]
+    fn wraps_long_and_non_latin_text_and_reports_misfit() {
+        let mut r = TextRenderer::new();
+        let long = [(
+            "Supercalifragilisticexpialidocious Привет мир שלום",
+            Color::rgb(255, 255, 255),
+        )];
+        let ov = r.render(&block(&long, (200, 400))).unwrap();
+        assert!(
+            ov.width <= 200 && ov.height > 60,
+            "wrapped onto several lines: {ov:?}"
+        );
+        let e = r.render(&block(&long, (60, 30))).unwrap_err();
+        assert_eq!(e.kind(), ytempire_core::ErrorKind::InvalidRequest);
+        assert!(
+            r.render(&block(&[("  ", Color::rgb(1, 1, 1))], (100, 100)))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn dilate_grows_a_point_into_a_disk() {
+        let mut src = vec![0u8; 11 * 11];
+        src[5 * 11 + 5] = 200;
+        let d = dilate(&src, 11, 11, 3);
+        assert_eq!(d[5 * 11 + 8], 200);
+        assert_eq!(d[8 * 11 + 5], 200);
+        assert_eq!(d[5 * 11 + 9], 0);
+        assert_eq!(d[8 * 11 + 8], 0, "corner of the square is outside the disk");
+    }
+}

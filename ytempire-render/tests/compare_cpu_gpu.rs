@@ -1,0 +1,99 @@
+//! The scene corpus (every layer type, every aspect) rendered by the CPU and GPU compositors:
+//! max per-channel difference ≤ 2 and mean ≤ 0.5. Diff images go to
+//! `target/render-diffs/` on failure.
+//!
+//! Set `YTEMPIRE_GPU_TESTS=no` at build time to skip (cfg `skip_gpu_tests`), or
+//! `YTEMPIRE_GPU_TESTS=optional` at run time to pass when no adapter exists.
+#![cfg(feature = "gpu")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use image::RgbaImage;
+use ytempire_render::{Compositor, CpuCompositor, Frame, GpuCompositor};
+
+fn gpu() -> Option<GpuCompositor> {
+    match GpuCompositor::new() {
+        Ok(g) => {
+            eprintln!("GPU adapter: {}", g.adapter_name());
+            Some(g)
+        }
+        Err(e) if std::env::var("YTEMPIRE_GPU_TESTS").as_deref() == Ok("optional") => {
+            eprintln!("skipping GPU comparison: {e}");
+            None
+        }
+        Err(e) => panic!(
+            "no GPU adapter ({e}); install mesa-vulkan-drivers (lavapipe), or set \
+             YTEMPIRE_GPU_TESTS=optional (run time) / =no (build time) to skip"
+        ),
+    }
+}
+
+fn diff_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/render-diffs")
+}
+
+fn save(name: &str, f: &Frame) {
+    let dir = diff_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    RgbaImage::from_raw(f.width, f.height, f.rgba.clone())
+        .unwrap()
+        .save(dir.join(name))
+        .unwrap();
+}
+
+#[test]
+#[cfg_attr(skip_gpu_tests, ignore = "YTEMPIRE_GPU_TESTS=no")]
+fn cpu_and_gpu_agree_on_the_corpus() {
+    let Some(mut gpu) = gpu() else { return };
+    let mut cpu = CpuCompositor::new();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for spec in common::SPECS {
+        for case in common::corpus(spec) {
+            cpu.prepare(&case.scene).unwrap();
+            gpu.prepare(&case.scene).unwrap();
+            for &t in &case.times {
+                let mut a = Frame::new(spec.width, spec.height).unwrap();
+                let mut b = Frame::new(spec.width, spec.height).unwrap();
+                cpu.render_frame(&case.scene, t, &mut a).unwrap();
+                gpu.render_frame(&case.scene, t, &mut b).unwrap();
+                let (mut max, mut sum) = (0u8, 0u64);
+                let mut diff = Frame::new(spec.width, spec.height).unwrap();
+                for ((x, y), d) in a.rgba.iter().zip(&b.rgba).zip(diff.rgba.iter_mut()) {
+                    let v = x.abs_diff(*y);
+                    max = max.max(v);
+                    sum += u64::from(v);
+                    *d = v.saturating_mul(60);
+                }
+                for px in diff.rgba.chunks_exact_mut(4) {
+                    px[3] = 255;
+                }
+                let mean = sum as f64 / a.rgba.len() as f64;
+                checked += 1;
+                if max > 2 || mean > 0.5 {
+                    let stem = format!("{}-t{t}", case.name);
+                    save(&format!("{stem}-cpu.png"), &a);
+                    save(&format!("{stem}-gpu.png"), &b);
+                    save(&format!("{stem}-diff.png"), &diff);
+                    failures.push(format!("{stem}: max {max}, mean {mean:.3}"));
+                }
+            }
+        }
+    }
+    assert!(checked >= 60, "corpus too small: {checked}");
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} frames differ (images in {}):\n{}",
+        failures.len(),
+        diff_dir().display(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,203 @@
+//! CPU compositor behaviour: layers change the pixels they should, bad input gives typed
+//! errors (never a panic).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+use image::{Rgba, RgbaImage};
+use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual, WordTiming};
+use ytempire_render::scene::{Color, Scene, SceneStyle};
+use ytempire_render::{Backend, Compositor, CpuCompositor, Frame};
+
+fn render(scene: &Scene, t: f64) -> Frame {
+    let mut c = CpuCompositor::new();
+    c.prepare(scene).unwrap();
+    let mut f = Frame::new(scene.spec().width, scene.spec().height).unwrap();
+    c.render_frame(scene, t, &mut f).unwrap();
+    f
+}
+
+fn px(f: &Frame, x: u32, y: u32) -> [u8; 4] {
+    let i = (y as usize * f.width as usize + x as usize) * 4;
+    [f.rgba[i], f.rgba[i + 1], f.rgba[i + 2], f.rgba[i + 3]]
+}
+
+#[test]
+fn still_image_fills_frame_with_its_pixels() {
+    // A 2x1 image (red | blue) covering a 4x2 frame: left half red, right half blue.
+    let img = RgbaImage::from_fn(2, 1, |x, _| {
+        if x == 0 {
+            Rgba([255, 0, 0, 255])
+        } else {
+            Rgba([0, 0, 255, 255])
+        }
+    });
+    let t = Timeline::new(VideoSpec::new(4, 2, 30)).with_segment(Segment::new(
+        common::visual("rb", &img),
+        0.0,
+        1.0,
+    ));
+    let f = render(
+        &Scene::from_timeline(&t, &SceneStyle::default()).unwrap(),
+        0.5,
+    );
+    assert_eq!(px(&f, 0, 0), [255, 0, 0, 255]);
+    assert_eq!(px(&f, 3, 1), [0, 0, 255, 255]);
+    // Pixel 1 samples at texel 0.25 → clamped/blended toward red, pixel 2 toward blue.
+    let p1 = px(&f, 1, 0);
+    let p2 = px(&f, 2, 0);
+    assert!(p1[0] > p1[2] && p2[2] > p2[0], "{p1:?} {p2:?}");
+}
+
+#[test]
+fn layers_show_up_where_expected() {
+    let spec = VideoSpec::new(320, 180, 30);
+    for case in common::corpus(spec) {
+        let frames: Vec<Frame> = case.times.iter().map(|&t| render(&case.scene, t)).collect();
+        assert!(
+            frames
+                .iter()
+                .all(|f| f.rgba.chunks_exact(4).all(|p| p[3] == 255)),
+            "{}: frames are opaque",
+            case.name
+        );
+        if ["kenburns", "crossfade", "slide", "captions", "titles"]
+            .iter()
+            .any(|n| case.name.starts_with(n))
+        {
+            assert_ne!(
+                frames[0].rgba, frames[1].rgba,
+                "{}: frames change over time",
+                case.name
+            );
+        }
+    }
+}
+
+#[test]
+fn caption_highlight_moves_with_the_spoken_word() {
+    let spec = VideoSpec::new(320, 180, 30);
+    let bg = RgbaImage::from_pixel(32, 18, Rgba([0, 0, 80, 255]));
+    let mut t = Timeline::new(spec).with_segment(Segment::new(common::visual("bg", &bg), 0.0, 3.0));
+    t.captions = vec![
+        WordTiming::new("Left", 0.0, 1.0),
+        WordTiming::new("Right", 1.0, 2.0),
+    ];
+    let mut style = SceneStyle::default();
+    style.caption.highlight = Color::rgb(255, 0, 0);
+    let scene = Scene::from_timeline(&t, &style).unwrap();
+    let red_x = |f: &Frame| {
+        let xs: Vec<u32> = (0..f.height)
+            .flat_map(|y| (0..f.width).map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let p = px(f, x, y);
+                p[0] > 200 && p[1] < 60 && p[2] < 60
+            })
+            .map(|(x, _)| x)
+            .collect();
+        assert!(!xs.is_empty(), "highlight visible");
+        xs.iter().sum::<u32>() / xs.len() as u32
+    };
+    let a = red_x(&render(&scene, 0.5));
+    let b = red_x(&render(&scene, 1.5));
+    assert!(a < 160 && b > 160, "highlight moves right: {a} → {b}");
+    // No captions before the first word or long after the last.
+    let none = render(&scene, 2.9);
+    assert!(none.rgba.chunks_exact(4).all(|p| p[0] < 100));
+}
+
+#[test]
+fn progress_bar_grows() {
+    let spec = VideoSpec::new(200, 200, 30);
+    let bg = RgbaImage::from_pixel(8, 8, Rgba([0, 0, 0, 255]));
+    let t = Timeline::new(spec).with_segment(Segment::new(common::visual("bg", &bg), 0.0, 4.0));
+    let style = SceneStyle {
+        progress_bar: Some(Color::rgb(0, 255, 0)),
+        ..SceneStyle::default()
+    };
+    let scene = Scene::from_timeline(&t, &style).unwrap();
+    let green = |f: &Frame| (0..200).filter(|&x| px(f, x, 199)[1] == 255).count();
+    assert_eq!(green(&render(&scene, 1.0)), 50);
+    assert_eq!(green(&render(&scene, 3.0)), 150);
+    assert_eq!(
+        px(&render(&scene, 3.0), 10, 150)[1],
+        0,
+        "only the bottom rows"
+    );
+}
+
+#[test]
+fn bad_input_gives_typed_errors() {
+    let spec = VideoSpec::new(320, 180, 30);
+    let style = SceneStyle::default();
+    let mut c = CpuCompositor::new();
+    assert_eq!(c.backend(), Backend::Cpu);
+
+    let missing = Visual::image_file("m", 10, 10, "/nonexistent/ytempire.png".into());
+    let s = Scene::from_timeline(
+        &Timeline::new(spec).with_segment(Segment::new(missing, 0.0, 1.0)),
+        &style,
+    )
+    .unwrap();
+    assert_eq!(c.prepare(&s).unwrap_err().kind(), ErrorKind::NotFound);
+
+    let corrupt = Visual::image_bytes("c", 10, 10, "image/png", b"\x89PNG not really".to_vec());
+    let s = Scene::from_timeline(
+        &Timeline::new(spec).with_segment(Segment::new(corrupt, 0.0, 1.0)),
+        &style,
+    )
+    .unwrap();
+    assert_eq!(c.prepare(&s).unwrap_err().kind(), ErrorKind::Render);
+
+    let img = common::picture(16, 16, 0);
+    let good = Scene::from_timeline(
+        &Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0)),
+        &style,
+    )
+    .unwrap();
+    let mut f = Frame::new(320, 180).unwrap();
+    let e = CpuCompositor::new()
+        .render_frame(&good, 0.0, &mut f)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest, "not prepared");
+    c.prepare(&good).unwrap();
+    let mut wrong = Frame::new(100, 100).unwrap();
+    assert_eq!(
+        c.render_frame(&good, 0.0, &mut wrong).unwrap_err().kind(),
+        ErrorKind::InvalidRequest
+    );
+    // Odd times are clamped, not panics.
+    for t in [-1.0, f64::NAN, f64::INFINITY, 1e9] {
+        c.render_frame(&good, t, &mut f).unwrap();
+    }
+
+    // Caption text that cannot fit a tiny frame.
+    let mut t = Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0));
+    t.captions = vec![WordTiming::new(
+        "Supercalifragilisticexpialidocious",
+        0.0,
+        0.5,
+    )];
+    let mut huge = SceneStyle::default();
+    huge.caption.font_px = 400.0;
+    huge.caption.min_font_px = 400.0;
+    let s = Scene::from_timeline(&t, &huge).unwrap();
+    assert_eq!(
+        CpuCompositor::new().prepare(&s).unwrap_err().kind(),
+        ErrorKind::InvalidRequest
+    );
+
+    // Bad style values.
+    let mut bad = SceneStyle::default();
+    bad.caption.font_px = f32::NAN;
+    let t = Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0));
+    assert_eq!(
+        Scene::from_timeline(&t, &bad).unwrap_err().kind(),
+        ErrorKind::InvalidRequest
+    );
+}
