@@ -5,11 +5,15 @@
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod audio;
 pub mod compositor;
 pub mod cpu;
+pub mod encode;
 pub mod frame;
 #[cfg(feature = "gpu")]
 pub mod gpu;
+pub mod mux;
+pub mod pipeline;
 pub mod scene;
 pub mod text;
 pub mod thumbnail;

@@ -1,0 +1,404 @@
+//! The soundtrack: load narration and music, resample to 48 kHz, mix with the music ducked
+//! under speech, fit to the video's length, and normalise to −14 LUFS integrated with true
+//! peak ≤ −1 dBTP (EBU R128, measured with the `ebur128` crate).
+//!
+//! Length adjustments (documented behaviour, not errors): narration shorter than the video is
+//! padded with silence, longer narration is cut at the end of the video with a 10 ms fade;
+//! music shorter than the video loops, longer music is cut the same way.
+//!
+//! The mix is mono internally; the AAC encoder writes it as identical stereo channels.
+
+use std::path::Path;
+
+use ebur128::{EbuR128, Mode};
+use rubato::audioadapter_buffers::owned::InterleavedOwned;
+use rubato::{Fft, FixedSync, Resampler};
+use ytempire_core::{Error, ErrorKind, Result};
+
+#[cfg(feature = "fdk-aac")]
+pub mod aac;
+mod limiter;
+
+/// The output sample rate (YouTube recommends 48 kHz AAC-LC).
+pub const SAMPLE_RATE: u32 = 48_000;
+
+/// Mono PCM, `f32` in −1..=1.
+#[derive(Clone, PartialEq)]
+pub struct AudioBuffer {
+    /// Samples per second.
+    pub sample_rate: u32,
+    /// One sample per tick.
+    pub samples: Vec<f32>,
+}
+
+impl std::fmt::Debug for AudioBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioBuffer")
+            .field("sample_rate", &self.sample_rate)
+            .field("samples", &self.samples.len())
+            .finish()
+    }
+}
+
+impl AudioBuffer {
+    /// `len` samples of silence.
+    pub fn silence(sample_rate: u32, len: usize) -> Self {
+        Self {
+            sample_rate,
+            samples: vec![0.0; len],
+        }
+    }
+
+    /// Length in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        if self.sample_rate == 0 {
+            return 0.0;
+        }
+        self.samples.len() as f64 / f64::from(self.sample_rate)
+    }
+}
+
+fn audio_err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Encode, msg)
+}
+
+/// Read a WAV file (8/16/24/32-bit integer or 32-bit float PCM, any channel count) and
+/// downmix it to mono. A missing file is `NotFound`; an unreadable one `InvalidRequest`.
+pub fn load_wav(path: &Path) -> Result<AudioBuffer> {
+    if !path.exists() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("audio file {} does not exist", path.display()),
+        ));
+    }
+    let bad = |e: hound::Error| {
+        Error::invalid_request(format!("cannot read WAV {}: {e}", path.display()))
+    };
+    let reader = hound::WavReader::open(path).map_err(bad)?;
+    let spec = reader.spec();
+    let channels = usize::from(spec.channels.max(1));
+    if spec.sample_rate == 0 {
+        return Err(Error::invalid_request(format!(
+            "WAV {} has a sample rate of 0",
+            path.display()
+        )));
+    }
+    let interleaved: Vec<f32> = match spec.sample_format {
+        hound::SampleFormat::Float => reader
+            .into_samples::<f32>()
+            .collect::<std::result::Result<_, _>>()
+            .map_err(bad)?,
+        hound::SampleFormat::Int => {
+            let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+            reader
+                .into_samples::<i32>()
+                .map(|s| s.map(|v| v as f32 * scale))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(bad)?
+        }
+    };
+    let samples = interleaved
+        .chunks(channels)
+        .map(|c| c.iter().sum::<f32>() / channels as f32)
+        .collect();
+    Ok(AudioBuffer {
+        sample_rate: spec.sample_rate,
+        samples,
+    })
+}
+
+/// Resample to `to_rate` with rubato's FFT resampler (a copy when already there).
+pub fn resample(buf: &AudioBuffer, to_rate: u32) -> Result<AudioBuffer> {
+    if to_rate == 0 || buf.sample_rate == 0 {
+        return Err(Error::invalid_request("sample rates must be above 0 Hz"));
+    }
+    if buf.sample_rate == to_rate || buf.samples.is_empty() {
+        return Ok(AudioBuffer {
+            sample_rate: to_rate,
+            samples: buf.samples.clone(),
+        });
+    }
+    let frames = buf.samples.len();
+    let fail = |e: &dyn std::fmt::Display| audio_err(format!("resampling to {to_rate} Hz: {e}"));
+    let input = InterleavedOwned::new_from(buf.samples.clone(), 1, frames).map_err(|e| fail(&e))?;
+    let mut resampler = Fft::<f32>::new(
+        buf.sample_rate as usize,
+        to_rate as usize,
+        1024,
+        1,
+        FixedSync::Both,
+    )
+    .map_err(|e| fail(&e))?;
+    let output = resampler
+        .process_all(&input, frames, None)
+        .map_err(|e| fail(&e))?;
+    Ok(AudioBuffer {
+        sample_rate: to_rate,
+        samples: output.take_data(),
+    })
+}
+
+/// Integrated loudness and true peak of a buffer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Loudness {
+    /// Integrated loudness in LUFS (`-inf` for silence).
+    pub integrated_lufs: f64,
+    /// True peak in dBTP (`-inf` for silence).
+    pub true_peak_dbtp: f64,
+}
+
+/// Measure EBU R128 integrated loudness and true peak.
+pub fn measure(buf: &AudioBuffer) -> Result<Loudness> {
+    let fail = |e: ebur128::Error| audio_err(format!("loudness measurement: {e}"));
+    let mut meter = EbuR128::new(1, buf.sample_rate, Mode::I | Mode::TRUE_PEAK).map_err(fail)?;
+    meter.add_frames_f32(&buf.samples).map_err(fail)?;
+    let integrated_lufs = meter.loudness_global().map_err(fail)?;
+    let peak = meter.true_peak(0).map_err(fail)?;
+    Ok(Loudness {
+        integrated_lufs,
+        true_peak_dbtp: 20.0 * peak.log10(),
+    })
+}
+
+fn db_to_gain(db: f64) -> f32 {
+    10f64.powf(db / 20.0) as f32
+}
+
+fn apply_gain(buf: &mut AudioBuffer, gain: f32) {
+    for s in &mut buf.samples {
+        *s *= gain;
+    }
+}
+
+/// Normalise to `target_lufs` integrated loudness with true peak at most `max_true_peak_dbtp`.
+///
+/// Gain brings the loudness to target; where that pushes peaks over the ceiling a look-ahead
+/// limiter (see `limiter`) reduces them and make-up gain restores the loudness, repeated a few
+/// times until both hold. Silence (or nearly: below −70 LUFS) is left alone. Returns the
+/// measured result.
+pub fn normalize_loudness(
+    buf: &mut AudioBuffer,
+    target_lufs: f64,
+    max_true_peak_dbtp: f64,
+) -> Result<Loudness> {
+    let mut m = measure(buf)?;
+    if !m.integrated_lufs.is_finite() || m.integrated_lufs < -70.0 {
+        return Ok(m);
+    }
+    // Limit a little under the ceiling: true peaks sit slightly above sample peaks.
+    let mut ceiling_db = max_true_peak_dbtp - 1.0;
+    for _ in 0..6 {
+        apply_gain(buf, db_to_gain(target_lufs - m.integrated_lufs));
+        m = measure(buf)?;
+        if m.true_peak_dbtp <= max_true_peak_dbtp {
+            if (m.integrated_lufs - target_lufs).abs() <= 0.3 {
+                return Ok(m);
+            }
+            continue;
+        }
+        limiter::limit(&mut buf.samples, buf.sample_rate, db_to_gain(ceiling_db));
+        m = measure(buf)?;
+        ceiling_db -= 0.3;
+    }
+    if m.true_peak_dbtp > max_true_peak_dbtp {
+        // Last resort: honour the peak ceiling at the cost of a little loudness.
+        apply_gain(
+            buf,
+            db_to_gain(max_true_peak_dbtp - m.true_peak_dbtp - 0.05),
+        );
+        m = measure(buf)?;
+    }
+    Ok(m)
+}
+
+/// Pad with silence or cut (with a 10 ms fade-out) to exactly `len` samples.
+pub fn fit_length(buf: &mut AudioBuffer, len: usize) {
+    if buf.samples.len() > len {
+        buf.samples.truncate(len);
+        let fade = (buf.sample_rate as usize / 100).min(len);
+        let start = len - fade;
+        for (i, s) in buf.samples[start..].iter_mut().enumerate() {
+            *s *= 1.0 - (i + 1) as f32 / fade as f32;
+        }
+    } else {
+        buf.samples.resize(len, 0.0);
+    }
+}
+
+/// How narration and music are combined.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MixSettings {
+    /// Integrated loudness target (YouTube plays back at −14 LUFS).
+    pub target_lufs: f64,
+    /// True-peak ceiling in dBTP.
+    pub max_true_peak_dbtp: f64,
+    /// Music loudness below the narration's, in LU, when nobody speaks.
+    pub music_below_speech_lu: f64,
+    /// Extra attenuation of the music while speech is present, in dB.
+    pub duck_db: f64,
+}
+
+impl Default for MixSettings {
+    fn default() -> Self {
+        Self {
+            target_lufs: -14.0,
+            max_true_peak_dbtp: -1.0,
+            music_below_speech_lu: 10.0,
+            duck_db: 12.0,
+        }
+    }
+}
+
+/// Per-sample music gain: 1 where nobody speaks, `duck` under speech, with a 20 ms attack and
+/// 300 ms release so the music does not pump.
+fn duck_envelope(speech: &[f32], rate: u32, duck: f32) -> Vec<f32> {
+    let window = (rate as usize / 50).max(1); // 20 ms
+    let threshold = 10f32.powf(-40.0 / 20.0);
+    let mut active = Vec::with_capacity(speech.len().div_ceil(window));
+    for w in speech.chunks(window) {
+        let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
+        active.push(rms > threshold);
+    }
+    let attack = 1.0 - (-1.0 / (0.02 * rate as f32)).exp();
+    let release = 1.0 - (-1.0 / (0.3 * rate as f32)).exp();
+    let mut g = 1.0f32;
+    let mut out = Vec::with_capacity(speech.len());
+    for i in 0..speech.len() {
+        // Look 20 ms ahead so the duck is in place when the word starts.
+        let target = if active.get(i / window + 1).copied().unwrap_or(false)
+            || active.get(i / window).copied().unwrap_or(false)
+        {
+            duck
+        } else {
+            1.0
+        };
+        let coeff = if target < g { attack } else { release };
+        g += (target - g) * coeff;
+        out.push(g);
+    }
+    out
+}
+
+/// Mix narration and music (both already at [`SAMPLE_RATE`]) into exactly `len` samples, the
+/// music looped or cut to fit and ducked under speech, then normalised per `settings`.
+pub fn mix(
+    narration: Option<&AudioBuffer>,
+    music: Option<&AudioBuffer>,
+    len: usize,
+    settings: &MixSettings,
+) -> Result<(AudioBuffer, Loudness)> {
+    for b in [narration, music].into_iter().flatten() {
+        if b.sample_rate != SAMPLE_RATE {
+            return Err(Error::invalid_request(format!(
+                "mix inputs must be {SAMPLE_RATE} Hz, got {} Hz",
+                b.sample_rate
+            )));
+        }
+    }
+    let mut out = AudioBuffer::silence(SAMPLE_RATE, len);
+    let mut speech_lufs = settings.target_lufs;
+    if let Some(n) = narration {
+        let mut n = n.clone();
+        fit_length(&mut n, len);
+        let m = measure(&n)?;
+        if m.integrated_lufs.is_finite() {
+            speech_lufs = m.integrated_lufs;
+        }
+        out.samples.copy_from_slice(&n.samples);
+    }
+    if let Some(mu) = music.filter(|m| !m.samples.is_empty()) {
+        let mut looped = AudioBuffer {
+            sample_rate: SAMPLE_RATE,
+            samples: mu.samples.iter().copied().cycle().take(len).collect(),
+        };
+        fit_length(&mut looped, len);
+        let m = measure(&looped)?;
+        let base = if m.integrated_lufs.is_finite() {
+            db_to_gain(speech_lufs - settings.music_below_speech_lu - m.integrated_lufs)
+        } else {
+            1.0
+        };
+        let env = duck_envelope(&out.samples, SAMPLE_RATE, db_to_gain(-settings.duck_db));
+        for ((o, m), g) in out.samples.iter_mut().zip(&looped.samples).zip(&env) {
+            *o += m * base * g;
+        }
+    }
+    let loudness = normalize_loudness(&mut out, settings.target_lufs, settings.max_true_peak_dbtp)?;
+    Ok((out, loudness))
+}
+
+/// Load, resample, mix and normalise a timeline's narration and music to `duration_secs`.
+/// With neither, the result is silence of that length.
+pub fn soundtrack(
+    narration: Option<&Path>,
+    music: Option<&Path>,
+    duration_secs: f64,
+    settings: &MixSettings,
+) -> Result<(AudioBuffer, Loudness)> {
+    if !(duration_secs.is_finite() && duration_secs > 0.0) {
+        return Err(Error::invalid_request(format!(
+            "soundtrack duration {duration_secs}s must be positive"
+        )));
+    }
+    let len = (duration_secs * f64::from(SAMPLE_RATE)).round() as usize;
+    let load = |p: Option<&Path>| -> Result<Option<AudioBuffer>> {
+        p.map(|p| load_wav(p).and_then(|b| resample(&b, SAMPLE_RATE)))
+            .transpose()
+    };
+    let narration = load(narration)?;
+    let music = load(music)?;
+    mix(narration.as_ref(), music.as_ref(), len, settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(freq: f32, amp: f32, secs: f32) -> AudioBuffer {
+        let n = (secs * SAMPLE_RATE as f32) as usize;
+        AudioBuffer {
+            sample_rate: SAMPLE_RATE,
+            samples: (0..n)
+                .map(|i| amp * (i as f32 * freq * std::f32::consts::TAU / SAMPLE_RATE as f32).sin())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn fit_pads_and_trims() {
+        let mut b = tone(440.0, 0.5, 0.1);
+        fit_length(&mut b, 9600);
+        assert_eq!(b.samples.len(), 9600);
+        assert!(b.samples[4800..].iter().all(|s| *s == 0.0));
+        let mut b = tone(440.0, 0.5, 1.0);
+        fit_length(&mut b, 4800);
+        assert_eq!(b.samples.len(), 4800);
+        assert_eq!(b.samples[4799], 0.0);
+    }
+
+    #[test]
+    fn ducking_lowers_music_under_speech() {
+        let mut speech = vec![0.0f32; 48_000];
+        for s in &mut speech[24_000..] {
+            *s = 0.3;
+        }
+        let env = duck_envelope(&speech, SAMPLE_RATE, 0.25);
+        assert!((env[10_000] - 1.0).abs() < 1e-3);
+        assert!((env[40_000] - 0.25).abs() < 1e-2, "{}", env[40_000]);
+    }
+
+    #[test]
+    fn resample_changes_rate_and_length() {
+        let b = AudioBuffer {
+            sample_rate: 22_050,
+            samples: vec![0.1; 22_050],
+        };
+        let r = resample(&b, SAMPLE_RATE).unwrap();
+        assert_eq!(r.sample_rate, SAMPLE_RATE);
+        assert!(
+            (r.samples.len() as i64 - 48_000).abs() < 100,
+            "{}",
+            r.samples.len()
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! The render pipeline: timeline → compositor → bounded channel → encoder thread → MP4.
+//!
+//! [`render_video`] (async) and [`render_video_blocking`] validate the timeline, build the
+//! soundtrack first (so a missing narration file fails before any file is created), then
+//! composite frames one at a time on the calling thread and hand them through a bounded
+//! channel to an encoder thread that streams packets into the MP4 muxer. Frame buffers are
+//! recycled through a second channel, so memory stays flat whatever the video's length. The
+//! MP4 is written to a temporary sibling of `out` and renamed into place only when complete:
+//! on any error nothing is left under the final name.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
+
+use ytempire_core::{Error, ErrorKind, Result, Timeline};
+
+use crate::audio::{self, MixSettings};
+use crate::compositor::{Backend, Compositor, auto_compositor};
+use crate::encode::{Encoder, EncoderChoice, EncoderSettings, Preset, create_encoder};
+use crate::mux::{AudioInput, Mp4Writer, MuxSummary};
+use crate::scene::{Scene, SceneStyle};
+use crate::{CpuCompositor, Frame};
+
+/// Which compositor draws the frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompositorChoice {
+    /// GPU when a wgpu adapter exists, else CPU ([`auto_compositor`]).
+    #[default]
+    Auto,
+    /// Always the CPU compositor.
+    Cpu,
+    /// The wgpu compositor; an error when no adapter exists.
+    #[cfg(feature = "gpu")]
+    Gpu,
+}
+
+/// How to render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Compositor backend.
+    pub compositor: CompositorChoice,
+    /// H.264 encoder.
+    pub encoder: EncoderChoice,
+    /// Encoder speed preset.
+    pub preset: Preset,
+    /// Video bitrate; `None` uses YouTube's recommendation for the resolution.
+    pub video_bitrate_bps: Option<u32>,
+    /// AAC bitrate in bits/s.
+    pub audio_bitrate_bps: u32,
+    /// Look of captions, backgrounds and overlays.
+    pub style: SceneStyle,
+    /// Narration/music mix and loudness target.
+    pub mix: MixSettings,
+    /// Frames in flight between compositor and encoder (at least 1).
+    pub channel_capacity: usize,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            compositor: CompositorChoice::Auto,
+            encoder: EncoderChoice::Auto,
+            preset: Preset::Veryfast,
+            video_bitrate_bps: None,
+            audio_bitrate_bps: 192_000,
+            style: SceneStyle::default(),
+            mix: MixSettings::default(),
+            channel_capacity: 4,
+        }
+    }
+}
+
+/// What a render produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderReport {
+    /// Video frames written.
+    pub frames: u64,
+    /// Video duration.
+    pub duration: Duration,
+    /// Compositor backend used.
+    pub backend: Backend,
+    /// Encoder used (e.g. `openh264`, `ffmpeg:libx264`).
+    pub encoder: String,
+    /// Frames per second achieved over the whole render (wall clock).
+    pub fps_achieved: f64,
+    /// Size of the MP4 in bytes.
+    pub output_bytes: u64,
+    /// Integrated loudness of the soundtrack after normalisation (LUFS; `-inf` if silent).
+    pub loudness_lufs: f64,
+    /// True peak of the soundtrack after normalisation (dBTP).
+    pub true_peak_dbtp: f64,
+    /// Whether `moov` precedes `mdat`.
+    pub fast_start: bool,
+    /// Where the MP4 is.
+    pub path: PathBuf,
+}
+
+/// Render `timeline` to an MP4 at `out` on a blocking thread (see [`render_video_blocking`]).
+///
+/// ```no_run
+/// # async fn demo(timeline: ytempire_core::Timeline) -> ytempire_core::Result<()> {
+/// use ytempire_render::pipeline::{RenderOptions, render_video};
+/// let report = render_video(&timeline, &RenderOptions::default(), "out.mp4".as_ref()).await?;
+/// println!("{} frames at {:.1} fps on {}", report.frames, report.fps_achieved, report.backend);
+/// # Ok(())
+/// # }
+/// ```
+pub async fn render_video(
+    timeline: &Timeline,
+    opts: &RenderOptions,
+    out: &Path,
+) -> Result<RenderReport> {
+    let timeline = timeline.clone();
+    let opts = opts.clone();
+    let out = out.to_path_buf();
+    tokio::task::spawn_blocking(move || render_video_blocking(&timeline, &opts, &out))
+        .await
+        .map_err(|e| Error::internal(format!("render task failed: {e}")))?
+}
+
+fn make_compositor(choice: CompositorChoice) -> Result<Box<dyn Compositor>> {
+    Ok(match choice {
+        CompositorChoice::Auto => auto_compositor(),
+        CompositorChoice::Cpu => Box::new(CpuCompositor::new()),
+        #[cfg(feature = "gpu")]
+        CompositorChoice::Gpu => Box::new(crate::GpuCompositor::new()?),
+    })
+}
+
+#[cfg(feature = "fdk-aac")]
+fn encode_audio(buf: &audio::AudioBuffer, bitrate: u32) -> Result<AudioInput> {
+    let track = audio::aac::encode_aac(buf, bitrate)?;
+    Ok(AudioInput {
+        sample_rate: track.sample_rate,
+        channels: track.channels,
+        bitrate: track.bitrate,
+        frames: track.frames,
+    })
+}
+
+#[cfg(not(feature = "fdk-aac"))]
+fn encode_audio(_buf: &audio::AudioBuffer, _bitrate: u32) -> Result<AudioInput> {
+    Err(Error::unsupported(
+        "no AAC encoder: build ytempire-render with the `fdk-aac` feature",
+    ))
+}
+
+/// Render synchronously: the compositor runs on this thread, the encoder and muxer on their
+/// own. Typed errors: `InvalidRequest` (bad timeline or spec: fps 0, odd sizes, no
+/// segments), `NotFound` (missing narration, music or image), `Render`, `Encode`, `Io`.
+pub fn render_video_blocking(
+    timeline: &Timeline,
+    opts: &RenderOptions,
+    out: &Path,
+) -> Result<RenderReport> {
+    let started = Instant::now();
+    timeline.validate()?;
+    let scene = Scene::from_timeline(timeline, &opts.style)?;
+    let spec = scene.spec();
+    let mut settings = EncoderSettings::youtube(&spec)?;
+    settings.preset = opts.preset;
+    if let Some(b) = opts.video_bitrate_bps {
+        settings.bitrate_bps = b;
+    }
+    let frames = scene.frame_count();
+    if frames == 0 {
+        return Err(Error::invalid_request(
+            "the timeline is shorter than one frame",
+        ));
+    }
+    let video_secs = frames as f64 / f64::from(spec.fps);
+
+    // Sound first: a missing or corrupt narration fails before any file exists.
+    let (mix, loudness) = audio::soundtrack(
+        timeline.narration.as_deref(),
+        timeline.music.as_deref(),
+        video_secs,
+        &opts.mix,
+    )?;
+    let audio_input = encode_audio(&mix, opts.audio_bitrate_bps)?;
+    drop(mix);
+
+    let mut compositor = make_compositor(opts.compositor)?;
+    let backend = compositor.backend();
+    compositor.prepare(&scene)?;
+    let encoder = create_encoder(&opts.encoder, settings)?;
+    let encoder_name = encoder.name();
+    tracing::info!(%backend, encoder = %encoder_name, frames, "rendering");
+
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    let tmp = ytempire_core::fs::temp_path_for(out);
+    let result = (|| {
+        let writer = Mp4Writer::create(&tmp, spec.fps, frames, Some(audio_input))?;
+        run_frames(
+            &mut *compositor,
+            &scene,
+            encoder,
+            writer,
+            frames,
+            opts.channel_capacity,
+        )
+    })();
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    ytempire_core::fs::commit_temp(&tmp, out)?;
+    let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    Ok(RenderReport {
+        frames: summary.video_frames,
+        duration: Duration::from_secs_f64(video_secs),
+        backend,
+        encoder: encoder_name,
+        fps_achieved: summary.video_frames as f64 / elapsed,
+        output_bytes: summary.bytes,
+        loudness_lufs: loudness.integrated_lufs,
+        true_peak_dbtp: loudness.true_peak_dbtp,
+        fast_start: summary.fast_start,
+        path: out.to_path_buf(),
+    })
+}
+
+/// Drive any frame source through the encoder thread into `writer`: `draw(i, frame)` fills
+/// frame `i`. Exposed so callers with their own frame source (tests, benches) share the
+/// threading and muxing code.
+pub fn encode_frames(
+    width: u32,
+    height: u32,
+    frames: u64,
+    encoder: Box<dyn Encoder>,
+    writer: Mp4Writer,
+    capacity: usize,
+    mut draw: impl FnMut(u64, &mut Frame) -> Result<()>,
+) -> Result<MuxSummary> {
+    let capacity = capacity.max(1);
+    let (to_encoder, from_compositor) = sync_channel::<Frame>(capacity);
+    let (recycle_tx, recycle_rx) = sync_channel::<Frame>(capacity + 1);
+    let worker = std::thread::Builder::new()
+        .name("ytempire-encoder".into())
+        .spawn(move || encoder_thread(encoder, writer, &from_compositor, &recycle_tx))
+        .map_err(|e| Error::io("spawning the encoder thread", e))?;
+    let mut produce = || -> Result<()> {
+        for i in 0..frames {
+            let mut frame = match recycle_rx.try_recv() {
+                Ok(f) => f,
+                Err(_) => Frame::new(width, height)?,
+            };
+            draw(i, &mut frame)?;
+            if to_encoder.send(frame).is_err() {
+                // The encoder stopped early; its error is reported below.
+                break;
+            }
+        }
+        Ok(())
+    };
+    let produced = produce();
+    drop(to_encoder);
+    let encoded = worker
+        .join()
+        .map_err(|_| Error::internal("the encoder thread panicked"))?;
+    produced?;
+    let summary = encoded?;
+    if summary.video_frames != frames {
+        return Err(Error::new(
+            ErrorKind::Encode,
+            format!("encoded {} of {frames} frames", summary.video_frames),
+        ));
+    }
+    Ok(summary)
+}
+
+fn run_frames(
+    compositor: &mut dyn Compositor,
+    scene: &Scene,
+    encoder: Box<dyn Encoder>,
+    writer: Mp4Writer,
+    frames: u64,
+    capacity: usize,
+) -> Result<MuxSummary> {
+    let spec = scene.spec();
+    let fps = f64::from(spec.fps);
+    encode_frames(
+        spec.width,
+        spec.height,
+        frames,
+        encoder,
+        writer,
+        capacity,
+        |i, frame| compositor.render_frame(scene, i as f64 / fps, frame),
+    )
+}
+
+fn encoder_thread(
+    mut encoder: Box<dyn Encoder>,
+    mut writer: Mp4Writer,
+    frames: &Receiver<Frame>,
+    recycle: &SyncSender<Frame>,
+) -> Result<MuxSummary> {
+    for frame in frames.iter() {
+        for packet in encoder.encode(&frame)? {
+            writer.write_video(&packet)?;
+        }
+        let _ = recycle.try_send(frame);
+    }
+    for packet in encoder.finish()? {
+        writer.write_video(&packet)?;
+    }
+    writer.finish()
+}

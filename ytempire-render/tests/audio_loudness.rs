@@ -1,0 +1,238 @@
+//! Soundtrack mixing, loudness normalisation and AAC quality.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::path::Path;
+use std::process::Command;
+
+use ytempire_core::ErrorKind;
+use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE};
+
+/// Speech: espeak-ng when installed, else a synthetic voiced signal (pitch-gliding harmonics
+/// under a syllable envelope).
+fn speech(dir: &Path, secs: f32) -> AudioBuffer {
+    let wav = dir.join("speech.wav");
+    let espeak = Command::new("espeak-ng")
+        .args(["-w"])
+        .arg(&wav)
+        .arg("Hello from the reference caption. This narration checks loudness and AAC quality.")
+        .status()
+        .is_ok_and(|s| s.success());
+    if espeak {
+        let b = audio::load_wav(&wav).unwrap();
+        let mut b = audio::resample(&b, SAMPLE_RATE).unwrap();
+        audio::fit_length(&mut b, (secs * SAMPLE_RATE as f32) as usize);
+        return b;
+    }
+    eprintln!("espeak-ng not found: using synthetic speech");
+    let n = (secs * SAMPLE_RATE as f32) as usize;
+    let samples = (0..n)
+        .map(|i| {
+            let t = i as f32 / SAMPLE_RATE as f32;
+            let f0 = 120.0 + 30.0 * (t * 1.3).sin();
+            let env = (t * 4.0 * std::f32::consts::PI).sin().abs().powf(0.5);
+            let v: f32 = (1..12)
+                .map(|h| (t * f0 * h as f32 * std::f32::consts::TAU).sin() / h as f32)
+                .sum();
+            0.2 * env * v
+        })
+        .collect();
+    AudioBuffer {
+        sample_rate: SAMPLE_RATE,
+        samples,
+    }
+}
+
+fn write_wav(path: &Path, b: &AudioBuffer) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: b.sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for s in &b.samples {
+        w.write_sample((s * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+#[test]
+fn narration_is_normalised_to_minus_14_lufs_with_true_peak_under_minus_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = speech(dir.path(), 4.0);
+    // Start far too loud and peaky.
+    for v in &mut s.samples {
+        *v = (*v * 4.0).clamp(-1.0, 1.0);
+    }
+    let m = audio::normalize_loudness(&mut s, -14.0, -1.0).unwrap();
+    let check = audio::measure(&s).unwrap();
+    assert_eq!(m, check);
+    assert!((check.integrated_lufs + 14.0).abs() <= 1.0, "{check:?}");
+    assert!(check.true_peak_dbtp <= -1.0, "{check:?}");
+}
+
+#[test]
+fn quiet_narration_is_raised_and_music_ducked_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut narr = speech(dir.path(), 4.0);
+    for v in &mut narr.samples {
+        *v *= 0.05;
+    }
+    // Silence the first second of narration so the music plays alone there.
+    for v in &mut narr.samples[..SAMPLE_RATE as usize] {
+        *v = 0.0;
+    }
+    let music = AudioBuffer {
+        sample_rate: SAMPLE_RATE,
+        samples: (0..SAMPLE_RATE as usize)
+            .map(|i| 0.3 * (i as f32 * 440.0 * std::f32::consts::TAU / SAMPLE_RATE as f32).sin())
+            .collect(),
+    };
+    let len = 4 * SAMPLE_RATE as usize;
+    let (mix, m) = audio::mix(Some(&narr), Some(&music), len, &MixSettings::default()).unwrap();
+    assert_eq!(mix.samples.len(), len);
+    assert!((m.integrated_lufs + 14.0).abs() <= 1.0, "{m:?}");
+    assert!(m.true_peak_dbtp <= -1.0, "{m:?}");
+    // Music alone in the first second is louder than the music bed under speech: compare the
+    // 440 Hz component's energy by correlating with the music itself.
+    let corr = |range: std::ops::Range<usize>| -> f32 {
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for i in range {
+            let x = music.samples[i % music.samples.len()];
+            sxy += mix.samples[i] * x;
+            sxx += x * x;
+        }
+        sxy / sxx
+    };
+    let alone = corr(24_000..48_000);
+    let under = corr(2 * 48_000..3 * 48_000);
+    assert!(alone > 0.0);
+    assert!(
+        under < alone * 0.5,
+        "music under speech {under} vs alone {alone}"
+    );
+}
+
+#[test]
+fn soundtrack_pads_short_and_trims_long_narration() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.wav");
+    write_wav(&short, &speech(dir.path(), 1.0));
+    let (b, _) = audio::soundtrack(Some(&short), None, 3.0, &MixSettings::default()).unwrap();
+    assert_eq!(b.samples.len(), 3 * SAMPLE_RATE as usize);
+    assert!(
+        b.samples[2 * SAMPLE_RATE as usize..]
+            .iter()
+            .all(|s| *s == 0.0),
+        "padded with silence"
+    );
+    let (b, _) = audio::soundtrack(Some(&short), None, 0.5, &MixSettings::default()).unwrap();
+    assert_eq!(b.samples.len(), SAMPLE_RATE as usize / 2);
+}
+
+#[test]
+fn missing_or_corrupt_narration_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = audio::soundtrack(
+        Some(&dir.path().join("nope.wav")),
+        None,
+        1.0,
+        &MixSettings::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    let bad = dir.path().join("bad.wav");
+    std::fs::write(&bad, b"RIFF not really").unwrap();
+    let err = audio::soundtrack(Some(&bad), None, 1.0, &MixSettings::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    let err = audio::soundtrack(None, None, 0.0, &MixSettings::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+}
+
+/// SNR (dB) of `decoded` against `reference` at the best lag within ±4096 samples (coarse
+/// search in steps of 16 on the first second, then every lag around the best on everything).
+fn snr_db(reference: &[f32], decoded: &[f32]) -> (f64, i64) {
+    let snr_at = |lag: i64, n: usize| -> f64 {
+        let (mut sig, mut err) = (0f64, 0f64);
+        for (i, r) in reference.iter().take(n).enumerate() {
+            let j = i as i64 + lag;
+            let d = if j >= 0 && (j as usize) < decoded.len() {
+                decoded[j as usize]
+            } else {
+                0.0
+            };
+            sig += f64::from(*r).powi(2);
+            err += f64::from(r - d).powi(2);
+        }
+        10.0 * (sig / err.max(1e-12)).log10()
+    };
+    let best_of = |lags: &mut dyn Iterator<Item = i64>, n: usize| {
+        lags.map(|l| (snr_at(l, n), l))
+            .fold((f64::NEG_INFINITY, 0), |a, b| if b.0 > a.0 { b } else { a })
+    };
+    let (_, coarse) = best_of(&mut (-256i64..=256).map(|k| k * 16), SAMPLE_RATE as usize);
+    best_of(&mut (coarse - 16..=coarse + 16), reference.len())
+}
+
+#[cfg(feature = "fdk-aac")]
+#[test]
+fn aac_quality_on_speech_measured_against_syom_and_ffmpeg() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = speech(dir.path(), 3.0);
+    audio::normalize_loudness(&mut s, -14.0, -1.0).unwrap();
+    let bitrate = 128_000;
+
+    // FDK (ours): raw frames, priming already dropped; wrap in ADTS for syom's decoder.
+    let track = audio::aac::encode_aac(&s, bitrate).unwrap();
+    assert_eq!(track.frames.len(), s.samples.len().div_ceil(1024));
+    let mut adts = Vec::new();
+    for f in &track.frames {
+        adts.extend(syom::wrap_adts_au(f, SAMPLE_RATE, 2).unwrap());
+    }
+    let fdk = syom::decode(&adts).unwrap();
+    assert_eq!(fdk.sample_rate, SAMPLE_RATE);
+    let (fdk_snr, fdk_lag) = snr_db(&s.samples, &fdk.channels[0]);
+
+    // syom's pure-Rust encoder at the same bitrate.
+    let mut opts = syom::EncodeOptions::default();
+    opts.bitrate_bps = bitrate;
+    let syom_bytes =
+        syom::encode_with(&[s.samples.clone(), s.samples.clone()], SAMPLE_RATE, &opts).unwrap();
+    let syom_dec = syom::decode(&syom_bytes).unwrap();
+    let (syom_snr, syom_lag) = snr_db(&s.samples, &syom_dec.channels[0]);
+
+    println!("aac_snr_db fdk={fdk_snr:.2} (lag {fdk_lag}) syom={syom_snr:.2} (lag {syom_lag})");
+    // Priming handled: the decoded audio lines up within one AAC frame (< 1 video frame).
+    assert!(fdk_lag.abs() < 1024, "lag {fdk_lag}");
+    assert!(fdk_snr > 10.0, "fdk SNR {fdk_snr}");
+
+    let ffmpeg = Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ffmpeg {
+        eprintln!("SKIPPED ffmpeg comparison: ffmpeg not on PATH");
+        return;
+    }
+    let wav = dir.path().join("s.wav");
+    write_wav(&wav, &s);
+    let aac = dir.path().join("s.aac");
+    let st = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-ac", "2", "-c:a", "aac", "-b:a", "128k", "-f", "adts"])
+        .arg(&aac)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let ff = syom::decode(&std::fs::read(&aac).unwrap()).unwrap();
+    let (ff_snr, _) = snr_db(&s.samples, &ff.channels[0]);
+    println!("aac_snr_db ffmpeg_aac={ff_snr:.2}");
+    assert!(fdk_snr >= ff_snr - 1.0, "fdk {fdk_snr} vs ffmpeg {ff_snr}");
+}

@@ -1,0 +1,320 @@
+//! Encoders and the MP4 muxer, checked with ffprobe and a decode round trip.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::path::Path;
+use std::process::Command;
+
+use ytempire_core::VideoSpec;
+use ytempire_render::Frame;
+use ytempire_render::encode::{
+    EncoderChoice, EncoderSettings, FfmpegCodec, OpenH264Encoder, Packet, create_encoder,
+    ffmpeg_available, ffmpeg_has_encoder,
+};
+use ytempire_render::mux::{AudioInput, Mp4Writer, top_level_boxes};
+use ytempire_render::pipeline::encode_frames;
+
+fn ffprobe_available() -> bool {
+    let ok = Command::new("ffprobe")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: ffprobe not on PATH (scripts/setup.sh installs ffmpeg)");
+    }
+    ok
+}
+
+fn ffprobe(path: &Path, args: &[&str]) -> String {
+    let out = Command::new("ffprobe")
+        .args(["-v", "error"])
+        .args(args)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A moving gradient.
+fn gradient(i: u64, frame: &mut Frame) {
+    let w = frame.width as usize;
+    for (p, px) in frame.rgba.chunks_exact_mut(4).enumerate() {
+        let (x, y) = (p % w, p / w);
+        px[0] = ((x as u64 + i * 4) % 256) as u8;
+        px[1] = (y % 256) as u8;
+        px[2] = 128;
+        px[3] = 255;
+    }
+}
+
+fn silent_aac_frames(n: usize) -> Option<AudioInput> {
+    #[cfg(feature = "fdk-aac")]
+    {
+        let buf = ytempire_render::audio::AudioBuffer::silence(48_000, n * 1024);
+        let t = ytempire_render::audio::aac::encode_aac(&buf, 128_000).unwrap();
+        Some(AudioInput {
+            sample_rate: t.sample_rate,
+            channels: t.channels,
+            bitrate: t.bitrate,
+            frames: t.frames,
+        })
+    }
+    #[cfg(not(feature = "fdk-aac"))]
+    {
+        let _ = n;
+        None
+    }
+}
+
+fn render_synthetic(
+    choice: &EncoderChoice,
+    out: &Path,
+    secs: u64,
+) -> ytempire_render::mux::MuxSummary {
+    let spec = VideoSpec::new(320, 180, 30);
+    let settings = EncoderSettings::youtube(&spec).unwrap();
+    let frames = secs * 30;
+    let audio = silent_aac_frames((secs * 48_000).div_ceil(1024) as usize);
+    let writer = Mp4Writer::create(out, 30, frames, audio).unwrap();
+    let encoder = create_encoder(choice, settings).unwrap();
+    encode_frames(320, 180, frames, encoder, writer, 2, |i, f| {
+        gradient(i, f);
+        Ok(())
+    })
+    .unwrap()
+}
+
+fn check_youtube_mp4(path: &Path, expected_secs: f64) {
+    let boxes = top_level_boxes(path).unwrap();
+    let moov = boxes.iter().position(|b| b == "moov").unwrap();
+    let mdat = boxes.iter().position(|b| b == "mdat").unwrap();
+    assert!(moov < mdat, "moov must precede mdat: {boxes:?}");
+    assert_eq!(boxes[0], "ftyp");
+    if !ffprobe_available() {
+        return;
+    }
+    let v = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,profile,pix_fmt,width,height,r_frame_rate,field_order",
+            "-of",
+            "default=nw=1",
+        ],
+    );
+    assert!(v.contains("codec_name=h264"), "{v}");
+    assert!(
+        v.contains("profile=High") || v.contains("profile=Main"),
+        "{v}"
+    );
+    assert!(v.contains("pix_fmt=yuv420p"), "{v}");
+    assert!(v.contains("width=320") && v.contains("height=180"), "{v}");
+    assert!(v.contains("r_frame_rate=30/1"), "{v}");
+    let d = ffprobe(
+        path,
+        &["-show_entries", "format=duration", "-of", "csv=p=0"],
+    );
+    let d: f64 = d.trim().parse().unwrap();
+    assert!((d - expected_secs).abs() < 0.05, "duration {d}");
+    // Keyframes every 15 frames (closed GOP of half the frame rate).
+    let flags = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=flags",
+            "-of",
+            "csv=p=0",
+        ],
+    );
+    let keys: Vec<usize> = flags
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.starts_with('K'))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(
+        keys,
+        (0..flags.lines().count()).step_by(15).collect::<Vec<_>>(),
+        "{flags}"
+    );
+    if cfg!(feature = "fdk-aac") {
+        let a = ffprobe(
+            path,
+            &[
+                "-select_streams",
+                "a:0",
+                "-show_entries",
+                "stream=codec_name,profile,sample_rate,channels",
+                "-of",
+                "default=nw=1",
+            ],
+        );
+        assert!(
+            a.contains("codec_name=aac") && a.contains("profile=LC"),
+            "{a}"
+        );
+        assert!(a.contains("sample_rate=48000"), "{a}");
+    }
+    // The whole file decodes without errors.
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(path)
+        .args(["-f", "null", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn openh264_mp4_meets_youtube_recommendations() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.mp4");
+    let s = render_synthetic(&EncoderChoice::OpenH264, &out, 2);
+    assert_eq!(s.video_frames, 60);
+    assert!(s.fast_start);
+    check_youtube_mp4(&out, 2.0);
+}
+
+#[test]
+fn ffmpeg_libx264_mp4_meets_youtube_recommendations() {
+    if !ffmpeg_available() || !ffmpeg_has_encoder("libx264") {
+        eprintln!("SKIPPED: ffmpeg with libx264 not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.mp4");
+    let s = render_synthetic(&EncoderChoice::Ffmpeg(FfmpegCodec::Libx264), &out, 2);
+    assert_eq!(s.video_frames, 60);
+    check_youtube_mp4(&out, 2.0);
+}
+
+#[test]
+fn decoded_solid_frame_keeps_its_colour() {
+    use openh264::decoder::Decoder;
+    use openh264::formats::YUVSource;
+    let settings = EncoderSettings::youtube(&VideoSpec::new(64, 64, 30)).unwrap();
+    let mut enc = OpenH264Encoder::new(settings).unwrap();
+    let mut frame = Frame::new(64, 64).unwrap();
+    for px in frame.rgba.chunks_exact_mut(4) {
+        px.copy_from_slice(&[200, 60, 30, 255]);
+    }
+    let mut dec = Decoder::new().unwrap();
+    let mut rgb = vec![0u8; 64 * 64 * 3];
+    let mut decoded = 0;
+    use ytempire_render::encode::Encoder as _;
+    for _ in 0..3 {
+        for p in enc.encode(&frame).unwrap() {
+            if let Some(yuv) = dec.decode(&p.data).unwrap() {
+                assert_eq!(yuv.dimensions(), (64, 64));
+                yuv.write_rgb8(&mut rgb);
+                decoded += 1;
+            }
+        }
+    }
+    assert!(decoded >= 1);
+    for (c, want) in [200.0, 60.0, 30.0].iter().enumerate() {
+        let mean = rgb
+            .iter()
+            .skip(c)
+            .step_by(3)
+            .map(|v| f64::from(*v))
+            .sum::<f64>()
+            / (64.0 * 64.0);
+        assert!((mean - want).abs() < 6.0, "channel {c}: {mean} vs {want}");
+    }
+}
+
+#[test]
+fn wrong_frame_size_is_an_error() {
+    let settings = EncoderSettings::youtube(&VideoSpec::new(64, 64, 30)).unwrap();
+    let mut enc = OpenH264Encoder::new(settings).unwrap();
+    let frame = Frame::new(32, 32).unwrap();
+    use ytempire_render::encode::Encoder as _;
+    let err = enc.encode(&frame).unwrap_err();
+    assert_eq!(err.kind(), ytempire_core::ErrorKind::InvalidRequest);
+}
+
+#[test]
+fn composition_offsets_are_written_for_reordered_streams() {
+    // Packets whose presentation time runs one tick after decode time (as with B-frames)
+    // must carry a ctts offset that ffprobe reports.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b.mp4");
+    let settings = EncoderSettings::youtube(&VideoSpec::new(64, 64, 30)).unwrap();
+    let mut enc = OpenH264Encoder::new(settings).unwrap();
+    let mut w = Mp4Writer::create(&out, 30, 10, None).unwrap();
+    let mut frame = Frame::new(64, 64).unwrap();
+    use ytempire_render::encode::Encoder as _;
+    for i in 0..10 {
+        gradient(i, &mut frame);
+        for p in enc.encode(&frame).unwrap() {
+            w.write_video(&Packet {
+                pts: p.pts + 1,
+                ..p
+            })
+            .unwrap();
+        }
+    }
+    w.finish().unwrap();
+    if !ffprobe_available() {
+        return;
+    }
+    let ts = ffprobe(
+        &out,
+        &[
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "packet=pts,dts",
+            "-of",
+            "csv=p=0",
+        ],
+    );
+    let rows: Vec<(i64, i64)> = ts
+        .lines()
+        .map(|l| {
+            let mut it = l.split(',').map(|v| v.trim().parse::<i64>().unwrap());
+            (it.next().unwrap(), it.next().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), 10);
+    let tick = rows[1].1 - rows[0].1;
+    assert!(tick > 0);
+    for (pts, dts) in rows {
+        assert_eq!(pts - dts, tick, "pts {pts} dts {dts}");
+    }
+}
+
+#[test]
+fn muxer_needs_a_keyframe_first_and_some_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("e.mp4");
+    let w = Mp4Writer::create(&out, 30, 10, None).unwrap();
+    assert!(w.finish().is_err());
+    let mut w = Mp4Writer::create(&out, 30, 10, None).unwrap();
+    let p = Packet {
+        data: vec![0, 0, 1, 0x41, 1],
+        keyframe: false,
+        pts: 0,
+        dts: 0,
+    };
+    assert!(w.write_video(&p).is_err());
+    assert!(Mp4Writer::create(&out, 0, 10, None).is_err());
+}
