@@ -1,0 +1,377 @@
+//! [`ElevenLabs`]: `POST /v1/text-to-speech/{voice_id}` and `/with-timestamps`.
+//!
+//! - Output `pcm_24000` (raw 16-bit mono) unless configured otherwise.
+//! - With word timings wanted, `/with-timestamps` returns base64 audio plus per-character
+//!   alignment, grouped into words ([`crate::timing::from_char_alignment`]).
+//! - Auth header `xi-api-key`. `quota_exceeded` arrives as HTTP 401 and becomes
+//!   `QuotaExhausted`; 429 (`too_many_concurrent_requests`, `system_busy`) is `RateLimited`.
+//! - Input limit per model (10,000 characters for `eleven_multilingual_v2`). Usage: the
+//!   `character-cost` response header when present, else the characters of `text`.
+//!
+//! ```no_run
+//! # async fn demo() -> ytempire_core::Result<()> {
+//! use ytempire_core::{SpeechRequest, SpeechSynthesizer};
+//! use ytempire_tts::ElevenLabs;
+//! let tts = ElevenLabs::from_env()?.with_model("eleven_flash_v2_5");
+//! let speech = tts.synthesize(&SpeechRequest::new("Hello there.")).await?;
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::json;
+use ytempire_core::{
+    Capabilities, Error, ErrorKind, InputUnit, ProviderInfo, Result, Speech, SpeechRequest,
+    SpeechSynthesizer, TextFormat, TimingSource, Usage,
+};
+
+use crate::{audio, http, timing};
+
+/// Provider id.
+pub const PROVIDER: &str = "elevenlabs";
+/// Default endpoint.
+pub const DEFAULT_BASE_URL: &str = "https://api.elevenlabs.io";
+/// Default voice ("Rachel").
+pub const DEFAULT_VOICE: &str = "21m00Tcm4TlvDq8ikWAM";
+/// Default model.
+pub const DEFAULT_MODEL: &str = "eleven_multilingual_v2";
+/// PCM rates ElevenLabs offers as `pcm_<rate>`.
+pub const PCM_RATES: &[u32] = &[8000, 16_000, 22_050, 24_000, 44_100, 48_000];
+
+/// Per-request character limit of a model (`models.mdx`); unknown models get 10,000.
+pub fn model_char_limit(model: &str) -> usize {
+    match model {
+        "eleven_v3" => 3_000,
+        "eleven_flash_v2_5" | "eleven_turbo_v2_5" => 40_000,
+        "eleven_flash_v2" | "eleven_turbo_v2" => 30_000,
+        _ => 10_000,
+    }
+}
+
+/// ElevenLabs client.
+#[derive(Clone)]
+pub struct ElevenLabs {
+    api_key: SecretString,
+    base_url: String,
+    model: String,
+    voice: String,
+    pcm_rate: u32,
+    voice_settings: Option<serde_json::Value>,
+    client: reqwest::Client,
+}
+
+impl std::fmt::Debug for ElevenLabs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ElevenLabs")
+            .field("api_key", &"REDACTED")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("voice", &self.voice)
+            .field("pcm_rate", &self.pcm_rate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Display for ElevenLabs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "elevenlabs/{}", self.model)
+    }
+}
+
+#[derive(Deserialize)]
+struct TimestampsResponse {
+    audio_base64: String,
+    #[serde(default)]
+    alignment: Option<Alignment>,
+}
+
+#[derive(Deserialize)]
+struct Alignment {
+    characters: Vec<String>,
+    character_start_times_seconds: Vec<f64>,
+    character_end_times_seconds: Vec<f64>,
+}
+
+impl ElevenLabs {
+    /// A client with a key, the default model and voice, `pcm_24000`.
+    pub fn new(api_key: SecretString) -> Result<Self> {
+        Ok(Self {
+            api_key,
+            base_url: DEFAULT_BASE_URL.into(),
+            model: DEFAULT_MODEL.into(),
+            voice: DEFAULT_VOICE.into(),
+            pcm_rate: 24_000,
+            voice_settings: None,
+            client: http::client(http::DEFAULT_TIMEOUT)?,
+        })
+    }
+
+    /// From `ELEVENLABS_API_KEY`; absent is a `Config` error.
+    pub fn from_env() -> Result<Self> {
+        let key = std::env::var("ELEVENLABS_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| {
+                Error::config("ElevenLabs needs ELEVENLABS_API_KEY").with_provider(PROVIDER)
+            })?;
+        Self::new(SecretString::from(key))
+    }
+
+    /// Point at another endpoint (a loopback fake).
+    #[must_use]
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into().trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// Model id.
+    #[must_use]
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// Default voice id.
+    #[must_use]
+    pub fn with_voice(mut self, voice: impl Into<String>) -> Self {
+        self.voice = voice.into();
+        self
+    }
+
+    /// Voice settings (`stability`, `similarity_boost`, `style`, `use_speaker_boost`, `speed`).
+    #[must_use]
+    pub fn with_voice_settings(
+        mut self,
+        stability: f32,
+        similarity_boost: f32,
+        style: f32,
+    ) -> Self {
+        self.voice_settings = Some(json!({
+            "stability": stability,
+            "similarity_boost": similarity_boost,
+            "style": style,
+        }));
+        self
+    }
+
+    /// PCM output rate (one of [`PCM_RATES`]; 44.1 kHz needs the Pro tier).
+    pub fn with_pcm_rate(mut self, rate: u32) -> Result<Self> {
+        if !PCM_RATES.contains(&rate) {
+            return Err(Error::invalid_request(format!(
+                "ElevenLabs offers pcm at {PCM_RATES:?} Hz, not {rate}"
+            )));
+        }
+        self.pcm_rate = rate;
+        Ok(self)
+    }
+
+    /// Per-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self> {
+        self.client = http::client(timeout)?;
+        Ok(self)
+    }
+}
+
+fn vendor_error(bytes: &[u8]) -> http::VendorError {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return http::VendorError {
+            message: String::from_utf8_lossy(bytes).chars().take(200).collect(),
+            ..Default::default()
+        };
+    };
+    match &v["detail"] {
+        serde_json::Value::Array(items) => {
+            let first = items.first();
+            let field = first
+                .and_then(|i| i["loc"].as_array())
+                .and_then(|loc| loc.last())
+                .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_owned));
+            http::VendorError {
+                code: Some("validation_error".into()),
+                message: first
+                    .and_then(|i| i["msg"].as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                field,
+            }
+        }
+        detail => http::VendorError {
+            code: detail["status"].as_str().map(str::to_owned),
+            message: detail["message"]
+                .as_str()
+                .or_else(|| detail.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            field: None,
+        },
+    }
+}
+
+#[async_trait]
+impl SpeechSynthesizer for ElevenLabs {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::new(
+            PROVIDER,
+            self.model.clone(),
+            Capabilities::new()
+                .with_max_input(model_char_limit(&self.model), InputUnit::Characters)
+                .with_word_timings(true)
+                .with_paid(true),
+        )
+    }
+
+    async fn synthesize(&self, request: &SpeechRequest) -> Result<Speech> {
+        request.validate()?;
+        if request.format == TextFormat::Ssml {
+            return Err(Error::unsupported(
+                "ElevenLabs does not take SSML documents; send plain text",
+            )
+            .with_provider(PROVIDER));
+        }
+        http::check_limit(
+            PROVIDER,
+            &request.text,
+            model_char_limit(&self.model),
+            InputUnit::Characters,
+        )?;
+        let voice = request.voice.as_deref().unwrap_or(&self.voice);
+        let mut body = json!({ "text": request.text, "model_id": self.model });
+        if let Some(lang) = &request.language {
+            let iso = lang
+                .split(['-', '_'])
+                .next()
+                .unwrap_or(lang)
+                .to_ascii_lowercase();
+            if self.model.ends_with("v2_5") {
+                body["language_code"] = json!(iso);
+            }
+        }
+        let mut settings = self.voice_settings.clone().unwrap_or_else(|| json!({}));
+        if let Some(rate) = request.rate {
+            settings["speed"] = json!(rate);
+        }
+        if settings.as_object().is_some_and(|o| !o.is_empty()) {
+            body["voice_settings"] = settings;
+        }
+        let path = if request.word_timings {
+            "/with-timestamps"
+        } else {
+            ""
+        };
+        let voice_seg: String = url::form_urlencoded::byte_serialize(voice.as_bytes()).collect();
+        let url = format!(
+            "{}/v1/text-to-speech/{voice_seg}{path}?output_format=pcm_{}",
+            self.base_url, self.pcm_rate
+        );
+        let response = self
+            .client
+            .post(url)
+            .header("xi-api-key", self.api_key.expose_secret())
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| http::transport(PROVIDER, &e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = http::body(PROVIDER, response).await?;
+        if status >= 300 {
+            let vendor = vendor_error(&bytes);
+            let quota = vendor.code.as_deref() == Some("quota_exceeded");
+            return Err(http::status_error(
+                PROVIDER,
+                status,
+                &headers,
+                vendor,
+                quota,
+                "request-id",
+            ));
+        }
+        let (pcm, alignment) = if request.word_timings {
+            let parsed: TimestampsResponse = http::json(PROVIDER, &bytes)?;
+            let pcm = base64::engine::general_purpose::STANDARD
+                .decode(parsed.audio_base64.as_bytes())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!("elevenlabs: audio_base64: {e}"),
+                    )
+                    .with_provider(PROVIDER)
+                })?;
+            (pcm, parsed.alignment)
+        } else {
+            (bytes, None)
+        };
+        let track = audio::pcm16le_to_track(&pcm, self.pcm_rate, 1)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        let track = match request.sample_rate {
+            Some(rate) => audio::resample(&track, rate)?,
+            None => track,
+        };
+        let total = track.duration_secs();
+        let (timings, source) = match alignment {
+            _ if !request.word_timings => (Vec::new(), TimingSource::None),
+            Some(a) => (
+                timing::from_char_alignment(
+                    &a.characters,
+                    &a.character_start_times_seconds,
+                    &a.character_end_times_seconds,
+                )
+                .map_err(|e| e.with_provider(PROVIDER))?
+                .into_iter()
+                .map(|mut w| {
+                    w.end_secs = w.end_secs.min(total);
+                    w.start_secs = w.start_secs.min(w.end_secs);
+                    w
+                })
+                .collect(),
+                TimingSource::Provider,
+            ),
+            None => {
+                let (s, e) = audio::voiced_span(&track).unwrap_or((0.0, total));
+                (
+                    timing::distribute(&request.text, s, e),
+                    TimingSource::Estimated,
+                )
+            }
+        };
+        let billed = headers
+            .get("character-cost")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(request.text.chars().count() as u64);
+        Ok(Speech::new(
+            track,
+            timings,
+            source,
+            voice,
+            Usage::characters(billed, total),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_error_shapes() {
+        let quota = vendor_error(br#"{"detail":{"status":"quota_exceeded","message":"This request exceeds your quota"}}"#);
+        assert_eq!(quota.code.as_deref(), Some("quota_exceeded"));
+        let v = vendor_error(br#"{"detail":[{"loc":["body","text"],"msg":"field required","type":"value_error.missing"}]}"#);
+        assert_eq!(v.field.as_deref(), Some("text"));
+        assert_eq!(v.message, "field required");
+    }
+
+    #[test]
+    fn limits_and_debug() {
+        assert_eq!(model_char_limit("eleven_v3"), 3000);
+        assert_eq!(model_char_limit(DEFAULT_MODEL), 10_000);
+        let tts = ElevenLabs::new(SecretString::from("xi-secret-999")).unwrap();
+        assert!(!format!("{tts:?}").contains("secret-999"));
+        assert!(tts.clone().with_pcm_rate(11_025).is_err());
+    }
+}
