@@ -166,6 +166,17 @@ fn bad_input_gives_typed_errors() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest, "not prepared");
     c.prepare(&good).unwrap();
+    let other = Scene::from_timeline(
+        &Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0)),
+        &style,
+    )
+    .unwrap();
+    assert_eq!(
+        c.render_frame(&other, 0.0, &mut f).unwrap_err().kind(),
+        ErrorKind::InvalidRequest,
+        "prepared for another scene"
+    );
+    c.render_frame(&good.clone(), 0.0, &mut f).unwrap();
     let mut wrong = Frame::new(100, 100).unwrap();
     assert_eq!(
         c.render_frame(&good, 0.0, &mut wrong).unwrap_err().kind(),

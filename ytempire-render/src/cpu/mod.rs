@@ -8,7 +8,7 @@ mod raster;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use ytempire_core::{Error, Result, VideoSpec};
+use ytempire_core::{Error, Result};
 
 use crate::Frame;
 use crate::compositor::{Backend, Compositor};
@@ -25,7 +25,7 @@ pub struct CpuCompositor {
     images: Vec<Arc<SourceImage>>,
     overlays: OverlayStore,
     ops: Vec<DrawOp>,
-    prepared: Option<VideoSpec>,
+    prepared: Option<u64>,
 }
 
 impl CpuCompositor {
@@ -36,14 +36,9 @@ impl CpuCompositor {
 }
 
 /// Checks shared by both backends before drawing a frame.
-pub(crate) fn check_frame(
-    scene: &Scene,
-    prepared: Option<VideoSpec>,
-    n_images: usize,
-    out: &Frame,
-) -> Result<()> {
+pub(crate) fn check_frame(scene: &Scene, prepared: Option<u64>, out: &Frame) -> Result<()> {
     let spec = scene.spec();
-    if prepared != Some(spec) || n_images != scene.segments.len() {
+    if prepared != Some(scene.id) {
         return Err(Error::invalid_request(
             "compositor is not prepared for this scene; call prepare(scene) first",
         ));
@@ -69,12 +64,12 @@ impl Compositor for CpuCompositor {
         self.prepared = None;
         self.images = load_images(scene)?;
         self.overlays.prepare(scene)?;
-        self.prepared = Some(scene.spec());
+        self.prepared = Some(scene.id);
         Ok(())
     }
 
     fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
-        check_frame(scene, self.prepared, self.images.len(), out)?;
+        check_frame(scene, self.prepared, out)?;
         scene.plan(t_secs, &self.images, &mut self.overlays, &mut self.ops)?;
         let (width, height) = (out.width, out.height);
         let stride = out.stride();

@@ -136,12 +136,72 @@ fn axis(u: f32, n: u32) -> (usize, usize, u32) {
     )
 }
 
+/// Two channels (0 and 2, or 1 and 3) of a pixel in the 32-bit lanes of a u64.
+#[inline(always)]
+fn lanes(src: &[u8], i: usize, k: usize) -> u64 {
+    u64::from(src[i + k]) | (u64::from(src[i + k + 2]) << 32)
+}
+
+/// Bilinear filter of the four texels at byte offsets `i00..i11`, all channels at once.
+#[inline(always)]
+fn bilinear(src: &[u8], i: [usize; 4], fx: u32, fy: u32) -> [u32; 4] {
+    let (wx0, wx1) = (u64::from(256 - fx), u64::from(fx));
+    let (wy0, wy1) = (u64::from(256 - fy), u64::from(fy));
+    const R: u64 = 32768 | (32768 << 32);
+    let mut out = [0u32; 4];
+    for k in 0..2 {
+        let top = lanes(src, i[0], k) * wx0 + lanes(src, i[1], k) * wx1;
+        let bot = lanes(src, i[2], k) * wx0 + lanes(src, i[3], k) * wx1;
+        let v = (top * wy0 + bot * wy1 + R) >> 16;
+        out[k] = (v & 0xFFFF) as u32;
+        out[k + 2] = ((v >> 32) & 0xFFFF) as u32;
+    }
+    out
+}
+
+#[inline(always)]
+fn put(d: &mut [u8], mut out: [u32; 4], direct: bool, o: u32) {
+    if direct {
+        d.copy_from_slice(&[out[0] as u8, out[1] as u8, out[2] as u8, out[3] as u8]);
+    } else {
+        if o != 255 {
+            out = out.map(|c| mul255(c, o));
+        }
+        blend(d, out);
+    }
+}
+
 pub(crate) fn image(band: &mut Band<'_>, img: &SourceImage, m: &Affine, opacity: u8, clip: IRect) {
     let stride = img.width as usize * 4;
     let src = &img.rgba;
     let direct = opacity == 255 && img.opaque;
     let o = u32::from(opacity);
-    for y in band.span(clip.y0, clip.y1) {
+    let rows = band.span(clip.y0, clip.y1);
+    if rows.is_empty() {
+        return;
+    }
+    if m.b == 0.0 && m.d == 0.0 {
+        // No rotation: u depends on x only and v on y only, so the column taps are shared
+        // by every row (same f32 arithmetic as the general path: b·y + c = c).
+        let cols: Vec<(usize, usize, u32)> = (clip.x0..clip.x1)
+            .map(|x| {
+                let (x0, x1, fx) = axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width);
+                (x0 * 4, x1 * 4, fx)
+            })
+            .collect();
+        for y in rows {
+            let yf = y as f32;
+            let (y0, y1, fy) = axis(m.d * 0.0 + (m.e * yf + m.f), img.height);
+            let (r0, r1) = (y0 * stride, y1 * stride);
+            let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
+            for (d, &(c0, c1, fx)) in row.chunks_exact_mut(4).zip(&cols) {
+                let out = bilinear(src, [r0 + c0, r0 + c1, r1 + c0, r1 + c1], fx, fy);
+                put(d, out, direct, o);
+            }
+        }
+        return;
+    }
+    for y in rows {
         let yf = y as f32;
         let (bu, bv) = (m.b * yf + m.c, m.e * yf + m.f);
         let row = band.row(y);
@@ -151,24 +211,8 @@ pub(crate) fn image(band: &mut Band<'_>, img: &SourceImage, m: &Affine, opacity:
             let (y0, y1, fy) = axis(m.d * xf + bv, img.height);
             let (r0, r1) = (y0 * stride, y1 * stride);
             let (c0, c1) = (x0 * 4, x1 * 4);
-            let (wx0, wx1, wy0, wy1) = (256 - fx, fx, 256 - fy, fy);
-            let mut out = [0u32; 4];
-            for (k, o) in out.iter_mut().enumerate() {
-                let p00 = u32::from(src[r0 + c0 + k]);
-                let p10 = u32::from(src[r0 + c1 + k]);
-                let p01 = u32::from(src[r1 + c0 + k]);
-                let p11 = u32::from(src[r1 + c1 + k]);
-                *o = ((p00 * wx0 + p10 * wx1) * wy0 + (p01 * wx0 + p11 * wx1) * wy1 + 32768) >> 16;
-            }
-            let d = &mut row[x as usize * 4..x as usize * 4 + 4];
-            if direct {
-                d.copy_from_slice(&[out[0] as u8, out[1] as u8, out[2] as u8, out[3] as u8]);
-            } else {
-                if o != 255 {
-                    out = out.map(|c| mul255(c, o));
-                }
-                blend(d, out);
-            }
+            let out = bilinear(src, [r0 + c0, r0 + c1, r1 + c0, r1 + c1], fx, fy);
+            put(&mut row[x as usize * 4..x as usize * 4 + 4], out, direct, o);
         }
     }
 }

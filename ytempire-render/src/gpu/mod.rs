@@ -72,7 +72,7 @@ pub struct GpuCompositor {
     ops: Vec<DrawOp>,
     params: Vec<u8>,
     frame_no: u64,
-    prepared: Option<VideoSpec>,
+    prepared: Option<u64>,
 }
 
 impl std::fmt::Debug for GpuCompositor {
@@ -422,12 +422,12 @@ impl Compositor for GpuCompositor {
         self.overlay_tex.clear();
         self.overlays.prepare(scene)?;
         self.ensure_target(spec);
-        self.prepared = Some(spec);
+        self.prepared = Some(scene.id);
         Ok(())
     }
 
     fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
-        check_frame(scene, self.prepared, self.images.len(), out)?;
+        check_frame(scene, self.prepared, out)?;
         scene.plan(t_secs, &self.images, &mut self.overlays, &mut self.ops)?;
         self.frame_no += 1;
         let frame_no = self.frame_no;

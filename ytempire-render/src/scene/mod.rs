@@ -1,7 +1,7 @@
 //! Backend-independent scene description: what is on screen at any time, with no wgpu types.
 //!
 //! A [`Scene`] is built once from a core [`Timeline`] and a [`SceneStyle`]. Compositors ask it
-//! for the draw operations of one instant (see [`plan`]) and turn those into pixels; the CPU
+//! for the draw operations of one instant (the `plan` module) and turn those into pixels; the CPU
 //! and GPU compositors share the plan, so they agree on every layer's geometry and timing.
 
 mod assets;
@@ -52,6 +52,9 @@ pub(crate) struct Phrase {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Scene {
+    /// Unique per `from_timeline` call (clones share it): compositors check they were
+    /// prepared for this scene.
+    pub(crate) id: u64,
     pub(crate) spec: VideoSpec,
     pub(crate) duration: f64,
     pub(crate) segments: Vec<SceneSegment>,
@@ -113,7 +116,9 @@ impl Scene {
         }
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let phrases = group_phrases(&t.captions, style.caption.max_words)?;
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(Scene {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             spec: t.spec,
             duration: t.duration_secs(),
             segments,
