@@ -31,12 +31,102 @@
 //!
 //! [`VideoMetadata::validate`] enforces YouTube's limits (title characters, description bytes,
 //! tag counting, privacy and scheduling, declarations) before any upload starts.
+//!
+//! ## Composition
+//!
+//! The decorators in [`layers`] implement the trait they wrap, so a stack is one value.
+//! The recommended order, outermost first:
+//!
+//! ```text
+//! Cache( Fallback[ Retry( Timeout( Metered( provider ))), Retry( Timeout( Metered( backup ))) ] )
+//! ```
+//!
+//! - **Cache outside fallback**: a hit costs nothing whichever provider first answered.
+//! - **One retry owner per provider**: provider clients never retry on their own, so retries
+//!   do not multiply; `Fallback` moves on once a provider's retries are spent.
+//! - **Timeout inside retry**: the deadline is per attempt, and a timed-out attempt is retried
+//!   (the retry layer's `total_timeout` bounds the whole loop).
+//! - **Metering innermost**: every attempt, failed ones included, reaches the ledger with its
+//!   attempt number.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use async_trait::async_trait;
+//! use ytempire_core::layers::{Fallback, LanguageModelLayers, MemoryCacheStore, RetryConfig};
+//! use ytempire_core::metering::{Labels, MemorySink};
+//! use ytempire_core::{
+//!     Capabilities, ChatRequest, ChatResponse, DynLanguageModel, LanguageModel,
+//!     LanguageModelExt, ProviderInfo, Result, Usage,
+//! };
+//!
+//! /// A stand-in provider that shouts the prompt back.
+//! #[derive(Debug)]
+//! struct Shout(&'static str);
+//! impl std::fmt::Display for Shout {
+//!     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+//!         write!(f, "shout/{}", self.0)
+//!     }
+//! }
+//! #[async_trait]
+//! impl LanguageModel for Shout {
+//!     fn info(&self) -> ProviderInfo {
+//!         ProviderInfo::new("shout", self.0, Capabilities::new())
+//!     }
+//!     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse> {
+//!         let text = request.prompt_text().to_uppercase();
+//!         Ok(ChatResponse::new(text, self.0, Usage::tokens(1, 1)))
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<()> {
+//! let sink = Arc::new(MemorySink::new());
+//! let guarded = |p: Shout| -> DynLanguageModel {
+//!     p.metered(sink.clone(), Labels::new("job-1", "script"))
+//!         .with_timeout(Duration::from_secs(60))
+//!         .with_retry(RetryConfig::default())
+//!         .into_dyn()
+//! };
+//! let stack = Fallback::new(vec![guarded(Shout("big")), guarded(Shout("small"))])
+//!     .with_cache(Arc::new(MemoryCacheStore::new()));
+//! assert_eq!(
+//!     stack.to_string(),
+//!     "Cached(Fallback[Retry(3, Timeout(60s, Metered(shout/big))), \
+//!      Retry(3, Timeout(60s, Metered(shout/small)))])"
+//! );
+//! assert_eq!(stack.complete_text("hi").await?, "HI");
+//! assert_eq!(stack.complete_text("hi").await?, "HI"); // from the cache
+//! assert_eq!(sink.records().len(), 1);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Testing
+//!
+//! With the `testing` feature, `fakes` holds scripted fakes for every trait (`FakeLlm`,
+//! `FakeTts` with a real tone and word timings, `FakeImage` with real PNGs, `FakeUploader`,
+//! `FakeTrend`), each counting calls and scriptable with errors; its docs show the stack above
+//! built over fakes. `conformance` holds one suite per trait (`conformance::llm::run_all` and
+//! friends) returning a `Report` with passed, skipped (with reasons) and failed scenarios: run
+//! it against every provider you write, pointed at its loopback fake:
+//!
+//! ```text
+//! let report = ytempire_core::conformance::llm::run_all(&my_provider, &[]).await;
+//! assert!(report.is_ok(), "{report}");
+//! ```
 
 #![forbid(unsafe_code)]
 #![deny(rustdoc::broken_intra_doc_links)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod conformance;
 mod error;
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod fakes;
 mod forward;
 pub mod fs;
 mod image;

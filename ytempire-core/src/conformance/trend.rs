@@ -1,0 +1,40 @@
+//! Conformance scenarios for [`TrendSource`].
+
+use super::{Report, Runner, Skip, Verdict, ensure, expect_kind, ok_or_fail};
+use crate::{ErrorKind, TrendRequest, TrendSource};
+
+/// Run every scenario against `provider`.
+pub async fn run_all(provider: &dyn TrendSource, skips: &[Skip]) -> Report {
+    let mut r = Runner::new("trend", provider.to_string(), skips);
+    r.run("returns_at_most_limit", returns_at_most_limit(provider))
+        .await;
+    r.run("zero_limit_rejected", zero_limit_rejected(provider))
+        .await;
+    r.finish()
+}
+
+/// At most `limit` topics, each with a title.
+pub async fn returns_at_most_limit(p: &dyn TrendSource) -> Verdict {
+    for limit in [1, 3] {
+        let resp = ok_or_fail!(p.trends(&TrendRequest::new(limit)).await, "trends");
+        ensure!(
+            resp.topics.len() <= limit as usize,
+            "limit {limit} but {} topics",
+            resp.topics.len()
+        );
+        ensure!(
+            resp.topics.iter().all(|t| !t.title.trim().is_empty()),
+            "a topic has an empty title"
+        );
+    }
+    Verdict::Passed
+}
+
+/// A zero limit is `InvalidRequest`.
+pub async fn zero_limit_rejected(p: &dyn TrendSource) -> Verdict {
+    expect_kind(
+        p.trends(&TrendRequest::new(0)).await,
+        ErrorKind::InvalidRequest,
+        "zero limit",
+    )
+}

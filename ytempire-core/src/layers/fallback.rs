@@ -1,0 +1,145 @@
+//! `Fallback`: try providers in order until one answers.
+//!
+//! - Advances to the next provider only where [`Error::should_fallback`] (quota spent, rate
+//!   limited past the retry budget, upstream down, unsupported...). A broken request,
+//!   cancellation or an exceeded budget stops the chain at once.
+//! - Skips, without calling it, a provider whose [`Capabilities`](crate::Capabilities) cannot
+//!   serve the request (SSML to a non-SSML voice, a prompt over `max_input`, JSON mode); the
+//!   skip is recorded as an `Unsupported` attempt.
+//! - On failure returns [`Error::aggregate`] listing every attempt, in order, each naming its
+//!   provider; its kind is the last attempt's.
+//! - `info()` reports the first provider's id and model with the
+//!   [intersection](crate::Capabilities::intersection) of all capabilities.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use ytempire_core::layers::Fallback;
+//! use ytempire_core::DynLanguageModel;
+//! fn chain(primary: DynLanguageModel, backup: DynLanguageModel) -> Fallback<dyn ytempire_core::LanguageModel> {
+//!     Fallback::new(vec![primary, backup])
+//! }
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+use super::{LayerRequest, for_each_trait};
+use crate::{Capabilities, Error, ErrorKind, ProviderInfo, Result};
+
+/// Tries each provider in order; see the [module docs](self).
+#[derive(Debug)]
+pub struct Fallback<T: ?Sized> {
+    providers: Vec<Arc<T>>,
+}
+
+impl<T: ?Sized> Clone for Fallback<T> {
+    fn clone(&self) -> Self {
+        Self {
+            providers: self.providers.clone(),
+        }
+    }
+}
+
+impl<T: ?Sized> Fallback<T> {
+    /// A chain over `providers`, first = preferred. An empty chain fails every call with
+    /// `Config`.
+    pub fn new(providers: Vec<Arc<T>>) -> Self {
+        Self { providers }
+    }
+
+    /// The providers, in order.
+    pub fn providers(&self) -> &[Arc<T>] {
+        &self.providers
+    }
+
+    fn chain_info(&self, info: impl Fn(&T) -> ProviderInfo) -> ProviderInfo {
+        let infos: Vec<ProviderInfo> = self.providers.iter().map(|p| info(p)).collect();
+        let caps = Capabilities::intersection(infos.iter().map(|i| i.capabilities));
+        match infos.first() {
+            Some(first) => ProviderInfo::new(first.provider.clone(), first.model.clone(), caps),
+            None => ProviderInfo::new("fallback", "empty", caps),
+        }
+    }
+
+    async fn run<'a, Req, R, I, F, Fut>(&'a self, request: &Req, info: I, call: F) -> Result<R>
+    where
+        Req: LayerRequest,
+        I: Fn(&T) -> ProviderInfo,
+        F: Fn(&'a T) -> Fut,
+        Fut: Future<Output = Result<R>>,
+    {
+        if self.providers.is_empty() {
+            return Err(Error::config("fallback chain has no providers"));
+        }
+        let mut attempts = Vec::with_capacity(self.providers.len());
+        for provider in &self.providers {
+            let info = info(provider);
+            let label = info.label();
+            if let Err(err) = request.check(&info.capabilities) {
+                tracing::debug!(provider = %label, error = %err, "skipping provider");
+                attempts.push(err.with_kind(ErrorKind::Unsupported).with_provider(label));
+                continue;
+            }
+            match call(provider).await {
+                Ok(value) => return Ok(value),
+                Err(err) => {
+                    let stop = !err.should_fallback();
+                    let err = if err.provider().is_some() {
+                        err
+                    } else {
+                        err.with_provider(label)
+                    };
+                    attempts.push(err);
+                    if stop {
+                        break;
+                    }
+                }
+            }
+        }
+        let message = format!(
+            "every provider failed ({} of {} tried)",
+            attempts.len(),
+            self.providers.len()
+        );
+        Err(Error::aggregate(message, attempts))
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for Fallback<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Fallback[")?;
+        for (i, p) in self.providers.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+macro_rules! impl_fallback {
+    ($trait:ident, $method:ident, $req:ident, $resp:ident $(, $extra:ident : $extra_ty:ty)?) => {
+        #[deny(clippy::missing_trait_methods)]
+        #[async_trait::async_trait]
+        impl crate::$trait for Fallback<dyn crate::$trait> {
+            fn info(&self) -> ProviderInfo {
+                self.chain_info(|p| p.info())
+            }
+
+            async fn $method(
+                &self,
+                request: &crate::$req
+                $(, $extra: $extra_ty)?
+            ) -> Result<crate::$resp> {
+                self.run(request, |p| p.info(), |p| p.$method(request $(, $extra)?)).await
+            }
+        }
+    };
+}
+
+for_each_trait!(impl_fallback);
+
+#[cfg(test)]
+mod tests;
