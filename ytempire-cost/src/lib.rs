@@ -8,7 +8,8 @@
 //! - [`budget`]: per-job and per-provider-per-day budgets, alerts at 50/80/100 %, and the
 //!   [`Budgeted`] decorator that refuses (or degrades) a call before it would cross a cap.
 //! - [`report`]: a self-contained HTML cost report with SVG charts and recommendations.
-//! - [`quality`]: 0–10 quality scores for scripts, audio, video, metadata and thumbnails, and
+//! - [`quality`]: 0–10 quality scores for scripts (audio, video and thumbnail scorers are not
+//!   written yet), and
 //!   pre-upload gates.
 
 #![forbid(unsafe_code)]
@@ -16,6 +17,7 @@
 pub mod budget;
 pub mod catalog;
 pub mod ledger;
+pub mod quality;
 pub mod report;
 
 pub use budget::{Alert, BudgetConfig, BudgetScope, Budgeted, Reservation};
