@@ -15,6 +15,7 @@ pub mod gpu;
 pub mod mux;
 pub mod pipeline;
 pub mod scene;
+pub mod sources;
 pub mod text;
 pub mod thumbnail;
 
