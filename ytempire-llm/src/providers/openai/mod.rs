@@ -1,0 +1,337 @@
+//! OpenAI Chat Completions (`POST {base}/chat/completions`) for OpenAI and every
+//! OpenAI-compatible server (Ollama, vLLM, llama.cpp server, LiteLLM proxy).
+//!
+//! Servers differ in what they accept, so [`OpenAiConfig`] says whether `json_schema` strict
+//! output and JSON mode are available, whether to send the older `max_tokens` instead of
+//! `max_completion_tokens`, and whether to stream (SSE with `include_usage`).
+
+mod streaming;
+mod wire;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use ytempire_core::{
+    Capabilities, ChatRequest, ChatResponse, Error, ErrorKind, InputUnit, LanguageModel,
+    ProviderInfo, ResponseFormat, Result,
+};
+
+use super::{VendorError, status_error, transport_error};
+use crate::tokens::{TokenCounter, context_window};
+use wire::{WireErrorBody, WireRequest, WireResponse};
+
+/// The public OpenAI endpoint.
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// Configuration of an [`OpenAiCompatible`] client. `Debug` never shows the key.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct OpenAiConfig {
+    /// Base URL up to and including `/v1`.
+    pub base_url: String,
+    /// Bearer key (`None` for local servers without auth).
+    pub api_key: Option<SecretString>,
+    /// `OpenAI-Organization` header.
+    pub organization: Option<String>,
+    /// `OpenAI-Project` header.
+    pub project: Option<String>,
+    /// Model id.
+    pub model: String,
+    /// Provider id reported in [`ProviderInfo`] (`openai`, `ollama`, `vllm`, …).
+    pub provider: String,
+    /// Whether the server honours `response_format: json_schema` with `strict`.
+    pub json_schema: bool,
+    /// Whether the server honours `response_format: json_object`.
+    pub json_mode: bool,
+    /// Stream answers over SSE (collected before returning).
+    pub stream: bool,
+    /// Send `max_tokens` rather than `max_completion_tokens` (older servers).
+    pub legacy_max_tokens: bool,
+    /// Context window in tokens; requests that do not fit are refused before sending.
+    pub context_window: Option<usize>,
+    /// Most output tokens the model produces.
+    pub max_output: Option<usize>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for OpenAiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("organization", &self.organization)
+            .field("project", &self.project)
+            .field("model", &self.model)
+            .field("provider", &self.provider)
+            .field("json_schema", &self.json_schema)
+            .field("json_mode", &self.json_mode)
+            .field("stream", &self.stream)
+            .field("legacy_max_tokens", &self.legacy_max_tokens)
+            .field("context_window", &self.context_window)
+            .field("max_output", &self.max_output)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl OpenAiConfig {
+    /// OpenAI itself: strict JSON schema and JSON mode on, known context window.
+    pub fn openai(model: impl Into<String>, api_key: SecretString) -> Self {
+        let model = model.into();
+        Self {
+            base_url: OPENAI_BASE_URL.into(),
+            api_key: Some(api_key),
+            organization: None,
+            project: None,
+            context_window: context_window(&model),
+            model,
+            provider: "openai".into(),
+            json_schema: true,
+            json_mode: true,
+            stream: false,
+            legacy_max_tokens: false,
+            max_output: Some(16_384),
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    /// A generic OpenAI-compatible server at `base_url` (e.g. `http://localhost:11434/v1`
+    /// for Ollama): JSON mode on, strict schema off, `max_tokens`, no key.
+    pub fn compatible(
+        provider: impl Into<String>,
+        base_url: impl Into<String>,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key: None,
+            organization: None,
+            project: None,
+            model: model.into(),
+            provider: provider.into(),
+            json_schema: false,
+            json_mode: true,
+            stream: false,
+            legacy_max_tokens: true,
+            context_window: None,
+            max_output: None,
+            timeout: Duration::from_secs(300),
+        }
+    }
+
+    /// From `OPENAI_API_KEY` (required), `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and
+    /// `OPENAI_PROJECT_ID` (optional).
+    pub fn from_env(model: impl Into<String>) -> Result<Self> {
+        let key = std::env::var("OPENAI_API_KEY")
+            .ok()
+            .filter(|k| !k.trim().is_empty())
+            .ok_or_else(|| Error::config("OPENAI_API_KEY is not set"))?;
+        let mut cfg = Self::openai(model, SecretString::from(key));
+        if let Ok(base) = std::env::var("OPENAI_BASE_URL")
+            && !base.trim().is_empty()
+        {
+            cfg.base_url = base.trim().to_owned();
+        }
+        cfg.organization = std::env::var("OPENAI_ORG_ID").ok();
+        cfg.project = std::env::var("OPENAI_PROJECT_ID").ok();
+        Ok(cfg)
+    }
+
+    /// Set the base URL.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Turn SSE streaming on or off.
+    #[must_use]
+    pub fn with_streaming(mut self, stream: bool) -> Self {
+        self.stream = stream;
+        self
+    }
+
+    /// Say whether strict JSON schema output is available.
+    #[must_use]
+    pub fn with_json_schema(mut self, yes: bool) -> Self {
+        self.json_schema = yes;
+        self
+    }
+
+    /// Set the per-request timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Set the organisation and project headers.
+    #[must_use]
+    pub fn with_org_project(mut self, org: Option<String>, project: Option<String>) -> Self {
+        self.organization = org;
+        self.project = project;
+        self
+    }
+}
+
+/// A Chat Completions client. Makes exactly one HTTP request per `complete` (no hidden
+/// retries).
+///
+/// ```no_run
+/// # fn demo() -> ytempire_core::Result<()> {
+/// use ytempire_llm::{OpenAiCompatible, OpenAiConfig};
+/// let gpt = OpenAiCompatible::new(OpenAiConfig::from_env("gpt-4o-mini")?)?;
+/// let ollama = OpenAiCompatible::new(OpenAiConfig::compatible(
+///     "ollama", "http://localhost:11434/v1", "llama3.1"))?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpenAiCompatible {
+    config: OpenAiConfig,
+    http: reqwest::Client,
+    counter: TokenCounter,
+}
+
+impl OpenAiCompatible {
+    /// A client with its own connection pool.
+    pub fn new(config: OpenAiConfig) -> Result<Self> {
+        if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
+            return Err(Error::config(format!(
+                "base URL `{}` must start with http:// or https://",
+                config.base_url
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .build()
+            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let counter = TokenCounter::for_model(&config.model);
+        Ok(Self {
+            config,
+            http,
+            counter,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &OpenAiConfig {
+        &self.config
+    }
+
+    fn label(&self) -> String {
+        format!("{}/{}", self.config.provider, self.config.model)
+    }
+}
+
+impl std::fmt::Display for OpenAiCompatible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+#[async_trait]
+impl LanguageModel for OpenAiCompatible {
+    fn info(&self) -> ProviderInfo {
+        let mut caps = Capabilities::new()
+            .with_json_mode(self.config.json_mode)
+            .with_json_schema(self.config.json_schema)
+            .with_streaming(self.config.stream)
+            .with_paid(self.config.provider == "openai" || self.config.api_key.is_some());
+        if let Some(w) = self.config.context_window {
+            caps = caps.with_max_input(w, InputUnit::Tokens);
+        }
+        if let Some(m) = self.config.max_output {
+            caps = caps.with_max_output(m);
+        }
+        ProviderInfo::new(&self.config.provider, &self.config.model, caps)
+    }
+
+    async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse> {
+        let label = self.label();
+        if request.messages.is_empty() {
+            return Err(
+                Error::invalid_request("a chat request needs at least one message")
+                    .with_provider(label),
+            );
+        }
+        match &request.response_format {
+            ResponseFormat::JsonSchema { .. } if !self.config.json_schema => {
+                return Err(Error::unsupported(format!(
+                    "{label} is not configured for json_schema output"
+                ))
+                .with_provider(label));
+            }
+            ResponseFormat::JsonObject if !self.config.json_mode => {
+                return Err(
+                    Error::unsupported(format!("{label} has no JSON mode")).with_provider(label)
+                );
+            }
+            _ => {}
+        }
+        if let Some(window) = self.config.context_window {
+            self.counter
+                .check_fits(request, window)
+                .map_err(|e| e.with_provider(label.clone()))?;
+        }
+        let body = WireRequest::new(
+            &self.config.model,
+            request,
+            self.config.legacy_max_tokens,
+            self.config.stream,
+        );
+        let url = format!(
+            "{}/chat/completions",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let mut req = self.http.post(url).json(&body);
+        if let Some(key) = &self.config.api_key {
+            req = req.bearer_auth(key.expose_secret());
+        }
+        if let Some(org) = &self.config.organization {
+            req = req.header("OpenAI-Organization", org);
+        }
+        if let Some(project) = &self.config.project {
+            req = req.header("OpenAI-Project", project);
+        }
+        let resp = req.send().await.map_err(|e| transport_error(&label, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if !(200..300).contains(&status) {
+            let text = resp.text().await.unwrap_or_default();
+            let body = serde_json::from_str::<WireErrorBody>(&text)
+                .map(|b| VendorError {
+                    message: b.error.message,
+                    kind: b.error.kind,
+                    code: b.error.code,
+                })
+                .unwrap_or_else(|_| VendorError {
+                    message: text.chars().take(300).collect(),
+                    ..VendorError::default()
+                });
+            return Err(status_error(&label, status, &headers, body));
+        }
+        let request_id = super::request_id(&headers);
+        let mut answer = if self.config.stream {
+            streaming::collect(&label, resp).await?
+        } else {
+            let bytes = resp
+                .bytes()
+                .await
+                .map_err(|e| transport_error(&label, &e))?;
+            let wire: WireResponse = serde_json::from_slice(&bytes).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    format!("{label}: the answer is not a chat completion: {e}"),
+                )
+                .with_provider(label.clone())
+            })?;
+            streaming::Answer::from_response(wire)
+        };
+        if answer.request_id.is_none() {
+            answer.request_id = request_id;
+        }
+        answer.into_response(&label)
+    }
+}

@@ -1,0 +1,390 @@
+//! A loopback OpenAI-compatible server (Chat Completions) with scripted replies, fault
+//! injection and request-body validation against the spec's required fields and enums.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde_json::{Value, json};
+use ytempire_core::{ChatRequest, LanguageModel, Message};
+
+use crate::OfflineWriter;
+
+/// What the fake answers to the next request.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FakeReply {
+    /// 200 with this assistant text.
+    Text(String),
+    /// 429 `rate_limit_exceeded` with `retry-after` seconds and `retry-after-ms`.
+    RateLimited {
+        /// `retry-after` seconds.
+        secs: u64,
+        /// `retry-after-ms`.
+        ms: u64,
+    },
+    /// 429 `insufficient_quota` (no retry-after).
+    InsufficientQuota,
+    /// 400 `context_length_exceeded`.
+    ContextLength,
+    /// 200 with `finish_reason: content_filter` and no content.
+    ContentFilter,
+    /// 401 `invalid_api_key`.
+    Unauthorized,
+    /// This 5xx status with a `server_error` body.
+    ServerError(u16),
+    /// 200 with a body cut in half.
+    Truncated,
+    /// 200 with a body that is not JSON.
+    Malformed,
+    /// Wait this long before answering (for client timeouts).
+    Delay(Duration),
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    replies: VecDeque<FakeReply>,
+    requests: Vec<Value>,
+    violations: Vec<String>,
+    api_key: Option<String>,
+}
+
+/// A running fake; stops when dropped.
+#[derive(Debug)]
+pub struct FakeOpenAi {
+    addr: SocketAddr,
+    shared: Arc<Mutex<Shared>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeOpenAi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeOpenAi {
+    /// Start on 127.0.0.1 on a free port. With no scripted reply queued, it answers like
+    /// the offline writer would (valid script JSON for script prompts).
+    pub async fn start() -> std::io::Result<Self> {
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let app = Router::new()
+            .route("/v1/chat/completions", post(handle))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { addr, shared, task })
+    }
+
+    /// Base URL including `/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Require this bearer key (401 otherwise).
+    pub fn require_key(&self, key: &str) {
+        if let Ok(mut s) = self.shared.lock() {
+            s.api_key = Some(key.to_owned());
+        }
+    }
+
+    /// Queue replies, answered in order.
+    pub fn push(&self, replies: impl IntoIterator<Item = FakeReply>) {
+        if let Ok(mut s) = self.shared.lock() {
+            s.replies.extend(replies);
+        }
+    }
+
+    /// Every request body received.
+    pub fn requests(&self) -> Vec<Value> {
+        self.shared
+            .lock()
+            .map(|s| s.requests.clone())
+            .unwrap_or_default()
+    }
+
+    /// Every spec violation found in request bodies (empty when all were valid).
+    pub fn violations(&self) -> Vec<String> {
+        self.shared
+            .lock()
+            .map(|s| s.violations.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Check a body against `CreateChatCompletionRequest`: required fields and enums.
+pub(crate) fn validate_chat_request(body: &Value) -> Vec<String> {
+    let mut v = Vec::new();
+    if body
+        .get("model")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        v.push("`model` is required and must be a non-empty string".to_owned());
+    }
+    match body.get("messages").and_then(Value::as_array) {
+        Some(msgs) if !msgs.is_empty() => {
+            for (i, m) in msgs.iter().enumerate() {
+                let role = m.get("role").and_then(Value::as_str).unwrap_or_default();
+                if ![
+                    "developer",
+                    "system",
+                    "user",
+                    "assistant",
+                    "tool",
+                    "function",
+                ]
+                .contains(&role)
+                {
+                    v.push(format!("messages[{i}].role `{role}` is not a valid role"));
+                }
+                let content_ok = m
+                    .get("content")
+                    .is_some_and(|c| c.is_string() || c.is_array());
+                if !content_ok && role != "assistant" {
+                    v.push(format!("messages[{i}].content is required"));
+                }
+            }
+        }
+        _ => v.push("`messages` is required and must be a non-empty array".to_owned()),
+    }
+    if let Some(t) = body.get("temperature")
+        && !t.as_f64().is_some_and(|t| (0.0..=2.0).contains(&t))
+    {
+        v.push("`temperature` must be a number in 0..=2".to_owned());
+    }
+    if let Some(n) = body.get("n")
+        && !n.as_u64().is_some_and(|n| (1..=128).contains(&n))
+    {
+        v.push("`n` must be an integer in 1..=128".to_owned());
+    }
+    for key in ["max_completion_tokens", "max_tokens"] {
+        if let Some(m) = body.get(key)
+            && m.as_u64().is_none_or(|m| m == 0)
+        {
+            v.push(format!("`{key}` must be a positive integer"));
+        }
+    }
+    if let Some(rf) = body.get("response_format") {
+        match rf.get("type").and_then(Value::as_str) {
+            Some("text" | "json_object") => {}
+            Some("json_schema") => {
+                let name = rf
+                    .pointer("/json_schema/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let ok = !name.is_empty()
+                    && name.len() <= 64
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if !ok {
+                    v.push(
+                        "response_format.json_schema.name must match ^[a-zA-Z0-9_-]{1,64}$".into(),
+                    );
+                }
+            }
+            other => v.push(format!("response_format.type {other:?} is not allowed")),
+        }
+    }
+    if body.get("stream_options").is_some() && body.get("stream") != Some(&Value::Bool(true)) {
+        v.push("`stream_options` is only allowed with `stream: true`".to_owned());
+    }
+    v
+}
+
+fn error(status: u16, kind: &str, code: &str, message: &str) -> Response {
+    let body = json!({"error": {"message": message, "type": kind, "param": null, "code": code}});
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(body)).into_response()
+}
+
+fn completion(
+    model: &str,
+    text: Option<&str>,
+    finish: &str,
+    prompt: u64,
+    stream: bool,
+) -> Response {
+    let completion_tokens = text.map_or(0, |t| t.chars().count().div_ceil(4) as u64);
+    let usage = json!({"prompt_tokens": prompt, "completion_tokens": completion_tokens,
+        "total_tokens": prompt + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0}});
+    if stream {
+        let mut sse = String::new();
+        let text = text.unwrap_or_default();
+        let chars: Vec<char> = text.chars().collect();
+        for part in chars.chunks(40) {
+            let piece: String = part.iter().collect();
+            let chunk = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                "model": model, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": null}], "usage": null});
+            sse.push_str(&format!("data: {chunk}\n\n"));
+        }
+        let last = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+            "model": model, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}], "usage": null});
+        let usage_chunk = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+            "model": model, "choices": [], "usage": usage});
+        sse.push_str(&format!(
+            "data: {last}\n\ndata: {usage_chunk}\n\ndata: [DONE]\n\n"
+        ));
+        return ([("content-type", "text/event-stream")], sse).into_response();
+    }
+    let body = json!({"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "refusal": null},
+                     "logprobs": null, "finish_reason": finish}],
+        "usage": usage});
+    ([("x-request-id", "req_fake")], axum::Json(body)).into_response()
+}
+
+async fn handle(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let parsed: Value = match serde_json::from_str(&body) {
+        Ok(v) => v,
+        Err(e) => return error(400, "invalid_request_error", "invalid_json", &e.to_string()),
+    };
+    let (reply, violations, key) = {
+        let Ok(mut s) = shared.lock() else {
+            return error(500, "server_error", "poisoned", "fake state poisoned");
+        };
+        s.requests.push(parsed.clone());
+        let violations = validate_chat_request(&parsed);
+        s.violations.extend(violations.iter().cloned());
+        (s.replies.pop_front(), violations, s.api_key.clone())
+    };
+    if let Some(key) = key {
+        let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+        if auth != Some(&format!("Bearer {key}")) {
+            return error(
+                401,
+                "invalid_request_error",
+                "invalid_api_key",
+                "Incorrect API key provided.",
+            );
+        }
+    }
+    if !violations.is_empty() {
+        return error(
+            400,
+            "invalid_request_error",
+            "invalid_request",
+            &violations.join("; "),
+        );
+    }
+    let model = parsed
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let stream = parsed.get("stream") == Some(&Value::Bool(true));
+    let messages: Vec<Message> = parsed
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| {
+                    let content = m.get("content")?.as_str()?.to_owned();
+                    Some(match m.get("role")?.as_str()? {
+                        "assistant" => Message::assistant(content),
+                        "user" => Message::user(content),
+                        _ => Message::system(content),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let prompt_tokens = messages
+        .iter()
+        .map(|m| m.content.chars().count().div_ceil(4) as u64)
+        .sum();
+    let reply = match reply {
+        Some(FakeReply::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        other => other,
+    };
+    match reply {
+        Some(FakeReply::Text(t)) => completion(&model, Some(&t), "stop", prompt_tokens, stream),
+        Some(FakeReply::RateLimited { secs, ms }) => {
+            let mut r = error(
+                429,
+                "requests",
+                "rate_limit_exceeded",
+                "Rate limit reached for requests",
+            );
+            let h = r.headers_mut();
+            if let Ok(v) = secs.to_string().parse() {
+                h.insert("retry-after", v);
+            }
+            if let Ok(v) = ms.to_string().parse() {
+                h.insert("retry-after-ms", v);
+            }
+            r
+        }
+        Some(FakeReply::InsufficientQuota) => error(
+            429,
+            "insufficient_quota",
+            "insufficient_quota",
+            "You exceeded your current quota, please check your plan and billing details.",
+        ),
+        Some(FakeReply::ContextLength) => error(
+            400,
+            "invalid_request_error",
+            "context_length_exceeded",
+            "This model's maximum context length is 128000 tokens.",
+        ),
+        Some(FakeReply::ContentFilter) => {
+            completion(&model, None, "content_filter", prompt_tokens, stream)
+        }
+        Some(FakeReply::Unauthorized) => error(
+            401,
+            "invalid_request_error",
+            "invalid_api_key",
+            "Incorrect API key provided.",
+        ),
+        Some(FakeReply::ServerError(code)) => error(
+            code,
+            "server_error",
+            "server_error",
+            "The server had an error.",
+        ),
+        Some(FakeReply::Truncated) => {
+            let full = completion(&model, Some("{\"ok\": true}"), "stop", prompt_tokens, false);
+            let bytes = axum::body::to_bytes(full.into_body(), usize::MAX)
+                .await
+                .unwrap_or_default();
+            let half = bytes.slice(..bytes.len() / 2);
+            ([("content-type", "application/json")], half).into_response()
+        }
+        Some(FakeReply::Malformed) => {
+            ([("content-type", "application/json")], "<html>oops</html>").into_response()
+        }
+        Some(FakeReply::Delay(_)) | None => {
+            let mut req = ChatRequest::new(messages);
+            req.max_tokens = ["max_completion_tokens", "max_tokens"]
+                .iter()
+                .find_map(|k| parsed.get(*k)?.as_u64())
+                .and_then(|m| u32::try_from(m).ok());
+            if parsed.get("response_format").is_some() {
+                req.response_format = ytempire_core::ResponseFormat::JsonObject;
+            }
+            let text = match OfflineWriter::new().complete(&req).await {
+                Ok(r) => r.text,
+                Err(e) => e.to_string(),
+            };
+            completion(&model, Some(&text), "stop", prompt_tokens, stream)
+        }
+    }
+}
