@@ -1,3 +1,96 @@
-//! ytempire-youtube: placeholder, filled by its issue.
+//! # ytempire-youtube
+//!
+//! The YouTube Data API v3, implemented to the letter: OAuth for many accounts, resumable
+//! uploads that survive any cut, thumbnails, statistics, a quota ledger and account rotation.
+//!
+//! ## Overview
+//!
+//! | piece | type |
+//! |---|---|
+//! | OAuth (installed app, loopback redirect, PKCE S256, refresh with skew) | [`InstalledAppFlow`], [`OAuthClient`], [`RefreshingToken`] |
+//! | accounts and refresh tokens (0600, atomic, optional AES-256-GCM) | [`TokenStore`], [`Account`] |
+//! | resumable `videos.insert` + `thumbnails.set` as a core [`Uploader`] | [`YouTubeUploader`] |
+//! | many accounts/projects, quota-aware | [`RotatingUploader`], [`QuotaLedger`] |
+//! | statistics (`channels.list`, `videos.list`) | [`YouTubeClient`], [`ChannelStatistics`], [`VideoStatistics`] |
+//! | `videos.list chart=mostPopular` as a core [`TrendSource`] | [`MostPopularTrends`] |
+//!
+//! The device flow is not offered: Google does not allow the `youtube.upload` scope on it.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! # async fn demo() -> ytempire_core::Result<()> {
+//! use std::sync::Arc;
+//! use ytempire_core::{UploadRequest, Uploader, VideoMetadata};
+//! use ytempire_youtube::*;
+//!
+//! let endpoints = Endpoints::from_env();
+//! let secrets = ClientSecrets::load("client_secret.json".as_ref())?
+//!     .with_token_url(endpoints.token_url.clone());
+//! let store = TokenStore::open("accounts.json").with_key_from_env()?;
+//! let (account, refresh) = store.get("cooking").await?;
+//! let auth = Arc::new(RefreshingToken::new(OAuthClient::new(secrets), refresh));
+//! let uploader = YouTubeUploader::new(YouTubeClient::new(account, auth, endpoints))
+//!     .with_session_dir(".ytempire/sessions");
+//! let meta = VideoMetadata::new("Octopus colours")
+//!     .with_made_for_kids(false)
+//!     .with_synthetic_media(true);
+//! let receipt = uploader
+//!     .upload(&UploadRequest::new("video.mp4", meta), &|p: ytempire_core::UploadProgress| {
+//!         println!("{:.0}%", p.fraction() * 100.0)
+//!     })
+//!     .await?;
+//! println!("{}", receipt.url);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Errors
+//!
+//! Google's error envelope becomes core's [`ytempire_core::Error`] with the HTTP status and the
+//! `reason` as its code: `quotaExceeded` and `uploadLimitExceeded` are
+//! [`ytempire_core::ErrorKind::QuotaExhausted`] (never retried), `rateLimitExceeded` is
+//! `RateLimited`, `invalid_grant` is `Unauthenticated` ("re-authorise this account").
+//! Tokens never appear in `Debug`, logs or errors.
+//!
+//! ## Testing
+//!
+//! With the `testing` feature, [`fake::FakeYouTube`] is a loopback YouTube (token endpoint,
+//! resumable uploads storing bytes exactly, thumbnails, lists, quota) with fault injection,
+//! checking every request against the official discovery document.
 
 #![forbid(unsafe_code)]
+#![deny(rustdoc::broken_intra_doc_links)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod error;
+mod oauth;
+mod quota;
+mod rotate;
+mod session;
+mod store;
+mod trends;
+mod upload;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod fake;
+
+pub use client::{
+    API_BASE_ENV, ChannelStatistics, Endpoints, THUMBNAIL_MAX_BYTES, TOKEN_URL_ENV,
+    UPLOAD_BASE_ENV, VideoStatistics, VideoStats, YouTubeClient,
+};
+pub use error::{
+    REASON_QUOTA_EXCEEDED, REASON_RATE_LIMIT_EXCEEDED, REASON_UPLOAD_LIMIT_EXCEEDED,
+    REASON_USER_RATE_LIMIT_EXCEEDED,
+};
+pub use oauth::{
+    AccessTokenSource, ClientSecrets, GOOGLE_AUTH_URL, GOOGLE_TOKEN_URL, InstalledAppFlow,
+    OAuthClient, Pkce, RefreshingToken, SCOPE_READONLY, SCOPE_UPLOAD, StaticToken, TokenGrant,
+};
+pub use quota::{DEFAULT_DAILY_QUOTA, QuotaCosts, QuotaLedger, next_reset, quota_day};
+pub use rotate::RotatingUploader;
+pub use session::{SavedSession, SessionStore};
+pub use store::{Account, TOKEN_KEY_ENV, TokenStore};
+pub use trends::MostPopularTrends;
+pub use upload::{CHUNK_ALIGN, DEFAULT_CHUNK_SIZE, UploadConfig, YouTubeUploader};

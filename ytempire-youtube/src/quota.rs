@@ -1,0 +1,322 @@
+//! The quota ledger: units spent per Google Cloud project per Pacific day, per-method costs as
+//! data, projects marked exhausted on `quotaExceeded` until the reset at midnight
+//! America/Los_Angeles, and channels blocked for 24 h on `uploadLimitExceeded`.
+//!
+//! The ledger is persisted as JSON (written atomically) when given a path, so several runs in a
+//! day share one count.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use ytempire_youtube::{QuotaCosts, QuotaLedger};
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> ytempire_core::Result<()> {
+//! let ledger = QuotaLedger::in_memory(QuotaCosts::default());
+//! let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+//! ledger.charge_at("proj", "videos.insert", now).await?;
+//! assert_eq!(ledger.remaining_at("proj", now).await, 10_000 - 1_600);
+//! # Ok(()) }
+//! ```
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono_tz::America::Los_Angeles;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use ytempire_core::Result;
+
+/// Google's default daily quota per project.
+pub const DEFAULT_DAILY_QUOTA: u64 = 10_000;
+
+/// Quota cost per API method (`videos.insert`, `thumbnails.set`, …). Unknown methods cost 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaCosts {
+    costs: BTreeMap<String, u64>,
+}
+
+impl Default for QuotaCosts {
+    /// Google's published costs (determine_quota_cost page).
+    fn default() -> Self {
+        let costs = [
+            ("videos.insert", 1600),
+            ("thumbnails.set", 50),
+            ("videos.list", 1),
+            ("channels.list", 1),
+            ("search.list", 100),
+            ("videos.update", 50),
+            ("captions.insert", 400),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        Self { costs }
+    }
+}
+
+impl QuotaCosts {
+    /// Override one method's cost.
+    #[must_use]
+    pub fn with_cost(mut self, method: impl Into<String>, units: u64) -> Self {
+        self.costs.insert(method.into(), units);
+        self
+    }
+
+    /// What `method` costs (1 when unknown: every request costs at least one unit).
+    pub fn cost(&self, method: &str) -> u64 {
+        self.costs.get(method).copied().unwrap_or(1)
+    }
+}
+
+/// The Pacific calendar day `now` falls in (quota days start at midnight America/Los_Angeles).
+pub fn quota_day(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&Los_Angeles).date_naive()
+}
+
+/// The next quota reset after `now`: the coming midnight America/Los_Angeles, in UTC.
+pub fn next_reset(now: DateTime<Utc>) -> DateTime<Utc> {
+    let tomorrow = quota_day(now) + Duration::days(1);
+    let midnight = tomorrow.and_hms_opt(0, 0, 0).unwrap_or_default();
+    Los_Angeles
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or(now + Duration::days(1), |t| t.with_timezone(&Utc))
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct ProjectDay {
+    day: Option<NaiveDate>,
+    used: u64,
+    exhausted: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct State {
+    #[serde(default)]
+    projects: BTreeMap<String, ProjectDay>,
+    /// Channel (account name) → blocked until.
+    #[serde(default)]
+    blocked_channels: BTreeMap<String, DateTime<Utc>>,
+}
+
+/// Units spent per project per Pacific day. Share it behind an `Arc`.
+#[derive(Debug)]
+pub struct QuotaLedger {
+    path: Option<PathBuf>,
+    costs: QuotaCosts,
+    limits: HashMap<String, u64>,
+    default_limit: u64,
+    state: Mutex<State>,
+}
+
+impl QuotaLedger {
+    /// A ledger that lives only in memory.
+    pub fn in_memory(costs: QuotaCosts) -> Self {
+        Self {
+            path: None,
+            costs,
+            limits: HashMap::new(),
+            default_limit: DEFAULT_DAILY_QUOTA,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// A ledger persisted at `path` (loaded now if it exists).
+    pub fn open(path: impl Into<PathBuf>, costs: QuotaCosts) -> Result<Self> {
+        let path = path.into();
+        let state = match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+                ytempire_core::Error::config(format!(
+                    "quota ledger {} is damaged: {e}",
+                    path.display()
+                ))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => {
+                return Err(ytempire_core::Error::io(
+                    format!("reading {}", path.display()),
+                    e,
+                ));
+            }
+        };
+        Ok(Self {
+            path: Some(path),
+            state: Mutex::new(state),
+            ..Self::in_memory(costs)
+        })
+    }
+
+    /// Set a project's daily limit (default 10,000 units).
+    #[must_use]
+    pub fn with_limit(mut self, project: impl Into<String>, units: u64) -> Self {
+        self.limits.insert(project.into(), units);
+        self
+    }
+
+    /// The method costs.
+    pub fn costs(&self) -> &QuotaCosts {
+        &self.costs
+    }
+
+    /// A project's daily limit.
+    pub fn limit(&self, project: &str) -> u64 {
+        self.limits
+            .get(project)
+            .copied()
+            .unwrap_or(self.default_limit)
+    }
+
+    fn today<'a>(state: &'a mut State, project: &str, now: DateTime<Utc>) -> &'a mut ProjectDay {
+        let day = quota_day(now);
+        let entry = state.projects.entry(project.to_string()).or_default();
+        if entry.day != Some(day) {
+            *entry = ProjectDay {
+                day: Some(day),
+                used: 0,
+                exhausted: false,
+            };
+        }
+        entry
+    }
+
+    /// Units left today for `project` (0 once marked exhausted).
+    pub async fn remaining(&self, project: &str) -> u64 {
+        self.remaining_at(project, Utc::now()).await
+    }
+
+    /// [`Self::remaining`] at a given time.
+    pub async fn remaining_at(&self, project: &str, now: DateTime<Utc>) -> u64 {
+        let mut state = self.state.lock().await;
+        let limit = self.limit(project);
+        let day = Self::today(&mut state, project, now);
+        if day.exhausted {
+            0
+        } else {
+            limit.saturating_sub(day.used)
+        }
+    }
+
+    /// Whether `project` can still pay for all of `methods` today.
+    pub async fn can_afford_at(&self, project: &str, methods: &[&str], now: DateTime<Utc>) -> bool {
+        let need: u64 = methods.iter().map(|m| self.costs.cost(m)).sum();
+        self.remaining_at(project, now).await >= need
+    }
+
+    /// Record one call of `method` (every request costs, failed ones included).
+    pub async fn charge(&self, project: &str, method: &str) -> Result<u64> {
+        self.charge_at(project, method, Utc::now()).await
+    }
+
+    /// [`Self::charge`] at a given time; returns the units charged.
+    pub async fn charge_at(&self, project: &str, method: &str, now: DateTime<Utc>) -> Result<u64> {
+        let units = self.costs.cost(method);
+        let mut state = self.state.lock().await;
+        Self::today(&mut state, project, now).used += units;
+        self.persist(&state).await?;
+        Ok(units)
+    }
+
+    /// Mark `project` exhausted until the next Pacific midnight (after `quotaExceeded`).
+    pub async fn mark_exhausted_at(&self, project: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut state = self.state.lock().await;
+        Self::today(&mut state, project, now).exhausted = true;
+        self.persist(&state).await
+    }
+
+    /// Block a channel (by account name) for 24 h (after `uploadLimitExceeded`).
+    pub async fn block_channel_at(&self, account: &str, now: DateTime<Utc>) -> Result<()> {
+        let mut state = self.state.lock().await;
+        state
+            .blocked_channels
+            .insert(account.to_string(), now + Duration::hours(24));
+        self.persist(&state).await
+    }
+
+    /// Whether the channel is blocked at `now`.
+    pub async fn channel_blocked_at(&self, account: &str, now: DateTime<Utc>) -> bool {
+        let state = self.state.lock().await;
+        state
+            .blocked_channels
+            .get(account)
+            .is_some_and(|until| *until > now)
+    }
+
+    async fn persist(&self, state: &State) -> Result<()> {
+        if let Some(path) = &self.path {
+            let bytes = serde_json::to_vec_pretty(state)?;
+            ytempire_core::fs::write_atomic(path, &bytes).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn resets_at_pacific_midnight_across_dst() {
+        // Winter: PST = UTC-8, so the reset is 08:00 UTC.
+        assert_eq!(next_reset(utc(2026, 1, 15, 7, 59)), utc(2026, 1, 15, 8, 0));
+        assert_eq!(next_reset(utc(2026, 1, 15, 8, 0)), utc(2026, 1, 16, 8, 0));
+        // Summer: PDT = UTC-7, so 07:00 UTC.
+        assert_eq!(next_reset(utc(2026, 7, 1, 12, 0)), utc(2026, 7, 2, 7, 0));
+        assert_ne!(
+            quota_day(utc(2026, 1, 15, 7, 59)),
+            quota_day(utc(2026, 1, 15, 8, 0))
+        );
+    }
+
+    #[tokio::test]
+    async fn charges_exhausts_and_resets() {
+        let ledger = QuotaLedger::in_memory(QuotaCosts::default().with_cost("search.list", 99))
+            .with_limit("small", 3300);
+        let t = utc(2026, 1, 15, 12, 0);
+        assert_eq!(ledger.costs().cost("search.list"), 99);
+        assert_eq!(ledger.costs().cost("unknown.method"), 1);
+        ledger.charge_at("small", "videos.insert", t).await.unwrap();
+        ledger
+            .charge_at("small", "thumbnails.set", t)
+            .await
+            .unwrap();
+        assert_eq!(ledger.remaining_at("small", t).await, 3300 - 1650);
+        assert!(ledger.can_afford_at("small", &["videos.insert"], t).await);
+        ledger.charge_at("small", "videos.insert", t).await.unwrap();
+        assert!(!ledger.can_afford_at("small", &["videos.insert"], t).await);
+        ledger.mark_exhausted_at("other", t).await.unwrap();
+        assert_eq!(ledger.remaining_at("other", t).await, 0);
+        let tomorrow = next_reset(t);
+        assert_eq!(
+            ledger.remaining_at("other", tomorrow).await,
+            DEFAULT_DAILY_QUOTA
+        );
+        assert_eq!(ledger.remaining_at("small", tomorrow).await, 3300);
+    }
+
+    #[tokio::test]
+    async fn persists_across_instances_and_blocks_channels() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("quota.json");
+        let t = utc(2026, 5, 2, 18, 0);
+        {
+            let ledger = QuotaLedger::open(&path, QuotaCosts::default()).unwrap();
+            ledger.charge_at("p", "videos.insert", t).await.unwrap();
+            ledger.block_channel_at("acct", t).await.unwrap();
+        }
+        let again = QuotaLedger::open(&path, QuotaCosts::default()).unwrap();
+        assert_eq!(again.remaining_at("p", t).await, 8400);
+        assert!(
+            again
+                .channel_blocked_at("acct", t + Duration::hours(23))
+                .await
+        );
+        assert!(
+            !again
+                .channel_blocked_at("acct", t + Duration::hours(24))
+                .await
+        );
+    }
+}

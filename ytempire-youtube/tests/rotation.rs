@@ -1,0 +1,129 @@
+//! Rotation across three accounts under quota exhaustion and channel upload limits.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use ytempire_core::{ErrorKind, UploadRequest, Uploader};
+use ytempire_youtube::fake::{FakeYouTube, sha256_hex};
+use ytempire_youtube::{QuotaCosts, QuotaLedger, RotatingUploader, YouTubeUploader};
+
+fn posts_by(fake: &FakeYouTube) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/upload/youtube/v3/videos")
+        .count()
+}
+
+#[tokio::test]
+async fn rotates_across_three_accounts_until_all_are_spent() {
+    let fake = FakeYouTube::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger_path = dir.path().join("quota.json");
+    let ledger = Arc::new(QuotaLedger::open(&ledger_path, QuotaCosts::default()).unwrap());
+    let mut uploaders = Vec::new();
+    for (name, project) in [("alpha", "proj-a"), ("beta", "proj-b"), ("gamma", "proj-c")] {
+        let refresh = fake.add_account(name, project, &format!("UC{name}"));
+        uploaders.push(
+            YouTubeUploader::new(client(&fake, name, project, &refresh)).with_config(config(2)),
+        );
+    }
+    let rot = RotatingUploader::new(uploaders, Arc::clone(&ledger));
+    // alpha's project is really out of quota (the ledger does not know yet);
+    // beta's channel hit its 24-hour upload cap; gamma can take two uploads.
+    fake.set_quota_limit("proj-a", 100);
+    fake.set_upload_limited("beta", true);
+    fake.set_quota_limit("proj-c", 2 * 1600);
+    let v = video(3 * CHUNK as usize + 17, 9);
+    let req = UploadRequest::new(&v.path, meta("rotate"));
+
+    let first = rot.upload(&req, &Progress::default()).await.unwrap();
+    assert_eq!(first.account, "gamma");
+    assert_eq!(posts_by(&fake), 3, "alpha, beta, then gamma");
+    assert_eq!(
+        ledger.remaining("proj-a").await,
+        0,
+        "quotaExceeded marks the project exhausted"
+    );
+    assert!(ledger.channel_blocked_at("beta", chrono::Utc::now()).await);
+
+    // The second upload goes straight to gamma: no wasted calls on alpha or beta.
+    let second = rot.upload(&req, &Progress::default()).await.unwrap();
+    assert_eq!(second.account, "gamma");
+    assert_eq!(posts_by(&fake), 4);
+
+    // The third finds gamma's project spent at the server: every account is out.
+    let err = rot.upload(&req, &Progress::default()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QuotaExhausted, "{err}");
+    assert!(err.retry_after().is_some());
+    assert_eq!(posts_by(&fake), 5);
+    // And with everything marked, nothing is even tried.
+    let err = rot.upload(&req, &Progress::default()).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::QuotaExhausted);
+    assert_eq!(posts_by(&fake), 5);
+
+    let videos = fake.videos();
+    assert_eq!(videos.len(), 2);
+    assert!(
+        videos
+            .iter()
+            .all(|x| x.sha256 == sha256_hex(&v.data) && x.account == "gamma")
+    );
+
+    // The ledger survives a restart.
+    let reopened = QuotaLedger::open(&ledger_path, QuotaCosts::default()).unwrap();
+    assert_eq!(reopened.remaining("proj-a").await, 0);
+    assert_eq!(reopened.remaining("proj-c").await, 0);
+    assert!(
+        reopened
+            .channel_blocked_at("beta", chrono::Utc::now())
+            .await
+    );
+}
+
+#[tokio::test]
+async fn prefers_the_project_with_most_quota_left_and_honours_a_pinned_account() {
+    let fake = FakeYouTube::start().await.unwrap();
+    let ledger = Arc::new(QuotaLedger::in_memory(QuotaCosts::default()));
+    let now = chrono::Utc::now();
+    for _ in 0..3 {
+        ledger
+            .charge_at("proj-a", "videos.insert", now)
+            .await
+            .unwrap();
+    }
+    let mut uploaders = Vec::new();
+    for (name, project) in [("alpha", "proj-a"), ("beta", "proj-b")] {
+        let refresh = fake.add_account(name, project, &format!("UC{name}"));
+        uploaders.push(
+            YouTubeUploader::new(client(&fake, name, project, &refresh)).with_config(config(2)),
+        );
+    }
+    let rot = RotatingUploader::new(uploaders, Arc::clone(&ledger));
+    let v = video(1000, 10);
+    let r = rot
+        .upload(
+            &UploadRequest::new(&v.path, meta("most left")),
+            &Progress::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.account, "beta");
+    let r = rot
+        .upload(
+            &UploadRequest::new(&v.path, meta("pinned")).with_account("alpha"),
+            &Progress::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.account, "alpha");
+    assert_eq!(ledger.remaining("proj-a").await, 10_000 - 4 * 1600);
+}
