@@ -21,10 +21,12 @@
 //! ```no_run
 //! # async fn demo() -> ytempire_core::Result<()> {
 //! use std::sync::Arc;
-//! use ytempire_core::Scene;
+//! use ytempire_core::{DynImageSource, Scene};
 //! use ytempire_render::sources::{LocalFolder, Procedural, SelectorConfig, VisualSelector};
+//! let local: DynImageSource = Arc::new(LocalFolder::new("broll"));
+//! let procedural: DynImageSource = Arc::new(Procedural::new());
 //! let mut selector = VisualSelector::new(
-//!     vec![Arc::new(LocalFolder::new("broll")), Arc::new(Procedural::new())],
+//!     vec![local, procedural],
 //!     SelectorConfig::vertical(),
 //! );
 //! let scene = Scene::new("Octopuses change colour in milliseconds.", "octopus camouflage", 6.0);
