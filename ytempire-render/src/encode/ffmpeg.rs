@@ -58,6 +58,20 @@ pub fn ffmpeg_has_encoder(name: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `h264_nvenc` actually opens (ffmpeg builds list it even on machines without an
+/// NVIDIA GPU): encodes a few blank frames to nowhere.
+pub fn nvenc_usable() -> bool {
+    ffmpeg_has_encoder("h264_nvenc")
+        && Command::new("ffmpeg")
+            .args(["-v", "error", "-f", "lavfi", "-i", "color=s=256x256:d=0.2"])
+            .args(["-c:v", "h264_nvenc", "-f", "null", "-"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+}
+
 /// Raw frames in, H.264 packets out, through an `ffmpeg` child process.
 pub struct FfmpegEncoder {
     settings: EncoderSettings,

@@ -18,7 +18,7 @@ use crate::Frame;
 mod ffmpeg;
 mod openh264;
 
-pub use ffmpeg::{FfmpegCodec, FfmpegEncoder, ffmpeg_available, ffmpeg_has_encoder};
+pub use ffmpeg::{FfmpegCodec, FfmpegEncoder, ffmpeg_available, ffmpeg_has_encoder, nvenc_usable};
 pub use openh264::OpenH264Encoder;
 
 /// What the encoder is asked to produce.
@@ -141,7 +141,7 @@ pub trait Encoder: Send {
 /// Which encoder [`create_encoder`] builds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum EncoderChoice {
-    /// ffmpeg when present (NVENC if listed, else libx264), else openh264.
+    /// ffmpeg when present (NVENC if it opens, else libx264), else openh264.
     #[default]
     Auto,
     /// The bundled openh264.
@@ -161,7 +161,7 @@ pub fn create_encoder(
         EncoderChoice::Ffmpeg(codec) => Ok(Box::new(FfmpegEncoder::new(settings, *codec)?)),
         EncoderChoice::Auto => {
             if ffmpeg_available() {
-                let codec = if ffmpeg_has_encoder("h264_nvenc") {
+                let codec = if nvenc_usable() {
                     FfmpegCodec::Nvenc
                 } else if ffmpeg_has_encoder("libx264") {
                     FfmpegCodec::Libx264
