@@ -20,7 +20,7 @@ pub const DEFAULT_CROSSFADE_MS: u32 = 15;
 
 /// Decode little-endian signed 16-bit PCM bytes.
 pub fn pcm16le_to_track(bytes: &[u8], sample_rate: u32, channels: u16) -> Result<AudioTrack> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(Error::new(
             ErrorKind::InvalidResponse,
             format!(

@@ -1,0 +1,335 @@
+//! Every provider through the core conformance suite (vendors via their loopback fakes),
+//! fault mapping, bad input, the fallback chain and timing-estimate error.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ytempire_core::conformance::tts::run_all;
+use ytempire_core::layers::Fallback;
+use ytempire_core::{
+    DynSpeechSynthesizer, ErrorKind, SpeechRequest, SpeechSynthesizer, TimingSource,
+};
+use ytempire_tts::fakes::{FakeServer, Fault};
+use ytempire_tts::{Chunked, ElevenLabs, EspeakNg, GoogleTts, OpenAiSpeech, timing};
+
+fn eleven(fake: &FakeServer) -> ElevenLabs {
+    ElevenLabs::new("xi-test-key".to_owned().into())
+        .unwrap()
+        .with_base_url(fake.url(""))
+}
+fn google(fake: &FakeServer) -> GoogleTts {
+    GoogleTts::with_api_key("g-test-key".to_owned().into())
+        .unwrap()
+        .with_base_url(fake.url(""))
+}
+fn openai(fake: &FakeServer) -> OpenAiSpeech {
+    OpenAiSpeech::new(Some("sk-test".to_owned().into()))
+        .unwrap()
+        .with_base_url(fake.url("/v1"))
+}
+
+#[tokio::test]
+async fn conformance_every_provider() {
+    let (g, e, o) = (
+        FakeServer::google().await.unwrap(),
+        FakeServer::elevenlabs().await.unwrap(),
+        FakeServer::openai().await.unwrap(),
+    );
+    let providers: Vec<DynSpeechSynthesizer> = vec![
+        Arc::new(EspeakNg::new()),
+        Arc::new(google(&g)),
+        Arc::new(eleven(&e)),
+        Arc::new(openai(&o)),
+    ];
+    for p in providers {
+        let r = run_all(p.as_ref(), &[]).await;
+        assert!(r.is_ok(), "{p}: {r}");
+    }
+}
+
+#[tokio::test]
+async fn provider_timings_and_wire_requests() {
+    let g = FakeServer::google().await.unwrap();
+    let s = google(&g)
+        .synthesize(&SpeechRequest::new("Hello big world. Again, please."))
+        .await
+        .unwrap();
+    assert_eq!(s.timing_source, TimingSource::Provider);
+    assert_eq!(s.timings.len(), 5);
+    let req = &g.requests()[0];
+    assert!(
+        req.uri.starts_with("/v1beta1/text:synthesize"),
+        "{}",
+        req.uri
+    );
+    assert_eq!(req.body["enableTimePointing"][0], "SSML_MARK");
+    assert!(
+        req.body["input"]["ssml"]
+            .as_str()
+            .unwrap()
+            .contains("<mark name=\"w4\"/>")
+    );
+    assert_eq!(
+        s.usage.characters as usize,
+        req.body["input"]["ssml"].as_str().unwrap().chars().count()
+    );
+
+    let e = FakeServer::elevenlabs().await.unwrap();
+    let s = eleven(&e)
+        .synthesize(&SpeechRequest::new("Hello big world."))
+        .await
+        .unwrap();
+    assert_eq!(s.timing_source, TimingSource::Provider);
+    assert_eq!(
+        s.timings
+            .iter()
+            .map(|t| t.word.as_str())
+            .collect::<Vec<_>>(),
+        ["Hello", "big", "world."]
+    );
+    assert!(
+        e.requests()[0]
+            .uri
+            .contains("/with-timestamps?output_format=pcm_24000")
+    );
+    assert_eq!(s.usage.characters, 16);
+}
+
+#[tokio::test]
+async fn faults_map_to_core_kinds() {
+    let e = FakeServer::elevenlabs().await.unwrap();
+    let tts = eleven(&e).with_timeout(Duration::from_millis(500)).unwrap();
+    let req = SpeechRequest::new("Hello there.");
+    let cases = [
+        (
+            Fault::RateLimited {
+                retry_after_secs: 3,
+            },
+            ErrorKind::RateLimited,
+        ),
+        (Fault::QuotaExceeded, ErrorKind::QuotaExhausted),
+        (Fault::ServerError, ErrorKind::Upstream),
+        (Fault::MalformedBody, ErrorKind::InvalidResponse),
+        (Fault::TruncatedBody, ErrorKind::Transport),
+        (Fault::DropConnection, ErrorKind::Transport),
+        (Fault::Hang(Duration::from_secs(3)), ErrorKind::Timeout),
+    ];
+    for (fault, kind) in cases {
+        e.push_fault(fault.clone());
+        let err = tts.synthesize(&req).await.unwrap_err();
+        assert_eq!(err.kind(), kind, "{fault:?}: {err}");
+        if kind == ErrorKind::RateLimited {
+            assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+        }
+        assert!(!err.to_string().contains("xi-test-key"));
+    }
+    let o = FakeServer::openai().await.unwrap();
+    o.push_fault(Fault::QuotaExceeded);
+    assert_eq!(
+        openai(&o).synthesize(&req).await.unwrap_err().kind(),
+        ErrorKind::QuotaExhausted
+    );
+    let unauth = OpenAiSpeech::new(None).unwrap().with_base_url(o.url("/v1"));
+    assert_eq!(
+        unauth.synthesize(&req).await.unwrap_err().kind(),
+        ErrorKind::Unauthenticated
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_typed() {
+    let (g, e, o) = (
+        FakeServer::google().await.unwrap(),
+        FakeServer::elevenlabs().await.unwrap(),
+        FakeServer::openai().await.unwrap(),
+    );
+    let all: Vec<DynSpeechSynthesizer> = vec![
+        Arc::new(EspeakNg::new()),
+        Arc::new(google(&g)),
+        Arc::new(eleven(&e)),
+        Arc::new(openai(&o)),
+    ];
+    for p in &all {
+        assert_eq!(
+            p.synthesize(&SpeechRequest::new("  "))
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidRequest,
+            "{p}"
+        );
+        if let Some(max) = p.info().capabilities.max_input {
+            let long = "word ".repeat(max / 5 + 10);
+            assert_eq!(
+                p.synthesize(&SpeechRequest::new(long))
+                    .await
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::InvalidRequest,
+                "{p}"
+            );
+        }
+    }
+    let bad_ssml = SpeechRequest::ssml("<speak><emphasis>oops</speak>");
+    assert_eq!(
+        all[0].synthesize(&bad_ssml).await.unwrap_err().kind(),
+        ErrorKind::InvalidRequest
+    );
+    assert_eq!(
+        all[1].synthesize(&bad_ssml).await.unwrap_err().kind(),
+        ErrorKind::InvalidRequest
+    );
+    assert_eq!(
+        all[2].synthesize(&bad_ssml).await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    let klingon = SpeechRequest::new("Hello.").with_language("tlh");
+    assert_eq!(
+        all[0].synthesize(&klingon).await.unwrap_err().kind(),
+        ErrorKind::Unsupported
+    );
+    let err = all[1].synthesize(&klingon).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("voice.languageCode"), "{err}");
+}
+
+#[tokio::test]
+async fn chain_survives_two_failures_and_reports_speaker() {
+    let (g, e) = (
+        FakeServer::google().await.unwrap(),
+        FakeServer::elevenlabs().await.unwrap(),
+    );
+    e.fail_always(Some(Fault::QuotaExceeded));
+    g.fail_always(Some(Fault::ServerError));
+    let chain: Fallback<dyn SpeechSynthesizer> = Fallback::new(vec![
+        Arc::new(eleven(&e)) as DynSpeechSynthesizer,
+        Arc::new(google(&g)),
+        Arc::new(EspeakNg::new()),
+    ]);
+    let speech = chain
+        .synthesize(&SpeechRequest::new("Still speaking."))
+        .await
+        .unwrap();
+    assert!(
+        speech.voice.starts_with("en-us"),
+        "espeak-ng spoke: {}",
+        speech.voice
+    );
+    assert_eq!(e.requests().len(), 1);
+    assert_eq!(g.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn chunked_joins_long_text_with_offset_timings() {
+    let o = FakeServer::openai().await.unwrap();
+    let text = "This sentence is spoken again and again. ".repeat(150);
+    let tts = Chunked::new(Arc::new(openai(&o)));
+    let s = tts
+        .synthesize(&SpeechRequest::new(text.clone()))
+        .await
+        .unwrap();
+    assert!(o.requests().len() >= 2);
+    assert_eq!(s.timings.len(), timing::words(&text).len());
+    assert!(timing::check_monotonic(&s.timings, s.audio.duration_secs()));
+    assert_eq!(
+        s.usage.characters as usize,
+        o.requests()
+            .iter()
+            .map(|r| r.body["input"].as_str().unwrap().chars().count())
+            .sum::<usize>()
+    );
+}
+
+#[tokio::test]
+async fn espeak_speaks_languages_and_rates() {
+    let tts = EspeakNg::new();
+    let s = tts
+        .synthesize(
+            &SpeechRequest::new("Hola, ¿cómo estás? Muy bien.")
+                .with_language("es")
+                .with_sample_rate(16_000),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.audio.sample_rate, 16_000);
+    assert_eq!(s.voice, "es");
+    assert_eq!(s.timings.len(), 5);
+    assert!(timing::check_monotonic(&s.timings, s.audio.duration_secs()));
+    let slow = tts
+        .synthesize(&{
+            let mut r = SpeechRequest::new("One two three four.");
+            r.rate = Some(0.6);
+            r
+        })
+        .await
+        .unwrap();
+    let fast = tts
+        .synthesize(&{
+            let mut r = SpeechRequest::new("One two three four.");
+            r.rate = Some(1.6);
+            r
+        })
+        .await
+        .unwrap();
+    assert!(slow.audio.duration_secs() > fast.audio.duration_secs() * 1.5);
+    let ssml = tts
+        .synthesize(&SpeechRequest::ssml(
+            "<speak>Pause <break time=\"800ms\"/> here.</speak>",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(ssml.timings.len(), 2);
+}
+
+/// Estimate error: the syllable estimate over the voiced span vs the provider's own timings
+/// (ElevenLabs fake alignment), and vs espeak-ng per-word ground truth. Prints the figures.
+#[tokio::test]
+async fn timing_estimate_error_figures() {
+    let text = "The octopus can change its colour in a fraction of a second. Scientists still argue about how it sees, because its eyes lack the usual pigments. Perhaps the skin itself senses light.";
+    let e = FakeServer::elevenlabs().await.unwrap();
+    let mut est = Vec::new();
+    let mut refs = Vec::new();
+    for sentence in ytempire_tts::chunk::sentences(text) {
+        let s = eleven(&e)
+            .synthesize(&SpeechRequest::new(sentence))
+            .await
+            .unwrap();
+        let (a, b) = ytempire_tts::audio::voiced_span(&s.audio).unwrap();
+        est.extend(timing::distribute(sentence, a, b));
+        refs.extend(s.timings);
+    }
+    let vs_provider = timing::compare(&est, &refs).unwrap();
+    println!(
+        "estimate vs provider (fake alignment): mean {:.0} ms, p95 {:.0} ms, n={}",
+        vs_provider.mean_ms, vs_provider.p95_ms, vs_provider.samples
+    );
+
+    // espeak-ng ground truth: synthesize word by word and concatenate; compare with the
+    // estimate over the same concatenated audio.
+    let tts = EspeakNg::new();
+    let mut tracks = Vec::new();
+    let mut truth = Vec::new();
+    let mut t = 0.0;
+    for w in timing::words(text) {
+        let s = tts.synthesize(&SpeechRequest::new(w)).await.unwrap();
+        let (a, b) = ytempire_tts::audio::voiced_span(&s.audio).unwrap();
+        truth.push(ytempire_core::WordTiming::new(w, t + a, t + b));
+        t += s.audio.duration_secs();
+        tracks.push(s.audio);
+    }
+    let (joined, _) = ytempire_tts::audio::join(&tracks, 0).unwrap();
+    let (a, b) = ytempire_tts::audio::voiced_span(&joined).unwrap();
+    let est = timing::distribute(text, a, b);
+    let vs_truth = timing::compare(&est, &truth).unwrap();
+    println!(
+        "estimate vs espeak-ng per-word truth: mean {:.0} ms, p95 {:.0} ms, n={}",
+        vs_truth.mean_ms, vs_truth.p95_ms, vs_truth.samples
+    );
+    assert!(vs_provider.mean_ms < 400.0 && vs_truth.mean_ms < 1500.0);
+}
