@@ -13,7 +13,7 @@ const WORD_SECS: f64 = 0.3;
 /// Sample rate when the request does not ask for one.
 const DEFAULT_RATE: u32 = 16_000;
 
-/// A speech synthesizer that returns a real 440 Hz tone, [`WORD_SECS`](self) (0.3 s) per
+/// A speech synthesizer that returns a real 440 Hz tone, 0.3 s per
 /// word, with one word timing per word covering the audio.
 ///
 /// SSML is refused (`Unsupported`) unless built [`with_ssml`](FakeTts::with_ssml), in which

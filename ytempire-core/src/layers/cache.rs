@@ -154,7 +154,7 @@ pub fn cache_key<T: serde::Serialize + ?Sized>(
     Ok(hex::encode(hasher.finalize()))
 }
 
-/// Caches its inner provider's answers; see the [module docs](self).
+/// Caches its inner provider's answers; see the [layers module docs](crate::layers).
 #[derive(Debug, Clone)]
 pub struct Cache<P> {
     inner: P,

@@ -77,7 +77,7 @@ impl ChaosConfig {
     }
 }
 
-/// Injects faults in front of its inner provider; see the [module docs](self).
+/// Injects faults in front of its inner provider; see the [layers module docs](crate::layers).
 #[derive(Debug)]
 pub struct Chaos<P> {
     inner: P,

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use super::{LayerRequest, for_each_trait};
 use crate::{Capabilities, Error, ErrorKind, ProviderInfo, Result};
 
-/// Tries each provider in order; see the [module docs](self).
+/// Tries each provider in order; see the [layers module docs](crate::layers).
 #[derive(Debug)]
 pub struct Fallback<T: ?Sized> {
     providers: Vec<Arc<T>>,

@@ -28,7 +28,7 @@ use super::{LayerRequest, LayerResponse, current_attempt, impl_decorator, impl_d
 use crate::metering::{CapabilityKind, Labels, Outcome, UsageRecord, UsageSink, current_labels};
 use crate::{ErrorKind, ProviderInfo, Result, Usage};
 
-/// Meters its inner provider; see the [module docs](self).
+/// Meters its inner provider; see the [layers module docs](crate::layers).
 #[derive(Debug, Clone)]
 pub struct Metered<P> {
     inner: P,

@@ -162,7 +162,7 @@ impl JitterSource for SeededJitter {
     }
 }
 
-/// Retries its inner provider; see the [module docs](self).
+/// Retries its inner provider; see the [layers module docs](crate::layers).
 #[derive(Debug, Clone)]
 pub struct Retry<P> {
     inner: P,

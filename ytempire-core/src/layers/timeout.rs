@@ -19,7 +19,7 @@ use std::time::Duration;
 use super::{impl_decorator, impl_decorator_one};
 use crate::{Error, ErrorKind, ProviderInfo, Result};
 
-/// Bounds each call's duration; see the [module docs](self).
+/// Bounds each call's duration; see the [layers module docs](crate::layers).
 #[derive(Debug, Clone)]
 pub struct Timeout<P> {
     inner: P,
