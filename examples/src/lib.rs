@@ -1,1 +1,298 @@
-//! Runnable examples for ytempire; see the `examples/` folder of this package.
+//! Shared wiring for the runnable examples: pipeline stages built from the provider crates,
+//! and the offline preset the quickstart and batch examples run.
+//!
+//! The core pipeline names no vendor; these adapters connect it to `ytempire-llm` (script),
+//! `ytempire-render` (render, thumbnails), and `ytempire-cost` (quality gate, cost so far).
+//! Apps can copy them or use them as they are.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ytempire_core::layers::{ImageSourceLayers, LanguageModelLayers, SpeechSynthesizerLayers};
+use ytempire_core::metering::Labels;
+use ytempire_core::pipeline::{
+    CostProbe, JobSpec, Pipeline, QualityInputs, QualityStage, QualityVerdict, RenderStage,
+    RenderSummary, ResourceLimits, ScriptOutput, ScriptStage, SourceVisuals, SpeechNarrator,
+    ThumbnailStage,
+};
+use ytempire_core::{
+    DynImageSource, DynLanguageModel, DynSpeechSynthesizer, Error, Result, Thumbnail, Timeline,
+    UsageSink, Visual,
+};
+use ytempire_cost::quality::{GateDecision, GatePolicy, QualityScore, SubScore};
+use ytempire_cost::{CostLedger, Decimal};
+use ytempire_llm::{ScriptRequest, ScriptWriter};
+use ytempire_render::pipeline::{RenderOptions, render_video};
+
+/// [`ScriptStage`] over `ytempire-llm`'s [`ScriptWriter`] (any language model, validated and
+/// repaired output).
+#[derive(Debug, Clone)]
+pub struct WriterStage {
+    writer: ScriptWriter,
+}
+
+impl WriterStage {
+    /// Write scripts with `model`.
+    pub fn new(model: DynLanguageModel) -> Self {
+        Self {
+            writer: ScriptWriter::new(model),
+        }
+    }
+}
+
+#[async_trait]
+impl ScriptStage for WriterStage {
+    async fn write(&self, job: &JobSpec) -> Result<ScriptOutput> {
+        let req = ScriptRequest::new(
+            job.topic.clone(),
+            job.channel.clone(),
+            Duration::from_secs_f64(job.target_duration_secs),
+        );
+        let out = self.writer.write(&req).await?;
+        let mut metadata = out.metadata;
+        metadata.made_for_kids = Some(job.channel.made_for_kids);
+        // Synthetic narration and generated visuals: disclose.
+        metadata.contains_synthetic_media = Some(true);
+        metadata.privacy = job.channel.default_privacy;
+        metadata.validate()?;
+        Ok(ScriptOutput {
+            script: out.script,
+            metadata,
+        })
+    }
+}
+
+/// [`RenderStage`] over `ytempire-render`'s compositor, encoder and muxer.
+#[derive(Debug, Clone, Default)]
+pub struct VideoRenderer {
+    /// Render options (compositor, encoder, caption style, loudness).
+    pub options: RenderOptions,
+}
+
+#[async_trait]
+impl RenderStage for VideoRenderer {
+    async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
+        let report = render_video(timeline, &self.options, out).await?;
+        Ok(RenderSummary {
+            frames: report.frames,
+            duration_secs: report.duration.as_secs_f64(),
+            backend: report.backend.to_string(),
+            encoder: report.encoder,
+        })
+    }
+}
+
+/// [`ThumbnailStage`]: A/B thumbnail variants from the first visual and the video title.
+#[derive(Debug, Clone)]
+pub struct ThumbnailMaker {
+    /// How many variants.
+    pub variants: usize,
+}
+
+#[async_trait]
+impl ThumbnailStage for ThumbnailMaker {
+    async fn thumbnails(
+        &self,
+        job: &JobSpec,
+        script: &ScriptOutput,
+        visuals: &[Visual],
+    ) -> Result<Vec<Thumbnail>> {
+        let background = visuals
+            .first()
+            .cloned()
+            .ok_or_else(|| Error::invalid_request("no visual to make a thumbnail from"))?;
+        let title = script.metadata.title.clone();
+        let variants = self.variants;
+        let seed = ytempire_render::sources::query_seed(&job.id);
+        tokio::task::spawn_blocking(move || {
+            ytempire_render::thumbnail::thumbnails_from_visual(&background, &title, variants, seed)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("thumbnail task failed: {e}")))?
+    }
+}
+
+/// [`QualityStage`]: the script scorer plus render checks (duration, resolution, audio/video
+/// match), gated by a threshold and the content-policy checklist.
+#[derive(Debug, Clone)]
+pub struct QualityGate {
+    /// Minimum overall score to pass.
+    pub threshold: f64,
+    /// What happens below the threshold.
+    pub policy: GatePolicy,
+}
+
+impl Default for QualityGate {
+    fn default() -> Self {
+        Self {
+            threshold: 6.0,
+            policy: GatePolicy::Block,
+        }
+    }
+}
+
+/// Score a finished job's artifacts (script sub-scores and render checks).
+pub fn score_job(inputs: &QualityInputs<'_>) -> QualityScore {
+    let job = inputs.job;
+    let mut parts = ytempire_cost::quality::score_script(
+        &inputs.script.script,
+        job.target_duration_secs,
+        job.channel.words_per_minute,
+        &job.channel.banned_terms,
+    )
+    .parts;
+    let audio = inputs.narration.audio.duration_secs();
+    let video = inputs.render.duration_secs;
+    let gap = (video - audio).abs();
+    parts.push(SubScore::new(
+        "audio/video match",
+        // The timeline holds the last picture half a second after the narration ends.
+        10.0 - (gap - 0.75).max(0.0) * 5.0,
+        format!("video {video:.2}s vs narration {audio:.2}s"),
+    ));
+    let fps = job.video.fps as f64;
+    let expected = (video * fps).round();
+    let frames_ok = (inputs.render.frames as f64 - expected).abs() <= 1.0;
+    parts.push(SubScore::new(
+        "frame count",
+        if frames_ok { 10.0 } else { 3.0 },
+        format!(
+            "{} frames for {video:.2}s at {fps} fps",
+            inputs.render.frames
+        ),
+    ));
+    let words = inputs.script.script.word_count() as f64;
+    let wpm = if audio > 0.0 {
+        words * 60.0 / audio
+    } else {
+        0.0
+    };
+    parts.push(SubScore::new(
+        "speaking rate",
+        if (110.0..=200.0).contains(&wpm) {
+            10.0
+        } else {
+            4.0
+        },
+        format!("{wpm:.0} words per minute"),
+    ));
+    let thumbs_ok = inputs
+        .thumbnails
+        .iter()
+        .all(|t| t.data.len() < Thumbnail::MAX_BYTES && t.width >= 1280);
+    parts.push(SubScore::new(
+        "thumbnails",
+        if thumbs_ok && !inputs.thumbnails.is_empty() {
+            10.0
+        } else {
+            2.0
+        },
+        format!(
+            "{} variant(s), each 1280 px wide and under 2 MB",
+            inputs.thumbnails.len()
+        ),
+    ));
+    QualityScore::from_parts(parts)
+}
+
+#[async_trait]
+impl QualityStage for QualityGate {
+    async fn assess(&self, inputs: QualityInputs<'_>) -> Result<QualityVerdict> {
+        let score = score_job(&inputs);
+        let decision = ytempire_cost::quality::gate(
+            &score,
+            self.threshold,
+            self.policy,
+            &inputs.script.metadata,
+            &inputs.job.channel.banned_terms,
+        );
+        let mut reasons: Vec<String> = score
+            .parts
+            .iter()
+            .map(|p| format!("{} {:.1}: {}", p.name, p.score, p.reason))
+            .collect();
+        let passed = match decision {
+            GateDecision::Pass => true,
+            GateDecision::Warn(w) => {
+                reasons.extend(w);
+                true
+            }
+            GateDecision::Review(r) | GateDecision::Block(r) => {
+                reasons.extend(r);
+                false
+            }
+        };
+        Ok(QualityVerdict {
+            score: score.overall,
+            passed,
+            reasons,
+        })
+    }
+}
+
+/// [`CostProbe`] reading a job's spend from the cost ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerProbe(pub Arc<CostLedger>);
+
+impl CostProbe for LedgerProbe {
+    fn job_cost_usd(&self, job: &str) -> Option<f64> {
+        let entries = self.0.entries().ok()?;
+        let total: Decimal = entries
+            .iter()
+            .filter(|e| e.job.as_deref() == Some(job))
+            .filter_map(|e| e.cost.usd())
+            .sum();
+        total.to_string().parse().ok()
+    }
+}
+
+/// The offline providers, each metered into `sink`: the offline writer, espeak-ng and
+/// procedural visuals.
+pub fn offline_providers(
+    sink: Arc<dyn UsageSink>,
+) -> (DynLanguageModel, DynSpeechSynthesizer, DynImageSource) {
+    let llm = ytempire_llm::OfflineWriter::new()
+        .metered(sink.clone(), Labels::default())
+        .into_dyn();
+    let tts = ytempire_tts::EspeakNg::new()
+        .metered(sink.clone(), Labels::default())
+        .into_dyn();
+    let images = ytempire_render::sources::Procedural::new()
+        .metered(sink, Labels::default())
+        .into_dyn();
+    (llm, tts, images)
+}
+
+/// A complete pipeline over the given providers, storing jobs under `root`.
+pub fn pipeline(
+    root: &Path,
+    llm: DynLanguageModel,
+    tts: DynSpeechSynthesizer,
+    images: DynImageSource,
+    ledger: Arc<CostLedger>,
+    render: RenderOptions,
+    limits: ResourceLimits,
+) -> Result<Pipeline> {
+    Pipeline::builder(root)
+        .script(WriterStage::new(llm))
+        .narration(SpeechNarrator::new(tts))
+        .visuals(SourceVisuals::new(images))
+        .render(VideoRenderer { options: render })
+        .thumbnails(ThumbnailMaker { variants: 3 })
+        .quality(QualityGate::default())
+        .cost_probe(Arc::new(LedgerProbe(ledger)))
+        .limits(limits)
+        .build()
+}
+
+/// Open (or create) a cost ledger with the embedded price catalog.
+pub fn open_ledger(path: &Path) -> Result<Arc<CostLedger>> {
+    let catalog = ytempire_cost::Catalog::embedded()?;
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    Ok(Arc::new(CostLedger::open(path, catalog)?))
+}

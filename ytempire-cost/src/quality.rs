@@ -22,6 +22,21 @@ pub struct SubScore {
     pub reason: String,
 }
 
+impl SubScore {
+    /// A sub-score, clamped to 0–10.
+    pub fn new(name: &'static str, score: f64, reason: impl Into<String>) -> Self {
+        Self {
+            name,
+            score: if score.is_finite() {
+                score.clamp(0.0, 10.0)
+            } else {
+                0.0
+            },
+            reason: reason.into(),
+        }
+    }
+}
+
 /// An overall 0–10 score: the mean of its sub-scores.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
