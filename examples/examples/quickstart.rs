@@ -8,7 +8,10 @@
 //! Rerunning with the same `--job` resumes after the last finished stage.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
 use std::time::Instant;
+use ytempire_core::layers::FsCacheStore;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use ytempire_core::pipeline::{
@@ -92,7 +95,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let ledger_path = args.out.join("ledger.sqlite");
     let ledger = ytempire_examples::open_ledger(&ledger_path)?;
-    let (llm, tts, images) = ytempire_examples::offline_providers(ledger.clone());
+    let (llm, tts, images) = ytempire_examples::offline_providers(
+        ledger.clone(),
+        Arc::new(FsCacheStore::new(args.out.join("cache"))),
+    );
     let options = RenderOptions {
         compositor: if args.cpu {
             CompositorChoice::Cpu

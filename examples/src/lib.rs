@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ytempire_core::layers::{ImageSourceLayers, LanguageModelLayers, SpeechSynthesizerLayers};
+use ytempire_core::layers::{
+    CacheStore, ImageSourceLayers, LanguageModelLayers, SpeechSynthesizerLayers,
+};
 use ytempire_core::metering::Labels;
 use ytempire_core::pipeline::{
     CostProbe, JobSpec, Pipeline, QualityInputs, QualityStage, QualityVerdict, RenderStage,
@@ -248,19 +250,24 @@ impl CostProbe for LedgerProbe {
     }
 }
 
-/// The offline providers, each metered into `sink`: the offline writer, espeak-ng and
-/// procedural visuals.
+/// The offline providers as `Cache(Metered(provider))`: the offline writer, espeak-ng and
+/// procedural visuals, metered into `sink` and cached in `cache` (so a rerun after a crash
+/// repeats no call, even inside an interrupted stage).
 pub fn offline_providers(
     sink: Arc<dyn UsageSink>,
+    cache: Arc<dyn CacheStore>,
 ) -> (DynLanguageModel, DynSpeechSynthesizer, DynImageSource) {
     let llm = ytempire_llm::OfflineWriter::new()
         .metered(sink.clone(), Labels::default())
+        .with_cache(cache.clone())
         .into_dyn();
     let tts = ytempire_tts::EspeakNg::new()
         .metered(sink.clone(), Labels::default())
+        .with_cache(cache.clone())
         .into_dyn();
     let images = ytempire_render::sources::Procedural::new()
         .metered(sink, Labels::default())
+        .with_cache(cache)
         .into_dyn();
     (llm, tts, images)
 }
