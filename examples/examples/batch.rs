@@ -1,0 +1,140 @@
+//! Many topics through the persistent job queue at once, printing throughput, peak memory and
+//! cost. Rerunning with the same `--out` resumes unfinished jobs.
+//!
+//! ```text
+//! cargo run --release -p ytempire-examples --example batch -- \
+//!     [--jobs 5] [--workers 5] [--duration 20] [--size 640x360] [--out out/batch]
+//! ```
+//! `--workers 1` runs the same jobs one after another, for comparison.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ytempire_core::layers::FsCacheStore;
+use ytempire_core::pipeline::{CostProbe as _, JobSpec, ResourceLimits};
+use ytempire_core::queue::{
+    JobQueue, JobState, QueueBackend, QueueConfig, SqliteQueue, SubmitOptions,
+};
+use ytempire_core::{Topic, VideoSpec};
+use ytempire_render::pipeline::RenderOptions;
+
+const TOPICS: &[&str] = &[
+    "How octopuses change colour",
+    "Why the sky is blue",
+    "How volcanoes form",
+    "Five facts about honeybees",
+    "How tides work",
+    "Why cats purr",
+    "How rainbows form",
+    "The life of a star",
+    "How bridges stay up",
+    "Why leaves change colour",
+];
+
+/// Peak resident memory of this process in MiB (Linux), if known.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("batch failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let (mut jobs, mut workers, mut duration) = (5usize, 5usize, 20.0f64);
+    let (mut width, mut height) = (640u32, 360u32);
+    let mut out = PathBuf::from("out/batch");
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut v = |n: &str| it.next().ok_or(format!("{n} needs a value"));
+        match arg.as_str() {
+            "--jobs" => jobs = v("--jobs")?.parse()?,
+            "--workers" => workers = v("--workers")?.parse()?,
+            "--duration" => duration = v("--duration")?.parse()?,
+            "--out" => out = v("--out")?.into(),
+            "--size" => {
+                let s = v("--size")?;
+                let (w, h) = s.split_once('x').ok_or("--size takes WIDTHxHEIGHT")?;
+                (width, height) = (w.parse()?, h.parse()?);
+            }
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    let ledger = ytempire_examples::open_ledger(&out.join("ledger.sqlite"))?;
+    let (llm, tts, images) = ytempire_examples::offline_providers(
+        ledger.clone(),
+        Arc::new(FsCacheStore::new(out.join("cache"))),
+    );
+    // Network-bound stages overlap freely; renders take turns within a memory budget.
+    let limits = ResourceLimits::new(16, 2, 1024);
+    let pipeline = ytempire_examples::pipeline(
+        &out.join("jobs"),
+        llm,
+        tts,
+        images,
+        ledger.clone(),
+        RenderOptions::default(),
+        limits,
+    )?;
+    let backend = Arc::new(SqliteQueue::open(&out.join("queue.sqlite"))?);
+    let queue = JobQueue::new(
+        backend.clone(),
+        pipeline,
+        QueueConfig {
+            workers,
+            poll_interval: Duration::from_millis(50),
+            retry_base: Duration::from_secs(1),
+        },
+    );
+    let spec = VideoSpec::new(width, height, 30);
+    for i in 0..jobs {
+        let topic = TOPICS[i % TOPICS.len()];
+        let id = format!("batch-{i:03}");
+        if backend.get(&id).await?.is_some() {
+            continue; // submitted by an earlier run: the queue resumes it
+        }
+        let job = JobSpec::new(id, Topic::new(topic))
+            .with_video(spec)
+            .with_duration(duration);
+        queue.submit(job, SubmitOptions::default()).await?;
+    }
+    let started = Instant::now();
+    queue.run_until_idle().await?;
+    let wall = started.elapsed().as_secs_f64();
+
+    let all = backend.list(None).await?;
+    let done = all
+        .iter()
+        .filter(|j| j.state == JobState::Succeeded)
+        .count();
+    let probe = ytempire_examples::LedgerProbe(ledger);
+    let cost: f64 = all.iter().filter_map(|j| probe.job_cost_usd(j.id())).sum();
+    for j in &all {
+        println!(
+            "{:<10} {:<9} {}",
+            j.id(),
+            j.state.as_str(),
+            j.error.as_deref().unwrap_or("")
+        );
+    }
+    println!("jobs_succeeded: {done}/{}", all.len());
+    println!("workers: {workers}");
+    println!("wall_seconds: {wall:.1}");
+    println!(
+        "videos_per_minute: {:.2}",
+        done as f64 * 60.0 / wall.max(1e-9)
+    );
+    if let Some(rss) = peak_rss_mib() {
+        println!("peak_rss_mib: {rss:.0}");
+    }
+    println!("total_cost_usd: {cost:.4}");
+    Ok(())
+}
