@@ -1,0 +1,115 @@
+//! Anthropic client against the loopback fake: conformance, wire format, error mapping,
+//! secrets, script writing with the schema in the prompt.
+#![cfg(feature = "testing")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ytempire_core::conformance::llm::run_all;
+use ytempire_core::{ChannelProfile, ChatRequest, ErrorKind, LanguageModel, Message, Topic};
+use ytempire_llm::testing::{FakeAnthropic, FakeReply};
+use ytempire_llm::{Anthropic, AnthropicConfig, ScriptRequest, ScriptWriter};
+
+fn client(fake: &FakeAnthropic) -> Anthropic {
+    let cfg = AnthropicConfig::new(
+        "claude-3-5-haiku-latest",
+        "sk-ant-secret-9".to_owned().into(),
+    )
+    .with_base_url(fake.base_url());
+    let mut cfg = cfg;
+    cfg.timeout = Duration::from_secs(2);
+    Anthropic::new(cfg).unwrap()
+}
+
+#[tokio::test]
+async fn conformance_and_wire_format() {
+    let fake = FakeAnthropic::start().await.unwrap();
+    fake.require_key("sk-ant-secret-9");
+    let c = client(&fake);
+    let r = run_all(&c, &[]).await;
+    assert!(r.is_ok(), "{r}");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+
+    fake.push([FakeReply::Text("Hi there.".into())]);
+    let req = ChatRequest::new(vec![Message::system("Be brief."), Message::user("hello")])
+        .with_max_tokens(50)
+        .with_temperature(0.3);
+    let resp = c.complete(&req).await.unwrap();
+    assert_eq!(resp.text, "Hi there.");
+    assert_eq!(resp.request_id.as_deref(), Some("msg_fake"));
+    assert!(resp.usage.input_tokens > 0 && resp.usage.output_tokens > 0);
+    let sent = fake.requests().pop().unwrap();
+    assert_eq!(sent["system"], "Be brief.");
+    assert_eq!(sent["max_tokens"], 50);
+    assert_eq!(
+        sent["messages"].as_array().unwrap().len(),
+        1,
+        "system is not a message"
+    );
+    assert_eq!(sent["messages"][0]["role"], "user");
+}
+
+#[tokio::test]
+async fn errors_map_to_kinds_and_never_show_the_key() {
+    let fake = FakeAnthropic::start().await.unwrap();
+    let c = client(&fake);
+    let cases = [
+        (
+            FakeReply::RateLimited { secs: 3, ms: 0 },
+            ErrorKind::RateLimited,
+        ),
+        (FakeReply::InsufficientQuota, ErrorKind::QuotaExhausted),
+        (FakeReply::ContextLength, ErrorKind::ContextLengthExceeded),
+        (FakeReply::ContentFilter, ErrorKind::ContentPolicy),
+        (FakeReply::Unauthorized, ErrorKind::Unauthenticated),
+        (FakeReply::ServerError(529), ErrorKind::Upstream),
+        (FakeReply::ServerError(500), ErrorKind::Upstream),
+        (FakeReply::Truncated, ErrorKind::InvalidResponse),
+        (FakeReply::Malformed, ErrorKind::InvalidResponse),
+        (FakeReply::Delay(Duration::from_secs(5)), ErrorKind::Timeout),
+    ];
+    for (reply, kind) in cases {
+        fake.push([reply.clone()]);
+        let err = c
+            .complete(&ChatRequest::new(vec![Message::user("hello")]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), kind, "{reply:?}: {err}");
+        assert!(!err.to_string().contains("sk-ant-secret-9"));
+        assert!(!format!("{err:?}").contains("sk-ant-secret-9"));
+        if matches!(reply, FakeReply::RateLimited { .. }) {
+            assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
+        }
+    }
+    assert!(!format!("{c:?}").contains("sk-ant-secret-9"));
+}
+
+#[tokio::test]
+async fn writes_a_valid_script_with_the_schema_in_the_prompt() {
+    let fake = FakeAnthropic::start().await.unwrap();
+    let writer = ScriptWriter::new(Arc::new(client(&fake)));
+    let req = ScriptRequest::new(
+        Topic::new("How tides work"),
+        ChannelProfile::default(),
+        Duration::from_secs(60),
+    );
+    let out = writer.write(&req).await.unwrap();
+    assert!(out.metadata.validate().is_ok());
+    assert!(out.provider.starts_with("anthropic/"));
+    let first = &fake.requests()[0];
+    assert!(
+        first.get("response_format").is_none(),
+        "no JSON mode on Anthropic"
+    );
+    assert!(
+        first.to_string().contains("properties"),
+        "the JSON schema travels in the prompt"
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
