@@ -68,6 +68,11 @@ pub struct PriceEntry {
 }
 
 impl PriceEntry {
+    /// Whether this entry prices an offline provider (source `local`), which costs nothing.
+    pub fn is_local(&self) -> bool {
+        self.source == "local"
+    }
+
     /// Whether this entry's model pattern matches `model`.
     pub fn matches(&self, model: &str) -> bool {
         glob_match(&self.model, model)
@@ -274,11 +279,13 @@ impl Catalog {
         self.lookup(provider, method).and_then(|e| e.quota_units)
     }
 
-    /// The cheapest priced model of `kind` for a reference usage, with its cost.
+    /// The cheapest priced vendor model of `kind` for a reference usage, with its cost.
+    /// Offline providers (entries whose source is `local`: the offline writer, espeak-ng,
+    /// procedural visuals) are a different quality tier and are not considered.
     pub fn cheapest(&self, kind: CapabilityKind, usage: &Usage) -> Option<(&PriceEntry, Decimal)> {
         self.entries
             .iter()
-            .filter(|e| e.kind == kind)
+            .filter(|e| e.kind == kind && !e.is_local())
             .filter_map(|e| e.cost_of(usage).usd().map(|c| (e, c)))
             .min_by(|a, b| a.1.cmp(&b.1))
     }
@@ -467,7 +474,12 @@ source = "https://example.com/acme"
             .cheapest(CapabilityKind::Llm, &Usage::tokens(2000, 1500))
             .unwrap();
         assert!(cost > Decimal::ZERO);
-        for e in c.entries().iter().filter(|e| e.kind == CapabilityKind::Llm) {
+        assert!(!entry.is_local());
+        for e in c
+            .entries()
+            .iter()
+            .filter(|e| e.kind == CapabilityKind::Llm && !e.is_local())
+        {
             if let Some(other) = e.cost_of(&Usage::tokens(2000, 1500)).usd() {
                 assert!(cost <= other, "{} cheaper than {}", e.model, entry.model);
             }

@@ -2,8 +2,6 @@
 //! [`FakeReply`] script as the OpenAI fake, answered in Anthropic's wire format), fault
 //! injection, and validation of headers and request bodies.
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -15,81 +13,35 @@ use serde_json::{Value, json};
 use ytempire_core::{ChatRequest, LanguageModel, Message};
 
 use super::FakeReply;
+use super::{Server, Shared, fake_handle};
 use crate::OfflineWriter;
-
-#[derive(Debug, Default)]
-struct Shared {
-    replies: VecDeque<FakeReply>,
-    requests: Vec<Value>,
-    violations: Vec<String>,
-    api_key: Option<String>,
-}
 
 /// A running fake Anthropic server; stops when dropped.
 #[derive(Debug)]
 pub struct FakeAnthropic {
-    addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeAnthropic {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    server: Server,
 }
 
 impl FakeAnthropic {
     /// Start on 127.0.0.1 on a free port. With no reply queued it answers like the offline
     /// writer would.
     pub async fn start() -> std::io::Result<Self> {
-        let shared = Arc::new(Mutex::new(Shared::default()));
-        let app = Router::new()
-            .route("/v1/messages", post(handle))
-            .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self { addr, shared, task })
+        let routes = Router::new().route("/v1/messages", post(handle));
+        Ok(Self {
+            server: Server::start(routes).await?,
+        })
     }
 
     /// Base URL (without `/v1`).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// Require this `x-api-key` (401 `authentication_error` otherwise).
-    pub fn require_key(&self, key: &str) {
-        if let Ok(mut s) = self.shared.lock() {
-            s.api_key = Some(key.to_owned());
-        }
-    }
-
-    /// Queue replies, answered in order.
-    pub fn push(&self, replies: impl IntoIterator<Item = FakeReply>) {
-        if let Ok(mut s) = self.shared.lock() {
-            s.replies.extend(replies);
-        }
-    }
-
-    /// Every request body received.
-    pub fn requests(&self) -> Vec<Value> {
-        self.shared
-            .lock()
-            .map(|s| s.requests.clone())
-            .unwrap_or_default()
-    }
-
-    /// Every protocol violation found in requests (empty when all were valid).
-    pub fn violations(&self) -> Vec<String> {
-        self.shared
-            .lock()
-            .map(|s| s.violations.clone())
-            .unwrap_or_default()
+        format!("http://{}", self.server.addr)
     }
 }
+
+fake_handle!(
+    FakeAnthropic,
+    "Require this `x-api-key` (401 `authentication_error` otherwise)."
+);
 
 /// Check headers and body against the Messages API's required fields.
 fn validate(headers: &HeaderMap, body: &Value) -> Vec<String> {

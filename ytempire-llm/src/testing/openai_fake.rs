@@ -1,8 +1,6 @@
 //! A loopback OpenAI-compatible server (Chat Completions) with scripted replies, fault
 //! injection and request-body validation against the spec's required fields and enums.
 
-use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,6 +12,7 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use ytempire_core::{ChatRequest, LanguageModel, Message};
 
+use super::{Server, Shared, fake_handle};
 use crate::OfflineWriter;
 
 /// What the fake answers to the next request.
@@ -47,79 +46,29 @@ pub enum FakeReply {
     Delay(Duration),
 }
 
-#[derive(Debug, Default)]
-struct Shared {
-    replies: VecDeque<FakeReply>,
-    requests: Vec<Value>,
-    violations: Vec<String>,
-    api_key: Option<String>,
-}
-
 /// A running fake; stops when dropped.
 #[derive(Debug)]
 pub struct FakeOpenAi {
-    addr: SocketAddr,
-    shared: Arc<Mutex<Shared>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for FakeOpenAi {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    server: Server,
 }
 
 impl FakeOpenAi {
     /// Start on 127.0.0.1 on a free port. With no scripted reply queued, it answers like
     /// the offline writer would (valid script JSON for script prompts).
     pub async fn start() -> std::io::Result<Self> {
-        let shared = Arc::new(Mutex::new(Shared::default()));
-        let app = Router::new()
-            .route("/v1/chat/completions", post(handle))
-            .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self { addr, shared, task })
+        let routes = Router::new().route("/v1/chat/completions", post(handle));
+        Ok(Self {
+            server: Server::start(routes).await?,
+        })
     }
 
     /// Base URL including `/v1`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
-    }
-
-    /// Require this bearer key (401 otherwise).
-    pub fn require_key(&self, key: &str) {
-        if let Ok(mut s) = self.shared.lock() {
-            s.api_key = Some(key.to_owned());
-        }
-    }
-
-    /// Queue replies, answered in order.
-    pub fn push(&self, replies: impl IntoIterator<Item = FakeReply>) {
-        if let Ok(mut s) = self.shared.lock() {
-            s.replies.extend(replies);
-        }
-    }
-
-    /// Every request body received.
-    pub fn requests(&self) -> Vec<Value> {
-        self.shared
-            .lock()
-            .map(|s| s.requests.clone())
-            .unwrap_or_default()
-    }
-
-    /// Every spec violation found in request bodies (empty when all were valid).
-    pub fn violations(&self) -> Vec<String> {
-        self.shared
-            .lock()
-            .map(|s| s.violations.clone())
-            .unwrap_or_default()
+        format!("http://{}/v1", self.server.addr)
     }
 }
+
+fake_handle!(FakeOpenAi, "Require this bearer key (401 otherwise).");
 
 /// Check a body against `CreateChatCompletionRequest`: required fields and enums.
 pub(crate) fn validate_chat_request(body: &Value) -> Vec<String> {
