@@ -9,10 +9,10 @@
 //! |---|---|
 //! | OAuth (installed app, loopback redirect, PKCE S256, refresh with skew) | [`InstalledAppFlow`], [`OAuthClient`], [`RefreshingToken`] |
 //! | accounts and refresh tokens (0600, atomic, optional AES-256-GCM) | [`TokenStore`], [`Account`] |
-//! | resumable `videos.insert` + `thumbnails.set` as a core [`Uploader`] | [`YouTubeUploader`] |
+//! | resumable `videos.insert` + `thumbnails.set` as a core [`Uploader`](ytempire_core::Uploader) | [`YouTubeUploader`] |
 //! | many accounts/projects, quota-aware | [`RotatingUploader`], [`QuotaLedger`] |
 //! | statistics (`channels.list`, `videos.list`) | [`YouTubeClient`], [`ChannelStatistics`], [`VideoStatistics`] |
-//! | `videos.list chart=mostPopular` as a core [`TrendSource`] | [`MostPopularTrends`] |
+//! | `videos.list chart=mostPopular` as a core [`TrendSource`](ytempire_core::TrendSource) | [`MostPopularTrends`] |
 //!
 //! The device flow is not offered: Google does not allow the `youtube.upload` scope on it.
 //!

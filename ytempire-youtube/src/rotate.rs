@@ -20,7 +20,7 @@ use crate::error::{PROVIDER, REASON_QUOTA_EXCEEDED, REASON_UPLOAD_LIMIT_EXCEEDED
 use crate::quota::{QuotaLedger, next_reset};
 use crate::upload::YouTubeUploader;
 
-/// Rotates uploads across accounts by remaining quota. See the [module docs](self).
+/// Rotates uploads across accounts by remaining quota. See the crate docs.
 pub struct RotatingUploader {
     uploaders: Vec<YouTubeUploader>,
     ledger: Arc<QuotaLedger>,

@@ -99,7 +99,7 @@ impl UploadConfig {
     }
 }
 
-/// Uploads videos to one account's channel. See the [module docs](self).
+/// Uploads videos to one account's channel. See the crate docs.
 #[derive(Clone)]
 pub struct YouTubeUploader {
     client: YouTubeClient,
