@@ -15,11 +15,20 @@ use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE};
 /// Speech: espeak-ng when installed, else a synthetic voiced signal (pitch-gliding harmonics
 /// under a syllable envelope).
 fn speech(dir: &Path, secs: f32) -> AudioBuffer {
+    speech_of(
+        dir,
+        secs,
+        "Hello from the reference caption. This narration checks loudness and AAC quality.",
+    )
+}
+
+/// [`speech`] saying `text`.
+fn speech_of(dir: &Path, secs: f32, text: &str) -> AudioBuffer {
     let wav = dir.join("speech.wav");
     let espeak = Command::new("espeak-ng")
         .args(["-w"])
         .arg(&wav)
-        .arg("Hello from the reference caption. This narration checks loudness and AAC quality.")
+        .arg(text)
         .status()
         .is_ok_and(|s| s.success());
     if espeak {
@@ -75,6 +84,22 @@ fn narration_is_normalised_to_minus_14_lufs_with_true_peak_under_minus_1() {
     assert_eq!(m, check);
     assert!((check.integrated_lufs + 14.0).abs() <= 1.0, "{check:?}");
     assert!(check.true_peak_dbtp <= -1.0, "{check:?}");
+}
+
+#[test]
+fn short_peaky_narration_in_a_long_track_reaches_target_within_one_lu() {
+    // The reference render's shape: a few seconds of espeak-ng speech at its own level,
+    // padded with silence to 10 s (silence is gated out of the integrated measurement).
+    let dir = tempfile::tempdir().unwrap();
+    let s = speech_of(
+        dir.path(),
+        10.0,
+        "Hello from the reference caption. This is the ytempire reference render.",
+    );
+    let (mix, m) = audio::mix(Some(&s), None, s.samples.len(), &MixSettings::default()).unwrap();
+    assert_eq!(audio::measure(&mix).unwrap(), m);
+    assert!((m.integrated_lufs + 14.0).abs() <= 1.0, "{m:?}");
+    assert!(m.true_peak_dbtp <= -1.0, "{m:?}");
 }
 
 #[test]

@@ -185,9 +185,12 @@ pub fn normalize_loudness(
     if !m.integrated_lufs.is_finite() || m.integrated_lufs < -70.0 {
         return Ok(m);
     }
-    // Limit a little under the ceiling: true peaks sit slightly above sample peaks.
-    let mut ceiling_db = max_true_peak_dbtp - 1.0;
-    for _ in 0..6 {
+    // Limit a little under the ceiling: true peaks sit slightly above sample peaks. Each
+    // round raises the level to target and limits the peaks that crosses; the limiter's gain
+    // reduction accumulates, so peaky speech converges in a few rounds. The sample ceiling is
+    // lowered only when the limited signal's true (inter-sample) peak still crosses.
+    let mut ceiling_db = max_true_peak_dbtp - 0.5;
+    for _ in 0..12 {
         apply_gain(buf, db_to_gain(target_lufs - m.integrated_lufs));
         m = measure(buf)?;
         if m.true_peak_dbtp <= max_true_peak_dbtp {
@@ -198,7 +201,9 @@ pub fn normalize_loudness(
         }
         limiter::limit(&mut buf.samples, buf.sample_rate, db_to_gain(ceiling_db));
         m = measure(buf)?;
-        ceiling_db -= 0.3;
+        if m.true_peak_dbtp > max_true_peak_dbtp {
+            ceiling_db -= 0.3;
+        }
     }
     if m.true_peak_dbtp > max_true_peak_dbtp {
         // Last resort: honour the peak ceiling at the cost of a little loudness.
@@ -207,6 +212,14 @@ pub fn normalize_loudness(
             db_to_gain(max_true_peak_dbtp - m.true_peak_dbtp - 0.05),
         );
         m = measure(buf)?;
+    } else if m.integrated_lufs < target_lufs {
+        // Use whatever peak headroom is left to get closer to the target.
+        let up =
+            (target_lufs - m.integrated_lufs).min(max_true_peak_dbtp - m.true_peak_dbtp - 0.05);
+        if up > 0.0 {
+            apply_gain(buf, db_to_gain(up));
+            m = measure(buf)?;
+        }
     }
     Ok(m)
 }
