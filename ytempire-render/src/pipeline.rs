@@ -47,6 +47,8 @@ pub struct RenderOptions {
     pub video_bitrate_bps: Option<u32>,
     /// AAC bitrate in bits/s.
     pub audio_bitrate_bps: u32,
+    /// AAC encoder (`syom` unless the `fdk-aac` feature is on and FDK is chosen).
+    pub aac: audio::aac::AacEncoder,
     /// Look of captions, backgrounds and overlays.
     pub style: SceneStyle,
     /// Narration/music mix and loudness target.
@@ -63,6 +65,7 @@ impl Default for RenderOptions {
             preset: Preset::Veryfast,
             video_bitrate_bps: None,
             audio_bitrate_bps: 192_000,
+            aac: audio::aac::AacEncoder::default(),
             style: SceneStyle::default(),
             mix: MixSettings::default(),
             channel_capacity: 4,
@@ -127,22 +130,18 @@ fn make_compositor(choice: CompositorChoice) -> Result<Box<dyn Compositor>> {
     })
 }
 
-#[cfg(feature = "fdk-aac")]
-fn encode_audio(buf: &audio::AudioBuffer, bitrate: u32) -> Result<AudioInput> {
-    let track = audio::aac::encode_aac(buf, bitrate)?;
+fn encode_audio(
+    buf: &audio::AudioBuffer,
+    bitrate: u32,
+    encoder: audio::aac::AacEncoder,
+) -> Result<AudioInput> {
+    let track = audio::aac::encode_with(buf, bitrate, encoder)?;
     Ok(AudioInput {
         sample_rate: track.sample_rate,
         channels: track.channels,
         bitrate: track.bitrate,
         frames: track.frames,
     })
-}
-
-#[cfg(not(feature = "fdk-aac"))]
-fn encode_audio(_buf: &audio::AudioBuffer, _bitrate: u32) -> Result<AudioInput> {
-    Err(Error::unsupported(
-        "no AAC encoder: build ytempire-render with the `fdk-aac` feature",
-    ))
 }
 
 /// Render synchronously: the compositor runs on this thread, the encoder and muxer on their
@@ -177,7 +176,7 @@ pub fn render_video_blocking(
         video_secs,
         &opts.mix,
     )?;
-    let audio_input = encode_audio(&mix, opts.audio_bitrate_bps)?;
+    let audio_input = encode_audio(&mix, opts.audio_bitrate_bps, opts.aac)?;
     drop(mix);
 
     let mut compositor = make_compositor(opts.compositor)?;

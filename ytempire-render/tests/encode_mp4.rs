@@ -57,22 +57,14 @@ fn gradient(i: u64, frame: &mut Frame) {
 }
 
 fn silent_aac_frames(n: usize) -> Option<AudioInput> {
-    #[cfg(feature = "fdk-aac")]
-    {
-        let buf = ytempire_render::audio::AudioBuffer::silence(48_000, n * 1024);
-        let t = ytempire_render::audio::aac::encode_aac(&buf, 128_000).unwrap();
-        Some(AudioInput {
-            sample_rate: t.sample_rate,
-            channels: t.channels,
-            bitrate: t.bitrate,
-            frames: t.frames,
-        })
-    }
-    #[cfg(not(feature = "fdk-aac"))]
-    {
-        let _ = n;
-        None
-    }
+    let buf = ytempire_render::audio::AudioBuffer::silence(48_000, n * 1024);
+    let t = ytempire_render::audio::aac::encode_aac(&buf, 128_000).unwrap();
+    Some(AudioInput {
+        sample_rate: t.sample_rate,
+        channels: t.channels,
+        bitrate: t.bitrate,
+        frames: t.frames,
+    })
 }
 
 fn render_synthetic(
@@ -150,24 +142,22 @@ fn check_youtube_mp4(path: &Path, expected_secs: f64) {
         (0..flags.lines().count()).step_by(15).collect::<Vec<_>>(),
         "{flags}"
     );
-    if cfg!(feature = "fdk-aac") {
-        let a = ffprobe(
-            path,
-            &[
-                "-select_streams",
-                "a:0",
-                "-show_entries",
-                "stream=codec_name,profile,sample_rate,channels",
-                "-of",
-                "default=nw=1",
-            ],
-        );
-        assert!(
-            a.contains("codec_name=aac") && a.contains("profile=LC"),
-            "{a}"
-        );
-        assert!(a.contains("sample_rate=48000"), "{a}");
-    }
+    let a = ffprobe(
+        path,
+        &[
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,profile,sample_rate,channels",
+            "-of",
+            "default=nw=1",
+        ],
+    );
+    assert!(
+        a.contains("codec_name=aac") && a.contains("profile=LC"),
+        "{a}"
+    );
+    assert!(a.contains("sample_rate=48000"), "{a}");
     // The whole file decodes without errors.
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])

@@ -1,21 +1,23 @@
-//! AAC-LC encoding with the Fraunhofer FDK AAC library (feature `fdk-aac`, on by default).
+//! AAC-LC encoding: the pure-Rust `syom` encoder by default, Fraunhofer FDK AAC optionally.
 //!
-//! **Licence:** the `fdk-aac-sys` crate bundles and compiles Fraunhofer's FDK AAC source,
+//! [`encode_aac`] uses `syom` (MIT, pure Rust, no C toolchain). With the `fdk-aac` feature,
+//! [`encode_aac_fdk`] encodes with the Fraunhofer FDK AAC library instead, and
+//! [`AacEncoder::Fdk`] selects it in render options.
+//!
+//! **FDK licence:** the `fdk-aac-sys` crate bundles and compiles Fraunhofer's FDK AAC source,
 //! which is distributed under the "Software License for The Fraunhofer FDK AAC Codec Library
-//! for Android" — a permissive copyright licence that grants no patent rights. Check it fits
-//! your distribution before shipping binaries; disable the feature to leave it out.
+//! for Android" — a permissive copyright licence that grants no patent rights. That is why it
+//! is off by default; check it fits your distribution before enabling it.
 //!
 //! Measurement (`tests/audio_loudness.rs`, speech from espeak-ng, 48 kHz, 128 kbit/s stereo,
-//! every stream decoded with the pure-Rust `syom` decoder, SNR at the best alignment):
-//! FDK 30.4 dB, `syom` 0.9's own encoder 30.5 dB, ffmpeg's native `aac` 10.4 dB. So `syom`'s
-//! quality holds against ffmpeg's AAC; FDK is what this module wires up today, and moving
-//! the default to `syom` (MIT, pure Rust) is the intended next step.
+//! every stream decoded with `syom`'s decoder, SNR at the best alignment): `syom` 30.5 dB,
+//! FDK 30.4 dB, ffmpeg's native `aac` 10.4 dB.
 //!
-//! Priming: the encoder delays its output by `delay` samples (2048 for LC at 48 kHz). The
-//! muxer drops the first `delay / 1024` whole frames, so audio starts within 1024 samples
-//! (21 ms, under one video frame at up to 47 fps) of the picture.
+//! Priming: an encoder delays its output (1024 samples for `syom` LC, 2048 for FDK at
+//! 48 kHz). The whole priming frames are dropped, so audio starts within 1024 samples (21 ms,
+//! under one video frame at up to 47 fps) of the picture, and the track holds exactly
+//! `ceil(len / 1024)` frames.
 
-use fdk_aac::enc::{AudioObjectType, BitRate, ChannelMode, Encoder, EncoderParams, Transport};
 use ytempire_core::{Error, ErrorKind, Result};
 
 use super::AudioBuffer;
@@ -53,10 +55,110 @@ fn aac_err(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Encode, format!("AAC encoder: {e}"))
 }
 
-/// Encode a mono buffer as stereo AAC-LC at `bitrate` bits/s (YouTube: 384 kbps recommended
-/// for stereo; 192 kbps is transparent for narration). The result holds exactly
-/// `ceil(len / 1024)` frames.
+/// Which AAC encoder a render uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AacEncoder {
+    /// `syom`, pure Rust (default).
+    #[default]
+    Syom,
+    /// Fraunhofer FDK AAC (feature `fdk-aac`).
+    #[cfg(feature = "fdk-aac")]
+    Fdk,
+}
+
+/// Encode with the chosen encoder (see [`encode_aac`]).
+///
+/// # Errors
+/// `Encode` when the encoder rejects the input or fails.
+pub fn encode_with(audio: &AudioBuffer, bitrate: u32, encoder: AacEncoder) -> Result<AacTrack> {
+    match encoder {
+        AacEncoder::Syom => encode_aac(audio, bitrate),
+        #[cfg(feature = "fdk-aac")]
+        AacEncoder::Fdk => encode_aac_fdk(audio, bitrate),
+    }
+}
+
+/// Encode a mono buffer as stereo AAC-LC at `bitrate` bits/s with `syom` (YouTube: 384 kbps
+/// recommended for stereo; 192 kbps is transparent for narration). The result holds exactly
+/// `ceil(len / 1024)` frames, the encoder's priming frame already dropped. Samples outside
+/// ±1 are clipped (the mix is normalised well under full scale, so this never bites in a
+/// render).
+///
+/// ```
+/// use ytempire_render::audio::{AudioBuffer, aac::encode_aac};
+/// let tone = AudioBuffer {
+///     sample_rate: 48_000,
+///     samples: (0..4800).map(|i| (i as f32 * 0.05).sin() * 0.3).collect(),
+/// };
+/// let track = encode_aac(&tone, 128_000)?;
+/// assert_eq!(track.frames.len(), 5); // ceil(4800 / 1024)
+/// assert_eq!(track.channels, 2);
+/// # Ok::<(), ytempire_core::Error>(())
+/// ```
+///
+/// # Errors
+/// `Encode` for an empty buffer, an unsupported sample rate, or an encoder failure.
 pub fn encode_aac(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
+    if audio.samples.is_empty() {
+        return Err(aac_err("no samples to encode"));
+    }
+    let mut opts = syom::EncodeOptions::raw();
+    opts.bitrate_bps = bitrate;
+    let mut encoder = syom::Encoder::new(audio.sample_rate, 2, &opts).map_err(aac_err)?;
+    let asc = encoder.asc().to_vec();
+    let wanted = audio.samples.len().div_ceil(FRAME_SAMPLES);
+    let mut frames: Vec<Vec<u8>> = Vec::with_capacity(wanted + 2);
+    let mut chunk = Vec::with_capacity(FRAME_SAMPLES);
+    for block in audio.samples.chunks(FRAME_SAMPLES) {
+        chunk.clear();
+        chunk.extend(block.iter().map(|s| {
+            if s.is_finite() {
+                s.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        }));
+        encoder
+            .feed(&[&chunk, &chunk], |f| {
+                frames.push(f.payload.to_vec());
+                Ok(())
+            })
+            .map_err(aac_err)?;
+    }
+    let info = encoder
+        .finish(|f| {
+            frames.push(f.payload.to_vec());
+            Ok(())
+        })
+        .map_err(aac_err)?;
+    let skip = (info.priming as usize).div_ceil(FRAME_SAMPLES);
+    if frames.len() < wanted + skip {
+        return Err(aac_err(format!(
+            "produced {} frames, expected {}",
+            frames.len(),
+            wanted + skip
+        )));
+    }
+    let mut frames = frames.split_off(skip);
+    frames.truncate(wanted);
+    Ok(AacTrack {
+        sample_rate: audio.sample_rate,
+        channels: 2,
+        frames,
+        audio_specific_config: asc,
+        bitrate,
+    })
+}
+
+/// [`encode_aac`] with the Fraunhofer FDK AAC library (feature `fdk-aac`; see the module docs
+/// for its licence).
+///
+/// # Errors
+/// `Encode` when the encoder rejects the parameters or fails.
+#[cfg(feature = "fdk-aac")]
+pub fn encode_aac_fdk(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
+    use fdk_aac::enc::{AudioObjectType, BitRate, ChannelMode, Encoder, EncoderParams, Transport};
     let encoder = Encoder::new(EncoderParams {
         bit_rate: BitRate::Cbr(bitrate),
         sample_rate: audio.sample_rate,

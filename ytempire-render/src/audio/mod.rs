@@ -15,7 +15,6 @@ use rubato::audioadapter_buffers::owned::InterleavedOwned;
 use rubato::{Fft, FixedSync, Resampler};
 use ytempire_core::{Error, ErrorKind, Result};
 
-#[cfg(feature = "fdk-aac")]
 pub mod aac;
 mod limiter;
 
