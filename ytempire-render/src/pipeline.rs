@@ -17,7 +17,7 @@ use ytempire_core::{Error, ErrorKind, Result, Timeline};
 use crate::audio::{self, MixSettings};
 use crate::compositor::{Backend, Compositor, auto_compositor};
 use crate::encode::{Encoder, EncoderChoice, EncoderSettings, Preset, create_encoder};
-use crate::mux::{AudioInput, Mp4Writer, MuxSummary};
+use crate::mux::{Mp4Writer, MuxSummary};
 use crate::scene::{Scene, SceneStyle};
 use crate::{CpuCompositor, Frame};
 
@@ -130,20 +130,6 @@ fn make_compositor(choice: CompositorChoice) -> Result<Box<dyn Compositor>> {
     })
 }
 
-fn encode_audio(
-    buf: &audio::AudioBuffer,
-    bitrate: u32,
-    encoder: audio::aac::AacEncoder,
-) -> Result<AudioInput> {
-    let track = audio::aac::encode_with(buf, bitrate, encoder)?;
-    Ok(AudioInput {
-        sample_rate: track.sample_rate,
-        channels: track.channels,
-        bitrate: track.bitrate,
-        frames: track.frames,
-    })
-}
-
 /// Render synchronously: the compositor runs on this thread, the encoder and muxer on their
 /// own. Typed errors: `InvalidRequest` (bad timeline or spec: fps 0, odd sizes, no
 /// segments), `NotFound` (missing narration, music or image), `Render`, `Encode`, `Io`.
@@ -169,15 +155,16 @@ pub fn render_video_blocking(
     }
     let video_secs = frames as f64 / f64::from(spec.fps);
 
-    // Sound first: a missing or corrupt narration fails before any file exists.
-    let (mix, loudness) = audio::soundtrack(
+    // Sound first: a missing or corrupt narration fails before any file exists. The mix and
+    // the AAC frames stream through temporary files, so memory does not grow with length.
+    let (audio_input, loudness) = audio::stream::soundtrack_aac(
         timeline.narration.as_deref(),
         timeline.music.as_deref(),
         video_secs,
         &opts.mix,
+        opts.audio_bitrate_bps,
+        opts.aac,
     )?;
-    let audio_input = encode_audio(&mix, opts.audio_bitrate_bps, opts.aac)?;
-    drop(mix);
 
     let mut compositor = make_compositor(opts.compositor)?;
     let backend = compositor.backend();

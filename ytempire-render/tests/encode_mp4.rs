@@ -63,7 +63,7 @@ fn silent_aac_frames(n: usize) -> Option<AudioInput> {
         sample_rate: t.sample_rate,
         channels: t.channels,
         bitrate: t.bitrate,
-        frames: t.frames,
+        frames: t.frames.into(),
     })
 }
 

@@ -100,48 +100,25 @@ pub fn encode_with(audio: &AudioBuffer, bitrate: u32, encoder: AacEncoder) -> Re
 /// # Errors
 /// `Encode` for an empty buffer, an unsupported sample rate, or an encoder failure.
 pub fn encode_aac(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
-    if audio.samples.is_empty() {
-        return Err(aac_err("no samples to encode"));
-    }
-    let mut opts = syom::EncodeOptions::raw();
-    opts.bitrate_bps = bitrate;
-    let mut encoder = syom::Encoder::new(audio.sample_rate, 2, &opts).map_err(aac_err)?;
-    let asc = encoder.asc().to_vec();
-    let wanted = audio.samples.len().div_ceil(FRAME_SAMPLES);
-    let mut frames: Vec<Vec<u8>> = Vec::with_capacity(wanted + 2);
-    let mut chunk = Vec::with_capacity(FRAME_SAMPLES);
-    for block in audio.samples.chunks(FRAME_SAMPLES) {
-        chunk.clear();
-        chunk.extend(block.iter().map(|s| {
-            if s.is_finite() {
-                s.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            }
-        }));
-        encoder
-            .feed(&[&chunk, &chunk], |f| {
-                frames.push(f.payload.to_vec());
-                Ok(())
-            })
-            .map_err(aac_err)?;
-    }
-    let info = encoder
-        .finish(|f| {
-            frames.push(f.payload.to_vec());
+    let mut pos = 0;
+    let mut next = |out: &mut Vec<f32>| -> Result<usize> {
+        let end = (pos + FRAME_SAMPLES).min(audio.samples.len());
+        out.clear();
+        out.extend_from_slice(audio.samples.get(pos..end).unwrap_or(&[]));
+        pos = end;
+        Ok(out.len())
+    };
+    let mut frames: Vec<Vec<u8>> = Vec::with_capacity(audio.samples.len().div_ceil(FRAME_SAMPLES));
+    let asc = encode_stream(
+        audio.samples.len(),
+        audio.sample_rate,
+        bitrate,
+        &mut next,
+        &mut |f| {
+            frames.push(f.to_vec());
             Ok(())
-        })
-        .map_err(aac_err)?;
-    let skip = (info.priming as usize).div_ceil(FRAME_SAMPLES);
-    if frames.len() < wanted + skip {
-        return Err(aac_err(format!(
-            "produced {} frames, expected {}",
-            frames.len(),
-            wanted + skip
-        )));
-    }
-    let mut frames = frames.split_off(skip);
-    frames.truncate(wanted);
+        },
+    )?;
     Ok(AacTrack {
         sample_rate: audio.sample_rate,
         channels: 2,
@@ -149,6 +126,78 @@ pub fn encode_aac(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
         audio_specific_config: asc,
         bitrate,
     })
+}
+
+/// Streaming core of [`encode_aac`]: `next` refills its buffer with up to [`FRAME_SAMPLES`]
+/// mono samples (returning how many; 0 at the end) out of `total` in all, and `on_frame`
+/// receives exactly `ceil(total / 1024)` raw stereo AAC-LC frames, priming dropped. Returns
+/// the AudioSpecificConfig.
+pub(crate) fn encode_stream(
+    total: usize,
+    sample_rate: u32,
+    bitrate: u32,
+    next: &mut dyn FnMut(&mut Vec<f32>) -> Result<usize>,
+    on_frame: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<Vec<u8>> {
+    if total == 0 {
+        return Err(aac_err("no samples to encode"));
+    }
+    let mut opts = syom::EncodeOptions::raw();
+    opts.bitrate_bps = bitrate;
+    let mut encoder = syom::Encoder::new(sample_rate, 2, &opts).map_err(aac_err)?;
+    let asc = encoder.asc().to_vec();
+    let wanted = total.div_ceil(FRAME_SAMPLES);
+    // syom's LC priming is one frame; frames are counted and the first `skip` dropped.
+    let skip = 1usize;
+    let mut seen = 0usize;
+    // An error from `on_frame` (e.g. a full disk) is kept as is, not as an encoder error.
+    let sink_err = std::cell::Cell::new(None::<Error>);
+    let mut emit = |payload: &[u8]| -> syom::Result<()> {
+        let i = seen;
+        seen += 1;
+        if (skip..skip + wanted).contains(&i)
+            && let Err(e) = on_frame(payload)
+        {
+            sink_err.set(Some(e));
+            return Err(syom::AacError::Encode("frame sink failed".into()));
+        }
+        Ok(())
+    };
+    let fail = |e: syom::AacError| sink_err.take().unwrap_or_else(|| aac_err(e));
+    let mut block = Vec::with_capacity(FRAME_SAMPLES);
+    let mut fed = 0usize;
+    while fed < total {
+        let n = next(&mut block)?;
+        if n == 0 {
+            break;
+        }
+        fed += n;
+        for s in &mut block {
+            *s = if s.is_finite() {
+                s.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            };
+        }
+        encoder
+            .feed(&[&block, &block], |f| emit(f.payload))
+            .map_err(fail)?;
+    }
+    let info = encoder.finish(|f| emit(f.payload)).map_err(fail)?;
+    if info.priming as usize != skip * FRAME_SAMPLES {
+        return Err(aac_err(format!(
+            "unexpected encoder delay of {} samples",
+            info.priming
+        )));
+    }
+    if seen < wanted + skip {
+        return Err(aac_err(format!(
+            "produced {} frames, expected {}",
+            seen.saturating_sub(skip),
+            wanted
+        )));
+    }
+    Ok(asc)
 }
 
 /// [`encode_aac`] with the Fraunhofer FDK AAC library (feature `fdk-aac`; see the module docs

@@ -17,6 +17,7 @@ use ytempire_core::{Error, ErrorKind, Result};
 
 pub mod aac;
 mod limiter;
+pub mod stream;
 
 /// The output sample rate (YouTube recommends 48 kHz AAC-LC).
 pub const SAMPLE_RATE: u32 = 48_000;

@@ -36,7 +36,7 @@ use crate::encode::Packet;
 const AAC_FRAME: u64 = 1024;
 
 /// AAC audio handed to the muxer: raw frames of 1024 samples.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct AudioInput {
     /// Sample rate in Hz.
     pub sample_rate: u32,
@@ -45,7 +45,7 @@ pub struct AudioInput {
     /// Average bitrate (bits/s) for the `esds` descriptor.
     pub bitrate: u32,
     /// Raw AAC-LC access units in order.
-    pub frames: Vec<Vec<u8>>,
+    pub frames: AacFrames,
 }
 
 impl std::fmt::Debug for AudioInput {
@@ -55,6 +55,169 @@ impl std::fmt::Debug for AudioInput {
             .field("channels", &self.channels)
             .field("frames", &self.frames.len())
             .finish()
+    }
+}
+
+/// Raw AAC access units, in memory or in a temporary file read one at a time (so a long
+/// video's audio does not sit in memory while it is muxed).
+pub enum AacFrames {
+    /// Frames in memory.
+    Memory(Vec<Vec<u8>>),
+    /// Frames back to back in a temporary file (deleted on drop), with their sizes.
+    Spooled(SpooledFrames),
+}
+
+impl std::fmt::Debug for AacFrames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Memory(v) => write!(f, "AacFrames::Memory({} frames)", v.len()),
+            Self::Spooled(s) => write!(f, "AacFrames::Spooled({} frames)", s.sizes.len()),
+        }
+    }
+}
+
+impl std::fmt::Debug for SpooledFrames {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SpooledFrames")
+            .field("frames", &self.sizes.len())
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for AacSpoolWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AacSpoolWriter")
+            .field("frames", &self.sizes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for AacFrames {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Memory(a), Self::Memory(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for AacFrames {}
+
+impl From<Vec<Vec<u8>>> for AacFrames {
+    fn from(frames: Vec<Vec<u8>>) -> Self {
+        Self::Memory(frames)
+    }
+}
+
+/// Frames spooled to a temporary file by [`AacFrames::spool_writer`].
+pub struct SpooledFrames {
+    file: tempfile::NamedTempFile,
+    sizes: Vec<u32>,
+    reader: Option<std::io::BufReader<File>>,
+    next: usize,
+}
+
+/// Writes frames into a [`SpooledFrames`].
+pub struct AacSpoolWriter {
+    file: tempfile::NamedTempFile,
+    w: BufWriter<File>,
+    sizes: Vec<u32>,
+}
+
+impl AacSpoolWriter {
+    /// Append one frame.
+    ///
+    /// # Errors
+    /// `Io` when the temporary file cannot be written.
+    pub fn push(&mut self, frame: &[u8]) -> Result<()> {
+        let size = u32::try_from(frame.len())
+            .map_err(|_| Error::invalid_request("AAC frame larger than 4 GiB"))?;
+        self.w
+            .write_all(frame)
+            .map_err(|e| Error::io("spooling AAC frames", e))?;
+        self.sizes.push(size);
+        Ok(())
+    }
+
+    /// Finish writing.
+    ///
+    /// # Errors
+    /// `Io` when the temporary file cannot be flushed.
+    pub fn finish(mut self) -> Result<AacFrames> {
+        self.w
+            .flush()
+            .map_err(|e| Error::io("spooling AAC frames", e))?;
+        Ok(AacFrames::Spooled(SpooledFrames {
+            file: self.file,
+            sizes: self.sizes,
+            reader: None,
+            next: 0,
+        }))
+    }
+}
+
+impl AacFrames {
+    /// A writer that spools frames to a temporary file.
+    ///
+    /// # Errors
+    /// `Io` when the temporary file cannot be created.
+    pub fn spool_writer() -> Result<AacSpoolWriter> {
+        let io = |e| Error::io("creating the AAC spool", e);
+        let file = tempfile::NamedTempFile::new().map_err(io)?;
+        let w = BufWriter::new(file.reopen().map_err(io)?);
+        Ok(AacSpoolWriter {
+            file,
+            w,
+            sizes: Vec::new(),
+        })
+    }
+
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Memory(f) => f.len(),
+            Self::Spooled(s) => s.sizes.len(),
+        }
+    }
+
+    /// Whether there are no frames.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Frame `i`. Spooled frames are read in order, once (as the muxer does).
+    ///
+    /// # Errors
+    /// `Internal` for an index out of range or out of order, `Io` when the spool cannot be
+    /// read.
+    pub fn read_frame(&mut self, i: usize) -> Result<Vec<u8>> {
+        match self {
+            Self::Memory(f) => f
+                .get(i)
+                .cloned()
+                .ok_or_else(|| Error::internal(format!("AAC frame {i} out of range"))),
+            Self::Spooled(s) => {
+                if i != s.next {
+                    return Err(Error::internal(format!(
+                        "spooled AAC frames are read in order: asked for {i}, next is {}",
+                        s.next
+                    )));
+                }
+                let io = |e| Error::io("reading the AAC spool", e);
+                let reader = match &mut s.reader {
+                    Some(r) => r,
+                    None => s
+                        .reader
+                        .insert(std::io::BufReader::new(s.file.reopen().map_err(io)?)),
+                };
+                let size = s.sizes.get(i).copied().unwrap_or(0) as usize;
+                let mut buf = vec![0u8; size];
+                std::io::Read::read_exact(reader, &mut buf).map_err(io)?;
+                s.next += 1;
+                Ok(buf)
+            }
+        }
     }
 }
 
@@ -215,10 +378,11 @@ impl Mp4Writer {
             end += 1;
         }
         for i in self.audio_next..end {
-            let Some(audio) = self.audio.as_ref() else {
+            let Some(audio) = self.audio.as_mut() else {
                 break;
             };
-            let data = audio.frames[i].clone();
+            let data = audio.frames.read_frame(i)?;
+            let audio = &*audio;
             let sample_entry = if self.audio_entry {
                 None
             } else {

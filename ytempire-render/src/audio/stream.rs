@@ -1,0 +1,580 @@
+//! The soundtrack with memory that does not grow with the video's length.
+//!
+//! [`soundtrack_aac`] produces what [`super::soundtrack`] + [`super::aac::encode_aac`] produce
+//! (the same mix, ducking, loudness normalisation and AAC-LC encoding), but PCM never sits in
+//! memory whole: samples live in temporary files ("spools" of 48 kHz `f32`) between passes,
+//! and every pass reads and writes blocks of one second.
+//!
+//! 1. Narration and music are decoded, downmixed and resampled block by block into spools.
+//! 2. One pass measures the narration (fit to the video's length) and notes which 20 ms
+//!    windows hold speech; one measures the looped music; one mixes them, the music ducked
+//!    under speech, into a spool and measures the mix.
+//! 3. Loudness normalisation runs the same rounds as [`super::normalize_loudness`]: a gain is
+//!    carried along and applied on read; a round whose peaks cross the ceiling runs the
+//!    look-ahead limiter over the spool in one-second blocks with half a second of context on
+//!    each side (far longer than the limiter's 1.5 ms look-ahead and 100 ms release), writing
+//!    a new spool.
+//! 4. The final pass encodes AAC-LC frames into a spooled [`AacFrames`] the muxer reads one
+//!    frame at a time.
+//!
+//! Peak memory is a few blocks of PCM plus one `u32` per AAC frame (about 190 KiB for ten
+//! minutes), whatever the length; the temporary files are deleted on drop.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use ebur128::{EbuR128, Mode};
+use rubato::audioadapter_buffers::direct::InterleavedSlice;
+use rubato::{Fft, FixedSync, Indexing, Resampler};
+use tempfile::NamedTempFile;
+use ytempire_core::{Error, ErrorKind, Result};
+
+use super::aac::{AacEncoder, FRAME_SAMPLES};
+use super::{Loudness, MixSettings, SAMPLE_RATE, audio_err, db_to_gain, limiter};
+use crate::mux::{AacFrames, AudioInput};
+
+/// Samples per block (one second).
+const BLOCK: usize = SAMPLE_RATE as usize;
+/// Context on each side of a limiter block.
+const CONTEXT: usize = BLOCK / 2;
+
+fn io_err(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
+    move |e| Error::io(format!("soundtrack spool: {what}"), e)
+}
+
+/// Mono 48 kHz `f32` samples in a temporary file.
+pub(crate) struct Spool {
+    file: NamedTempFile,
+    len: usize,
+}
+
+impl Spool {
+    fn writer() -> Result<SpoolWriter> {
+        let file = NamedTempFile::new().map_err(io_err("creating"))?;
+        let w = BufWriter::with_capacity(1 << 18, file.reopen().map_err(io_err("opening"))?);
+        Ok(SpoolWriter {
+            file,
+            w,
+            len: 0,
+            bytes: Vec::new(),
+        })
+    }
+
+    fn reader(&self) -> Result<SpoolReader> {
+        let f = self.file.reopen().map_err(io_err("opening"))?;
+        Ok(SpoolReader {
+            r: BufReader::with_capacity(1 << 18, f),
+            left: self.len,
+            bytes: Vec::new(),
+        })
+    }
+}
+
+struct SpoolWriter {
+    file: NamedTempFile,
+    w: BufWriter<File>,
+    len: usize,
+    bytes: Vec<u8>,
+}
+
+impl SpoolWriter {
+    fn push(&mut self, s: &[f32]) -> Result<()> {
+        self.bytes.clear();
+        self.bytes.extend(s.iter().flat_map(|v| v.to_le_bytes()));
+        self.w.write_all(&self.bytes).map_err(io_err("writing"))?;
+        self.len += s.len();
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<Spool> {
+        self.w.flush().map_err(io_err("writing"))?;
+        Ok(Spool {
+            file: self.file,
+            len: self.len,
+        })
+    }
+}
+
+struct SpoolReader {
+    r: BufReader<File>,
+    left: usize,
+    bytes: Vec<u8>,
+}
+
+impl SpoolReader {
+    /// Replace `out` with the next `max` samples (fewer at the end; empty when done).
+    fn read(&mut self, out: &mut Vec<f32>, max: usize) -> Result<usize> {
+        let n = max.min(self.left);
+        self.bytes.resize(n * 4, 0);
+        self.r
+            .read_exact(&mut self.bytes)
+            .map_err(io_err("reading"))?;
+        out.clear();
+        out.extend(
+            self.bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+        );
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// Decode a WAV file, downmix to mono and resample to 48 kHz into a spool.
+fn decode_to_spool(path: &Path) -> Result<Spool> {
+    if !path.exists() {
+        return Err(Error::new(
+            ErrorKind::NotFound,
+            format!("audio file {} does not exist", path.display()),
+        ));
+    }
+    let bad = |e: hound::Error| {
+        Error::invalid_request(format!("cannot read WAV {}: {e}", path.display()))
+    };
+    let reader = hound::WavReader::open(path).map_err(bad)?;
+    let spec = reader.spec();
+    if spec.sample_rate == 0 {
+        return Err(Error::invalid_request(format!(
+            "WAV {} has a sample rate of 0",
+            path.display()
+        )));
+    }
+    let channels = usize::from(spec.channels.max(1));
+    let in_frames = reader.duration() as usize;
+    let mut samples: Box<dyn Iterator<Item = std::result::Result<f32, hound::Error>>> =
+        match spec.sample_format {
+            hound::SampleFormat::Float => Box::new(reader.into_samples::<f32>()),
+            hound::SampleFormat::Int => {
+                let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
+                Box::new(
+                    reader
+                        .into_samples::<i32>()
+                        .map(move |s| s.map(|v| v as f32 * scale)),
+                )
+            }
+        };
+    // Fill `buf` with up to `buf.len()` mono frames; returns how many.
+    let mut fill = |buf: &mut [f32]| -> Result<usize> {
+        for (n, slot) in buf.iter_mut().enumerate() {
+            let mut sum = 0.0f32;
+            for c in 0..channels {
+                match samples.next() {
+                    Some(v) => sum += v.map_err(bad)?,
+                    None if c == 0 => return Ok(n),
+                    None => {
+                        return Err(Error::invalid_request(format!(
+                            "WAV {} ends in the middle of a frame",
+                            path.display()
+                        )));
+                    }
+                }
+            }
+            *slot = sum / channels as f32;
+        }
+        Ok(buf.len())
+    };
+    let mut out = Spool::writer()?;
+    if spec.sample_rate == SAMPLE_RATE {
+        let mut buf = vec![0.0f32; BLOCK];
+        loop {
+            let n = fill(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            out.push(&buf[..n])?;
+        }
+        return out.finish();
+    }
+    let fail = |e: &dyn std::fmt::Display| {
+        audio_err(format!(
+            "resampling {} to {SAMPLE_RATE} Hz: {e}",
+            path.display()
+        ))
+    };
+    let mut rs = Fft::<f32>::new(
+        spec.sample_rate as usize,
+        SAMPLE_RATE as usize,
+        1024,
+        1,
+        FixedSync::Both,
+    )
+    .map_err(|e| fail(&e))?;
+    let expected = (rs.resample_ratio() * in_frames as f64).ceil() as usize;
+    let mut trim = rs.output_delay();
+    let mut inbuf = vec![0.0f32; rs.input_frames_max()];
+    let mut outbuf = vec![0.0f32; rs.output_frames_max()];
+    let mut produced = 0usize;
+    let mut idle = 0;
+    while produced < expected {
+        let need = rs.input_frames_next().min(inbuf.len());
+        let got = fill(&mut inbuf[..need])?;
+        let input = InterleavedSlice::new(&inbuf[..need], 1, need).map_err(|e| fail(&e))?;
+        let cap = outbuf.len();
+        let mut output = InterleavedSlice::new_mut(&mut outbuf, 1, cap).map_err(|e| fail(&e))?;
+        let indexing = Indexing::new().partial_len(got);
+        let (_, n) = rs
+            .process_into_buffer(&input, &mut output, Some(&indexing))
+            .map_err(|e| fail(&e))?;
+        let chunk = outbuf.get(..n).unwrap_or(&[]);
+        let t = trim.min(chunk.len());
+        trim -= t;
+        let chunk = &chunk[t..];
+        let chunk = &chunk[..chunk.len().min(expected - produced)];
+        out.push(chunk)?;
+        produced += chunk.len();
+        // Flushing the delay takes a few empty chunks; never loop forever.
+        idle = if got == 0 { idle + 1 } else { 0 };
+        if idle > 64 {
+            return Err(fail(&"the resampler stopped producing output"));
+        }
+    }
+    out.finish()
+}
+
+/// A loudness meter (integrated + true peak) fed block by block.
+struct Meter(EbuR128);
+
+impl Meter {
+    fn new() -> Result<Self> {
+        EbuR128::new(1, SAMPLE_RATE, Mode::I | Mode::TRUE_PEAK)
+            .map(Meter)
+            .map_err(|e| audio_err(format!("loudness measurement: {e}")))
+    }
+
+    fn add(&mut self, s: &[f32]) -> Result<()> {
+        self.0
+            .add_frames_f32(s)
+            .map_err(|e| audio_err(format!("loudness measurement: {e}")))
+    }
+
+    fn result(&self) -> Result<Loudness> {
+        let fail = |e: ebur128::Error| audio_err(format!("loudness measurement: {e}"));
+        let integrated_lufs = self.0.loudness_global().map_err(fail)?;
+        let peak = self.0.true_peak(0).map_err(fail)?;
+        Ok(Loudness {
+            integrated_lufs,
+            true_peak_dbtp: 20.0 * peak.log10(),
+        })
+    }
+}
+
+/// Reads a spool fit to `len` samples: padded with silence, or cut with a 10 ms fade-out
+/// (as [`super::fit_length`]); with `looped`, a non-empty spool repeats instead of padding.
+struct Fitted<'a> {
+    spool: &'a Spool,
+    reader: SpoolReader,
+    len: usize,
+    pos: usize,
+    looped: bool,
+}
+
+impl<'a> Fitted<'a> {
+    fn new(spool: &'a Spool, len: usize, looped: bool) -> Result<Self> {
+        Ok(Self {
+            spool,
+            reader: spool.reader()?,
+            len,
+            pos: 0,
+            looped,
+        })
+    }
+
+    /// The next `out.len()` samples (zeros past the end).
+    fn read(&mut self, out: &mut [f32], tmp: &mut Vec<f32>) -> Result<()> {
+        let fade = (SAMPLE_RATE as usize / 100).min(self.len);
+        let cut = !self.looped && self.spool.len > self.len;
+        let mut filled = 0;
+        while filled < out.len() {
+            let want = out.len() - filled;
+            let n = self.reader.read(tmp, want)?;
+            if n == 0 {
+                if self.looped && self.spool.len > 0 {
+                    self.reader = self.spool.reader()?;
+                    continue;
+                }
+                out[filled..].fill(0.0);
+                break;
+            }
+            out[filled..filled + n].copy_from_slice(tmp);
+            filled += n;
+        }
+        if cut {
+            for (k, s) in out.iter_mut().enumerate() {
+                let i = self.pos + k;
+                if i >= self.len {
+                    *s = 0.0;
+                } else if i >= self.len - fade {
+                    *s *= 1.0 - (i - (self.len - fade) + 1) as f32 / fade as f32;
+                }
+            }
+        }
+        self.pos += out.len();
+        Ok(())
+    }
+}
+
+/// Measure `spool` fit to `len`; also returns, per 20 ms window, whether it holds speech.
+fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, Vec<bool>)> {
+    let window = (SAMPLE_RATE as usize / 50).max(1);
+    let threshold = 10f32.powf(-40.0 / 20.0);
+    let mut meter = Meter::new()?;
+    let mut active = Vec::with_capacity(len.div_ceil(window));
+    let mut f = Fitted::new(spool, len, looped)?;
+    let (mut buf, mut tmp) = (Vec::new(), Vec::new());
+    let mut pos = 0;
+    while pos < len {
+        // Whole windows per block (BLOCK is a multiple of the window).
+        let n = BLOCK.min(len - pos);
+        buf.resize(n, 0.0);
+        f.read(&mut buf, &mut tmp)?;
+        meter.add(&buf)?;
+        for w in buf.chunks(window) {
+            let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
+            active.push(rms > threshold);
+        }
+        pos += n;
+    }
+    Ok((meter.result()?, active))
+}
+
+/// Mix the narration and ducked music into a new spool of `len` samples; measure it.
+fn mix_pass(
+    narration: Option<&Spool>,
+    music: Option<(&Spool, f32)>,
+    active: &[bool],
+    len: usize,
+    settings: &MixSettings,
+) -> Result<(Spool, Loudness)> {
+    let window = (SAMPLE_RATE as usize / 50).max(1);
+    let duck = db_to_gain(-settings.duck_db);
+    let attack = 1.0 - (-1.0 / (0.02 * SAMPLE_RATE as f32)).exp();
+    let release = 1.0 - (-1.0 / (0.3 * SAMPLE_RATE as f32)).exp();
+    let mut g = 1.0f32;
+    let mut narr = narration.map(|s| Fitted::new(s, len, false)).transpose()?;
+    let mut mus = music
+        .map(|(s, base)| Fitted::new(s, len, true).map(|f| (f, base)))
+        .transpose()?;
+    let mut out = Spool::writer()?;
+    let mut meter = Meter::new()?;
+    let (mut a, mut b, mut tmp) = (Vec::new(), Vec::new(), Vec::new());
+    let mut pos = 0;
+    while pos < len {
+        let n = BLOCK.min(len - pos);
+        a.resize(n, 0.0);
+        match narr.as_mut() {
+            Some(f) => f.read(&mut a, &mut tmp)?,
+            None => a.fill(0.0),
+        }
+        if let Some((f, base)) = mus.as_mut() {
+            b.resize(n, 0.0);
+            f.read(&mut b, &mut tmp)?;
+            for (k, (o, m)) in a.iter_mut().zip(&b).enumerate() {
+                let i = pos + k;
+                // Look 20 ms ahead so the duck is in place when the word starts.
+                let speaking = active.get(i / window + 1).copied().unwrap_or(false)
+                    || active.get(i / window).copied().unwrap_or(false);
+                let target = if speaking { duck } else { 1.0 };
+                let coeff = if target < g { attack } else { release };
+                g += (target - g) * coeff;
+                *o += m * *base * g;
+            }
+        }
+        meter.add(&a)?;
+        out.push(&a)?;
+        pos += n;
+    }
+    Ok((out.finish()?, meter.result()?))
+}
+
+/// Measure `spool` with `gain` applied.
+fn measure_gained(spool: &Spool, gain: f32) -> Result<Loudness> {
+    let mut r = spool.reader()?;
+    let mut meter = Meter::new()?;
+    let mut buf = Vec::new();
+    while r.read(&mut buf, BLOCK)? > 0 {
+        buf.iter_mut().for_each(|s| *s *= gain);
+        meter.add(&buf)?;
+    }
+    meter.result()
+}
+
+/// Apply `gain`, then limit peaks to `ceiling` in one-second blocks with context; measure.
+fn limit_pass(spool: &Spool, gain: f32, ceiling: f32) -> Result<(Spool, Loudness)> {
+    let mut r = spool.reader()?;
+    let mut out = Spool::writer()?;
+    let mut meter = Meter::new()?;
+    // `data` holds samples from absolute index `base` on.
+    let (mut data, mut base, mut pos) = (Vec::<f32>::new(), 0usize, 0usize);
+    let mut chunk = Vec::new();
+    let mut eof = false;
+    loop {
+        while !eof && base + data.len() < pos + BLOCK + CONTEXT {
+            if r.read(&mut chunk, BLOCK)? == 0 {
+                eof = true;
+            }
+            data.extend(chunk.iter().map(|s| s * gain));
+        }
+        let end = (pos + BLOCK).min(base + data.len());
+        if end <= pos {
+            break;
+        }
+        let w0 = pos.saturating_sub(CONTEXT).max(base);
+        let w1 = (end + CONTEXT).min(base + data.len());
+        let mut win = data[w0 - base..w1 - base].to_vec();
+        limiter::limit(&mut win, SAMPLE_RATE, ceiling);
+        let block = &win[pos - w0..end - w0];
+        meter.add(block)?;
+        out.push(block)?;
+        pos = end;
+        let keep_from = pos.saturating_sub(CONTEXT);
+        if keep_from > base {
+            data.drain(..keep_from - base);
+            base = keep_from;
+        }
+    }
+    Ok((out.finish()?, meter.result()?))
+}
+
+/// [`super::normalize_loudness`] over a spool: the final spool, the gain still to apply on
+/// read, and the resulting loudness.
+fn normalize(
+    mut cur: Spool,
+    mut m: Loudness,
+    target_lufs: f64,
+    max_tp: f64,
+) -> Result<(Spool, f32, Loudness)> {
+    let mut gain = 1.0f32;
+    if !m.integrated_lufs.is_finite() || m.integrated_lufs < -70.0 {
+        return Ok((cur, gain, m));
+    }
+    let mut ceiling_db = max_tp - 0.5;
+    for _ in 0..12 {
+        gain *= db_to_gain(target_lufs - m.integrated_lufs);
+        m = measure_gained(&cur, gain)?;
+        if m.true_peak_dbtp <= max_tp {
+            if (m.integrated_lufs - target_lufs).abs() <= 0.3 {
+                return Ok((cur, gain, m));
+            }
+            continue;
+        }
+        (cur, m) = limit_pass(&cur, gain, db_to_gain(ceiling_db))?;
+        gain = 1.0;
+        if m.true_peak_dbtp > max_tp {
+            ceiling_db -= 0.3;
+        }
+    }
+    if m.true_peak_dbtp > max_tp {
+        gain *= db_to_gain(max_tp - m.true_peak_dbtp - 0.05);
+        m = measure_gained(&cur, gain)?;
+    } else if m.integrated_lufs < target_lufs {
+        let up = (target_lufs - m.integrated_lufs).min(max_tp - m.true_peak_dbtp - 0.05);
+        if up > 0.0 {
+            gain *= db_to_gain(up);
+            m = measure_gained(&cur, gain)?;
+        }
+    }
+    Ok((cur, gain, m))
+}
+
+/// Mix and normalise a timeline's narration and music to `duration_secs`, then encode AAC-LC
+/// at `bitrate` bits/s, with flat memory (see the module docs). With neither input the result
+/// is silence of that length.
+///
+/// # Errors
+/// `InvalidRequest` for a non-positive duration or an unreadable WAV, `NotFound` for a
+/// missing file, `Encode` when resampling, measuring or encoding fails, `Io` when the
+/// temporary files cannot be written.
+pub fn soundtrack_aac(
+    narration: Option<&Path>,
+    music: Option<&Path>,
+    duration_secs: f64,
+    settings: &MixSettings,
+    bitrate: u32,
+    encoder: AacEncoder,
+) -> Result<(AudioInput, Loudness)> {
+    if !(duration_secs.is_finite() && duration_secs > 0.0) {
+        return Err(Error::invalid_request(format!(
+            "soundtrack duration {duration_secs}s must be positive"
+        )));
+    }
+    let len = (duration_secs * f64::from(SAMPLE_RATE)).round() as usize;
+    let narration = narration.map(decode_to_spool).transpose()?;
+    let music = music.map(decode_to_spool).transpose()?;
+    let mut speech_lufs = settings.target_lufs;
+    let mut active = Vec::new();
+    if let Some(n) = &narration {
+        let (m, a) = measure_fitted(n, len, false)?;
+        if m.integrated_lufs.is_finite() {
+            speech_lufs = m.integrated_lufs;
+        }
+        active = a;
+    }
+    let music = match music.filter(|m| m.len > 0) {
+        Some(mu) => {
+            let (m, _) = measure_fitted(&mu, len, true)?;
+            let base = if m.integrated_lufs.is_finite() {
+                db_to_gain(speech_lufs - settings.music_below_speech_lu - m.integrated_lufs)
+            } else {
+                1.0
+            };
+            Some((mu, base))
+        }
+        None => None,
+    };
+    let (mixed, m) = mix_pass(
+        narration.as_ref(),
+        music.as_ref().map(|(s, b)| (s, *b)),
+        &active,
+        len,
+        settings,
+    )?;
+    drop((narration, music));
+    let (fin, gain, loudness) =
+        normalize(mixed, m, settings.target_lufs, settings.max_true_peak_dbtp)?;
+    let frames = encode_spool(&fin, gain, bitrate, encoder)?;
+    Ok((
+        AudioInput {
+            sample_rate: SAMPLE_RATE,
+            channels: 2,
+            bitrate,
+            frames,
+        },
+        loudness,
+    ))
+}
+
+/// Encode a spool (times `gain`) into spooled AAC frames.
+fn encode_spool(spool: &Spool, gain: f32, bitrate: u32, encoder: AacEncoder) -> Result<AacFrames> {
+    let mut r = spool.reader()?;
+    let mut next = |out: &mut Vec<f32>| -> Result<usize> {
+        let n = r.read(out, FRAME_SAMPLES)?;
+        out.iter_mut().for_each(|s| *s *= gain);
+        Ok(n)
+    };
+    match encoder {
+        AacEncoder::Syom => {
+            let mut sink = AacFrames::spool_writer()?;
+            super::aac::encode_stream(spool.len, SAMPLE_RATE, bitrate, &mut next, &mut |f| {
+                sink.push(f)
+            })?;
+            sink.finish()
+        }
+        #[cfg(feature = "fdk-aac")]
+        AacEncoder::Fdk => {
+            // The FDK binding encodes a whole buffer: this path holds the soundtrack in memory.
+            let (mut all, mut buf) = (Vec::with_capacity(spool.len), Vec::new());
+            while next(&mut buf)? > 0 {
+                all.extend_from_slice(&buf);
+            }
+            let track = super::aac::encode_aac_fdk(
+                &super::AudioBuffer {
+                    sample_rate: SAMPLE_RATE,
+                    samples: all,
+                },
+                bitrate,
+            )?;
+            Ok(AacFrames::Memory(track.frames))
+        }
+    }
+}
