@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --release -p ytempire-examples --example render_reference -- OUT.mp4 \
 //!     [--cpu|--gpu] [--encoder auto|openh264|x264] [--preset ultrafast|veryfast] [--secs N] [--size WxH]
+//!     [--tone-narration]   (a narration as long as the video, for memory measurements)
 //! ```
 //!
 //! Prints `frames_per_second: N`, `backend: gpu|cpu`, the encoder and the peak RSS.
@@ -34,13 +35,18 @@ fn still(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn narration(path: &Path, secs: f64) -> Result<&'static str, Box<dyn std::error::Error>> {
-    let spoken = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(path)
-        .arg(format!("{CAPTION}. This is the ytempire reference render."))
-        .status()
-        .is_ok_and(|s| s.success());
+fn narration(
+    path: &Path,
+    secs: f64,
+    tone: bool,
+) -> Result<&'static str, Box<dyn std::error::Error>> {
+    let spoken = !tone
+        && Command::new("espeak-ng")
+            .arg("-w")
+            .arg(path)
+            .arg(format!("{CAPTION}. This is the ytempire reference render."))
+            .status()
+            .is_ok_and(|s| s.success());
     if spoken {
         return Ok("espeak-ng");
     }
@@ -71,6 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = PathBuf::from("render_reference.mp4");
     let mut opts = RenderOptions::default();
     let mut secs = 10.0f64;
+    let mut tone = false;
     let mut size = (1920u32, 1080u32);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -96,6 +103,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let mut it = v.split('x').map(|n| n.parse::<u32>().unwrap_or(0));
                 size = (it.next().unwrap_or(0), it.next().unwrap_or(0));
             }
+            // A narration as long as the video (a modulated tone), for memory measurements.
+            "--tone-narration" => tone = true,
             "--secs" => secs = args.next().and_then(|s| s.parse().ok()).unwrap_or(10.0),
             other => out = PathBuf::from(other),
         }
@@ -105,7 +114,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let image = work.join("still.png");
     still(&image)?;
     let voice = work.join("narration.wav");
-    let voice_kind = narration(&voice, secs)?;
+    let voice_kind = narration(&voice, secs, tone)?;
 
     let segment = Segment::new(
         Visual::image_file("reference", 1920, 1080, image),
