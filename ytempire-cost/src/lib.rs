@@ -8,9 +8,13 @@
 //! - [`budget`]: per-job and per-provider-per-day budgets, alerts at 50/80/100 %, and the
 //!   [`Budgeted`] decorator that refuses (or degrades) a call before it would cross a cap.
 //! - [`report`]: a self-contained HTML cost report with SVG charts and recommendations.
-//! - [`quality`]: 0–10 quality scores for scripts (audio, video and thumbnail scorers are not
-//!   written yet), and
-//!   pre-upload gates.
+//! - [`quality`]: 0–10 quality scores with sub-scores and human-readable reasons for scripts,
+//!   audio (loudness, clipping, silence, speaking rate), video (black and frozen frames,
+//!   resolution and frame rate, caption coverage, duration match, repeated visuals), metadata
+//!   and thumbnails; a [`QualityReport`] combining them; the pre-upload [`gate`](quality::gate)
+//!   and [`gate_report`](quality::gate_report) (content-policy checklist, then threshold and
+//!   policy); and [`AbStore`], persisted A/B variant assignments and outcomes with a
+//!   per-variant summary.
 
 #![forbid(unsafe_code)]
 
@@ -23,5 +27,6 @@ pub mod report;
 pub use budget::{Alert, BudgetConfig, BudgetScope, Budgeted, Reservation};
 pub use catalog::{Catalog, Cost, PriceEntry};
 pub use ledger::{Aggregate, CostLedger, GroupBy, LedgerEntry};
+pub use quality::{AbStore, QualityReport, QualityScore, SubScore};
 pub use report::{CostReport, render_report_file};
 pub use rust_decimal::Decimal;

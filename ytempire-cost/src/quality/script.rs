@@ -1,72 +1,10 @@
-//! Quality scoring (scripts) and the pre-upload gate.
-//!
-//! [`score_script`] gives a [`QualityScore`] from 0 to 10 with sub-scores and human-readable
-//! reasons: length against the target, a hook in the first sentence, repetition, reading level,
-//! banned terms and title length. [`gate`] applies a channel threshold with a [`GatePolicy`]
-//! and the content-policy checklist (made-for-kids set, synthetic-media disclosure set, no
-//! banned terms) that must pass before upload.
+//! Script scoring: length against the target, a hook in the first sentence, repetition,
+//! reading level, banned terms and title length.
 
-use serde::Serialize;
 use std::collections::HashMap;
-use ytempire_core::{Script, VideoMetadata};
+use ytempire_core::Script;
 
-/// One scored aspect, 0–10.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct SubScore {
-    /// What was measured.
-    pub name: &'static str,
-    /// 0–10.
-    pub score: f64,
-    /// Why, in words.
-    pub reason: String,
-}
-
-impl SubScore {
-    /// A sub-score, clamped to 0–10.
-    pub fn new(name: &'static str, score: f64, reason: impl Into<String>) -> Self {
-        Self {
-            name,
-            score: if score.is_finite() {
-                score.clamp(0.0, 10.0)
-            } else {
-                0.0
-            },
-            reason: reason.into(),
-        }
-    }
-}
-
-/// An overall 0–10 score: the mean of its sub-scores.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
-pub struct QualityScore {
-    /// 0–10.
-    pub overall: f64,
-    /// The parts.
-    pub parts: Vec<SubScore>,
-}
-
-impl QualityScore {
-    /// Combine sub-scores (mean; 0 when empty).
-    pub fn from_parts(parts: Vec<SubScore>) -> Self {
-        let overall = if parts.is_empty() {
-            0.0
-        } else {
-            parts.iter().map(|p| p.score).sum::<f64>() / parts.len() as f64
-        };
-        Self { overall, parts }
-    }
-
-    /// Reasons of sub-scores below 7.
-    pub fn problems(&self) -> Vec<String> {
-        self.parts
-            .iter()
-            .filter(|p| p.score < 7.0)
-            .map(|p| format!("{}: {}", p.name, p.reason))
-            .collect()
-    }
-}
+use super::{QualityScore, SubScore, clamp10, title_length_part};
 
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric() && c != '\'')
@@ -91,11 +29,23 @@ fn syllables(word: &str) -> usize {
     count.max(1)
 }
 
-fn clamp10(x: f64) -> f64 {
-    x.clamp(0.0, 10.0)
-}
-
 /// Score a script for a target spoken length at `words_per_minute`, flagging `banned` terms.
+///
+/// The overall is the plain mean of the six sub-scores (`length`, `hook`, `repetition`,
+/// `reading_level`, `banned_terms`, `title_length`).
+///
+/// ```
+/// use ytempire_core::{Scene, Script};
+/// use ytempire_cost::quality::score_script;
+///
+/// let script = Script::new("Why octopuses have three hearts")
+///     .with_hook("Did you know an octopus has three hearts?")
+///     .with_scene(Scene::new("Two hearts pump blood through the gills. The third feeds the body.", "octopus", 8.0))
+///     .with_outro("Follow for more.");
+/// let q = score_script(&script, 10.0, 150, &["miracle cure".to_owned()]);
+/// assert_eq!(q.part("banned_terms").map(|p| p.score), Some(10.0));
+/// assert_eq!(q.part("hook").map(|p| p.score), Some(10.0));
+/// ```
 pub fn score_script(
     script: &Script,
     target_secs: f64,
@@ -205,86 +155,6 @@ pub fn score_script(
         },
     });
 
-    let t = script.title.chars().count();
-    parts.push(SubScore {
-        name: "title_length",
-        score: match t {
-            0 => 0.0,
-            1..=19 => 5.0,
-            20..=70 => 10.0,
-            71..=100 => 6.0,
-            _ => 0.0,
-        },
-        reason: format!("title is {t} characters (best 20–70, limit 100)"),
-    });
+    parts.push(title_length_part(&script.title));
     QualityScore::from_parts(parts)
-}
-
-/// What to do when a score is below the channel's threshold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum GatePolicy {
-    /// Do not upload.
-    Block,
-    /// Upload, but log a warning.
-    Warn,
-    /// Hold for a person to approve.
-    RequireReview,
-}
-
-/// The gate's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub enum GateDecision {
-    /// Upload.
-    Pass,
-    /// Upload with these warnings.
-    Warn(Vec<String>),
-    /// Hold for review, with reasons.
-    Review(Vec<String>),
-    /// Do not upload, with reasons.
-    Block(Vec<String>),
-}
-
-/// Apply the channel threshold and the content-policy checklist. Checklist failures always
-/// block: made-for-kids unset, synthetic-media disclosure unset, or a banned term in the
-/// metadata.
-pub fn gate(
-    score: &QualityScore,
-    threshold: f64,
-    policy: GatePolicy,
-    metadata: &VideoMetadata,
-    banned: &[String],
-) -> GateDecision {
-    let mut checklist = Vec::new();
-    if metadata.made_for_kids.is_none() {
-        checklist.push("made-for-kids is not set".to_owned());
-    }
-    if metadata.contains_synthetic_media.is_none() {
-        checklist.push("synthetic-media disclosure is not set".to_owned());
-    }
-    let text = format!(
-        "{} {} {}",
-        metadata.title,
-        metadata.description,
-        metadata.tags.join(" ")
-    )
-    .to_lowercase();
-    for b in banned.iter().filter(|b| text.contains(&b.to_lowercase())) {
-        checklist.push(format!("banned term {b:?} in metadata"));
-    }
-    if !checklist.is_empty() {
-        return GateDecision::Block(checklist);
-    }
-    if score.overall >= threshold {
-        return GateDecision::Pass;
-    }
-    let mut reasons = vec![format!(
-        "score {:.1} below threshold {threshold:.1}",
-        score.overall
-    )];
-    reasons.extend(score.problems());
-    match policy {
-        GatePolicy::Block => GateDecision::Block(reasons),
-        GatePolicy::Warn => GateDecision::Warn(reasons),
-        GatePolicy::RequireReview => GateDecision::Review(reasons),
-    }
 }
