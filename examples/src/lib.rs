@@ -5,6 +5,8 @@
 //! `ytempire-render` (render, thumbnails), and `ytempire-cost` (quality gate, cost so far).
 //! Apps can copy them or use them as they are.
 
+pub mod webhook;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,7 +17,7 @@ mod artifacts;
 mod events;
 mod runner;
 mod stages;
-mod webhook;
+pub mod webhook;
 
 pub use artifacts::{ArtifactRef, ArtifactStore, Manifest, StageRecord, StageState, hash_file};
 pub use events::{PipelineEvent, report_progress, with_progress};
@@ -28,7 +28,12 @@ pub use stages::{
     SpeechNarrator, StageName, ThumbnailStage, TimelineStage, VisualsStage, part_queries,
 };
 pub use tokio_util::sync::CancellationToken;
-pub use webhook::{SIGNATURE_HEADER, WebhookSigner, verify_signature};
+pub use webhook::{
+    ATTEMPT_HEADER, DEFAULT_TOLERANCE, DeliveryReport, DynWebhookTransport, EVENT_ID_HEADER,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER, USER_AGENT, VerifyError, WebhookConfig, WebhookDispatcher,
+    WebhookEnvelope, WebhookRequest, WebhookResponse, WebhookSigner, WebhookTransport, WebhookUrl,
+    parse_retry_after, verify_signature, verify_signed_request,
+};
 
 #[cfg(test)]
 mod tests;
