@@ -49,6 +49,15 @@ fn looks_like_markup(bytes: &[u8]) -> bool {
             || trimmed.starts_with("<?xml"))
 }
 
+/// Whether a JPEG's last scan (`FF DA`) is followed by the end-of-image marker (`FF D9`).
+/// Inside scan data every `FF` is stuffed, so neither marker can appear by accident; bytes
+/// after the end marker (padding) are allowed.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    let end = bytes.windows(2).rposition(|w| w == [0xFF, 0xD9]);
+    matches!((last_scan, end), (Some(s), Some(e)) if e > s)
+}
+
 /// Decode `bytes` fully, naming `what` (a URL, path or id) in any error.
 ///
 /// # Errors
@@ -77,6 +86,16 @@ pub fn decode_image(bytes: &[u8], what: &str) -> Result<Inspected> {
         )
         .with_source(e)
     })?;
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(bytes) {
+        // The JPEG decoder fills a cut-off scan with grey instead of failing.
+        return Err(Error::new(
+            ErrorKind::InvalidResponse,
+            format!(
+                "{what}: truncated JPEG image (no end-of-image marker after the last scan, {} bytes)",
+                bytes.len()
+            ),
+        ));
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     reader.no_limits();
     let image = reader.decode().map_err(|e| {
@@ -165,6 +184,26 @@ mod tests {
         let full = png(64, 64);
         let e = decode_image(&full[..full.len() / 2], "t").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+    }
+
+    #[test]
+    fn truncated_jpeg_is_invalid_response() {
+        let img = DynamicImage::ImageRgb8(RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x * 4) as u8, (y * 5) as u8, 90])
+        }));
+        let mut full = Cursor::new(Vec::new());
+        img.write_to(&mut full, ImageFormat::Jpeg).unwrap();
+        let full = full.into_inner();
+        assert!(decode_image(&full, "j").is_ok());
+        let mut padded = full.clone();
+        padded.extend_from_slice(&[0, 0, 0]);
+        assert!(
+            decode_image(&padded, "j").is_ok(),
+            "padding after EOI is fine"
+        );
+        let e = decode_image(&full[..full.len() / 2], "j").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse);
+        assert!(e.message().contains("truncated JPEG"), "{e}");
     }
 
     #[test]

@@ -2,10 +2,22 @@
 //!
 //! Every source implements core's [`ytempire_core::ImageSource`]:
 //!
-//! | source | cost | feature |
-//! |---|---|---|
-//! | [`Procedural`]: deterministic backgrounds from the query text | free, offline | always |
-//! | [`LocalFolder`]: images in a directory matched by name and sidecar tags | free, offline | always |
+//! | source | what | cost | feature | environment |
+//! |---|---|---|---|---|
+//! | [`Procedural`] | deterministic backgrounds from the query text | free, offline | always | — |
+//! | [`LocalFolder`] | images in a directory matched by name and sidecar tags | free, offline | always | — |
+//! | `Pexels` | stock photo search (plus video clips through `Pexels::fetch_clips`), attribution kept, 24 h search cache, rate-limit headers tracked | free (200 requests/hour) | `pexels` | `PEXELS_API_KEY` |
+//! | `Stability` | Stable Image Ultra / Core / SD3.5 generation | $0.03–$0.08 per image | `stability` | `STABILITY_API_KEY` |
+//! | `OpenAiImages` | OpenAI `images/generations` (`gpt-image-1`, `dall-e-3`, …) or a compatible server | per image / per token | `openai-images` | `OPENAI_API_KEY`, `OPENAI_BASE_URL` |
+//!
+//! The vendor modules (`pexels`, `stability`, `openai_images`; their types are also
+//! re-exported here) document each vendor's wire format and error mapping. The vendor
+//! features are off by default (they pull reqwest and rustls); `vendors` turns
+//! all three on. Each vendor client makes exactly one attempt per HTTP request (retries
+//! belong to core's `Retry` layer, which honours the `retry_after` the clients set), keeps
+//! its key in a `SecretString` and out of `Debug`, `Display` and errors, and checks every
+//! downloaded or generated picture with [`inspect::decode_image`]. Under the `testing`
+//! feature, `testing` has loopback fakes of all three vendors with fault injection.
 //!
 //! [`VisualSelector`] runs a chain of them per scene (stock → AI → procedural): it builds
 //! the query from the scene's visual cue and the channel style, rejects visuals below a
@@ -15,14 +27,55 @@
 //! [`ytempire_core::ErrorKind::InvalidResponse`] by [`inspect::decode_image`], and the chain
 //! moves on to the next source.
 //!
-//! Vendor sources (Pexels, Stability, OpenAI images) are not implemented yet; any
-//! [`ytempire_core::ImageSource`] can join the selector's chain.
+//! ```no_run
+//! # async fn demo() -> ytempire_core::Result<()> {
+//! use std::sync::Arc;
+//! use ytempire_core::DynImageSource;
+//! use ytempire_render::sources::{Procedural, SelectorConfig, VisualSelector};
+//! let mut chain: Vec<DynImageSource> = Vec::new();
+//! # #[cfg(all(feature = "pexels", feature = "stability"))] {
+//! use ytempire_render::sources::{Pexels, PexelsConfig, Stability, StabilityConfig, StabilityModel};
+//! chain.push(Arc::new(Pexels::new(PexelsConfig::from_env()?)?));
+//! chain.push(Arc::new(Stability::new(StabilityConfig::from_env(StabilityModel::Core)?)?));
+//! # }
+//! chain.push(Arc::new(Procedural::new()));
+//! let mut selector = VisualSelector::new(chain, SelectorConfig::vertical());
+//! let picked = selector.select_query("octopus camouflage").await?;
+//! println!("{} from {}", picked.visual.id, picked.source);
+//! # Ok(()) }
+//! ```
 
+pub mod clock;
+#[cfg(any(feature = "pexels", feature = "stability", feature = "openai-images"))]
+mod http;
 pub mod inspect;
 mod local;
+#[cfg(feature = "openai-images")]
+pub mod openai_images;
+#[cfg(feature = "pexels")]
+pub mod pexels;
+pub mod probe;
 mod procedural;
 mod selector;
+#[cfg(feature = "stability")]
+pub mod stability;
+#[cfg(feature = "testing")]
+pub mod testing;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use local::LocalFolder;
+#[cfg(feature = "openai-images")]
+pub use openai_images::{OPENAI_BASE_URL, OpenAiImages, OpenAiImagesConfig};
+#[cfg(feature = "pexels")]
+pub use pexels::{
+    DEFAULT_PER_PAGE, MAX_PER_PAGE, PEXELS_BASE_URL, PEXELS_CACHE_TTL, Pexels, PexelsConfig,
+    PexelsPhoto, PexelsSize, PexelsUser, PexelsVideo, PhotoPage, PhotoSearch, PhotoSources,
+    RateLimit, VideoFile, VideoPage, VideoSearch,
+};
 pub use procedural::{MAX_SIDE, Procedural, query_seed};
 pub use selector::{Selected, SelectorConfig, VisualSelector, crop_to_fill};
+#[cfg(feature = "stability")]
+pub use stability::{
+    AspectRatio, Generated, STABILITY_BASE_URL, STABILITY_MAX_PROMPT, STABILITY_MAX_SEED,
+    Stability, StabilityConfig, StabilityFormat, StabilityModel,
+};

@@ -1,0 +1,566 @@
+//! [`OpenAiImages`]: `POST {base}/images/generations` on OpenAI or a compatible server
+//! (feature `openai-images`).
+//!
+//! - Body per the spec's `CreateImageRequest`: `model`, `prompt` (checked against the
+//!   model's limit before sending: 32,000 characters for GPT image models, 4,000 for
+//!   `dall-e-3`, 1,000 for `dall-e-2`), `n` (`dall-e-3` only makes 1), `size` (the model's
+//!   size nearest the requested aspect, or [`OpenAiImagesConfig::size`]), and optional
+//!   `quality`, `style` (`dall-e-3`) and `output_format` (GPT image models).
+//! - `response_format: "b64_json"` is sent for DALL·E models and unknown (compatible) models
+//!   only: the spec says GPT image models always answer base64 and do not take the
+//!   parameter. An answer with `url` instead is downloaded (without the key).
+//! - Each image is decoded ([`decode_image`]) before it is returned.
+//! - Usage: `images` = images returned, one request, and the GPT image models' token usage
+//!   (`input_tokens`, `output_tokens`). [`ProviderInfo::model`] is the model, except
+//!   `dall-e-3` at `quality: hd`, reported as `dall-e-3-hd` (the cost catalog's id).
+//! - Errors: OpenAI's `{"error":{"message","type","param","code"}}`; `insufficient_quota`
+//!   and `billing_hard_limit_reached` are `QuotaExhausted`, `content_policy_violation` and
+//!   `moderation_blocked` are `ContentPolicy`, 429 otherwise `RateLimited` with
+//!   `Retry-After`/`retry-after-ms`.
+//!
+//! ```no_run
+//! # async fn demo() -> ytempire_core::Result<()> {
+//! use ytempire_core::ImageSourceExt;
+//! use ytempire_render::sources::{OpenAiImages, OpenAiImagesConfig};
+//! // OPENAI_API_KEY, and OPENAI_BASE_URL for a compatible server.
+//! let images = OpenAiImages::new(OpenAiImagesConfig::from_env("gpt-image-1")?)?;
+//! let picture = images.fetch_one("an octopus changing colour", 1024, 1536).await?;
+//! println!("{} is {}x{}", picture.id, picture.width, picture.height);
+//! # Ok(()) }
+//! ```
+
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use ytempire_core::{
+    Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource, InputUnit,
+    ProviderInfo, Result, Usage, Visual,
+};
+
+use super::http::{self, VendorError};
+use super::inspect::decode_image;
+
+/// The public OpenAI endpoint.
+pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// Which rules of the spec a model follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    /// `gpt-image-*`: always base64, `output_format`, 1024/1536 sizes.
+    GptImage,
+    DallE3,
+    DallE2,
+    /// A compatible server's own model: DALL·E-style parameters.
+    Other,
+}
+
+impl Family {
+    fn of(model: &str) -> Self {
+        if model.starts_with("gpt-image") {
+            Self::GptImage
+        } else if model.starts_with("dall-e-3") {
+            Self::DallE3
+        } else if model.starts_with("dall-e-2") {
+            Self::DallE2
+        } else {
+            Self::Other
+        }
+    }
+
+    const fn max_prompt(self) -> Option<usize> {
+        match self {
+            Self::GptImage => Some(32_000),
+            Self::DallE3 => Some(4_000),
+            Self::DallE2 => Some(1_000),
+            Self::Other => None,
+        }
+    }
+
+    const fn max_n(self) -> u32 {
+        match self {
+            Self::DallE3 => 1,
+            _ => 10,
+        }
+    }
+
+    const fn sizes(self) -> &'static [(u32, u32)] {
+        match self {
+            Self::GptImage | Self::Other => &[(1024, 1024), (1536, 1024), (1024, 1536)],
+            Self::DallE3 => &[(1024, 1024), (1792, 1024), (1024, 1792)],
+            Self::DallE2 => &[(256, 256), (512, 512), (1024, 1024)],
+        }
+    }
+
+    const fn takes_response_format(self) -> bool {
+        !matches!(self, Self::GptImage)
+    }
+}
+
+/// The model's supported size nearest the aspect of `width`×`height`; among equally near
+/// ones, the smallest covering the request (else the largest).
+fn pick_size(family: Family, width: u32, height: u32) -> (u32, u32) {
+    let ln = |w: u32, h: u32| (f64::from(w.max(1)) / f64::from(h.max(1))).ln();
+    let want = ln(width, height);
+    let sizes = family.sizes();
+    let best = sizes
+        .iter()
+        .map(|&(w, h)| (ln(w, h) - want).abs())
+        .fold(f64::INFINITY, f64::min);
+    let mut near: Vec<(u32, u32)> = sizes
+        .iter()
+        .copied()
+        .filter(|&(w, h)| ((ln(w, h) - want).abs() - best).abs() < 1e-9)
+        .collect();
+    near.sort_by_key(|&(w, h)| u64::from(w) * u64::from(h));
+    near.iter()
+        .copied()
+        .find(|&(w, h)| w >= width && h >= height)
+        .or_else(|| near.last().copied())
+        .unwrap_or((1024, 1024))
+}
+
+/// Configuration of an [`OpenAiImages`] client. `Debug` never shows the key.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct OpenAiImagesConfig {
+    /// Base URL up to and including `/v1`.
+    pub base_url: String,
+    /// Bearer key (`None` for local servers without auth).
+    pub api_key: Option<SecretString>,
+    /// Model id: `gpt-image-1`, `dall-e-3`, … or a compatible server's model.
+    pub model: String,
+    /// Provider id reported in [`ProviderInfo`] (`openai`, or the compatible server's name).
+    pub provider: String,
+    /// `quality` (`low`/`medium`/`high`/`auto` for GPT image models, `standard`/`hd` for
+    /// `dall-e-3`).
+    pub quality: Option<String>,
+    /// `style` (`vivid`/`natural`, `dall-e-3` only).
+    pub style: Option<String>,
+    /// `output_format` (`png`/`jpeg`, GPT image models only).
+    pub output_format: Option<String>,
+    /// A fixed `size` instead of the one nearest each request's aspect.
+    pub size: Option<String>,
+    /// Most images per [`ImageSource::fetch`] (the request's `count` is capped by it).
+    pub max_images: u32,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for OpenAiImagesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiImagesConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
+            .field("model", &self.model)
+            .field("provider", &self.provider)
+            .field("quality", &self.quality)
+            .field("style", &self.style)
+            .field("output_format", &self.output_format)
+            .field("size", &self.size)
+            .field("max_images", &self.max_images)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl OpenAiImagesConfig {
+    /// OpenAI itself with `model`, one image per fetch.
+    pub fn openai(model: impl Into<String>, api_key: SecretString) -> Self {
+        Self {
+            base_url: OPENAI_BASE_URL.into(),
+            api_key: Some(api_key),
+            model: model.into(),
+            provider: "openai".into(),
+            quality: None,
+            style: None,
+            output_format: None,
+            size: None,
+            max_images: 1,
+            timeout: Duration::from_secs(300),
+        }
+    }
+
+    /// A compatible server at `base_url` (including `/v1`), no key.
+    pub fn compatible(
+        provider: impl Into<String>,
+        base_url: impl Into<String>,
+        model: impl Into<String>,
+    ) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key: None,
+            provider: provider.into(),
+            ..Self::openai(model, SecretString::from(String::new()))
+        }
+    }
+
+    /// From `OPENAI_API_KEY` (required) and `OPENAI_BASE_URL` (optional).
+    ///
+    /// # Errors
+    /// `Config` when the key is unset or empty.
+    pub fn from_env(model: impl Into<String>) -> Result<Self> {
+        let mut cfg = Self::openai(model, http::env_key("OPENAI_API_KEY")?);
+        if let Ok(base) = std::env::var("OPENAI_BASE_URL")
+            && !base.trim().is_empty()
+        {
+            cfg.base_url = base.trim().to_owned();
+        }
+        Ok(cfg)
+    }
+
+    /// Set the base URL.
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Set the quality.
+    #[must_use]
+    pub fn with_quality(mut self, quality: impl Into<String>) -> Self {
+        self.quality = Some(quality.into());
+        self
+    }
+
+    /// Set the style (`dall-e-3`).
+    #[must_use]
+    pub fn with_style(mut self, style: impl Into<String>) -> Self {
+        self.style = Some(style.into());
+        self
+    }
+
+    /// Set the output format (GPT image models).
+    #[must_use]
+    pub fn with_output_format(mut self, format: impl Into<String>) -> Self {
+        self.output_format = Some(format.into());
+        self
+    }
+
+    /// Always ask for this `size` (e.g. `1536x864` on `gpt-image-2`).
+    #[must_use]
+    pub fn with_size(mut self, size: impl Into<String>) -> Self {
+        self.size = Some(size.into());
+        self
+    }
+
+    /// Set how many images one fetch may generate (at least 1).
+    #[must_use]
+    pub fn with_max_images(mut self, n: u32) -> Self {
+        self.max_images = n.max(1);
+        self
+    }
+
+    /// Set the per-request timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+#[derive(Deserialize)]
+struct WireResponse {
+    #[serde(default)]
+    data: Vec<WireImage>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct WireImage {
+    #[serde(default)]
+    b64_json: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+}
+
+#[derive(Deserialize)]
+struct WireErrorBody {
+    error: WireError,
+}
+
+#[derive(Deserialize)]
+struct WireError {
+    #[serde(default)]
+    message: String,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// An images/generations client.
+#[derive(Debug, Clone)]
+pub struct OpenAiImages {
+    config: OpenAiImagesConfig,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Display for OpenAiImages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.config.provider, self.config.model)
+    }
+}
+
+impl OpenAiImages {
+    /// A client with its own connection pool.
+    ///
+    /// # Errors
+    /// `Config` for a bad base URL or an empty model.
+    pub fn new(config: OpenAiImagesConfig) -> Result<Self> {
+        http::check_base_url(&config.provider, &config.base_url)?;
+        if config.model.trim().is_empty() {
+            return Err(Error::config("openai images: the model is empty"));
+        }
+        let http = http::client(config.timeout)?;
+        Ok(Self { config, http })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &OpenAiImagesConfig {
+        &self.config
+    }
+
+    /// The model id the cost catalog prices (`dall-e-3-hd` for `dall-e-3` at `hd`).
+    pub fn pricing_model(&self) -> String {
+        let hd = self.config.quality.as_deref() == Some("hd");
+        if hd && Family::of(&self.config.model) == Family::DallE3 {
+            "dall-e-3-hd".to_owned()
+        } else {
+            self.config.model.clone()
+        }
+    }
+
+    fn body(&self, family: Family, prompt: &str, n: u32, size: &str) -> Value {
+        let cfg = &self.config;
+        let mut body = json!({"model": cfg.model, "prompt": prompt, "n": n, "size": size});
+        let mut set = |k: &str, v: Option<&String>| {
+            if let (Some(v), Some(obj)) = (v, body.as_object_mut()) {
+                obj.insert(k.to_owned(), Value::String(v.clone()));
+            }
+        };
+        set("quality", cfg.quality.as_ref());
+        if family == Family::DallE3 {
+            set("style", cfg.style.as_ref());
+        }
+        if family == Family::GptImage {
+            set("output_format", cfg.output_format.as_ref());
+        }
+        if family.takes_response_format() {
+            set("response_format", Some(&"b64_json".to_owned()));
+        }
+        body
+    }
+
+    async fn image_bytes(&self, label: &str, item: WireImage) -> Result<Vec<u8>> {
+        if let Some(b64) = item.b64_json {
+            return base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!("{label}: b64_json is not valid base64: {e}"),
+                    )
+                    .with_provider(label)
+                });
+        }
+        match item.url {
+            Some(url) => Ok(http::download(&self.http, label, &url, SystemTime::now())
+                .await?
+                .0),
+            None => Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!("{label}: an image has neither b64_json nor url"),
+            )
+            .with_provider(label)),
+        }
+    }
+}
+
+/// OpenAI's error JSON → kind, code and message.
+fn vendor_error(body: &[u8]) -> VendorError {
+    let Ok(wire) = serde_json::from_slice::<WireErrorBody>(body) else {
+        return VendorError::raw(body);
+    };
+    let e = wire.error;
+    let code = e.code.or(e.kind).unwrap_or_default();
+    let text = format!("{code} {}", e.message).to_lowercase();
+    let kind = if text.contains("insufficient_quota") || text.contains("billing_hard_limit") {
+        Some(ErrorKind::QuotaExhausted)
+    } else if text.contains("content_policy")
+        || text.contains("moderation_blocked")
+        || text.contains("safety system")
+    {
+        Some(ErrorKind::ContentPolicy)
+    } else {
+        None
+    };
+    VendorError {
+        code: Some(code),
+        message: e.message,
+        kind,
+    }
+}
+
+#[async_trait]
+impl ImageSource for OpenAiImages {
+    fn info(&self) -> ProviderInfo {
+        let mut caps = Capabilities::new()
+            .with_paid(self.config.provider == "openai" || self.config.api_key.is_some());
+        if let Some(max) = Family::of(&self.config.model).max_prompt() {
+            caps = caps.with_max_input(max, InputUnit::Characters);
+        }
+        ProviderInfo::new(&self.config.provider, self.pricing_model(), caps)
+    }
+
+    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        let label = self.to_string();
+        request.validate().map_err(|e| e.with_provider(&label))?;
+        let family = Family::of(&self.config.model);
+        let prompt = request.query.trim();
+        if let Some(max) = family.max_prompt() {
+            let chars = prompt.chars().count();
+            if chars > max {
+                return Err(Error::invalid_request(format!(
+                    "{label}: the prompt is {chars} characters, over the model's {max}"
+                ))
+                .with_provider(&label));
+            }
+        }
+        let n = request
+            .count
+            .min(self.config.max_images)
+            .min(family.max_n())
+            .max(1);
+        let size = self.config.size.clone().unwrap_or_else(|| {
+            let (w, h) = pick_size(family, request.width, request.height);
+            format!("{w}x{h}")
+        });
+        let url = format!(
+            "{}/images/generations",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let mut req = self
+            .http
+            .post(url)
+            .json(&self.body(family, prompt, n, &size));
+        if let Some(key) = &self.config.api_key {
+            req = req.bearer_auth(key.expose_secret());
+        }
+        let resp = req.send().await.map_err(|e| http::transport(&label, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if !(200..300).contains(&status) {
+            let body = http::read_body(&label, resp, 64 << 10)
+                .await
+                .unwrap_or_default();
+            let wait = http::retry_after(&headers, SystemTime::now());
+            return Err(http::status_error(
+                &label,
+                status,
+                &headers,
+                vendor_error(&body),
+                wait,
+            ));
+        }
+        let body = http::read_body(&label, resp, http::MAX_BODY).await?;
+        let wire: WireResponse = http::json(&label, &body)?;
+        let mut usage = Usage {
+            images: wire.data.len() as u64,
+            requests: 1,
+            ..Usage::default()
+        };
+        if let Some(u) = &wire.usage {
+            usage.input_tokens = u.input_tokens;
+            usage.output_tokens = u.output_tokens;
+        }
+        let mut visuals = Vec::new();
+        let mut last_err = None;
+        for item in wire.data {
+            let bytes = match self.image_bytes(&label, item).await {
+                Ok(b) => b,
+                Err(e) => {
+                    last_err = Some(e);
+                    continue;
+                }
+            };
+            let id = format!("openai:{}:{}", self.config.model, http::short_hash(&bytes));
+            match decode_image(&bytes, &id) {
+                Ok(_) if request.exclude.contains(&id) => {}
+                Ok(img) => {
+                    let mime = img.mime();
+                    visuals.push(
+                        Visual::image_bytes(id, img.width(), img.height(), mime, bytes)
+                            .with_origin(self.config.provider.clone(), request.query.clone()),
+                    );
+                }
+                Err(e) => last_err = Some(e.with_provider(&label)),
+            }
+        }
+        if visuals.is_empty() {
+            return Err(last_err.unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("{label}: no new image in the answer"),
+                )
+                .with_provider(&label)
+            }));
+        }
+        Ok(ImageResponse::new(visuals, usage))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_the_model() {
+        assert_eq!(pick_size(Family::GptImage, 1920, 1080), (1536, 1024));
+        assert_eq!(pick_size(Family::GptImage, 1080, 1920), (1024, 1536));
+        assert_eq!(pick_size(Family::DallE3, 1080, 1920), (1024, 1792));
+        assert_eq!(pick_size(Family::DallE3, 500, 500), (1024, 1024));
+        assert_eq!(pick_size(Family::DallE2, 300, 300), (512, 512));
+        assert_eq!(pick_size(Family::DallE2, 64, 48), (256, 256));
+        assert_eq!(pick_size(Family::DallE2, 4000, 3000), (1024, 1024));
+    }
+
+    #[test]
+    fn response_format_only_where_the_spec_allows_it() {
+        let key = SecretString::from("k");
+        let gpt =
+            OpenAiImages::new(OpenAiImagesConfig::openai("gpt-image-1", key.clone())).unwrap();
+        let b = gpt.body(Family::GptImage, "p", 1, "1024x1024");
+        assert!(b.get("response_format").is_none(), "{b}");
+        let dalle = OpenAiImages::new(
+            OpenAiImagesConfig::openai("dall-e-3", key)
+                .with_quality("hd")
+                .with_style("natural"),
+        )
+        .unwrap();
+        let b = dalle.body(Family::DallE3, "p", 1, "1024x1024");
+        assert_eq!(b["response_format"], "b64_json");
+        assert_eq!(b["style"], "natural");
+        assert_eq!(dalle.pricing_model(), "dall-e-3-hd");
+    }
+
+    #[test]
+    fn quota_and_policy_errors_are_typed() {
+        let q = vendor_error(br#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#);
+        assert_eq!(q.kind, Some(ErrorKind::QuotaExhausted));
+        let p = vendor_error(br#"{"error":{"message":"Your request was rejected by our safety system","type":"invalid_request_error","param":null,"code":"content_policy_violation"}}"#);
+        assert_eq!(p.kind, Some(ErrorKind::ContentPolicy));
+    }
+}

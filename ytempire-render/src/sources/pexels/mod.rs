@@ -1,0 +1,663 @@
+//! [`Pexels`]: free stock photos and video clips (feature `pexels`).
+//!
+//! - Photo search `GET {base}/v1/search` and video search `GET {base}/videos/search`, with
+//!   the bare key in `Authorization` (Pexels uses no `Bearer` prefix).
+//! - [`ImageSource::fetch`] searches with the orientation of the requested size, skips
+//!   excluded ids, downloads the smallest photo size that still covers the requested
+//!   resolution (predicted from the CDN URL's resize parameters), decodes it with
+//!   [`decode_image`] and keeps the credit Pexels asks for in
+//!   [`Visual::attribution`]: the photographer's name and profile link, and the licence
+//!   with the photo's page (core's `Attribution` has no field of its own for the page).
+//! - Downloads go to the CDN **without** the API key.
+//! - Rate limits: every API answer's `X-Ratelimit-Limit`/`-Remaining`/`-Reset` is kept
+//!   ([`Pexels::rate_limit`]). A 429 carries none of them, so its `retry_after` comes from
+//!   `Retry-After` when present, else from the last known reset. When the last answer said
+//!   nothing is left before the reset, the next search is refused locally (`RateLimited`)
+//!   instead of spending a request.
+//! - Search answers are cached in memory for 24 hours (Pexels' guidance), per client and its
+//!   clones; the clock is injectable ([`Pexels::with_clock`]).
+//! - Free: usage counts the images returned and the HTTP requests made.
+//!
+//! ```no_run
+//! # async fn demo() -> ytempire_core::Result<()> {
+//! use ytempire_core::ImageSourceExt;
+//! use ytempire_render::sources::{Pexels, PexelsConfig, VideoSearch};
+//! let pexels = Pexels::new(PexelsConfig::from_env()?)?; // PEXELS_API_KEY
+//! let photo = pexels.fetch_one("octopus coral reef", 1080, 1920).await?;
+//! let credit = photo.attribution.as_ref().map(|a| a.author.as_str());
+//! println!("{} by {:?}", photo.id, credit);
+//! let clips = pexels.search_videos(&VideoSearch::new("ocean waves")).await?;
+//! if let Some(video) = clips.videos.first() {
+//!     let clip = pexels.download_clip(video, 1080, 1920, "ocean waves").await?;
+//!     println!("{} is a {}x{} clip", clip.id, clip.width, clip.height);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod state;
+mod types;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use ytempire_core::{
+    Attribution, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
+    MediaKind, ProviderInfo, Result, Usage, Visual,
+};
+
+pub use state::RateLimit;
+pub use types::{
+    DEFAULT_PER_PAGE, MAX_PER_PAGE, PexelsPhoto, PexelsSize, PexelsUser, PexelsVideo, PhotoPage,
+    PhotoSearch, PhotoSources, VideoFile, VideoPage, VideoSearch,
+};
+
+use super::clock::{Clock, SystemClock};
+use super::http::{self, VendorError};
+use super::inspect::decode_image;
+use super::probe::probe_mp4;
+use state::TtlCache;
+use types::orientation_of;
+
+/// The public Pexels API.
+pub const PEXELS_BASE_URL: &str = "https://api.pexels.com";
+
+/// How long search answers are reused (Pexels asks clients to cache for about 24 hours).
+pub const PEXELS_CACHE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
+const PROVIDER: &str = "pexels";
+const LICENSE: &str = "Pexels License (https://www.pexels.com/license/)";
+
+/// Configuration of a [`Pexels`] client. `Debug` never shows the key.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct PexelsConfig {
+    /// API key, sent bare in `Authorization`.
+    pub api_key: SecretString,
+    /// API base URL without a trailing path (`https://api.pexels.com`).
+    pub base_url: String,
+    /// Per-request timeout (searches and downloads).
+    pub timeout: Duration,
+    /// How long search answers are reused (zero turns the cache off).
+    pub cache_ttl: Duration,
+    /// Most search answers kept in the cache.
+    pub cache_capacity: usize,
+    /// `locale=` sent with searches, e.g. `en-US`.
+    pub locale: Option<String>,
+}
+
+impl std::fmt::Debug for PexelsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PexelsConfig")
+            .field("api_key", &"[REDACTED]")
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("cache_ttl", &self.cache_ttl)
+            .field("cache_capacity", &self.cache_capacity)
+            .field("locale", &self.locale)
+            .finish()
+    }
+}
+
+impl PexelsConfig {
+    /// The public API with `api_key`, a 60 s timeout and the 24 h cache.
+    pub fn new(api_key: SecretString) -> Self {
+        Self {
+            api_key,
+            base_url: PEXELS_BASE_URL.into(),
+            timeout: Duration::from_secs(60),
+            cache_ttl: PEXELS_CACHE_TTL,
+            cache_capacity: 512,
+            locale: None,
+        }
+    }
+
+    /// From `PEXELS_API_KEY`.
+    ///
+    /// # Errors
+    /// `Config` when the variable is unset or empty.
+    pub fn from_env() -> Result<Self> {
+        Ok(Self::new(http::env_key("PEXELS_API_KEY")?))
+    }
+
+    /// Set the base URL (a test server, a proxy).
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Set the per-request timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Set how long search answers are reused.
+    #[must_use]
+    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.cache_ttl = ttl;
+        self
+    }
+
+    /// Set the search locale.
+    #[must_use]
+    pub fn with_locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+}
+
+/// Cached search answers: photo pages and video pages under one key space.
+#[derive(Debug, Clone)]
+enum CachedPage {
+    Photos(PhotoPage),
+    Videos(VideoPage),
+}
+
+/// The Pexels client. Cheap to clone; clones share the rate-limit state and the cache.
+#[derive(Debug, Clone)]
+pub struct Pexels {
+    config: PexelsConfig,
+    http: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    rate: Arc<Mutex<RateLimit>>,
+    cache: Arc<TtlCache<CachedPage>>,
+}
+
+impl std::fmt::Display for Pexels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pexels")
+    }
+}
+
+impl Pexels {
+    /// A client with its own connection pool.
+    ///
+    /// # Errors
+    /// `Config` for a base URL that is not http(s) or a client that cannot be built.
+    pub fn new(config: PexelsConfig) -> Result<Self> {
+        http::check_base_url(PROVIDER, &config.base_url)?;
+        let http = http::client(config.timeout)?;
+        let cache = Arc::new(TtlCache::new(config.cache_ttl, config.cache_capacity));
+        Ok(Self {
+            config,
+            http,
+            clock: Arc::new(SystemClock),
+            rate: Arc::new(Mutex::new(RateLimit::default())),
+            cache,
+        })
+    }
+
+    /// Read time from `clock` (rate-limit resets, cache expiry).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PexelsConfig {
+        &self.config
+    }
+
+    /// The rate-limit state from the last API answer that reported it.
+    pub fn rate_limit(&self) -> RateLimit {
+        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Search answers currently cached.
+    pub fn cached_searches(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Forget every cached search answer.
+    pub fn clear_cache(&self) {
+        self.cache.clear();
+    }
+
+    /// Search photos (answers cached for the configured TTL).
+    ///
+    /// # Errors
+    /// `InvalidRequest` for a bad search ([`PhotoSearch::validate`]); `RateLimited` when the
+    /// rate limit is spent; the mapped HTTP error otherwise.
+    pub async fn search_photos(&self, search: &PhotoSearch) -> Result<PhotoPage> {
+        Ok(self.search_photos_counted(search).await?.0)
+    }
+
+    /// Search videos (answers cached for the configured TTL).
+    ///
+    /// # Errors
+    /// As [`Pexels::search_photos`].
+    pub async fn search_videos(&self, search: &VideoSearch) -> Result<VideoPage> {
+        Ok(self.search_videos_counted(search).await?.0)
+    }
+
+    async fn search_photos_counted(&self, search: &PhotoSearch) -> Result<(PhotoPage, u64)> {
+        search.validate().map_err(|e| e.with_provider(PROVIDER))?;
+        let mut search = search.clone();
+        if search.locale.is_none() {
+            search.locale.clone_from(&self.config.locale);
+        }
+        match self
+            .get_cached("/v1/search", &search.params(), true)
+            .await?
+        {
+            (CachedPage::Photos(p), n) => Ok((p, n)),
+            (CachedPage::Videos(_), _) => Err(Error::internal("photo search cached as videos")),
+        }
+    }
+
+    async fn search_videos_counted(&self, search: &VideoSearch) -> Result<(VideoPage, u64)> {
+        search.validate().map_err(|e| e.with_provider(PROVIDER))?;
+        let mut search = search.clone();
+        if search.locale.is_none() {
+            search.locale.clone_from(&self.config.locale);
+        }
+        match self
+            .get_cached("/videos/search", &search.params(), false)
+            .await?
+        {
+            (CachedPage::Videos(p), n) => Ok((p, n)),
+            (CachedPage::Photos(_), _) => Err(Error::internal("video search cached as photos")),
+        }
+    }
+
+    /// One API GET through the cache; returns the page and the requests made (0 or 1).
+    async fn get_cached(
+        &self,
+        path: &str,
+        params: &[(&'static str, String)],
+        photos: bool,
+    ) -> Result<(CachedPage, u64)> {
+        let mut url = reqwest::Url::parse(&format!(
+            "{}{path}",
+            self.config.base_url.trim_end_matches('/')
+        ))
+        .map_err(|e| Error::config(format!("pexels: bad base URL: {e}")))?;
+        url.query_pairs_mut()
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+        let key = url.to_string();
+        if let Some(hit) = self.cache.get(&key, self.clock.now()) {
+            tracing::debug!(url = %key, "pexels search answered from cache");
+            return Ok((hit, 0));
+        }
+        let now = self.clock.now();
+        let known = self.rate_limit();
+        if known.exhausted(now) {
+            let mut err = Error::new(
+                ErrorKind::RateLimited,
+                format!(
+                    "pexels: no requests left of {} until the rate limit resets",
+                    known
+                        .limit
+                        .map_or_else(|| "?".to_owned(), |l| l.to_string())
+                ),
+            )
+            .with_provider(PROVIDER);
+            if let Some(wait) = known.until_reset(now) {
+                err = err.with_retry_after(wait);
+            }
+            return Err(err);
+        }
+        let resp = self
+            .http
+            .get(url)
+            .header(
+                reqwest::header::AUTHORIZATION,
+                self.config.api_key.expose_secret(),
+            )
+            .send()
+            .await
+            .map_err(|e| http::transport(PROVIDER, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let wait = {
+            let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+            rate.update(&headers);
+            // Retry-After when sent; else, for a 429 (which carries no rate-limit
+            // headers), the last known reset.
+            http::retry_after(&headers, now)
+                .or_else(|| (status == 429).then(|| rate.until_reset(now)).flatten())
+        };
+        if !(200..300).contains(&status) {
+            let body = http::read_body(PROVIDER, resp, 64 << 10)
+                .await
+                .unwrap_or_default();
+            let vendor = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| {
+                    let message = v
+                        .get("error")
+                        .or_else(|| v.get("message"))
+                        .and_then(|m| m.as_str())?
+                        .to_owned();
+                    let code = v.get("code").and_then(|c| c.as_str()).map(str::to_owned);
+                    Some(VendorError {
+                        code,
+                        message,
+                        kind: None,
+                    })
+                })
+                .unwrap_or_else(|| VendorError::raw(&body));
+            return Err(http::status_error(PROVIDER, status, &headers, vendor, wait));
+        }
+        let body = http::read_body(PROVIDER, resp, 16 << 20).await?;
+        let page = if photos {
+            CachedPage::Photos(http::json(PROVIDER, &body)?)
+        } else {
+            CachedPage::Videos(http::json(PROVIDER, &body)?)
+        };
+        self.cache.put(key, page.clone(), self.clock.now());
+        Ok((page, 1))
+    }
+
+    /// Download the smallest size of `photo` that covers `width`×`height` (else the
+    /// original), decode it and return it with its attribution.
+    ///
+    /// # Errors
+    /// `InvalidResponse` for bytes that are not an image (an HTML page, zero bytes, a
+    /// corrupt file); the mapped HTTP or transport error otherwise.
+    pub async fn download_photo(
+        &self,
+        photo: &PexelsPhoto,
+        width: u32,
+        height: u32,
+        query: &str,
+    ) -> Result<Visual> {
+        let (size, url) = pick_photo_size(photo, width, height);
+        let (bytes, _) = http::download(&self.http, PROVIDER, url, self.clock.now()).await?;
+        let what = format!("pexels photo {} ({size})", photo.id);
+        let img = decode_image(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
+        let mime = img.mime();
+        Ok(Visual::image_bytes(
+            format!("pexels:{}", photo.id),
+            img.width(),
+            img.height(),
+            mime,
+            bytes,
+        )
+        .with_origin(PROVIDER, query)
+        .with_attribution(Attribution {
+            author: photo.photographer.clone(),
+            url: Some(photo.photographer_url.clone()),
+            license: Some(format!("{LICENSE}; photo page: {}", photo.url)),
+        }))
+    }
+
+    /// Download the best MP4 rendition of `video` for `width`×`height` ([`PexelsVideo::best_file`])
+    /// as a [`MediaKind::VideoClip`] visual (bytes in memory, `video/mp4`), with its
+    /// dimensions and duration read from the file itself and the uploader's credit.
+    ///
+    /// # Errors
+    /// `NotFound` when the video has no MP4 rendition; `InvalidResponse` when the download
+    /// is not an MP4 (an HTML page, zero bytes); the mapped HTTP error otherwise.
+    pub async fn download_clip(
+        &self,
+        video: &PexelsVideo,
+        width: u32,
+        height: u32,
+        query: &str,
+    ) -> Result<Visual> {
+        let file = video.best_file(width, height).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!("pexels video {} has no MP4 rendition", video.id),
+            )
+            .with_provider(PROVIDER)
+        })?;
+        let (bytes, _) = http::download(&self.http, PROVIDER, &file.link, self.clock.now()).await?;
+        let what = format!("pexels video {}", video.id);
+        let probe = probe_mp4(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
+        let (w, h) = match (probe.width, probe.height) {
+            (Some(w), Some(h)) => (w, h),
+            _ => (
+                file.width.unwrap_or(video.width),
+                file.height.unwrap_or(video.height),
+            ),
+        };
+        let mut visual = Visual::image_bytes(
+            format!("pexels-video:{}", video.id),
+            w,
+            h,
+            "video/mp4",
+            bytes,
+        )
+        .with_origin(PROVIDER, query)
+        .with_attribution(Attribution {
+            author: video.user.name.clone(),
+            url: video.user.url.clone(),
+            license: Some(format!("{LICENSE}; video page: {}", video.url)),
+        });
+        visual.kind = MediaKind::VideoClip;
+        visual.duration_secs = probe.duration_secs.or(Some(f64::from(video.duration)));
+        Ok(visual)
+    }
+
+    /// Video clips for an image request: search videos in the request's orientation, skip
+    /// excluded ids, download up to `count` clips. Usage counts clips and requests.
+    ///
+    /// # Errors
+    /// `NotFound` when nothing matches; the first download error when every download
+    /// failed.
+    pub async fn fetch_clips(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        request.validate().map_err(|e| e.with_provider(PROVIDER))?;
+        let search = VideoSearch::new(request.query.clone())
+            .with_orientation(
+                request
+                    .orientation
+                    .unwrap_or_else(|| orientation_of(request.width, request.height)),
+            )
+            .with_per_page(per_page_for(request));
+        let (page, mut requests) = self.search_videos_counted(&search).await?;
+        let picked: Vec<&PexelsVideo> = page
+            .videos
+            .iter()
+            .filter(|v| !request.exclude.contains(&format!("pexels-video:{}", v.id)))
+            .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
+            .take(request.count as usize)
+            .collect();
+        let mut visuals = Vec::new();
+        let mut failures = Vec::new();
+        for video in picked {
+            requests += 1;
+            match self
+                .download_clip(video, request.width, request.height, &request.query)
+                .await
+            {
+                Ok(v) => visuals.push(v),
+                Err(e) => failures.push(e),
+            }
+        }
+        finish(visuals, failures, requests, &request.query)
+    }
+}
+
+/// `per_page` for an image request: room for the excluded ids, clamped to 1..=80.
+fn per_page_for(request: &ImageRequest) -> u32 {
+    let wanted = u64::from(request.count) + request.exclude.len() as u64 + 2;
+    u32::try_from(wanted.clamp(1, u64::from(MAX_PER_PAGE))).unwrap_or(MAX_PER_PAGE)
+}
+
+/// Turn downloads into a response: successes win; all failed → the failure(s); none → NotFound.
+fn finish(
+    visuals: Vec<Visual>,
+    mut failures: Vec<Error>,
+    requests: u64,
+    query: &str,
+) -> Result<ImageResponse> {
+    if visuals.is_empty() {
+        return Err(match failures.len() {
+            0 => Error::new(
+                ErrorKind::NotFound,
+                format!("pexels has nothing new for {query:?}"),
+            )
+            .with_provider(PROVIDER),
+            1 => failures.remove(0),
+            n => Error::aggregate(format!("pexels: all {n} downloads failed"), failures),
+        });
+    }
+    for e in &failures {
+        tracing::warn!(error = %e, "pexels download skipped");
+    }
+    let usage = Usage {
+        images: visuals.len() as u64,
+        requests,
+        ..Usage::default()
+    };
+    Ok(ImageResponse::new(visuals, usage))
+}
+
+/// The size of `photo` a CDN URL yields, predicted from its imgix parameters: `fit=crop`
+/// with `w` and `h` gives exactly `w·dpr`×`h·dpr`; otherwise the original is scaled down
+/// (never up) to fit the given bounds; no parameters give the original.
+pub(crate) fn predicted_size(url: &str, width: u32, height: u32) -> (u32, u32) {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return (width, height);
+    };
+    let (mut w, mut h, mut dpr, mut crop) = (None, None, 1.0_f64, false);
+    for (k, v) in parsed.query_pairs() {
+        match k.as_ref() {
+            "w" => w = v.parse::<f64>().ok(),
+            "h" => h = v.parse::<f64>().ok(),
+            "dpr" => dpr = v.parse::<f64>().unwrap_or(1.0).clamp(0.1, 8.0),
+            "fit" => crop = v == "crop",
+            _ => {}
+        }
+    }
+    let (ow, oh) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let round = |x: f64| x.round().clamp(1.0, f64::from(u32::MAX)) as u32;
+    if crop && let (Some(w), Some(h)) = (w, h) {
+        return (round(w * dpr), round(h * dpr));
+    }
+    let scale = [w.map(|w| w * dpr / ow), h.map(|h| h * dpr / oh)]
+        .into_iter()
+        .flatten()
+        .fold(1.0_f64, f64::min);
+    (round(ow * scale), round(oh * scale))
+}
+
+/// The smallest size of `photo` covering `width`×`height`, else the original.
+pub(crate) fn pick_photo_size(
+    photo: &PexelsPhoto,
+    width: u32,
+    height: u32,
+) -> (&'static str, &str) {
+    let mut sizes: Vec<(&'static str, &str, (u32, u32))> = photo
+        .src
+        .all()
+        .into_iter()
+        .filter(|(_, url)| !url.is_empty())
+        .map(|(name, url)| (name, url, predicted_size(url, photo.width, photo.height)))
+        .collect();
+    sizes.sort_by_key(|(_, _, (w, h))| u64::from(*w) * u64::from(*h));
+    sizes
+        .iter()
+        .find(|(_, _, (w, h))| *w >= width && *h >= height)
+        .map_or(("original", photo.src.original.as_str()), |(n, u, _)| {
+            (*n, *u)
+        })
+}
+
+#[async_trait]
+impl ImageSource for Pexels {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::new(PROVIDER, "photos", Capabilities::new())
+    }
+
+    /// Photos only (clips come from [`Pexels::fetch_clips`]). Candidates whose original is
+    /// smaller than asked come after those that cover it.
+    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        request.validate().map_err(|e| e.with_provider(PROVIDER))?;
+        let orientation = request
+            .orientation
+            .unwrap_or_else(|| orientation_of(request.width, request.height));
+        let search = PhotoSearch::new(request.query.clone())
+            .with_orientation(orientation)
+            .with_per_page(per_page_for(request));
+        let (page, mut requests) = self.search_photos_counted(&search).await?;
+        let mut candidates: Vec<&PexelsPhoto> = page
+            .photos
+            .iter()
+            .filter(|p| !request.exclude.contains(&format!("pexels:{}", p.id)))
+            .collect();
+        // Stable: relevance order within "big enough" and "too small".
+        candidates.sort_by_key(|p| p.width < request.width || p.height < request.height);
+        let mut visuals = Vec::new();
+        let mut failures = Vec::new();
+        for photo in candidates.into_iter().take(request.count as usize) {
+            requests += 1;
+            match self
+                .download_photo(photo, request.width, request.height, &request.query)
+                .await
+            {
+                Ok(v) => visuals.push(v),
+                Err(e) => failures.push(e),
+            }
+        }
+        finish(visuals, failures, requests, &request.query)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn photo() -> PexelsPhoto {
+        let base = "https://images.pexels.com/photos/1/pexels-photo-1.jpeg";
+        let src = PhotoSources {
+            original: base.into(),
+            large2x: format!("{base}?auto=compress&cs=tinysrgb&dpr=2&h=650&w=940"),
+            large: format!("{base}?auto=compress&cs=tinysrgb&h=650&w=940"),
+            medium: format!("{base}?auto=compress&cs=tinysrgb&h=350"),
+            small: format!("{base}?auto=compress&cs=tinysrgb&h=130"),
+            portrait: format!("{base}?auto=compress&cs=tinysrgb&fit=crop&h=1200&w=800"),
+            landscape: format!("{base}?auto=compress&cs=tinysrgb&fit=crop&h=627&w=1200"),
+            tiny: format!("{base}?auto=compress&cs=tinysrgb&dpr=1&fit=crop&h=200&w=280"),
+        };
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "width": 6000, "height": 4000, "url": "https://www.pexels.com/photo/x-1/",
+            "photographer": "A", "photographer_url": "https://www.pexels.com/@a", "src": src
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn predicts_imgix_sizes() {
+        let p = photo();
+        assert_eq!(predicted_size(&p.src.large, 6000, 4000), (940, 627));
+        assert_eq!(predicted_size(&p.src.large2x, 6000, 4000), (1880, 1253));
+        assert_eq!(predicted_size(&p.src.medium, 6000, 4000), (525, 350));
+        assert_eq!(predicted_size(&p.src.tiny, 6000, 4000), (280, 200));
+        assert_eq!(predicted_size(&p.src.original, 6000, 4000), (6000, 4000));
+        // Never upscaled.
+        assert_eq!(predicted_size(&p.src.large, 300, 200), (300, 200));
+    }
+
+    #[test]
+    fn picks_the_smallest_covering_size() {
+        let p = photo();
+        assert_eq!(pick_photo_size(&p, 64, 48).0, "small");
+        assert_eq!(pick_photo_size(&p, 250, 150).0, "tiny");
+        assert_eq!(pick_photo_size(&p, 400, 300).0, "medium");
+        assert_eq!(pick_photo_size(&p, 900, 600).0, "large");
+        assert_eq!(pick_photo_size(&p, 1920, 1080).0, "original");
+        assert_eq!(pick_photo_size(&p, 700, 1100).0, "portrait");
+    }
+
+    #[test]
+    fn per_page_is_clamped() {
+        let mut r = ImageRequest::new("q", 1, 1).with_count(500);
+        assert_eq!(per_page_for(&r), 80);
+        r.count = 1;
+        assert_eq!(per_page_for(&r), 3);
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let cfg = PexelsConfig::new(SecretString::from("sekrit-123"));
+        assert!(!format!("{cfg:?}").contains("sekrit"));
+    }
+}

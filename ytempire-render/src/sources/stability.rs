@@ -1,0 +1,686 @@
+//! [`Stability`]: Stability AI v2beta Stable Image generation (feature `stability`).
+//!
+//! - `POST {base}/v2beta/stable-image/generate/{ultra|core|sd3}` as `multipart/form-data`
+//!   (required even for text-to-image), `Authorization: Bearer <key>`, `Accept: image/*` so
+//!   the answer is the raw image; `finish-reason` and `seed` come back as headers.
+//! - Fields: `prompt` (≤ 10,000 characters, checked before sending), `aspect_ratio` (the
+//!   supported ratio nearest the requested size, [`AspectRatio::nearest`]), `output_format`,
+//!   `seed` (the request's seed folded into 1..=4294967294, omitted for a random one),
+//!   `negative_prompt` and `style_preset` (Core) when configured, `model` for SD3.5.
+//! - Errors are JSON `{"id","name","errors":[…]}`: `content_moderation` (HTTP 403) and a
+//!   `finish-reason: CONTENT_FILTERED` image are [`ErrorKind::ContentPolicy`]; 402
+//!   `payment_required` (no credits left) is [`ErrorKind::QuotaExhausted`]; 429 is
+//!   `RateLimited` (150 requests per 10 s) with `Retry-After` when sent.
+//! - One image per call. [`ImageSource::fetch`] makes at most
+//!   [`StabilityConfig::max_images`] calls (default 1, so a selector asking for several
+//!   candidates does not pay for each); `usage.images` counts the images generated and
+//!   [`ProviderInfo::model`] is the tier id the cost catalog prices (`ultra`, `core`,
+//!   `sd3.5-large`, …). Failed generations are not charged by Stability.
+//!
+//! ```no_run
+//! # async fn demo() -> ytempire_core::Result<()> {
+//! use ytempire_core::ImageSourceExt;
+//! use ytempire_render::sources::{Stability, StabilityConfig, StabilityModel};
+//! let ai = Stability::new(StabilityConfig::from_env(StabilityModel::Core)?)?; // STABILITY_API_KEY
+//! let picture = ai.fetch_one("a lighthouse at dusk, cinematic", 1080, 1920).await?;
+//! assert_eq!(picture.provider, "stability");
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use reqwest::multipart::Form;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use ytempire_core::{
+    Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource, InputUnit,
+    ProviderInfo, Result, Usage, Visual,
+};
+
+use super::http::{self, VendorError};
+use super::inspect::decode_image;
+
+/// The public Stability API.
+pub const STABILITY_BASE_URL: &str = "https://api.stability.ai";
+
+/// Longest prompt Stability accepts, in characters.
+pub const STABILITY_MAX_PROMPT: usize = 10_000;
+
+/// Largest seed (0 means random).
+pub const STABILITY_MAX_SEED: u64 = 4_294_967_294;
+
+const PROVIDER: &str = "stability";
+
+/// A Stable Image model tier, with its published price per successful image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StabilityModel {
+    /// Stable Image Ultra (8 credits).
+    Ultra,
+    /// Stable Image Core (3 credits).
+    Core,
+    /// SD3.5 Large (6.5 credits).
+    Sd35Large,
+    /// SD3.5 Large Turbo.
+    Sd35LargeTurbo,
+    /// SD3.5 Medium.
+    Sd35Medium,
+}
+
+impl StabilityModel {
+    /// The id reported as [`ProviderInfo::model`] (what the cost catalog prices).
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Ultra => "ultra",
+            Self::Core => "core",
+            Self::Sd35Large => "sd3.5-large",
+            Self::Sd35LargeTurbo => "sd3.5-large-turbo",
+            Self::Sd35Medium => "sd3.5-medium",
+        }
+    }
+
+    /// The endpoint segment: `ultra`, `core` or `sd3`.
+    pub const fn endpoint(self) -> &'static str {
+        match self {
+            Self::Ultra => "ultra",
+            Self::Core => "core",
+            Self::Sd35Large | Self::Sd35LargeTurbo | Self::Sd35Medium => "sd3",
+        }
+    }
+
+    /// The `model` form field (SD3.5 only).
+    pub const fn model_field(self) -> Option<&'static str> {
+        match self {
+            Self::Ultra | Self::Core => None,
+            _ => Some(self.id()),
+        }
+    }
+
+    /// Credits per successful image (1 credit = $0.01), from `docs/vendor-apis.md` §6.1.
+    /// Only SD3.5 Large is published there; the other SD3.5 models are given its price, as
+    /// the cost catalog's `sd3*` entry does, so estimates err high.
+    pub const fn credits_per_image(self) -> f64 {
+        match self {
+            Self::Ultra => 8.0,
+            Self::Core => 3.0,
+            Self::Sd35Large | Self::Sd35LargeTurbo | Self::Sd35Medium => 6.5,
+        }
+    }
+
+    /// US dollars per successful image (informational; the cost crate's catalog decides).
+    pub fn usd_per_image(self) -> f64 {
+        self.credits_per_image() / 100.0
+    }
+
+    /// Whether the tier can return `format`.
+    pub const fn supports(self, format: StabilityFormat) -> bool {
+        // Every tier does PNG and JPEG; WebP (Core only) is not offered because the render
+        // crate decodes PNG and JPEG.
+        matches!(format, StabilityFormat::Png | StabilityFormat::Jpeg)
+    }
+}
+
+/// Output format (`output_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum StabilityFormat {
+    /// PNG (lossless, larger).
+    #[default]
+    Png,
+    /// JPEG.
+    Jpeg,
+}
+
+impl StabilityFormat {
+    /// The form value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Jpeg => "jpeg",
+        }
+    }
+}
+
+/// Aspect ratios Stability generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AspectRatio {
+    /// 21:9
+    R21x9,
+    /// 16:9
+    R16x9,
+    /// 3:2
+    R3x2,
+    /// 5:4
+    R5x4,
+    /// 1:1
+    R1x1,
+    /// 4:5
+    R4x5,
+    /// 2:3
+    R2x3,
+    /// 9:16
+    R9x16,
+    /// 9:21
+    R9x21,
+}
+
+impl AspectRatio {
+    /// Every supported ratio.
+    pub const ALL: [Self; 9] = [
+        Self::R21x9,
+        Self::R16x9,
+        Self::R3x2,
+        Self::R5x4,
+        Self::R1x1,
+        Self::R4x5,
+        Self::R2x3,
+        Self::R9x16,
+        Self::R9x21,
+    ];
+
+    /// `(width, height)` parts.
+    pub const fn parts(self) -> (u32, u32) {
+        match self {
+            Self::R21x9 => (21, 9),
+            Self::R16x9 => (16, 9),
+            Self::R3x2 => (3, 2),
+            Self::R5x4 => (5, 4),
+            Self::R1x1 => (1, 1),
+            Self::R4x5 => (4, 5),
+            Self::R2x3 => (2, 3),
+            Self::R9x16 => (9, 16),
+            Self::R9x21 => (9, 21),
+        }
+    }
+
+    /// The form value, e.g. `16:9`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::R21x9 => "21:9",
+            Self::R16x9 => "16:9",
+            Self::R3x2 => "3:2",
+            Self::R5x4 => "5:4",
+            Self::R1x1 => "1:1",
+            Self::R4x5 => "4:5",
+            Self::R2x3 => "2:3",
+            Self::R9x16 => "9:16",
+            Self::R9x21 => "9:21",
+        }
+    }
+
+    /// The supported ratio nearest `width`:`height` (compared on a log scale, so 2:1 is as
+    /// far from 1:1 as 1:2).
+    ///
+    /// ```
+    /// use ytempire_render::sources::AspectRatio;
+    /// assert_eq!(AspectRatio::nearest(1920, 1080), AspectRatio::R16x9);
+    /// assert_eq!(AspectRatio::nearest(1080, 1920), AspectRatio::R9x16);
+    /// assert_eq!(AspectRatio::nearest(1000, 990), AspectRatio::R1x1);
+    /// ```
+    pub fn nearest(width: u32, height: u32) -> Self {
+        let want = (f64::from(width.max(1)) / f64::from(height.max(1))).ln();
+        let dist = |r: Self| {
+            let (w, h) = r.parts();
+            ((f64::from(w) / f64::from(h)).ln() - want).abs()
+        };
+        Self::ALL
+            .into_iter()
+            .min_by(|a, b| dist(*a).total_cmp(&dist(*b)))
+            .unwrap_or(Self::R1x1)
+    }
+}
+
+/// Configuration of a [`Stability`] client. `Debug` never shows the key.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct StabilityConfig {
+    /// Bearer key.
+    pub api_key: SecretString,
+    /// Base URL without a path (`https://api.stability.ai`).
+    pub base_url: String,
+    /// Model tier.
+    pub model: StabilityModel,
+    /// Output format.
+    pub output_format: StabilityFormat,
+    /// `negative_prompt`: what not to draw.
+    pub negative_prompt: Option<String>,
+    /// `style_preset` (Core only), e.g. `photographic`, `cinematic`.
+    pub style_preset: Option<String>,
+    /// `stability-client-id` header.
+    pub client_id: Option<String>,
+    /// Most images (calls) per [`ImageSource::fetch`].
+    pub max_images: u32,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for StabilityConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StabilityConfig")
+            .field("api_key", &"[REDACTED]")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("output_format", &self.output_format)
+            .field("negative_prompt", &self.negative_prompt)
+            .field("style_preset", &self.style_preset)
+            .field("client_id", &self.client_id)
+            .field("max_images", &self.max_images)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl StabilityConfig {
+    /// The public API, `model`, PNG output, one image per fetch.
+    pub fn new(model: StabilityModel, api_key: SecretString) -> Self {
+        Self {
+            api_key,
+            base_url: STABILITY_BASE_URL.into(),
+            model,
+            output_format: StabilityFormat::Png,
+            negative_prompt: None,
+            style_preset: None,
+            client_id: None,
+            max_images: 1,
+            timeout: http::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// From `STABILITY_API_KEY`.
+    ///
+    /// # Errors
+    /// `Config` when the variable is unset or empty.
+    pub fn from_env(model: StabilityModel) -> Result<Self> {
+        Ok(Self::new(model, http::env_key("STABILITY_API_KEY")?))
+    }
+
+    /// Set the base URL (a test server, a proxy).
+    #[must_use]
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// Set the output format.
+    #[must_use]
+    pub fn with_output_format(mut self, format: StabilityFormat) -> Self {
+        self.output_format = format;
+        self
+    }
+
+    /// Set the negative prompt.
+    #[must_use]
+    pub fn with_negative_prompt(mut self, text: impl Into<String>) -> Self {
+        self.negative_prompt = Some(text.into());
+        self
+    }
+
+    /// Set the style preset (Core).
+    #[must_use]
+    pub fn with_style_preset(mut self, preset: impl Into<String>) -> Self {
+        self.style_preset = Some(preset.into());
+        self
+    }
+
+    /// Set how many images one fetch may generate (at least 1).
+    #[must_use]
+    pub fn with_max_images(mut self, n: u32) -> Self {
+        self.max_images = n.max(1);
+        self
+    }
+
+    /// Set the per-request timeout.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// One generated image.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Generated {
+    /// The encoded image.
+    pub bytes: Vec<u8>,
+    /// The seed Stability used (from the `seed` header), when reported.
+    pub seed: Option<u64>,
+    /// `finish-reason`, when reported (`SUCCESS`).
+    pub finish_reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireError {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    errors: Vec<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// `{"image": base64, "finish_reason", "seed"}` (answers to `Accept: application/json`).
+#[derive(Deserialize)]
+struct WireJsonImage {
+    image: String,
+    #[serde(default)]
+    finish_reason: Option<String>,
+    #[serde(default)]
+    seed: Option<u64>,
+}
+
+/// The Stability client.
+#[derive(Debug, Clone)]
+pub struct Stability {
+    config: StabilityConfig,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Display for Stability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{PROVIDER}/{}", self.config.model.id())
+    }
+}
+
+impl Stability {
+    /// A client with its own connection pool.
+    ///
+    /// # Errors
+    /// `Config` for a bad base URL or an output format the tier cannot produce.
+    pub fn new(config: StabilityConfig) -> Result<Self> {
+        http::check_base_url(PROVIDER, &config.base_url)?;
+        if !config.model.supports(config.output_format) {
+            return Err(Error::config(format!(
+                "stability {} cannot produce {}",
+                config.model.id(),
+                config.output_format.as_str()
+            )));
+        }
+        let http = http::client(config.timeout)?;
+        Ok(Self { config, http })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &StabilityConfig {
+        &self.config
+    }
+
+    /// Generate one image for `prompt` at `aspect`, with `seed` (0 or `None`: random).
+    ///
+    /// # Errors
+    /// `InvalidRequest` for an empty or too long prompt or a seed above
+    /// [`STABILITY_MAX_SEED`]; `ContentPolicy` when moderation refused the prompt or
+    /// filtered the image; the mapped HTTP error otherwise.
+    pub async fn generate(
+        &self,
+        prompt: &str,
+        aspect: AspectRatio,
+        seed: Option<u64>,
+    ) -> Result<Generated> {
+        let label = self.to_string();
+        let prompt = prompt.trim();
+        if prompt.is_empty() {
+            return Err(
+                Error::invalid_request("stability: the prompt is empty").with_provider(&label)
+            );
+        }
+        let chars = prompt.chars().count();
+        if chars > STABILITY_MAX_PROMPT {
+            return Err(Error::invalid_request(format!(
+                "stability: the prompt is {chars} characters, over the {STABILITY_MAX_PROMPT} limit"
+            ))
+            .with_provider(&label));
+        }
+        if let Some(s) = seed
+            && s > STABILITY_MAX_SEED
+        {
+            return Err(Error::invalid_request(format!(
+                "stability: seed {s} is above {STABILITY_MAX_SEED}"
+            ))
+            .with_provider(&label));
+        }
+        let cfg = &self.config;
+        let mut form = Form::new()
+            .text("prompt", prompt.to_owned())
+            .text("aspect_ratio", aspect.as_str())
+            .text("output_format", cfg.output_format.as_str());
+        if let Some(model) = cfg.model.model_field() {
+            form = form.text("model", model);
+        }
+        if let Some(s) = seed {
+            form = form.text("seed", s.to_string());
+        }
+        if let Some(n) = cfg
+            .negative_prompt
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+        {
+            form = form.text("negative_prompt", n.to_owned());
+        }
+        if cfg.model == StabilityModel::Core
+            && let Some(p) = &cfg.style_preset
+        {
+            form = form.text("style_preset", p.clone());
+        }
+        let url = format!(
+            "{}/v2beta/stable-image/generate/{}",
+            cfg.base_url.trim_end_matches('/'),
+            cfg.model.endpoint()
+        );
+        let mut req = self
+            .http
+            .post(url)
+            .bearer_auth(cfg.api_key.expose_secret())
+            .header(reqwest::header::ACCEPT, "image/*")
+            .multipart(form);
+        if let Some(id) = &cfg.client_id {
+            req = req.header("stability-client-id", id);
+        }
+        let resp = req.send().await.map_err(|e| http::transport(&label, &e))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        if !(200..300).contains(&status) {
+            let body = http::read_body(&label, resp, 64 << 10)
+                .await
+                .unwrap_or_default();
+            let wait = http::retry_after(&headers, std::time::SystemTime::now());
+            return Err(http::status_error(
+                &label,
+                status,
+                &headers,
+                vendor_error(status, &body),
+                wait,
+            ));
+        }
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_owned())
+        };
+        let is_json = header("content-type").is_some_and(|c| c.starts_with("application/json"));
+        let body = http::read_body(&label, resp, http::MAX_BODY).await?;
+        let mut out = if is_json {
+            let wire: WireJsonImage = http::json(&label, &body)?;
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(wire.image.trim())
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::InvalidResponse,
+                        format!("{label}: image is not valid base64: {e}"),
+                    )
+                    .with_provider(&label)
+                })?;
+            Generated {
+                bytes,
+                seed: wire.seed,
+                finish_reason: wire.finish_reason,
+            }
+        } else {
+            Generated {
+                bytes: body,
+                seed: None,
+                finish_reason: None,
+            }
+        };
+        out.finish_reason = out.finish_reason.or_else(|| header("finish-reason"));
+        out.seed = out
+            .seed
+            .or_else(|| header("seed").and_then(|s| s.parse().ok()));
+        if out
+            .finish_reason
+            .as_deref()
+            .is_some_and(|r| r.eq_ignore_ascii_case("CONTENT_FILTERED"))
+        {
+            return Err(Error::new(
+                ErrorKind::ContentPolicy,
+                format!("{label}: the generated image was filtered by content moderation"),
+            )
+            .with_provider(&label)
+            .with_code("CONTENT_FILTERED"));
+        }
+        Ok(out)
+    }
+}
+
+/// Stability's error JSON → kind, code and message.
+fn vendor_error(status: u16, body: &[u8]) -> VendorError {
+    let Ok(wire) = serde_json::from_slice::<WireError>(body) else {
+        return VendorError::raw(body);
+    };
+    let message = if wire.errors.is_empty() {
+        wire.message.unwrap_or_default()
+    } else {
+        wire.errors.join("; ")
+    };
+    let name = wire.name.unwrap_or_default();
+    let text = format!("{name} {message}").to_lowercase();
+    let kind = if text.contains("moderation") || text.contains("content_filtered") {
+        Some(ErrorKind::ContentPolicy)
+    } else if status == 402 || text.contains("payment_required") || text.contains("insufficient") {
+        Some(ErrorKind::QuotaExhausted)
+    } else {
+        None
+    };
+    VendorError {
+        code: Some(name),
+        message,
+        kind,
+    }
+}
+
+/// Fold any seed into Stability's 1..=4294967294 (0 would mean random).
+fn fold_seed(seed: u64) -> u64 {
+    seed % STABILITY_MAX_SEED + 1
+}
+
+#[async_trait]
+impl ImageSource for Stability {
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::new(
+            PROVIDER,
+            self.config.model.id(),
+            Capabilities::new()
+                .with_max_input(STABILITY_MAX_PROMPT, InputUnit::Characters)
+                .with_paid(true),
+        )
+    }
+
+    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        let label = self.to_string();
+        request.validate().map_err(|e| e.with_provider(&label))?;
+        let aspect = AspectRatio::nearest(request.width, request.height);
+        let n = request.count.min(self.config.max_images).max(1);
+        let mut visuals = Vec::new();
+        let mut usage = Usage::default();
+        let mut last_err = None;
+        for i in 0..n {
+            let seed = request
+                .seed
+                .map(|s| fold_seed(s.wrapping_add(u64::from(i))));
+            usage.requests += 1;
+            let generated = match self.generate(&request.query, aspect, seed).await {
+                Ok(g) => g,
+                // Images already paid for are returned; the failure is logged.
+                Err(e) if !visuals.is_empty() => {
+                    tracing::warn!(error = %e, "stability: extra candidate failed");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            usage.images += 1;
+            let id = format!(
+                "{PROVIDER}:{}:{}",
+                self.config.model.id(),
+                http::short_hash(&generated.bytes)
+            );
+            let img = match decode_image(&generated.bytes, &id) {
+                Ok(img) => img,
+                Err(e) => {
+                    last_err = Some(e.with_provider(&label));
+                    continue;
+                }
+            };
+            if request.exclude.contains(&id) {
+                continue;
+            }
+            let mime = img.mime();
+            visuals.push(
+                Visual::image_bytes(id, img.width(), img.height(), mime, generated.bytes)
+                    .with_origin(PROVIDER, request.query.clone()),
+            );
+        }
+        if visuals.is_empty() {
+            return Err(last_err.unwrap_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("{label}: every generated image was already used"),
+                )
+                .with_provider(&label)
+            }));
+        }
+        Ok(ImageResponse::new(visuals, usage))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_ratios() {
+        assert_eq!(AspectRatio::nearest(2560, 1080), AspectRatio::R21x9);
+        assert_eq!(AspectRatio::nearest(1200, 800), AspectRatio::R3x2);
+        assert_eq!(AspectRatio::nearest(64, 48), AspectRatio::R5x4);
+        assert_eq!(AspectRatio::nearest(1080, 1350), AspectRatio::R4x5);
+        assert_eq!(AspectRatio::nearest(400, 1000), AspectRatio::R9x21);
+    }
+
+    #[test]
+    fn moderation_and_payment_are_typed() {
+        let m = vendor_error(
+            403,
+            br#"{"id":"a","name":"content_moderation","errors":["flagged"]}"#,
+        );
+        assert_eq!(m.kind, Some(ErrorKind::ContentPolicy));
+        let p = vendor_error(
+            402,
+            br#"{"id":"a","name":"payment_required","errors":["no credits"]}"#,
+        );
+        assert_eq!(p.kind, Some(ErrorKind::QuotaExhausted));
+        let b = vendor_error(
+            400,
+            br#"{"id":"a","name":"bad_request","errors":["prompt: required"]}"#,
+        );
+        assert_eq!((b.kind, b.code.as_deref()), (None, Some("bad_request")));
+        assert_eq!(b.message, "prompt: required");
+    }
+
+    #[test]
+    fn seeds_fold_into_range() {
+        assert_eq!(fold_seed(0), 1);
+        assert_eq!(fold_seed(STABILITY_MAX_SEED - 1), STABILITY_MAX_SEED);
+        assert_eq!(fold_seed(u64::MAX), u64::MAX % STABILITY_MAX_SEED + 1);
+    }
+}

@@ -1,0 +1,477 @@
+//! The Pexels fake: photo and video search, CDN downloads, rate-limit headers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use axum::http::Method;
+use axum::response::Response;
+use serde_json::{Value, json};
+use ytempire_core::Result;
+
+use super::images::{clip_mp4, encode_jpeg, picture};
+use super::{
+    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, respond, respond_json,
+    spoil_image,
+};
+
+const NAMES: &[&str] = &[
+    "Joey Farina",
+    "Pixabay",
+    "Ana Folau",
+    "Tom Fisk",
+    "Kelly Lacy",
+    "Ron Lach",
+];
+
+/// A loopback Pexels: `GET /v1/search`, `GET /videos/search`, and the CDN paths its answers
+/// link to (`/photos/{id}/pexels-photo-{id}.jpeg?…` resized like imgix, and
+/// `/video-files/{id}/{w}x{h}.mp4`). Stops when dropped.
+///
+/// - Auth: `Authorization` must hold the bare key; a missing header or a `Bearer ` prefix
+///   is a 401 (and a recorded violation). CDN downloads need no key.
+/// - Validation: `query` required, `orientation` and `size` enums, `page` ≥ 1,
+///   `per_page` 1..=80; a violation is a 400.
+/// - Every API answer carries `X-Ratelimit-Limit`, `-Remaining` and `-Reset` (a UNIX
+///   timestamp, see [`FakePexels::set_rate_limit`]); when nothing remains the answer is a
+///   429 **without** those headers, as Pexels does.
+/// - Each query has [`FakePexels::set_results`] results (default 40), deterministic per
+///   query and orientation.
+#[derive(Debug)]
+pub struct FakePexels {
+    server: Server,
+    state: Arc<PexelsState>,
+}
+
+#[derive(Debug)]
+struct PexelsState {
+    /// (limit, remaining, reset unix seconds)
+    rate: Mutex<(u64, u64, u64)>,
+    results: Mutex<u64>,
+    clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl FakePexels {
+    /// Start on 127.0.0.1 on a free port: 200 requests per period, resetting an hour from now.
+    ///
+    /// # Errors
+    /// `Io` when no port can be bound.
+    pub async fn start() -> Result<Self> {
+        let reset = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            + 3600;
+        let state = Arc::new(PexelsState {
+            rate: Mutex::new((200, 200, reset)),
+            results: Mutex::new(40),
+            clips: Mutex::new(HashMap::new()),
+        });
+        let server = Server::start(Arc::new(PexelsVendor(Arc::clone(&state)))).await?;
+        Ok(Self { server, state })
+    }
+
+    /// The base URL to configure the client with (`http://127.0.0.1:PORT`).
+    pub fn base_url(&self) -> String {
+        self.origin()
+    }
+
+    /// Set the rate-limit period: `limit` requests, `remaining` left, resetting at the UNIX
+    /// time `reset`.
+    pub fn set_rate_limit(&self, limit: u64, remaining: u64, reset: u64) {
+        *lock(&self.state.rate) = (limit, remaining, reset);
+    }
+
+    /// The rate-limit counters now: (limit, remaining, reset).
+    pub fn rate_limit(&self) -> (u64, u64, u64) {
+        *lock(&self.state.rate)
+    }
+
+    /// Results per query (0: every search finds nothing).
+    pub fn set_results(&self, total: u64) {
+        *lock(&self.state.results) = total;
+    }
+
+    /// API requests received (searches), not CDN downloads.
+    pub fn api_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/search"))
+            .count()
+    }
+}
+
+fake_handle!(FakePexels);
+
+struct PexelsVendor(Arc<PexelsState>);
+
+/// Stable 64-bit FNV-1a.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Original size from the photo id's last digit: 0 landscape, 1 portrait, 2 square,
+/// 3 a small landscape.
+fn photo_dims(id: u64) -> (u32, u32) {
+    match id % 10 {
+        1 => (1600, 2400),
+        2 => (2000, 2000),
+        3 => (800, 533),
+        _ => (2400, 1600),
+    }
+}
+
+/// The CDN answer for `w`/`h`/`dpr`/`fit` (imgix semantics: crop is exact, otherwise fit
+/// within the bounds without upscaling).
+fn resized(orig: (u32, u32), q: &[(String, String)]) -> (u32, u32) {
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.parse::<f64>().ok())
+    };
+    let dpr = get("dpr").unwrap_or(1.0);
+    let crop = q.iter().any(|(k, v)| k == "fit" && v == "crop");
+    let (ow, oh) = (f64::from(orig.0), f64::from(orig.1));
+    match (get("w"), get("h")) {
+        (Some(w), Some(h)) if crop => ((w * dpr).round() as u32, (h * dpr).round() as u32),
+        (None, None) => orig,
+        (w, h) => {
+            let s = [w.map(|w| w * dpr / ow), h.map(|h| h * dpr / oh)]
+                .into_iter()
+                .flatten()
+                .fold(1.0_f64, f64::min);
+            ((ow * s).round() as u32, (oh * s).round() as u32)
+        }
+    }
+}
+
+fn validate(path: &str, q: &[(String, String)]) -> Vec<String> {
+    let mut v = Vec::new();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if get("query").is_none_or(|s| s.trim().is_empty()) {
+        v.push("`query` is required".to_owned());
+    }
+    if let Some(o) = get("orientation")
+        && !["landscape", "portrait", "square"].contains(&o)
+    {
+        v.push(format!(
+            "`orientation` {o:?} is not landscape|portrait|square"
+        ));
+    }
+    if let Some(s) = get("size")
+        && !["large", "medium", "small"].contains(&s)
+    {
+        v.push(format!("`size` {s:?} is not large|medium|small"));
+    }
+    if let Some(p) = get("page")
+        && !p.parse::<u32>().is_ok_and(|p| p >= 1)
+    {
+        v.push(format!("`page` {p:?} must be an integer ≥ 1"));
+    }
+    if let Some(p) = get("per_page")
+        && !p.parse::<u32>().is_ok_and(|p| (1..=80).contains(&p))
+    {
+        v.push(format!("`per_page` {p:?} must be 1..=80"));
+    }
+    let known: &[&str] = if path == "/v1/search" {
+        &[
+            "query",
+            "orientation",
+            "size",
+            "color",
+            "locale",
+            "page",
+            "per_page",
+        ]
+    } else {
+        &[
+            "query",
+            "orientation",
+            "size",
+            "locale",
+            "min_width",
+            "min_height",
+            "min_duration",
+            "max_duration",
+            "page",
+            "per_page",
+        ]
+    };
+    for (k, _) in q {
+        if !known.contains(&k.as_str()) {
+            v.push(format!("unknown parameter `{k}`"));
+        }
+    }
+    v
+}
+
+impl PexelsVendor {
+    fn photo(origin: &str, id: u64) -> Value {
+        let (w, h) = photo_dims(id);
+        let base = format!("{origin}/photos/{id}/pexels-photo-{id}.jpeg");
+        let q = "auto=compress&cs=tinysrgb";
+        let who = NAMES[(id % NAMES.len() as u64) as usize];
+        let handle = who.to_lowercase().replace(' ', "");
+        json!({
+            "id": id, "width": w, "height": h,
+            "url": format!("https://www.pexels.com/photo/test-photo-{id}/"),
+            "photographer": who,
+            "photographer_url": format!("https://www.pexels.com/@{handle}"),
+            "photographer_id": fnv(who) % 1_000_000,
+            "avg_color": "#978E82",
+            "src": {
+                "original": base,
+                "large2x": format!("{base}?{q}&dpr=2&h=650&w=940"),
+                "large": format!("{base}?{q}&h=650&w=940"),
+                "medium": format!("{base}?{q}&h=350"),
+                "small": format!("{base}?{q}&h=130"),
+                "portrait": format!("{base}?{q}&fit=crop&h=1200&w=800"),
+                "landscape": format!("{base}?{q}&fit=crop&h=627&w=1200"),
+                "tiny": format!("{base}?{q}&dpr=1&fit=crop&h=200&w=280"),
+            },
+            "liked": false,
+            "alt": format!("Test photo {id}"),
+        })
+    }
+
+    fn video(origin: &str, id: u64, portrait: bool) -> Value {
+        let (sd, hd) = if portrait {
+            ((360, 640), (720, 1280))
+        } else {
+            ((640, 360), (1280, 720))
+        };
+        let who = NAMES[(id % NAMES.len() as u64) as usize];
+        let file = |fid: u64, quality: &str, (w, h): (u32, u32)| {
+            json!({"id": fid, "quality": quality, "file_type": "video/mp4", "width": w, "height": h,
+                   "fps": 24.0, "link": format!("{origin}/video-files/{id}/{w}x{h}.mp4")})
+        };
+        json!({
+            "id": id, "width": hd.0, "height": hd.1,
+            "url": format!("https://www.pexels.com/video/test-video-{id}/"),
+            "image": format!("{origin}/videos/{id}/preview.jpeg"),
+            "duration": 12,
+            "user": {"id": fnv(who) % 1_000_000, "name": who,
+                     "url": format!("https://www.pexels.com/@{}", who.to_lowercase().replace(' ', ""))},
+            "video_files": [
+                file(id * 10 + 1, "hd", hd),
+                file(id * 10 + 2, "sd", sd),
+                {"id": id * 10 + 3, "quality": "hls", "file_type": "video/mp4", "width": null,
+                 "height": null, "fps": null, "link": format!("{origin}/video-files/{id}/playlist.m3u8")},
+            ],
+            "video_pictures": [{"id": id * 10, "picture": format!("{origin}/videos/{id}/preview.jpeg"), "nr": 0}],
+        })
+    }
+
+    fn search(&self, req: &Incoming, q: &[(String, String)]) -> Value {
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let query = get("query").unwrap_or_default().trim().to_lowercase();
+        let page = get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
+        let per_page = get("per_page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(15);
+        let total = *lock(&self.0.results);
+        let shape = match get("orientation") {
+            Some("portrait") => Some(1),
+            Some("square") => Some(2),
+            Some(_) => Some(0),
+            None => None,
+        };
+        let origin = req.origin();
+        let first = (page - 1) * per_page;
+        let ids: Vec<u64> = (first..(first + per_page).min(total))
+            .map(|i| {
+                let stem = (fnv(&query) % 100_000) * 1000 + i * 10;
+                // Every seventh landscape result is a small photo.
+                let digit = match shape {
+                    Some(0) if i % 7 == 6 => 3,
+                    Some(s) => s,
+                    None => i % 4,
+                };
+                stem * 10 + digit
+            })
+            .collect();
+        let path = req.uri.path();
+        let mut body = json!({"page": page, "per_page": per_page, "total_results": total});
+        if first + per_page < total {
+            let next = format!(
+                "{origin}{path}?page={}&per_page={per_page}&query={}",
+                page + 1,
+                query.replace(' ', "+")
+            );
+            body["next_page"] = Value::String(next);
+        }
+        if page > 1 {
+            body["prev_page"] = Value::String(format!("{origin}{path}?page={}", page - 1));
+        }
+        if path == "/v1/search" {
+            body["photos"] = ids.iter().map(|id| Self::photo(&origin, *id)).collect();
+        } else {
+            body["url"] = Value::String("https://www.pexels.com/search/videos/".into());
+            body["videos"] = ids
+                .iter()
+                .map(|id| Self::video(&origin, *id, shape == Some(1)))
+                .collect();
+        }
+        body
+    }
+
+    async fn clip(&self, w: u32, h: u32) -> Option<Vec<u8>> {
+        if let Some(c) = lock(&self.0.clips).get(&(w, h)) {
+            return Some(c.clone());
+        }
+        let made = tokio::task::spawn_blocking(move || {
+            clip_mp4(u64::from(w) * 7 + u64::from(h), w, h, 12)
+        })
+        .await
+        .ok()?
+        .ok()?;
+        lock(&self.0.clips).insert((w, h), made.clone());
+        Some(made)
+    }
+}
+
+#[async_trait]
+impl Vendor for PexelsVendor {
+    fn route(&self, req: &Incoming) -> Option<Route> {
+        let p = req.uri.path();
+        if req.method != Method::GET {
+            return None;
+        }
+        if p == "/v1/search" || p == "/videos/search" {
+            Some(Route {
+                api: true,
+                json: true,
+                media: false,
+            })
+        } else if p.starts_with("/photos/") || p.starts_with("/video-files/") {
+            Some(Route {
+                api: false,
+                json: false,
+                media: true,
+            })
+        } else {
+            None
+        }
+    }
+
+    fn error(&self, status: u16, code: &str, message: &str) -> Response {
+        respond_json(
+            status,
+            &json!({"status": status, "code": code, "error": message}),
+            &[],
+        )
+    }
+
+    fn rate_limited(&self, retry_after_secs: Option<u64>) -> Response {
+        let extra: Vec<(&str, String)> = retry_after_secs
+            .map(|s| vec![("retry-after", s.to_string())])
+            .unwrap_or_default();
+        respond(
+            429,
+            "text/plain; charset=utf-8",
+            b"Too Many Requests".to_vec(),
+            &extra,
+        )
+    }
+
+    fn check_auth(&self, req: &Incoming, required: Option<&str>) -> Option<Response> {
+        let auth = req.header("authorization").unwrap_or_default();
+        let bad = auth.trim().is_empty()
+            || auth.starts_with("Bearer ")
+            || required.is_some_and(|k| k != auth);
+        bad.then(|| {
+            self.error(
+                401,
+                "unauthorized",
+                "Authorization field is missing or invalid",
+            )
+        })
+    }
+
+    async fn answer(
+        &self,
+        req: &Incoming,
+        route: Route,
+        fault: Option<&Fault>,
+        core: &Core,
+        _recorded: &mut Recorded,
+    ) -> Response {
+        let q = req.query();
+        if route.api {
+            let violations = validate(req.uri.path(), &q);
+            if !violations.is_empty() {
+                core.violate(&violations);
+                return self.error(400, "bad_request", &violations.join("; "));
+            }
+            if fault == Some(&Fault::Unauthorized) {
+                return self.error(
+                    401,
+                    "unauthorized",
+                    "Authorization field is missing or invalid",
+                );
+            }
+            let (limit, remaining, reset) = {
+                let mut r = lock(&self.0.rate);
+                if r.1 == 0 {
+                    drop(r);
+                    return self.rate_limited(None);
+                }
+                r.1 -= 1;
+                *r
+            };
+            let headers = [
+                ("x-ratelimit-limit", limit.to_string()),
+                ("x-ratelimit-remaining", remaining.to_string()),
+                ("x-ratelimit-reset", reset.to_string()),
+            ];
+            if fault == Some(&Fault::MalformedJson) {
+                return respond(
+                    200,
+                    "application/json",
+                    br#"{"page":1,"photos":[{"id":1,"#.to_vec(),
+                    &headers,
+                );
+            }
+            return respond_json(200, &self.search(req, &q), &headers);
+        }
+        let path = req.uri.path();
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match parts.as_slice() {
+            ["photos", id, _file] => {
+                let Ok(id) = id.parse::<u64>() else {
+                    return self.error(404, "not_found", "no such photo");
+                };
+                let (w, h) = resized(photo_dims(id), &q);
+                match encode_jpeg(&picture(id, w.max(1), h.max(1))) {
+                    Ok(jpeg) => respond(
+                        200,
+                        "image/jpeg",
+                        spoil_image(jpeg, fault),
+                        &[("cache-control", "max-age=2592000".to_owned())],
+                    ),
+                    Err(e) => self.error(500, "encode", &e.to_string()),
+                }
+            }
+            ["video-files", _id, file] if file.ends_with(".mp4") => {
+                let dims = file
+                    .trim_end_matches(".mp4")
+                    .split_once('x')
+                    .and_then(|(w, h)| Some((w.parse::<u32>().ok()?, h.parse::<u32>().ok()?)));
+                let Some((w, h)) = dims else {
+                    return self.error(404, "not_found", "no such file");
+                };
+                match self.clip(w, h).await {
+                    Some(mp4) => respond(200, "video/mp4", spoil_image(mp4, fault), &[]),
+                    None => self.error(500, "encode", "could not make the clip"),
+                }
+            }
+            _ => self.error(404, "not_found", "no such file"),
+        }
+    }
+}
