@@ -1,8 +1,8 @@
 //! AAC-LC encoding: the pure-Rust `syom` encoder by default, Fraunhofer FDK AAC optionally.
 //!
 //! [`encode_aac`] uses `syom` (MIT, pure Rust, no C toolchain). With the `fdk-aac` feature,
-//! [`encode_aac_fdk`] encodes with the Fraunhofer FDK AAC library instead, and
-//! [`AacEncoder::Fdk`] selects it in render options.
+//! `encode_aac_fdk` encodes with the Fraunhofer FDK AAC library instead, and
+//! `AacEncoder::Fdk` selects it in render options.
 //!
 //! **FDK licence:** the `fdk-aac-sys` crate bundles and compiles Fraunhofer's FDK AAC source,
 //! which is distributed under the "Software License for The Fraunhofer FDK AAC Codec Library

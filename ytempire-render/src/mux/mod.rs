@@ -359,7 +359,7 @@ impl Mp4Writer {
         self.video_frames += 1;
         // Every half second of video, interleave the audio up to the end of this frame.
         let chunk = u64::from(self.fps.get() / 2).max(1);
-        if self.video_frames % chunk == 0 {
+        if self.video_frames.is_multiple_of(chunk) {
             self.write_audio_until(Some(self.video_frames))?;
         }
         Ok(())
