@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p ytempire-examples --example batch -- \
-//!     [--jobs 5] [--workers 5] [--duration 20] [--size 640x360] [--out out/batch]
+//!     [--jobs 5] [--workers 5] [--duration 20] [--size 640x360] [--out out/batch] [--webhook URL]
 //! ```
 //! `--workers 1` runs the same jobs one after another, for comparison.
 
@@ -52,6 +52,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (mut jobs, mut workers, mut duration) = (5usize, 5usize, 20.0f64);
     let (mut width, mut height) = (640u32, 360u32);
     let mut out = PathBuf::from("out/batch");
+    let mut webhook_url: Option<String> = None;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut v = |n: &str| it.next().ok_or(format!("{n} needs a value"));
@@ -60,6 +61,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--workers" => workers = v("--workers")?.parse()?,
             "--duration" => duration = v("--duration")?.parse()?,
             "--out" => out = v("--out")?.into(),
+            "--webhook" => webhook_url = Some(v("--webhook")?),
             "--size" => {
                 let s = v("--size")?;
                 let (w, h) = s.split_once('x').ok_or("--size takes WIDTHxHEIGHT")?;
@@ -84,6 +86,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         RenderOptions::default(),
         limits,
     )?;
+    // Every job's events to a webhook, signed with YTEMPIRE_WEBHOOK_SECRET.
+    let webhook = webhook_url
+        .as_deref()
+        .map(|url| ytempire_examples::webhook::spawn_webhook(url, pipeline.subscribe()))
+        .transpose()?;
     let backend = Arc::new(SqliteQueue::open(&out.join("queue.sqlite"))?);
     let queue = JobQueue::new(
         backend.clone(),
@@ -109,6 +116,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     queue.run_until_idle().await?;
     let wall = started.elapsed().as_secs_f64();
+    if let Some(webhook) = webhook {
+        let r = webhook.shutdown().await;
+        println!("webhook_delivered: {} (failed {})", r.delivered, r.failed);
+    }
 
     let all = backend.list(None).await?;
     let done = all

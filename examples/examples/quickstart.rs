@@ -3,9 +3,10 @@
 //!
 //! ```text
 //! cargo run --release -p ytempire-examples --example quickstart -- \
-//!     [--topic "How volcanoes form"] [--duration 60] [--shorts|--square] [--out DIR] [--cpu] [--job ID]
+//!     [--topic "How volcanoes form"] [--duration 60] [--shorts|--square] [--out DIR] [--cpu] [--job ID] [--webhook URL]
 //! ```
-//! Rerunning with the same `--job` resumes after the last finished stage.
+//! Rerunning with the same `--job` resumes after the last finished stage. `--webhook URL`
+//! posts every job event there, signed with `YTEMPIRE_WEBHOOK_SECRET` (HMAC-SHA256).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ struct Args {
     out: PathBuf,
     cpu: bool,
     job: Option<String>,
+    webhook: Option<String>,
 }
 
 fn parse() -> Result<Args, String> {
@@ -37,6 +39,7 @@ fn parse() -> Result<Args, String> {
         out: PathBuf::from("out"),
         cpu: false,
         job: None,
+        webhook: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -53,8 +56,9 @@ fn parse() -> Result<Args, String> {
             "--shorts" => a.spec = VideoSpec::shorts(),
             "--square" => a.spec = VideoSpec::square(),
             "--cpu" => a.cpu = true,
+            "--webhook" => a.webhook = Some(value("--webhook")?),
             "-h" | "--help" => {
-                return Err("usage: quickstart [--topic T] [--duration SECS] [--shorts|--square] [--out DIR] [--cpu] [--job ID]".into());
+                return Err("usage: quickstart [--topic T] [--duration SECS] [--shorts|--square] [--out DIR] [--cpu] [--job ID] [--webhook URL]".into());
             }
             other => return Err(format!("unknown option {other:?}; try --help")),
         }
@@ -116,6 +120,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         options,
         ResourceLimits::default(),
     )?;
+    // Job events to a webhook, signed with YTEMPIRE_WEBHOOK_SECRET.
+    let webhook = args
+        .webhook
+        .as_deref()
+        .map(|url| ytempire_examples::webhook::spawn_webhook(url, pipeline.subscribe()))
+        .transpose()?;
 
     let id = args.job.clone().unwrap_or_else(|| slug(&args.topic));
     let mut channel = ChannelProfile::new("ytempire quickstart", "science explainers");
@@ -186,6 +196,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     let outcome = pipeline.run(&job, &cancel).await;
     let _ = watcher.await;
+    if let Some(webhook) = webhook {
+        let r = webhook.shutdown().await;
+        eprintln!(
+            "webhook:    {} delivered, {} retried, {} dropped, {} failed",
+            r.delivered, r.retried, r.dropped, r.failed
+        );
+    }
     let outcome = outcome?;
 
     let video = args.out.join(format!("{id}.mp4"));

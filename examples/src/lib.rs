@@ -25,7 +25,9 @@ use ytempire_core::{
     DynImageSource, DynLanguageModel, DynSpeechSynthesizer, Error, Result, Thumbnail, Timeline,
     UsageSink, Visual,
 };
-use ytempire_cost::quality::{GateDecision, GatePolicy, QualityScore, SubScore};
+use ytempire_cost::quality::{
+    AudioExpectations, GateDecision, GatePolicy, QualityReport, QualityScore, ScoreKind, SubScore,
+};
 use ytempire_cost::{CostLedger, Decimal};
 use ytempire_llm::{ScriptRequest, ScriptWriter};
 use ytempire_render::pipeline::{RenderOptions, render_video};
@@ -84,6 +86,7 @@ impl RenderStage for VideoRenderer {
             duration_secs: report.duration.as_secs_f64(),
             backend: report.backend.to_string(),
             encoder: report.encoder,
+            loudness_lufs: Some(report.loudness_lufs).filter(|l| l.is_finite()),
         })
     }
 }
@@ -118,8 +121,9 @@ impl ThumbnailStage for ThumbnailMaker {
     }
 }
 
-/// [`QualityStage`]: the script scorer plus render checks (duration, resolution, audio/video
-/// match), gated by a threshold and the content-policy checklist.
+/// [`QualityStage`]: every `ytempire-cost` scorer over the job's artifacts (script, narration
+/// audio, rendered video, metadata, thumbnails) combined into a [`QualityReport`], gated by a
+/// threshold and the content-policy checklist.
 #[derive(Debug, Clone)]
 pub struct QualityGate {
     /// Minimum overall score to pass.
@@ -137,85 +141,119 @@ impl Default for QualityGate {
     }
 }
 
-/// Score a finished job's artifacts (script sub-scores and render checks).
-pub fn score_job(inputs: &QualityInputs<'_>) -> QualityScore {
+/// Render checks from the render summary: duration against the narration and frame count.
+fn render_checks(inputs: &QualityInputs<'_>) -> QualityScore {
     let job = inputs.job;
-    let mut parts = ytempire_cost::quality::score_script(
-        &inputs.script.script,
-        job.target_duration_secs,
-        job.channel.words_per_minute,
-        &job.channel.banned_terms,
-    )
-    .parts;
     let audio = inputs.narration.audio.duration_secs();
     let video = inputs.render.duration_secs;
     let gap = (video - audio).abs();
-    parts.push(SubScore::new(
-        "audio/video match",
-        // The timeline holds the last picture half a second after the narration ends.
-        10.0 - (gap - 0.75).max(0.0) * 5.0,
-        format!("video {video:.2}s vs narration {audio:.2}s"),
-    ));
-    let fps = job.video.fps as f64;
+    let fps = f64::from(job.video.fps);
     let expected = (video * fps).round();
     let frames_ok = (inputs.render.frames as f64 - expected).abs() <= 1.0;
-    parts.push(SubScore::new(
-        "frame count",
-        if frames_ok { 10.0 } else { 3.0 },
-        format!(
-            "{} frames for {video:.2}s at {fps} fps",
-            inputs.render.frames
+    QualityScore::from_parts(vec![
+        SubScore::new(
+            "audio/video match",
+            // The timeline holds the last picture half a second after the narration ends.
+            10.0 - (gap - 0.75).max(0.0) * 5.0,
+            format!("video {video:.2}s vs narration {audio:.2}s"),
         ),
-    ));
-    let words = inputs.script.script.word_count() as f64;
-    let wpm = if audio > 0.0 {
-        words * 60.0 / audio
-    } else {
-        0.0
+        SubScore::new(
+            "frame count",
+            if frames_ok { 10.0 } else { 3.0 },
+            format!(
+                "{} frames for {video:.2}s at {fps} fps",
+                inputs.render.frames
+            ),
+        ),
+    ])
+}
+
+/// Score a finished job's artifacts with every scorer: script, narration audio (loudness as
+/// measured on the final mix by the renderer), render checks, metadata and the first
+/// thumbnail variant (all variants must be under 2 MB).
+pub fn score_job(inputs: &QualityInputs<'_>) -> QualityReport {
+    let job = inputs.job;
+    let mut report = QualityReport::new().with(
+        ScoreKind::Script,
+        ytempire_cost::quality::score_script(
+            &inputs.script.script,
+            job.target_duration_secs,
+            job.channel.words_per_minute,
+            &job.channel.banned_terms,
+        ),
+    );
+    let wpm = f64::from(job.channel.words_per_minute);
+    let mut expect = AudioExpectations::default()
+        .with_word_timings(inputs.narration.timings.clone())
+        .with_words_per_minute(wpm * 0.8, wpm * 1.2);
+    if let Some(lufs) = inputs.render.loudness_lufs {
+        expect = expect.with_measured_lufs(lufs);
+    }
+    report.insert(
+        ScoreKind::Audio,
+        ytempire_cost::quality::score_audio(&inputs.narration.audio, &expect),
+    );
+    report.insert(ScoreKind::Video, render_checks(inputs));
+    report.insert(
+        ScoreKind::Metadata,
+        ytempire_cost::quality::score_metadata(&inputs.script.metadata),
+    );
+    let thumbnail = match inputs.thumbnails.first() {
+        None => {
+            QualityScore::from_parts(vec![SubScore::new("present", 0.0, "no thumbnail was made")])
+        }
+        Some(t) => match image::load_from_memory(&t.data) {
+            Ok(img) => {
+                let mut q = ytempire_cost::quality::score_thumbnail(&img.to_rgb8(), t.data.len());
+                let oversized = inputs
+                    .thumbnails
+                    .iter()
+                    .filter(|t| t.data.len() >= Thumbnail::MAX_BYTES)
+                    .count();
+                if oversized > 0 {
+                    q = QualityScore::from_parts(
+                        q.parts
+                            .into_iter()
+                            .chain([SubScore::new(
+                                "variants",
+                                0.0,
+                                format!("{oversized} variant(s) at or over 2 MB"),
+                            )])
+                            .collect(),
+                    );
+                }
+                q
+            }
+            Err(e) => QualityScore::from_parts(vec![SubScore::new(
+                "decodes",
+                0.0,
+                format!("thumbnail does not decode: {e}"),
+            )]),
+        },
     };
-    parts.push(SubScore::new(
-        "speaking rate",
-        if (110.0..=200.0).contains(&wpm) {
-            10.0
-        } else {
-            4.0
-        },
-        format!("{wpm:.0} words per minute"),
-    ));
-    let thumbs_ok = inputs
-        .thumbnails
-        .iter()
-        .all(|t| t.data.len() < Thumbnail::MAX_BYTES && t.width >= 1280);
-    parts.push(SubScore::new(
-        "thumbnails",
-        if thumbs_ok && !inputs.thumbnails.is_empty() {
-            10.0
-        } else {
-            2.0
-        },
-        format!(
-            "{} variant(s), each 1280 px wide and under 2 MB",
-            inputs.thumbnails.len()
-        ),
-    ));
-    QualityScore::from_parts(parts)
+    report.insert(ScoreKind::Thumbnail, thumbnail);
+    report
 }
 
 #[async_trait]
 impl QualityStage for QualityGate {
     async fn assess(&self, inputs: QualityInputs<'_>) -> Result<QualityVerdict> {
-        let score = score_job(&inputs);
-        let decision = ytempire_cost::quality::gate(
-            &score,
+        let report = score_job(&inputs);
+        let decision = ytempire_cost::quality::gate_report(
+            &report,
             self.threshold,
             self.policy,
             &inputs.script.metadata,
             &inputs.job.channel.banned_terms,
         );
-        let mut reasons: Vec<String> = score
-            .parts
+        let mut reasons: Vec<String> = report
+            .scores()
             .iter()
-            .map(|p| format!("{} {:.1}: {}", p.name, p.score, p.reason))
+            .flat_map(|(kind, score)| {
+                score.parts.iter().map(move |p| {
+                    format!("{}/{} {:.1}: {}", kind.as_str(), p.name, p.score, p.reason)
+                })
+            })
             .collect();
         let passed = match decision {
             GateDecision::Pass => true,
@@ -229,7 +267,7 @@ impl QualityStage for QualityGate {
             }
         };
         Ok(QualityVerdict {
-            score: score.overall,
+            score: report.overall(),
             passed,
             reasons,
         })

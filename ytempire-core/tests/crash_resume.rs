@@ -154,6 +154,7 @@ impl RenderStage for Render {
             duration_secs: t.duration_secs(),
             backend: "cpu".into(),
             encoder: "none".into(),
+            loudness_lufs: None,
         })
     }
 }

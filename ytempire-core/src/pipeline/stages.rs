@@ -196,6 +196,9 @@ pub struct RenderSummary {
     pub backend: String,
     /// Encoder used.
     pub encoder: String,
+    /// Integrated loudness of the final soundtrack in LUFS, when the renderer measured it.
+    #[serde(default)]
+    pub loudness_lufs: Option<f64>,
 }
 
 /// The quality stage's verdict.

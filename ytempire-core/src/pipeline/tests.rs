@@ -114,6 +114,7 @@ impl RenderStage for Arc<FlakyRender> {
             duration_secs: timeline.duration_secs(),
             backend: "cpu".into(),
             encoder: "test".into(),
+            loudness_lufs: None,
         })
     }
 }

@@ -203,6 +203,7 @@ impl RenderStage for Arc<CountingRender> {
             duration_secs: 1.0,
             backend: "cpu".into(),
             encoder: "t".into(),
+            loudness_lufs: None,
         })
     }
 }

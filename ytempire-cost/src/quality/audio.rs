@@ -58,6 +58,11 @@ pub struct AudioExpectations {
     pub silence_dbfs: f64,
     /// Longest silent stretch that scores 10, in seconds (default 2).
     pub max_dead_air_secs: f64,
+    /// Integrated loudness already measured on the final soundtrack (e.g. by the renderer
+    /// after mixing and normalisation). When set, the loudness sub-score uses it instead of
+    /// the track's own loudness: scoring a raw narration against −14 LUFS would judge audio
+    /// the renderer is about to normalise.
+    pub measured_lufs: Option<f64>,
 }
 
 impl Default for AudioExpectations {
@@ -70,6 +75,7 @@ impl Default for AudioExpectations {
             words_per_minute: (130.0, 170.0),
             silence_dbfs: -50.0,
             max_dead_air_secs: 2.0,
+            measured_lufs: None,
         }
     }
 }
@@ -100,6 +106,14 @@ impl AudioExpectations {
     #[must_use]
     pub fn with_words_per_minute(mut self, low: f64, high: f64) -> Self {
         self.words_per_minute = (low.min(high), low.max(high));
+        self
+    }
+
+    /// Score loudness from a figure measured on the final soundtrack (see
+    /// [`measured_lufs`](Self::measured_lufs)).
+    #[must_use]
+    pub fn with_measured_lufs(mut self, lufs: f64) -> Self {
+        self.measured_lufs = Some(lufs).filter(|l| l.is_finite());
         self
     }
 
@@ -262,7 +276,7 @@ pub fn score_audio(track: &AudioTrack, expect: &AudioExpectations) -> QualitySco
     let m = measure_audio(track, expect.silence_dbfs);
     let mut parts = Vec::with_capacity(4);
 
-    parts.push(match m.integrated_lufs {
+    parts.push(match expect.measured_lufs.or(m.integrated_lufs) {
         Some(lufs) => {
             let dev = (lufs - expect.target_lufs).abs();
             let over = (dev - expect.loudness_tolerance_lu).max(0.0);
@@ -515,5 +529,24 @@ mod tests {
         assert!((loud.score - 4.0).abs() < 0.1, "{loud:?}");
         assert!(loud.reason.contains("too loud"));
         assert_eq!(at(-30.0).score, 0.0);
+    }
+
+    #[test]
+    fn measured_soundtrack_loudness_replaces_the_tracks_own() {
+        // A quiet narration (about -30 LUFS) that the renderer normalised to -14.2.
+        let rate = 48_000;
+        let samples: Vec<i16> = (0..rate * 3)
+            .map(|i| (600.0 * (i as f32 * 0.05).sin()) as i16)
+            .collect();
+        let track = AudioTrack::new(rate, 1, samples).unwrap();
+        let raw = score_audio(&track, &AudioExpectations::default());
+        assert!(raw.part("loudness").is_some_and(|p| p.score < 5.0));
+        let q = score_audio(
+            &track,
+            &AudioExpectations::default().with_measured_lufs(-14.2),
+        );
+        let l = q.part("loudness").unwrap();
+        assert_eq!(l.score, 10.0, "{}", l.reason);
+        assert!(l.reason.contains("-14.2"), "{}", l.reason);
     }
 }
