@@ -1,7 +1,8 @@
 //! The `Compositor` trait and automatic backend choice.
 //!
 //! Both backends draw the same [`Scene`] plan with the same sampling and blending rules (see
-//! `scene::plan`), so their frames agree within ±2 per channel.
+//! `scene::plan`), and decode video clips with the same decoder (see [`crate::clip`]), so their
+//! frames agree within ±2 per channel.
 
 use ytempire_core::Result;
 
@@ -30,12 +31,17 @@ impl std::fmt::Display for Backend {
 /// Turns a scene into RGBA frames.
 ///
 /// # Contract
-/// - Call [`prepare`](Compositor::prepare) once per scene (it decodes images, uploads
-///   textures and rasterises fixed text); it may be called again for another scene.
+/// - Call [`prepare`](Compositor::prepare) once per scene (it decodes images, probes video
+///   clips, uploads textures and rasterises fixed text); it may be called again for another
+///   scene.
 /// - [`render_frame`](Compositor::render_frame) draws time `t_secs` into `out`, which must be
-///   `spec.width × spec.height`; it is cheap and allocation-light, meant to run 30×/s.
+///   `spec.width × spec.height`; it is cheap and allocation-light, meant to run 30×/s. Video
+///   clips on screen are decoded up to the frame shown at `t_secs`, so rendering in time
+///   order (the normal case) decodes each clip frame once; going back in time re-decodes from
+///   the keyframe before it.
 /// - Errors are typed: `InvalidRequest` (wrong frame size, not prepared, text that cannot
-///   fit), `NotFound` (missing image file), `Render` (corrupt image, GPU failure).
+///   fit, an MP4 without a video track), `NotFound` (missing image or clip file), `Render`
+///   (corrupt image or clip, GPU failure), `Unsupported` (a clip that is not H.264).
 pub trait Compositor: Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;

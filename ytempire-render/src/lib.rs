@@ -1,11 +1,13 @@
 //! # ytempire-render
 //!
 //! Pixels and sound: visual sources, the compositor (wgpu GPU backend and a CPU twin with the
-//! same output), captions, audio mixing, H.264/AAC encoding, MP4 muxing and thumbnails.
+//! same output) for still images and H.264 video clips ([`clip`]), captions, audio mixing,
+//! H.264/AAC encoding, MP4 muxing and thumbnails.
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod audio;
+pub mod clip;
 pub mod compositor;
 pub mod cpu;
 pub mod encode;

@@ -1,4 +1,5 @@
-//! The scene corpus (every layer type, every aspect) rendered by the CPU and GPU compositors:
+//! The scene corpus (every layer type, video clips included, every aspect) rendered by the CPU
+//! and GPU compositors:
 //! max per-channel difference ≤ 2 and mean ≤ 0.5. Diff images go to
 //! `target/render-diffs/` on failure.
 //!
@@ -56,6 +57,7 @@ fn cpu_and_gpu_agree_on_the_corpus() {
     let mut cpu = CpuCompositor::new();
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut clip_frames = 0;
     for spec in common::SPECS {
         for case in common::corpus(spec) {
             cpu.prepare(&case.scene).unwrap();
@@ -78,6 +80,7 @@ fn cpu_and_gpu_agree_on_the_corpus() {
                 }
                 let mean = sum as f64 / a.rgba.len() as f64;
                 checked += 1;
+                clip_frames += usize::from(case.name.starts_with("clip"));
                 if max > 2 || mean > 0.5 {
                     let stem = format!("{}-t{t}", case.name);
                     save(&format!("{stem}-cpu.png"), &a);
@@ -89,6 +92,10 @@ fn cpu_and_gpu_agree_on_the_corpus() {
         }
     }
     assert!(checked >= 60, "corpus too small: {checked}");
+    assert!(
+        clip_frames >= 30,
+        "video clips in every aspect: {clip_frames}"
+    );
     assert!(
         failures.is_empty(),
         "{} of {checked} frames differ (images in {}):\n{}",

@@ -66,9 +66,16 @@ fn layers_show_up_where_expected() {
             "{}: frames are opaque",
             case.name
         );
-        if ["kenburns", "crossfade", "slide", "captions", "titles"]
-            .iter()
-            .any(|n| case.name.starts_with(n))
+        if [
+            "kenburns",
+            "crossfade",
+            "slide",
+            "captions",
+            "titles",
+            "clip",
+        ]
+        .iter()
+        .any(|n| case.name.starts_with(n))
         {
             assert_ne!(
                 frames[0].rgba, frames[1].rgba,

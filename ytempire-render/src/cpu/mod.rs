@@ -1,11 +1,11 @@
 //! `CpuCompositor`: the multi-threaded CPU twin of the GPU compositor.
 //!
 //! Each frame is cut into bands of rows rendered in parallel with rayon; every band applies
-//! the scene plan's layers bottom to top with integer kernels (see `raster`).
+//! the scene plan's layers bottom to top with integer kernels (see `raster`). Video clips are
+//! decoded on this thread before the bands start, and their current frame is sampled like a
+//! still.
 
 mod raster;
-
-use std::sync::Arc;
 
 use rayon::prelude::*;
 use ytempire_core::{Error, Result};
@@ -13,7 +13,7 @@ use ytempire_core::{Error, Result};
 use crate::Frame;
 use crate::compositor::{Backend, Compositor};
 use crate::scene::plan::DrawOp;
-use crate::scene::{Scene, SourceImage, load_images};
+use crate::scene::{Scene, SegmentMedia};
 use crate::text::OverlayStore;
 
 /// Rows per parallel task.
@@ -22,7 +22,7 @@ const BAND_ROWS: usize = 16;
 /// Renders scenes on the CPU with the same math as the GPU shader.
 #[derive(Debug, Default)]
 pub struct CpuCompositor {
-    images: Vec<Arc<SourceImage>>,
+    media: SegmentMedia,
     overlays: OverlayStore,
     ops: Vec<DrawOp>,
     prepared: Option<u64>,
@@ -62,7 +62,9 @@ impl Compositor for CpuCompositor {
 
     fn prepare(&mut self, scene: &Scene) -> Result<()> {
         self.prepared = None;
-        self.images = load_images(scene)?;
+        // Release the previous scene's pictures and clip decoders before loading this one.
+        self.media = SegmentMedia::default();
+        self.media = SegmentMedia::load(scene)?;
         self.overlays.prepare(scene)?;
         self.prepared = Some(scene.id);
         Ok(())
@@ -70,11 +72,12 @@ impl Compositor for CpuCompositor {
 
     fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
         check_frame(scene, self.prepared, out)?;
-        scene.plan(t_secs, &self.images, &mut self.overlays, &mut self.ops)?;
+        self.media.update(scene, t_secs)?;
+        scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)?;
         let (width, height) = (out.width, out.height);
         let stride = out.stride();
         let ops = &self.ops;
-        let images = &self.images;
+        let media = &self.media;
         out.rgba
             .par_chunks_mut(stride * BAND_ROWS)
             .enumerate()
@@ -94,7 +97,7 @@ impl Compositor for CpuCompositor {
                             opacity,
                             clip,
                         } => {
-                            if let Some(img) = images.get(*image) {
+                            if let Some(img) = media.image(*image) {
                                 raster::image(&mut band, img, affine, *opacity, *clip);
                             }
                         }

@@ -2,9 +2,12 @@
 //!
 //! One render pipeline draws every layer as a quad; per-draw parameters live in 256-byte slots
 //! of one uniform buffer (dynamic offsets). Images are uploaded once in `prepare`; caption
-//! overlays are uploaded when they change and evicted when unused. The frame is rendered into
-//! an `Rgba8Unorm` texture, copied to a buffer with rows padded to 256 bytes, mapped and
-//! unpadded into the [`Frame`].
+//! overlays are uploaded when they change and evicted when unused; video clip frames are
+//! written into one reused texture per clip on screen whenever the frame changes (`clip`).
+//! The frame is rendered into an `Rgba8Unorm` texture, copied to a buffer with rows padded to
+//! 256 bytes, mapped and unpadded into the [`Frame`].
+
+mod clip;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,8 +18,9 @@ use crate::Frame;
 use crate::compositor::{Backend, Compositor};
 use crate::cpu::check_frame;
 use crate::scene::plan::DrawOp;
-use crate::scene::{Background, Scene, SourceImage, load_images};
+use crate::scene::{Background, Scene, SegmentMedia};
 use crate::text::OverlayStore;
+use clip::{ClipTextures, new_layer_texture, write_layer};
 
 const SLOT: u64 = 256;
 /// Frames an unused overlay texture survives.
@@ -64,8 +68,10 @@ pub struct GpuCompositor {
     uniform_bind: wgpu::BindGroup,
     slots: u64,
     dummy: Tex,
-    images: Vec<Arc<SourceImage>>,
-    image_tex: Vec<Arc<Tex>>,
+    media: SegmentMedia,
+    /// One entry per segment: its still's texture (`None` for clips).
+    image_tex: Vec<Option<Arc<Tex>>>,
+    clip_tex: ClipTextures,
     overlay_tex: HashMap<u64, Tex>,
     overlays: OverlayStore,
     target: Option<Target>,
@@ -184,8 +190,9 @@ impl GpuCompositor {
             uniform_bind,
             slots,
             dummy,
-            images: Vec::new(),
+            media: SegmentMedia::default(),
             image_tex: Vec::new(),
+            clip_tex: ClipTextures::default(),
             overlay_tex: HashMap::new(),
             overlays: OverlayStore::default(),
             target: None,
@@ -332,47 +339,8 @@ fn upload(
     rgba: &[u8],
     frame_no: u64,
 ) -> Tex {
-    let size = wgpu::Extent3d {
-        width: width.max(1),
-        height: height.max(1),
-        depth_or_array_layers: 1,
-    };
-    let texture = device.create_texture(&wgpu::TextureDescriptor {
-        label: Some("layer"),
-        size,
-        mip_level_count: 1,
-        sample_count: 1,
-        dimension: wgpu::TextureDimension::D2,
-        format: wgpu::TextureFormat::Rgba8Unorm,
-        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
-        view_formats: &[],
-    });
-    if width > 0 && height > 0 {
-        queue.write_texture(
-            wgpu::TexelCopyTextureInfo {
-                texture: &texture,
-                mip_level: 0,
-                origin: wgpu::Origin3d::ZERO,
-                aspect: wgpu::TextureAspect::All,
-            },
-            rgba,
-            wgpu::TexelCopyBufferLayout {
-                offset: 0,
-                bytes_per_row: Some(width * 4),
-                rows_per_image: Some(height),
-            },
-            size,
-        );
-    }
-    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-    let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: Some("layer"),
-        layout,
-        entries: &[wgpu::BindGroupEntry {
-            binding: 0,
-            resource: wgpu::BindingResource::TextureView(&view),
-        }],
-    });
+    let (texture, bind) = new_layer_texture(device, layout, width, height);
+    write_layer(queue, &texture, width, height, rgba);
     Tex {
         bind,
         last_used: frame_no,
@@ -395,17 +363,27 @@ impl Compositor for GpuCompositor {
                 spec.width, spec.height
             )));
         }
-        self.images = load_images(scene)?;
+        // Release the previous scene's decoders and textures before loading this one.
+        self.media = SegmentMedia::default();
         self.image_tex.clear();
-        for (i, img) in self.images.iter().enumerate() {
+        self.clip_tex.clear();
+        self.media = SegmentMedia::load(scene)?;
+        for i in 0..self.media.len() {
+            let Some(img) = self.media.still(i) else {
+                self.image_tex.push(None);
+                continue;
+            };
             if img.width > max || img.height > max {
                 return Err(Error::invalid_request(format!(
                     "image {}x{} exceeds this GPU's texture limit {max}",
                     img.width, img.height
                 )));
             }
-            let same = self.images[..i].iter().position(|o| Arc::ptr_eq(o, img));
-            let tex = match same.and_then(|j| self.image_tex.get(j)) {
+            let same = (0..i).find(|&j| self.media.still(j).is_some_and(|o| Arc::ptr_eq(o, img)));
+            let tex = match same
+                .and_then(|j| self.image_tex.get(j))
+                .and_then(Option::as_ref)
+            {
                 Some(t) => Arc::clone(t),
                 None => Arc::new(upload(
                     &self.device,
@@ -417,7 +395,7 @@ impl Compositor for GpuCompositor {
                     0,
                 )),
             };
-            self.image_tex.push(tex);
+            self.image_tex.push(Some(tex));
         }
         self.overlay_tex.clear();
         self.overlays.prepare(scene)?;
@@ -428,7 +406,15 @@ impl Compositor for GpuCompositor {
 
     fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
         check_frame(scene, self.prepared, out)?;
-        scene.plan(t_secs, &self.images, &mut self.overlays, &mut self.ops)?;
+        self.media.update(scene, t_secs)?;
+        scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)?;
+        self.clip_tex.sync(
+            &self.device,
+            &self.queue,
+            &self.tex_layout,
+            &self.media,
+            &self.ops,
+        )?;
         self.frame_no += 1;
         let frame_no = self.frame_no;
         // Upload overlays that are new, drop those unused for a while.
@@ -488,7 +474,10 @@ impl Compositor for GpuCompositor {
             pass.set_pipeline(&self.pipeline);
             for (i, op) in self.ops.iter().enumerate() {
                 let tex = match op {
-                    DrawOp::Image { image, .. } => self.image_tex.get(*image).map(|t| &t.bind),
+                    DrawOp::Image { image, .. } => match self.image_tex.get(*image) {
+                        Some(Some(t)) => Some(&t.bind),
+                        _ => self.clip_tex.bind(*image),
+                    },
                     DrawOp::Overlay { overlay, .. } => {
                         self.overlay_tex.get(&overlay.id).map(|t| &t.bind)
                     }

@@ -1,11 +1,7 @@
 //! Decoding a scene's images once, into premultiplied RGBA shared by both backends.
 
-use std::sync::Arc;
-
 use image::RgbaImage;
 use ytempire_core::{Error, ErrorKind, Result, Visual, VisualContent};
-
-use super::Scene;
 
 /// Largest image side kept after decoding; bigger images are downscaled (GPU texture limit).
 pub(crate) const MAX_IMAGE_SIDE: u32 = 4096;
@@ -110,22 +106,4 @@ pub(crate) fn decode_visual(v: &Visual) -> Result<RgbaImage> {
         ));
     }
     Ok(img.to_rgba8())
-}
-
-/// Decode every segment's image (one entry per segment, in scene order; identical visuals
-/// are decoded once).
-pub(crate) fn load_images(scene: &Scene) -> Result<Vec<Arc<SourceImage>>> {
-    let mut out: Vec<Arc<SourceImage>> = Vec::with_capacity(scene.segments.len());
-    for (i, seg) in scene.segments.iter().enumerate() {
-        let dup = scene.segments[..i]
-            .iter()
-            .position(|s| s.visual.content == seg.visual.content);
-        match dup.and_then(|j| out.get(j)) {
-            Some(img) => out.push(Arc::clone(img)),
-            None => out.push(Arc::new(SourceImage::from_rgba(decode_visual(
-                &seg.visual,
-            )?))),
-        }
-    }
-    Ok(out)
 }

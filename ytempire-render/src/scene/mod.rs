@@ -3,21 +3,32 @@
 //! A [`Scene`] is built once from a core [`Timeline`] and a [`SceneStyle`]. Compositors ask it
 //! for the draw operations of one instant (the `plan` module) and turn those into pixels; the CPU
 //! and GPU compositors share the plan, so they agree on every layer's geometry and timing.
+//!
+//! A segment shows a still image or a video clip ([`ytempire_core::MediaKind::VideoClip`], an
+//! H.264 MP4; see [`crate::clip`]). Both are scaled to fill the frame (cover: the short side
+//! fits, the rest is cropped around the centre) by the same geometry, so Ken Burns motion,
+//! crossfades and slides work the same on clips and stills. A clip plays from its segment's
+//! start; the frame shown at time `t` is the latest one presented at or before
+//! `t - segment.start`. A clip longer than its segment is trimmed (its first part plays); a
+//! shorter one loops or holds its last frame, as [`SceneStyle::clip_playback`] says. During a
+//! transition the leaving clip keeps playing. The clip's length comes from the file itself,
+//! not from `Visual::duration_secs`.
 
 mod assets;
+mod media;
 pub(crate) mod plan;
 mod style;
 
+pub(crate) use assets::MAX_IMAGE_SIDE;
 pub use assets::SourceImage;
-pub(crate) use assets::{decode_visual, load_images};
+pub(crate) use assets::decode_visual;
+pub(crate) use media::SegmentMedia;
 pub use style::{
-    Background, CaptionStyle, Color, Corner, Easing, SafeArea, SceneStyle, Watermark,
+    Background, CaptionStyle, ClipPlayback, Color, Corner, Easing, SafeArea, SceneStyle, Watermark,
     WatermarkContent,
 };
 
-use ytempire_core::{
-    Error, MediaKind, Motion, Result, Timeline, Transition, VideoSpec, Visual, WordTiming,
-};
+use ytempire_core::{Error, Motion, Result, Timeline, Transition, VideoSpec, Visual, WordTiming};
 
 /// One visual on screen for a time range (a validated copy of a core `Segment`).
 #[derive(Debug, Clone)]
@@ -65,20 +76,17 @@ pub struct Scene {
 impl Scene {
     /// Validate a timeline and turn it into a scene.
     ///
+    /// Images and clips are not read here: a compositor's `prepare` decodes stills and probes
+    /// clips, and reports missing or corrupt files then.
+    ///
     /// # Errors
     /// `InvalidRequest` for an empty timeline, zero/odd/oversized dimensions, fps 0, bad
-    /// segment or caption times, or an invalid style; `Unsupported` for video-clip visuals.
+    /// segment or caption times, or an invalid style.
     pub fn from_timeline(t: &Timeline, style: &SceneStyle) -> Result<Scene> {
         t.validate()?;
         style.validate()?;
         let mut segments = Vec::with_capacity(t.segments.len());
         for (i, s) in t.segments.iter().enumerate() {
-            if s.visual.kind != MediaKind::Image {
-                return Err(Error::unsupported(format!(
-                    "segment {i}: visual {:?} is a video clip; the compositor shows still images only",
-                    s.visual.id
-                )));
-            }
             match s.transition {
                 Transition::Crossfade { secs } | Transition::Slide { secs }
                     if !(secs.is_finite() && secs >= 0.0) =>

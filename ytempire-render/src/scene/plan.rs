@@ -6,12 +6,15 @@
 //!   integers; bilinear filtering uses 8-bit weights `floor(fract(u) * 256)` between
 //!   `floor(u)` and `floor(u) + 1`, clamped to the image edge.
 //! - Everything is premultiplied RGBA8 and blended source-over.
+//! - A segment's picture is its still or, for a video clip, the clip frame that
+//!   `SegmentMedia::update` decoded for this instant; both go through the same cover-and-Ken-Burns
+//!   affine ([`Scene::segment_affine`]).
 
 use std::sync::Arc;
 
 use ytempire_core::{Motion, Result, Transition};
 
-use super::{Background, Scene, SourceImage};
+use super::{Background, Scene, SegmentMedia, SourceImage};
 use crate::text::{Overlay, OverlayKey, OverlayStore};
 
 /// An integer pixel rectangle `[x0, x1) × [y0, y1)`, inside the frame.
@@ -67,12 +70,60 @@ fn opacity_u8(o: f64) -> u8 {
     (o.clamp(0.0, 1.0) * 255.0).round() as u8
 }
 
+/// A render time made safe: non-finite times become 0, negative ones 0.
+pub(crate) fn clamp_time(t: f64) -> f64 {
+    if t.is_finite() { t.max(0.0) } else { 0.0 }
+}
+
+/// The segment leaving the screen during another's transition in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Leaving {
+    /// Its index.
+    pub(crate) index: usize,
+    /// Transition progress 0..1.
+    pub(crate) progress: f64,
+    /// Slide (true) or crossfade.
+    pub(crate) slide: bool,
+}
+
+/// Which segments' pictures are on screen at one instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Visible {
+    /// The current segment (the last one that has started).
+    pub(crate) cur: usize,
+    /// The previous segment, while the current one transitions in.
+    pub(crate) prev: Option<Leaving>,
+}
+
 impl Scene {
-    /// The draw operations at `t` seconds, appended to `ops` (cleared first).
+    /// The segments drawn at `t` (a [`clamp_time`]d time); `None` before the first segment or
+    /// in a gap between segments.
+    pub(crate) fn visible(&self, t: f64) -> Option<Visible> {
+        let i = self.segments.iter().rposition(|s| s.start <= t)?;
+        let seg = &self.segments[i];
+        let is_last = i + 1 == self.segments.len();
+        if !(t < seg.end || (is_last && t <= seg.end + 1e-9)) {
+            return None;
+        }
+        let (trans_secs, slide) = match seg.transition {
+            Transition::Cut => (0.0, false),
+            Transition::Crossfade { secs } => (secs, false),
+            Transition::Slide { secs } => (secs, true),
+        };
+        let prev = (i > 0 && trans_secs > 0.0 && t < seg.start + trans_secs).then(|| Leaving {
+            index: i - 1,
+            progress: (t - seg.start) / trans_secs,
+            slide,
+        });
+        Some(Visible { cur: i, prev })
+    }
+
+    /// The draw operations at `t` seconds, appended to `ops` (cleared first). Clip frames in
+    /// `media` must have been brought to `t` (`SegmentMedia::update`).
     pub(crate) fn plan(
         &self,
         t: f64,
-        images: &[Arc<SourceImage>],
+        media: &SegmentMedia,
         overlays: &mut OverlayStore,
         ops: &mut Vec<DrawOp>,
     ) -> Result<()> {
@@ -85,38 +136,26 @@ impl Scene {
             y1: h,
         };
         ops.push(DrawOp::Background(self.style.background));
-        let t = if t.is_finite() { t.max(0.0) } else { 0.0 };
+        let t = clamp_time(t);
 
-        // Current segment: the last one that has started.
-        let cur = self.segments.iter().rposition(|s| s.start <= t);
-        if let Some(i) = cur {
-            let seg = &self.segments[i];
-            let is_last = i + 1 == self.segments.len();
-            let visible = t < seg.end || (is_last && t <= seg.end + 1e-9);
-            if visible {
-                let (trans_secs, slide) = match seg.transition {
-                    Transition::Cut => (0.0, false),
-                    Transition::Crossfade { secs } => (secs, false),
-                    Transition::Slide { secs } => (secs, true),
-                };
-                let in_trans = i > 0 && trans_secs > 0.0 && t < seg.start + trans_secs;
-                if in_trans {
-                    let prev = i - 1;
-                    let p = (t - seg.start) / trans_secs;
-                    self.push_image(prev, t, 0, 255, full, images, ops);
-                    if slide {
+        if let Some(v) = self.visible(t) {
+            let i = v.cur;
+            match v.prev {
+                Some(prev) => {
+                    let p = prev.progress;
+                    self.push_image(prev.index, t, 0, 255, full, media, ops);
+                    if prev.slide {
                         let off = (self.style.easing.apply(1.0 - p) * f64::from(w)).round();
                         let off = (off.max(0.0) as u32).min(w);
                         let clip = IRect { x0: off, ..full };
-                        self.push_image(i, t, off, 255, clip, images, ops);
+                        self.push_image(i, t, off, 255, clip, media, ops);
                     } else {
-                        self.push_image(i, t, 0, opacity_u8(p), full, images, ops);
+                        self.push_image(i, t, 0, opacity_u8(p), full, media, ops);
                     }
-                } else {
-                    self.push_image(i, t, 0, 255, full, images, ops);
                 }
-                self.push_segment_text(i, t, overlays, ops)?;
+                None => self.push_image(i, t, 0, 255, full, media, ops),
             }
+            self.push_segment_text(i, t, overlays, ops)?;
         }
         self.push_caption(t, overlays, ops)?;
         self.push_watermark(overlays, ops)?;
@@ -147,7 +186,7 @@ impl Scene {
                 opacity: 255,
                 clip,
                 ..
-            } => *clip == full && images.get(*image).is_some_and(|i| i.opaque),
+            } => *clip == full && media.image(*image).is_some_and(|i| i.opaque),
             _ => false,
         }) {
             ops.drain(..k);
@@ -211,10 +250,10 @@ impl Scene {
         off: u32,
         opacity: u8,
         clip: IRect,
-        images: &[Arc<SourceImage>],
+        media: &SegmentMedia,
         ops: &mut Vec<DrawOp>,
     ) {
-        let Some(img) = images.get(i) else { return };
+        let Some(img) = media.image(i) else { return };
         if opacity == 0 || clip.is_empty() {
             return;
         }

@@ -69,6 +69,48 @@ impl Easing {
     }
 }
 
+/// What a video clip shows when its segment lasts longer than the clip.
+///
+/// A clip longer than its segment is always *trimmed*: its first part plays and the rest is
+/// never decoded. Clip time runs from the segment's start (`t - segment.start`), and the frame
+/// shown is the latest one presented at or before that clip time.
+///
+/// ```
+/// use ytempire_render::scene::ClipPlayback;
+/// // A 2-second clip, 5 seconds into its segment:
+/// assert_eq!(ClipPlayback::Loop.clip_time(5.0, 2.0), 1.0);
+/// assert_eq!(ClipPlayback::HoldLastFrame.clip_time(5.0, 2.0), 2.0);
+/// // Inside the clip both play it as is:
+/// assert_eq!(ClipPlayback::Loop.clip_time(0.5, 2.0), 0.5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClipPlayback {
+    /// Start the clip again from its first frame (the default).
+    #[default]
+    Loop,
+    /// Freeze on the clip's last frame.
+    HoldLastFrame,
+}
+
+impl ClipPlayback {
+    /// Where in a clip of `clip_secs` seconds playback is, `since_start` seconds after its
+    /// segment started (negative or non-finite times give 0).
+    pub fn clip_time(self, since_start: f64, clip_secs: f64) -> f64 {
+        let t = if since_start.is_finite() {
+            since_start.max(0.0)
+        } else {
+            0.0
+        };
+        if !(clip_secs.is_finite() && clip_secs > 0.0) || t < clip_secs {
+            return t;
+        }
+        match self {
+            Self::Loop => t.rem_euclid(clip_secs),
+            Self::HoldLastFrame => clip_secs,
+        }
+    }
+}
+
 /// Region kept clear of platform UI, as fractions of the frame to leave at each edge.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SafeArea {
@@ -232,6 +274,9 @@ pub struct SceneStyle {
     pub fade_secs: f64,
     /// Accent colour of lower thirds.
     pub accent: Color,
+    /// What video clips shorter than their segment do (loop by default); longer ones are
+    /// trimmed.
+    pub clip_playback: ClipPlayback,
 }
 
 impl Default for SceneStyle {
@@ -252,6 +297,7 @@ impl Default for SceneStyle {
             on_screen_text_secs: 3.0,
             fade_secs: 0.3,
             accent: Color::rgb(230, 57, 70),
+            clip_playback: ClipPlayback::Loop,
         }
     }
 }

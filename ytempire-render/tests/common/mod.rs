@@ -1,10 +1,18 @@
 //! Scene corpus shared by the compositor tests: every layer type in every aspect.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+use std::path::Path;
+use std::sync::OnceLock;
+
 use image::{Rgba, RgbaImage};
-use ytempire_core::{Motion, Segment, Timeline, Transition, VideoSpec, Visual, WordTiming};
+use ytempire_core::{
+    MediaKind, Motion, Segment, Timeline, Transition, VideoSpec, Visual, WordTiming,
+};
+use ytempire_render::Frame;
+use ytempire_render::encode::{Encoder, EncoderSettings, OpenH264Encoder};
+use ytempire_render::mux::Mp4Writer;
 use ytempire_render::scene::{
-    Background, Color, Corner, Scene, SceneStyle, Watermark, WatermarkContent,
+    Background, ClipPlayback, Color, Corner, Scene, SceneStyle, Watermark, WatermarkContent,
 };
 
 /// PNG bytes of an image.
@@ -30,6 +38,64 @@ pub(crate) fn picture(w: u32, h: u32, hue: u8) -> RgbaImage {
 
 pub(crate) fn visual(id: &str, img: &RgbaImage) -> Visual {
     Visual::image_bytes(id, img.width(), img.height(), "image/png", png(img))
+}
+
+/// Encode `frames` frames painted by `paint` into an H.264 MP4 at `path` with the crate's own
+/// openh264 encoder and muxer (IDR every `fps / 2` frames).
+pub(crate) fn make_clip(
+    path: &Path,
+    (w, h, fps): (u32, u32, u32),
+    frames: usize,
+    paint: impl Fn(usize, &mut Frame),
+) {
+    let settings = EncoderSettings::youtube(&VideoSpec::new(w, h, fps)).unwrap();
+    let mut enc = OpenH264Encoder::new(settings).unwrap();
+    let mut mux = Mp4Writer::create(path, fps, frames as u64, None).unwrap();
+    let mut f = Frame::new(w, h).unwrap();
+    for i in 0..frames {
+        paint(i, &mut f);
+        for p in enc.encode(&f).unwrap() {
+            mux.write_video(&p).unwrap();
+        }
+    }
+    for p in enc.finish().unwrap() {
+        mux.write_video(&p).unwrap();
+    }
+    mux.finish().unwrap();
+}
+
+/// The bytes of an MP4 made by [`make_clip`].
+pub(crate) fn clip_bytes(
+    size: (u32, u32, u32),
+    frames: usize,
+    paint: impl Fn(usize, &mut Frame),
+) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clip.mp4");
+    make_clip(&path, size, frames, paint);
+    std::fs::read(path).unwrap()
+}
+
+/// A video-clip visual holding MP4 bytes.
+pub(crate) fn clip_visual(id: &str, w: u32, h: u32, mp4: Vec<u8>) -> Visual {
+    let mut v = Visual::image_bytes(id, w, h, "video/mp4", mp4);
+    v.kind = MediaKind::VideoClip;
+    v
+}
+
+/// A 2-second, 10 fps, 192×108 clip of a detailed picture that drifts and changes hue.
+pub(crate) fn corpus_clip() -> Vec<u8> {
+    static CLIP: OnceLock<Vec<u8>> = OnceLock::new();
+    CLIP.get_or_init(|| {
+        clip_bytes((192, 108, 10), 20, |i, f| {
+            let pic = picture(192 + 40, 108, (i * 12) as u8);
+            for (p, px) in f.rgba.chunks_exact_mut(4).enumerate() {
+                let (x, y) = (p as u32 % 192, p as u32 / 192);
+                px.copy_from_slice(&pic.get_pixel(x + i as u32 * 2, y).0);
+            }
+        })
+    })
+    .clone()
 }
 
 /// The three aspects, small enough for quick tests.
@@ -131,6 +197,48 @@ pub(crate) fn corpus(spec: VideoSpec) -> Vec<Case> {
             ..no_text.clone()
         },
         vec![0.5, 1.5],
+    );
+    // Video clips: plain, looping past their end, Ken Burns with rotation, a crossfade from a
+    // clip to a still and a slide from a still to a held clip.
+    let clip = || clip_visual("clip", 192, 108, corpus_clip());
+    add(
+        "clip",
+        Timeline::new(spec).with_segment(Segment::new(clip(), 0.0, 3.0)),
+        no_text.clone(),
+        vec![0.0, 0.37, 1.23, 2.5],
+    );
+    add(
+        "clip-kenburns",
+        Timeline::new(spec).with_segment(Segment::new(clip(), 0.0, 2.0).with_motion(ken_burns())),
+        SceneStyle {
+            ken_burns_rotation_deg: 3.0,
+            ..no_text.clone()
+        },
+        vec![0.1, 0.9, 1.9],
+    );
+    add(
+        "clip-crossfade",
+        Timeline::new(spec)
+            .with_segment(Segment::new(clip(), 0.0, 1.0).with_motion(ken_burns()))
+            .with_segment(
+                Segment::new(visual("b", &b), 1.0, 3.0)
+                    .with_transition(Transition::Crossfade { secs: 1.0 }),
+            ),
+        no_text.clone(),
+        vec![1.2, 1.5],
+    );
+    add(
+        "clip-slide",
+        Timeline::new(spec)
+            .with_segment(Segment::new(visual("a", &a), 0.0, 1.0))
+            .with_segment(
+                Segment::new(clip(), 1.0, 4.0).with_transition(Transition::Slide { secs: 1.0 }),
+            ),
+        SceneStyle {
+            clip_playback: ClipPlayback::HoldLastFrame,
+            ..no_text.clone()
+        },
+        vec![1.4, 3.5],
     );
     // Captions with word highlight, stroke and box.
     let mut t = Timeline::new(spec).with_segment(Segment::new(visual("a", &a), 0.0, 3.0));
