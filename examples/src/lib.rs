@@ -26,7 +26,8 @@ use ytempire_core::{
     UsageSink, Visual,
 };
 use ytempire_cost::quality::{
-    AudioExpectations, GateDecision, GatePolicy, QualityReport, QualityScore, ScoreKind, SubScore,
+    AudioExpectations, GateDecision, GatePolicy, QualityReport, QualityScore, SampledFrame,
+    ScoreKind, SubScore, VideoLimits, VideoSample,
 };
 use ytempire_cost::{CostLedger, Decimal};
 use ytempire_llm::{ScriptRequest, ScriptWriter};
@@ -168,10 +169,49 @@ fn render_checks(inputs: &QualityInputs<'_>) -> QualityScore {
     ])
 }
 
+/// Decode one frame every `every_secs` of a rendered MP4 (with ytempire-render's clip
+/// decoder) into a [`VideoSample`] for the video scorer: declared size and rate from the file,
+/// durations, and the narration's word timings.
+///
+/// # Errors
+/// Whatever the decoder reports for a missing or unreadable file.
+pub fn sample_video(
+    path: &Path,
+    requested: ytempire_core::VideoSpec,
+    audio_secs: f64,
+    every_secs: f64,
+) -> Result<VideoSample> {
+    let source = ytempire_render::clip::ClipSource::open(path)?;
+    let info = source.info().clone();
+    let mut decoder = source.decoder()?;
+    let step = every_secs.max(0.1);
+    let mut frames = Vec::new();
+    let mut t = 0.0;
+    while t < info.duration_secs {
+        let f = decoder.frame_at(t)?;
+        let img = f.image;
+        let rgb: Vec<u8> = img
+            .rgba
+            .chunks_exact(4)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect();
+        if let Some(image) = image::RgbImage::from_raw(img.width, img.height, rgb) {
+            frames.push(SampledFrame::new(f.time_secs, image));
+        }
+        t += step;
+    }
+    Ok(VideoSample::new(requested)
+        .with_declared(info.width, info.height, info.fps)
+        .with_frames(frames)
+        .with_durations(info.duration_secs, audio_secs)
+        .with_limits(VideoLimits::default().with_duration_tolerance(1.0)))
+}
+
 /// Score a finished job's artifacts with every scorer: script, narration audio (loudness as
-/// measured on the final mix by the renderer), render checks, metadata and the first
-/// thumbnail variant (all variants must be under 2 MB).
-pub fn score_job(inputs: &QualityInputs<'_>) -> QualityReport {
+/// measured on the final mix by the renderer), the video (sampled frames from
+/// [`sample_video`] when given, plus render checks), metadata and the first thumbnail variant
+/// (all variants must be under 2 MB).
+pub fn score_job(inputs: &QualityInputs<'_>, video: Option<&VideoSample>) -> QualityReport {
     let job = inputs.job;
     let mut report = QualityReport::new().with(
         ScoreKind::Script,
@@ -193,7 +233,18 @@ pub fn score_job(inputs: &QualityInputs<'_>) -> QualityReport {
         ScoreKind::Audio,
         ytempire_cost::quality::score_audio(&inputs.narration.audio, &expect),
     );
-    report.insert(ScoreKind::Video, render_checks(inputs));
+    let checks = render_checks(inputs);
+    let video_score = match video {
+        Some(sample) => {
+            let sampled = ytempire_cost::quality::score_video(sample);
+            // The sample's duration_match covers the render check of the same name.
+            let frame_count = checks.parts.into_iter().filter(|p| p.name == "frame count");
+            let parts: Vec<SubScore> = sampled.parts.into_iter().chain(frame_count).collect();
+            QualityScore::from_parts(parts)
+        }
+        None => checks,
+    };
+    report.insert(ScoreKind::Video, video_score);
     report.insert(
         ScoreKind::Metadata,
         ytempire_cost::quality::score_metadata(&inputs.script.metadata),
@@ -238,7 +289,28 @@ pub fn score_job(inputs: &QualityInputs<'_>) -> QualityReport {
 #[async_trait]
 impl QualityStage for QualityGate {
     async fn assess(&self, inputs: QualityInputs<'_>) -> Result<QualityVerdict> {
-        let report = score_job(&inputs);
+        // One frame every two seconds, decoded off the async threads.
+        let (path, spec) = (inputs.video.to_path_buf(), inputs.job.video);
+        let audio_secs = inputs.narration.audio.duration_secs();
+        let sample =
+            tokio::task::spawn_blocking(move || sample_video(&path, spec, audio_secs, 2.0))
+                .await
+                .map_err(|e| Error::internal(format!("video sampling task failed: {e}")))?;
+        let report = match sample {
+            Ok(sample) => score_job(&inputs, Some(&sample)),
+            Err(e) => {
+                let mut report = score_job(&inputs, None);
+                report.insert(
+                    ScoreKind::Video,
+                    QualityScore::from_parts(vec![SubScore::new(
+                        "decodes",
+                        0.0,
+                        format!("the rendered video does not decode: {e}"),
+                    )]),
+                );
+                report
+            }
+        };
         let decision = ytempire_cost::quality::gate_report(
             &report,
             self.threshold,
