@@ -24,7 +24,7 @@ use crate::{CpuCompositor, Frame};
 /// Which compositor draws the frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CompositorChoice {
-    /// GPU when a wgpu adapter exists, else CPU ([`auto_compositor`]).
+    /// GPU on a hardware adapter, else CPU ([`auto_compositor`]; `YTEMPIRE_COMPOSITOR` overrides).
     #[default]
     Auto,
     /// Always the CPU compositor.

@@ -96,6 +96,20 @@ impl GpuCompositor {
     /// # Errors
     /// `Render` when no adapter or device is available.
     pub fn new() -> Result<Self> {
+        Self::open(true)
+    }
+
+    /// [`new`](Self::new), but refusing software adapters (Mesa's lavapipe, reported as
+    /// `DeviceType::Cpu`): on those the CPU compositor is the faster choice, which is what
+    /// [`crate::auto_compositor`] uses this for.
+    ///
+    /// # Errors
+    /// `Render` when no hardware adapter or device is available.
+    pub fn new_hardware() -> Result<Self> {
+        Self::open(false)
+    }
+
+    fn open(allow_software: bool) -> Result<Self> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
         let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
             power_preference: wgpu::PowerPreference::HighPerformance,
@@ -103,6 +117,12 @@ impl GpuCompositor {
         }))
         .map_err(|e| gpu_err(format!("no wgpu adapter: {e}")))?;
         let info = adapter.get_info();
+        if !allow_software && info.device_type == wgpu::DeviceType::Cpu {
+            return Err(gpu_err(format!(
+                "only a software adapter was found ({}); the CPU compositor is faster there",
+                info.name
+            )));
+        }
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("ytempire-compositor"),
             required_limits: wgpu::Limits::downlevel_defaults().using_resolution(adapter.limits()),
