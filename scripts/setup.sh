@@ -5,12 +5,17 @@
 #   nasm                 doubles the speed of the bundled openh264 encoder build
 #   mesa-vulkan-drivers  lavapipe, the software Vulkan driver the GPU path runs on without a GPU
 #   ffmpeg               ffprobe validation of produced MP4s in tests (optional at run time)
+#   fonts-droid-fallback a CJK fallback font for captions and thumbnails (DejaVu is bundled;
+#                        without a CJK font such text is refused with a clear error)
 set -euo pipefail
 
 need=()
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 command -v nasm >/dev/null 2>&1 || need+=(nasm)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+if ! find /usr/share/fonts -iname '*cjk*' -o -iname 'DroidSansFallback*' 2>/dev/null | grep -q .; then
+  need+=(fonts-droid-fallback)
+fi
 if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
   need+=(mesa-vulkan-drivers libvulkan1)
 fi

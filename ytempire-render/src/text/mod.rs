@@ -3,7 +3,12 @@
 //!
 //! Both compositors draw these overlays, so CPU and GPU text is pixel-identical. DejaVu covers
 //! Latin, Greek, Cyrillic, Arabic, Hebrew, Armenian and Georgian; complex scripts are shaped
-//! by harfrust (via cosmic-text). No system font is needed.
+//! by harfrust (via cosmic-text). No system font is needed for those.
+//!
+//! Other scripts (Chinese, Japanese, Korean, Thai, …) fall back to the machine's installed
+//! fonts, found once per process (`scripts/setup.sh` installs `fonts-droid-fallback`, which
+//! covers CJK). Text with a character no font covers is refused with a typed error naming the
+//! character, rather than published as empty boxes.
 
 mod overlays;
 
@@ -98,26 +103,71 @@ impl Default for TextRenderer {
 }
 
 impl TextRenderer {
-    /// A renderer with DejaVu Sans (regular and bold) only.
+    /// A renderer with DejaVu Sans (regular and bold) first and the system's fonts as
+    /// fallbacks for characters DejaVu lacks.
     pub fn new() -> Self {
-        let mut db = fontdb::Database::new();
-        db.load_font_data(dejavu::sans::bold().to_vec());
-        db.load_font_data(dejavu::sans::regular().to_vec());
-        db.set_sans_serif_family("DejaVu Sans");
+        static BASE: std::sync::OnceLock<fontdb::Database> = std::sync::OnceLock::new();
+        let db = BASE
+            .get_or_init(|| {
+                let mut db = fontdb::Database::new();
+                db.load_system_fonts();
+                db.load_font_data(dejavu::sans::bold().to_vec());
+                db.load_font_data(dejavu::sans::regular().to_vec());
+                db.set_sans_serif_family("DejaVu Sans");
+                db
+            })
+            .clone();
         Self {
             fonts: FontSystem::new_with_locale_and_db("en-US".to_owned(), db),
             cache: SwashCache::new(),
         }
     }
 
+    /// Characters of `text` that no loaded font can draw (shaped to the `.notdef` glyph).
+    fn missing_glyphs(&mut self, text: &str) -> Vec<char> {
+        let mut buf = Buffer::new(&mut self.fonts, Metrics::new(32.0, 40.0));
+        let attrs = Attrs::new()
+            .family(Family::Name("DejaVu Sans"))
+            .weight(Weight::BOLD);
+        buf.set_size(None, None);
+        buf.set_text(text, &attrs, Shaping::Advanced, None);
+        buf.shape_until_scroll(&mut self.fonts, false);
+        let mut missing = Vec::new();
+        for run in buf.layout_runs() {
+            for g in run.glyphs.iter().filter(|g| g.glyph_id == 0) {
+                for c in run.text.get(g.start..g.end).unwrap_or("").chars() {
+                    if !c.is_whitespace() && !c.is_control() && !missing.contains(&c) {
+                        missing.push(c);
+                    }
+                }
+            }
+        }
+        missing
+    }
+
     /// Lay out and rasterise `block`, shrinking the font down to `min_font_px` if needed.
     ///
     /// # Errors
-    /// `InvalidRequest` when the text cannot fit in `max_size` even at the smallest size, or
-    /// when it has nothing to draw.
+    /// `InvalidRequest` when the text cannot fit in `max_size` even at the smallest size,
+    /// when it has nothing to draw, or when it has characters no installed font covers.
     pub fn render(&mut self, block: &TextBlock<'_>) -> Result<Overlay> {
         if block.spans.iter().all(|(s, _)| s.trim().is_empty()) {
             return Err(Error::invalid_request("text is empty"));
+        }
+        let all: String = block.spans.iter().map(|(s, _)| *s).collect();
+        let missing = self.missing_glyphs(&all);
+        if !missing.is_empty() {
+            let list: Vec<String> = missing
+                .iter()
+                .take(5)
+                .map(|c| format!("{c:?} (U+{:04X})", u32::from(*c)))
+                .collect();
+            return Err(Error::invalid_request(format!(
+                "no installed font can draw {} in {all:?}: install a font that covers them \
+                 (Debian/Ubuntu: fonts-droid-fallback or fonts-noto-cjk for Chinese, Japanese \
+                 and Korean)",
+                list.join(", ")
+            )));
         }
         let mut size = block.font_px.max(1.0);
         loop {
@@ -354,6 +404,34 @@ mod tests {
             r.render(&block(&[("  ", Color::rgb(1, 1, 1))], (100, 100)))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn cjk_falls_back_to_a_system_font_or_is_refused_by_name() {
+        let mut r = TextRenderer::new();
+        let cjk = [("你好，世界", Color::rgb(255, 255, 255))];
+        match r.render(&block(&cjk, (600, 200))) {
+            Ok(ov) => {
+                // Drawn with real glyphs: plenty of white fill pixels.
+                let white = ov
+                    .rgba
+                    .chunks_exact(4)
+                    .filter(|p| p[0] > 200 && p[1] > 200 && p[2] > 200 && p[3] > 200)
+                    .count();
+                assert!(white > 200, "{white} white pixels in {ov:?}");
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), ytempire_core::ErrorKind::InvalidRequest);
+                let msg = e.to_string();
+                assert!(msg.contains("U+4F60") && msg.contains("fonts-"), "{msg}");
+                eprintln!("no CJK font installed: {msg}");
+            }
+        }
+        // A private-use character no font has is always refused, naming it.
+        let odd = [("Hello \u{F8FF}\u{10FFFD}", Color::rgb(255, 255, 255))];
+        let e = r.render(&block(&odd, (600, 200))).unwrap_err();
+        assert_eq!(e.kind(), ytempire_core::ErrorKind::InvalidRequest);
+        assert!(e.to_string().contains("U+10FFFD"), "{e}");
     }
 
     #[test]
