@@ -169,9 +169,9 @@ fn render_checks(inputs: &QualityInputs<'_>) -> QualityScore {
     ])
 }
 
-/// Decode one frame every `every_secs` of a rendered MP4 (with ytempire-render's clip
-/// decoder) into a [`VideoSample`] for the video scorer: declared size and rate from the file,
-/// durations, and the narration's word timings.
+/// Decode one frame every `every_secs` (at most 90 frames, downscaled to 384 px wide) of a
+/// rendered MP4 with ytempire-render's clip decoder into a [`VideoSample`] for the video
+/// scorer: declared size and rate from the file, and the durations.
 ///
 /// # Errors
 /// Whatever the decoder reports for a missing or unreadable file.
@@ -184,7 +184,11 @@ pub fn sample_video(
     let source = ytempire_render::clip::ClipSource::open(path)?;
     let info = source.info().clone();
     let mut decoder = source.decoder()?;
-    let step = every_secs.max(0.1);
+    // At most MAX_SAMPLES frames, each downscaled to SAMPLE_WIDTH (the scorer reads a
+    // 256×144 luma grid), so memory stays flat however long the video is.
+    const MAX_SAMPLES: f64 = 90.0;
+    const SAMPLE_WIDTH: u32 = 384;
+    let step = every_secs.max(0.1).max(info.duration_secs / MAX_SAMPLES);
     let mut frames = Vec::new();
     let mut t = 0.0;
     while t < info.duration_secs {
@@ -196,7 +200,19 @@ pub fn sample_video(
             .flat_map(|p| [p[0], p[1], p[2]])
             .collect();
         if let Some(image) = image::RgbImage::from_raw(img.width, img.height, rgb) {
-            frames.push(SampledFrame::new(f.time_secs, image));
+            let h = (u64::from(img.height) * u64::from(SAMPLE_WIDTH) / u64::from(img.width.max(1)))
+                .clamp(1, u64::from(u32::MAX)) as u32;
+            let small = if img.width > SAMPLE_WIDTH {
+                image::imageops::resize(
+                    &image,
+                    SAMPLE_WIDTH,
+                    h,
+                    image::imageops::FilterType::Triangle,
+                )
+            } else {
+                image
+            };
+            frames.push(SampledFrame::new(f.time_secs, small));
         }
         t += step;
     }

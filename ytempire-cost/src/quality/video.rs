@@ -9,7 +9,7 @@
 //! |---|---|---|
 //! | `black_frames` | sampled frames whose mean BT.601 luma is below 16 (of 255) | at most 5 % of them; −4 points per 10 % more |
 //! | `frozen_frames` | the longest stretch in which every sampled frame stays within a mean absolute luma difference of 1.0 from the stretch's first frame | at most 4 s; −2.5 points per second more |
-//! | `resolution` | declared size and decoded frame sizes against the requested size | all equal (else 0) |
+//! | `resolution` | declared size against the requested size; decoded frames match it (or its shape, when downscaled) | all equal (else 0) |
 //! | `frame_rate` | declared frame rate against the requested one | within 1 % (else 2) |
 //! | `caption_coverage` | fraction of narration time (union of narration intervals) covered by a caption | at least 95 %; −4 points per 10 % less |
 //! | `duration_match` | video duration against audio duration | within 0.5 s; −4 points per second more |
@@ -400,12 +400,23 @@ pub fn score_video(sample: &VideoSample) -> QualityScore {
         ));
     }
 
-    // Resolution: declared and decoded against requested.
+    // Resolution: declared and decoded against requested. Sampled frames may be downscaled
+    // copies (callers keep memory flat on long videos), so a frame only has to match the
+    // declared size or its aspect ratio to within one pixel.
     let want = (sample.requested.width, sample.requested.height);
+    let same_shape = |(w, h): (u32, u32)| {
+        (w, h) == (sample.width, sample.height)
+            || (w <= sample.width
+                && h <= sample.height
+                && (f64::from(w) * f64::from(sample.height) / f64::from(sample.width.max(1))
+                    - f64::from(h))
+                .abs()
+                    <= 1.0)
+    };
     let odd_frame = frames
         .iter()
         .map(|f| f.image.dimensions())
-        .find(|&d| d != (sample.width, sample.height));
+        .find(|&d| !same_shape(d));
     parts.push(match ((sample.width, sample.height) == want, odd_frame) {
         (true, None) => SubScore::new(
             "resolution",
@@ -602,15 +613,28 @@ mod tests {
     }
 
     #[test]
-    fn decoded_frame_size_must_match_too() {
+    fn decoded_frame_shape_must_match_too() {
+        // A downscaled sample of the same shape is fine (callers sample small frames)...
         let q = score_video(
             &VideoSample::new(VideoSpec::new(64, 36, 30))
                 .with_frame(0.0, RgbImage::from_pixel(32, 18, Rgb([128, 128, 128])))
                 .with_durations(1.0, 1.0),
         );
-        let r = q.part("resolution").unwrap();
-        assert_eq!(r.score, 0.0);
-        assert!(r.reason.contains("decoded frame is 32×18"), "{r:?}");
+        assert_eq!(q.part("resolution").unwrap().score, 10.0);
+        // ...a frame of another shape or larger than declared is not.
+        for (w, h) in [(32, 32), (128, 72)] {
+            let q = score_video(
+                &VideoSample::new(VideoSpec::new(64, 36, 30))
+                    .with_frame(0.0, RgbImage::from_pixel(w, h, Rgb([128, 128, 128])))
+                    .with_durations(1.0, 1.0),
+            );
+            let r = q.part("resolution").unwrap();
+            assert_eq!(r.score, 0.0);
+            assert!(
+                r.reason.contains(&format!("decoded frame is {w}×{h}")),
+                "{r:?}"
+            );
+        }
         let q = score_video(
             &VideoSample::new(VideoSpec::new(64, 36, 30))
                 .with_declared(64, 36, 29.97)
