@@ -62,41 +62,52 @@ fn audio_err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Encode, msg)
 }
 
-/// Read a WAV file (8/16/24/32-bit integer or 32-bit float PCM, any channel count) and
-/// downmix it to mono. A missing file is `NotFound`; an unreadable one `InvalidRequest`.
-pub fn load_wav(path: &Path) -> Result<AudioBuffer> {
+/// Interleaved samples of an open WAV file as `f32` in −1..=1, with typed read errors.
+pub(crate) type WavSamples = Box<dyn Iterator<Item = Result<f32>>>;
+
+/// Open a WAV file: its spec, frame count and sample iterator. A missing file is
+/// `NotFound`; an unreadable one (or a sample rate of 0) `InvalidRequest`.
+pub(crate) fn open_wav(path: &Path) -> Result<(hound::WavSpec, usize, WavSamples)> {
     if !path.exists() {
         return Err(Error::new(
             ErrorKind::NotFound,
             format!("audio file {} does not exist", path.display()),
         ));
     }
-    let bad = |e: hound::Error| {
-        Error::invalid_request(format!("cannot read WAV {}: {e}", path.display()))
-    };
-    let reader = hound::WavReader::open(path).map_err(bad)?;
+    let shown = path.display().to_string();
+    let bad =
+        move |e: hound::Error| Error::invalid_request(format!("cannot read WAV {shown}: {e}"));
+    let reader = hound::WavReader::open(path).map_err(&bad)?;
     let spec = reader.spec();
-    let channels = usize::from(spec.channels.max(1));
     if spec.sample_rate == 0 {
         return Err(Error::invalid_request(format!(
             "WAV {} has a sample rate of 0",
             path.display()
         )));
     }
-    let interleaved: Vec<f32> = match spec.sample_format {
-        hound::SampleFormat::Float => reader
-            .into_samples::<f32>()
-            .collect::<std::result::Result<_, _>>()
-            .map_err(bad)?,
+    let frames = reader.duration() as usize;
+    let samples: WavSamples = match spec.sample_format {
+        hound::SampleFormat::Float => {
+            Box::new(reader.into_samples::<f32>().map(move |s| s.map_err(&bad)))
+        }
         hound::SampleFormat::Int => {
             let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-            reader
-                .into_samples::<i32>()
-                .map(|s| s.map(|v| v as f32 * scale))
-                .collect::<std::result::Result<_, _>>()
-                .map_err(bad)?
+            Box::new(
+                reader
+                    .into_samples::<i32>()
+                    .map(move |s| s.map(|v| v as f32 * scale).map_err(&bad)),
+            )
         }
     };
+    Ok((spec, frames, samples))
+}
+
+/// Read a WAV file (8/16/24/32-bit integer or 32-bit float PCM, any channel count) and
+/// downmix it to mono. A missing file is `NotFound`; an unreadable one `InvalidRequest`.
+pub fn load_wav(path: &Path) -> Result<AudioBuffer> {
+    let (spec, _, samples) = open_wav(path)?;
+    let channels = usize::from(spec.channels.max(1));
+    let interleaved: Vec<f32> = samples.collect::<Result<_>>()?;
     let samples = interleaved
         .chunks(channels)
         .map(|c| c.iter().sum::<f32>() / channels as f32)

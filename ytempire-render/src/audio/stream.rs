@@ -28,7 +28,7 @@ use ebur128::{EbuR128, Mode};
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler};
 use tempfile::NamedTempFile;
-use ytempire_core::{Error, ErrorKind, Result};
+use ytempire_core::{Error, Result};
 
 use super::aac::{AacEncoder, FRAME_SAMPLES};
 use super::{Loudness, MixSettings, SAMPLE_RATE, audio_err, db_to_gain, limiter};
@@ -123,44 +123,15 @@ impl SpoolReader {
 
 /// Decode a WAV file, downmix to mono and resample to 48 kHz into a spool.
 fn decode_to_spool(path: &Path) -> Result<Spool> {
-    if !path.exists() {
-        return Err(Error::new(
-            ErrorKind::NotFound,
-            format!("audio file {} does not exist", path.display()),
-        ));
-    }
-    let bad = |e: hound::Error| {
-        Error::invalid_request(format!("cannot read WAV {}: {e}", path.display()))
-    };
-    let reader = hound::WavReader::open(path).map_err(bad)?;
-    let spec = reader.spec();
-    if spec.sample_rate == 0 {
-        return Err(Error::invalid_request(format!(
-            "WAV {} has a sample rate of 0",
-            path.display()
-        )));
-    }
+    let (spec, in_frames, mut samples) = super::open_wav(path)?;
     let channels = usize::from(spec.channels.max(1));
-    let in_frames = reader.duration() as usize;
-    let mut samples: Box<dyn Iterator<Item = std::result::Result<f32, hound::Error>>> =
-        match spec.sample_format {
-            hound::SampleFormat::Float => Box::new(reader.into_samples::<f32>()),
-            hound::SampleFormat::Int => {
-                let scale = 1.0 / (1u64 << (spec.bits_per_sample.clamp(1, 32) - 1)) as f32;
-                Box::new(
-                    reader
-                        .into_samples::<i32>()
-                        .map(move |s| s.map(|v| v as f32 * scale)),
-                )
-            }
-        };
     // Fill `buf` with up to `buf.len()` mono frames; returns how many.
     let mut fill = |buf: &mut [f32]| -> Result<usize> {
         for (n, slot) in buf.iter_mut().enumerate() {
             let mut sum = 0.0f32;
             for c in 0..channels {
                 match samples.next() {
-                    Some(v) => sum += v.map_err(bad)?,
+                    Some(v) => sum += v?,
                     None if c == 0 => return Ok(n),
                     None => {
                         return Err(Error::invalid_request(format!(
