@@ -329,3 +329,44 @@ async fn procedural_scenes_never_repeat_in_a_video() {
     }
     assert_eq!(sel.used_ids().count(), 5);
 }
+
+/// A clip visual from MP4 bytes (what a stock-video source returns).
+#[cfg(feature = "testing")]
+fn clip_visual(id: &str, bytes: Vec<u8>, w: u32, h: u32) -> Visual {
+    let mut v = Visual::image_bytes(id, w, h, "video/mp4", bytes).with_origin("stock", "q");
+    v.kind = ytempire_core::MediaKind::VideoClip;
+    v
+}
+
+#[cfg(feature = "testing")]
+#[tokio::test]
+async fn clips_are_selected_deduped_and_bad_clips_fall_through() {
+    use ytempire_render::sources::testing::clip_mp4;
+    let good = clip_mp4(7, 320, 180, 10).unwrap();
+    let same_picture = clip_mp4(7, 320, 180, 12).unwrap();
+    let tiny = clip_mp4(8, 32, 18, 5).unwrap();
+    let stock = Scripted::new(
+        "stock",
+        vec![
+            clip_visual("clip:corrupt", b"<html>503</html>".to_vec(), 320, 180),
+            clip_visual("clip:tiny", tiny, 32, 18),
+            clip_visual("clip:good", good, 320, 180),
+            clip_visual("clip:again", same_picture, 320, 180),
+        ],
+    );
+    let mut sel = VisualSelector::new(vec![stock as DynImageSource], small_config());
+    let picked = sel.select_query("ocean").await.unwrap();
+    // The clip is kept as a clip (the compositors scale it to fill the frame).
+    assert_eq!(picked.visual.id, "clip:good");
+    assert_eq!(picked.visual.kind, ytempire_core::MediaKind::VideoClip);
+    let kinds: Vec<ErrorKind> = picked.skipped.iter().map(Error::kind).collect();
+    assert_eq!(
+        kinds,
+        [ErrorKind::InvalidResponse, ErrorKind::InvalidResponse],
+        "{:?}",
+        picked.skipped
+    );
+    // The same picture under another id is refused by its first frame's hash.
+    let err = sel.select_query("ocean").await.unwrap_err();
+    assert!(err.to_string().contains("already used"), "{err}");
+}

@@ -289,10 +289,7 @@ impl VisualSelector {
             ));
         }
         if visual.kind == MediaKind::VideoClip {
-            return Err(Error::unsupported(format!(
-                "{}: video clips are not selectable yet",
-                visual.id
-            )));
+            return self.accept_clip(visual);
         }
         let decoded = decode_visual(&visual)?;
         let (rw, rh) = self.config.crop_region(decoded.width(), decoded.height());
@@ -312,25 +309,7 @@ impl VisualSelector {
             ));
         }
         let cropped = crop_to_fill(&decoded.image, self.config.width, self.config.height);
-        let hash = HasherConfig::new()
-            .hash_alg(HashAlg::Gradient)
-            .hash_size(8, 8)
-            .to_hasher()
-            .hash_image(&cropped);
-        if let Some(dist) = self
-            .used_hashes
-            .iter()
-            .map(|h| h.dist(&hash))
-            .find(|d| *d <= self.config.max_hash_distance)
-        {
-            return Err(Error::new(
-                ErrorKind::InvalidResponse,
-                format!(
-                    "{} looks like a visual already used in this video (hash distance {dist})",
-                    visual.id
-                ),
-            ));
-        }
+        let hash = self.unseen_hash(&visual.id, &cropped)?;
         let png = encode_png(&cropped)?;
         let mut out = Visual::image_bytes(
             visual.id.clone(),
@@ -345,6 +324,68 @@ impl VisualSelector {
         let b64 = hash.to_base64();
         self.used_hashes.push(hash);
         Ok((out, b64))
+    }
+
+    /// Perceptual hash of `cropped`, refused when it is near one already used.
+    fn unseen_hash(&self, id: &str, cropped: &DynamicImage) -> Result<ImageHash> {
+        let hash = HasherConfig::new()
+            .hash_alg(HashAlg::Gradient)
+            .hash_size(8, 8)
+            .to_hasher()
+            .hash_image(cropped);
+        if let Some(dist) = self
+            .used_hashes
+            .iter()
+            .map(|h| h.dist(&hash))
+            .find(|d| *d <= self.config.max_hash_distance)
+        {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "{id} looks like a visual already used in this video (hash distance {dist})"
+                ),
+            ));
+        }
+        Ok(hash)
+    }
+
+    /// A video clip: probed (corrupt or non-H.264 files are typed errors), held to the same
+    /// minimum size, and deduped by its first frame. The clip itself is kept as it is: the
+    /// compositors scale it to fill the frame.
+    fn accept_clip(&mut self, visual: Visual) -> Result<(Visual, String)> {
+        let source = crate::clip::ClipSource::from_visual(&visual)
+            .map_err(|e| Error::new(ErrorKind::InvalidResponse, e.message().to_owned()))?;
+        let info = source.info().clone();
+        let (rw, rh) = self.config.crop_region(info.width, info.height);
+        if rw < self.config.min_width || rh < self.config.min_height {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "{} is a {}x{} clip: its {}x{} crop is below the {}x{} minimum",
+                    visual.id,
+                    info.width,
+                    info.height,
+                    rw,
+                    rh,
+                    self.config.min_width,
+                    self.config.min_height
+                ),
+            ));
+        }
+        let mut decoder = source.decoder()?;
+        let first = decoder.frame_at(0.0)?.image;
+        let rgba = image::RgbaImage::from_raw(first.width, first.height, first.rgba.clone())
+            .ok_or_else(|| Error::internal("clip frame size mismatch"))?;
+        let cropped = crop_to_fill(
+            &DynamicImage::ImageRgba8(rgba),
+            self.config.width,
+            self.config.height,
+        );
+        let hash = self.unseen_hash(&visual.id, &cropped)?;
+        self.used_ids.insert(visual.id.clone());
+        let b64 = hash.to_base64();
+        self.used_hashes.push(hash);
+        Ok((visual, b64))
     }
 }
 
