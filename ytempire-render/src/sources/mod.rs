@@ -22,10 +22,11 @@
 //! [`VisualSelector`] runs a chain of them per scene (stock → AI → procedural): it builds
 //! the query from the scene's visual cue and the channel style, rejects visuals below a
 //! minimum resolution, crops to the frame's aspect (e.g. 9:16), and refuses near-duplicates
-//! within one video by perceptual hash. Video clips (e.g. from `Pexels::fetch_clips`) are probed
-//! (corrupt or non-H.264 files are typed errors and the chain moves on), held to the same
-//! minimum size and deduped by their first frame; the compositors scale them to fill. Bad bytes (zero-byte files, HTML error pages served
-//! as images, truncated or corrupt downloads) are typed
+//! within one video by perceptual hash. Video clips (e.g. from `Pexels::fetch_clips`) are
+//! probed (corrupt or non-H.264 files are typed errors and the chain moves on), held to the
+//! same minimum size and deduped by their first frame; the compositors scale them to fill.
+//! Bad bytes (zero-byte files, HTML error pages served as images, truncated or corrupt
+//! downloads) are typed
 //! [`ytempire_core::ErrorKind::InvalidResponse`] by [`inspect::decode_image`], and the chain
 //! moves on to the next source.
 //!
