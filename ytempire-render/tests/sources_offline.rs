@@ -370,3 +370,19 @@ async fn clips_are_selected_deduped_and_bad_clips_fall_through() {
     let err = sel.select_query("ocean").await.unwrap_err();
     assert!(err.to_string().contains("already used"), "{err}");
 }
+
+#[cfg(feature = "testing")]
+#[test]
+fn thumbnails_from_a_clip_use_its_first_frame() {
+    let clip = ytempire_render::sources::testing::clip_mp4(3, 320, 180, 6).unwrap();
+    let visual = clip_visual("clip:thumb", clip, 320, 180);
+    let thumbs =
+        ytempire_render::thumbnail::thumbnails_from_visual(&visual, "Deep sea", 2, 1).unwrap();
+    assert_eq!(thumbs.len(), 2);
+    for t in &thumbs {
+        let img = image::load_from_memory(&t.data).unwrap();
+        assert_eq!((img.width(), img.height()), (1280, 720));
+    }
+    let bad = clip_visual("clip:bad", b"not an mp4".to_vec(), 320, 180);
+    assert!(ytempire_render::thumbnail::thumbnails_from_visual(&bad, "x", 1, 1).is_err());
+}

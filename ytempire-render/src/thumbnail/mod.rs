@@ -61,13 +61,23 @@ impl Mix {
 /// Thumbnails from a visual's image (see [`thumbnails`]).
 ///
 /// # Errors
-/// `NotFound`/`Render` when the image cannot be read, and everything [`thumbnails`] returns.
+/// `NotFound`/`Render` when the image (or, for a video clip, its first frame) cannot be read,
+/// and everything [`thumbnails`] returns.
 pub fn thumbnails_from_visual(
     background: &Visual,
     title: &str,
     variants: usize,
     seed: u64,
 ) -> Result<Vec<Thumbnail>> {
+    if background.kind == ytempire_core::MediaKind::VideoClip {
+        // A clip's background is its first frame.
+        let source = crate::clip::ClipSource::from_visual(background)?;
+        let mut decoder = source.decoder()?;
+        let frame = decoder.frame_at(0.0)?.image;
+        let rgba = RgbaImage::from_raw(frame.width, frame.height, frame.rgba.clone())
+            .ok_or_else(|| Error::internal("clip frame size mismatch"))?;
+        return thumbnails(&rgba, title, variants, seed);
+    }
     thumbnails(&decode_visual(background)?, title, variants, seed)
 }
 
