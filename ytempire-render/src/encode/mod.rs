@@ -143,7 +143,7 @@ pub trait Encoder: Send {
 pub enum EncoderChoice {
     /// NVENC through ffmpeg when it opens (hardware), else the bundled openh264. libx264
     /// compresses better per bit but is slower on small CPUs (the 10 s 1080p reference job on
-    /// 2 cores: 8.7 s through ffmpeg's libx264 veryfast against 5.4 s with openh264), so it is
+    /// 2 cores: 10.5 s through ffmpeg's libx264 veryfast against 5.1 s with openh264), so it is
     /// chosen explicitly with `Ffmpeg(FfmpegCodec::Libx264)`.
     #[default]
     Auto,
