@@ -64,7 +64,7 @@ impl Compositor for CpuCompositor {
         self.prepared = None;
         // Release the previous scene's pictures and clip decoders before loading this one.
         self.media = SegmentMedia::default();
-        self.media = SegmentMedia::load(scene)?;
+        self.media = SegmentMedia::load(scene, true)?;
         self.overlays.prepare(scene)?;
         self.prepared = Some(scene.id);
         Ok(())

@@ -387,7 +387,7 @@ impl Compositor for GpuCompositor {
         self.media = SegmentMedia::default();
         self.image_tex.clear();
         self.clip_tex.clear();
-        self.media = SegmentMedia::load(scene)?;
+        self.media = SegmentMedia::load(scene, false)?;
         for i in 0..self.media.len() {
             let Some(img) = self.media.still(i) else {
                 self.image_tex.push(None);

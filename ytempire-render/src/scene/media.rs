@@ -4,6 +4,11 @@
 //! A clip segment holds an open [`ClipDecoder`] only while it is on screen (its own time range,
 //! plus the next segment's transition in); when it leaves the screen its decoder and frame are
 //! dropped, so a video made of many clips keeps at most two clips' frames in memory.
+//!
+//! Stills are decoded in `load` (so a missing or corrupt image fails before rendering). With
+//! `lazy_stills` (the CPU compositor) the decoded pixels are dropped again and each still is
+//! decoded when its segment comes on screen and dropped when it leaves, so a long video of
+//! many scenes holds at most two stills (about 8 MB each at 1080p) instead of all of them.
 
 use std::sync::Arc;
 
@@ -15,7 +20,8 @@ use crate::clip::{ClipDecoder, ClipSource};
 /// What one segment shows.
 #[derive(Debug)]
 enum Entry {
-    Still(Arc<SourceImage>),
+    /// A still; `None` while off screen in lazy mode.
+    Still(Option<Arc<SourceImage>>),
     Clip {
         source: ClipSource,
         decoder: Option<Box<ClipDecoder>>,
@@ -26,6 +32,7 @@ enum Entry {
 #[derive(Debug, Default)]
 pub(crate) struct SegmentMedia {
     entries: Vec<Entry>,
+    lazy_stills: bool,
 }
 
 impl SegmentMedia {
@@ -35,7 +42,7 @@ impl SegmentMedia {
     /// # Errors
     /// `NotFound` for a missing file; `Render`, `InvalidRequest` or `Unsupported` for a corrupt
     /// image or clip (see [`crate::clip`]).
-    pub(crate) fn load(scene: &Scene) -> Result<Self> {
+    pub(crate) fn load(scene: &Scene, lazy_stills: bool) -> Result<Self> {
         let mut entries: Vec<Entry> = Vec::with_capacity(scene.segments.len());
         for (i, seg) in scene.segments.iter().enumerate() {
             let clip = seg.visual.kind == MediaKind::VideoClip;
@@ -44,14 +51,14 @@ impl SegmentMedia {
                     && (s.visual.kind == MediaKind::VideoClip) == clip
             });
             let entry = match (dup.and_then(|j| entries.get(j)), clip) {
-                (Some(Entry::Still(img)), false) => Entry::Still(Arc::clone(img)),
+                (Some(Entry::Still(img)), false) => Entry::Still(img.clone()),
                 (Some(Entry::Clip { source, .. }), true) => Entry::Clip {
                     source: source.clone(),
                     decoder: None,
                 },
-                (_, false) => Entry::Still(Arc::new(SourceImage::from_rgba(decode_visual(
+                (_, false) => Entry::Still(Some(Arc::new(SourceImage::from_rgba(decode_visual(
                     &seg.visual,
-                )?))),
+                )?)))),
                 (_, true) => Entry::Clip {
                     source: ClipSource::from_visual(&seg.visual).map_err(|e| in_segment(i, &e))?,
                     decoder: None,
@@ -59,7 +66,18 @@ impl SegmentMedia {
             };
             entries.push(entry);
         }
-        Ok(Self { entries })
+        if lazy_stills {
+            // Checked above; decoded again when on screen.
+            for e in &mut entries {
+                if let Entry::Still(img) = e {
+                    *img = None;
+                }
+            }
+        }
+        Ok(Self {
+            entries,
+            lazy_stills,
+        })
     }
 
     /// Bring every clip on screen at `t` to the frame it shows then; close the others.
@@ -69,13 +87,19 @@ impl SegmentMedia {
     pub(crate) fn update(&mut self, scene: &Scene, t: f64) -> Result<()> {
         let t = super::plan::clamp_time(t);
         let on_screen = scene.visible(t);
+        let shown_at = |i: usize| {
+            on_screen
+                .as_ref()
+                .is_some_and(|v| v.cur == i || v.prev.is_some_and(|p| p.index == i))
+        };
+        if self.lazy_stills {
+            self.update_stills(scene, &shown_at)?;
+        }
         for (i, entry) in self.entries.iter_mut().enumerate() {
             let Entry::Clip { source, decoder } = entry else {
                 continue;
             };
-            let shown = on_screen
-                .as_ref()
-                .is_some_and(|v| v.cur == i || v.prev.is_some_and(|p| p.index == i));
+            let shown = shown_at(i);
             let Some(seg) = scene.segments.get(i).filter(|_| shown) else {
                 *decoder = None;
                 continue;
@@ -93,10 +117,62 @@ impl SegmentMedia {
         Ok(())
     }
 
+    /// Decode the stills on screen (sharing pixels between segments showing the same visual)
+    /// and drop the others.
+    fn update_stills(&mut self, scene: &Scene, shown: &dyn Fn(usize) -> bool) -> Result<()> {
+        for i in 0..self.entries.len() {
+            if !matches!(self.entries.get(i), Some(Entry::Still(_))) {
+                continue;
+            }
+            if !shown(i) {
+                if let Some(Entry::Still(img)) = self.entries.get_mut(i) {
+                    *img = None;
+                }
+                continue;
+            }
+            if matches!(self.entries.get(i), Some(Entry::Still(Some(_)))) {
+                continue;
+            }
+            let Some(seg) = scene.segments.get(i) else {
+                continue;
+            };
+            let twin = (0..self.entries.len()).find_map(|j| match self.entries.get(j) {
+                Some(Entry::Still(Some(img)))
+                    if scene
+                        .segments
+                        .get(j)
+                        .is_some_and(|o| o.visual.content == seg.visual.content) =>
+                {
+                    Some(Arc::clone(img))
+                }
+                _ => None,
+            });
+            let img = match twin {
+                Some(img) => img,
+                None => Arc::new(SourceImage::from_rgba(
+                    decode_visual(&seg.visual).map_err(|e| in_segment(i, &e))?,
+                )),
+            };
+            if let Some(Entry::Still(slot)) = self.entries.get_mut(i) {
+                *slot = Some(img);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many stills are decoded in memory now.
+    #[cfg(test)]
+    pub(crate) fn stills_in_memory(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Still(Some(_))))
+            .count()
+    }
+
     /// The picture segment `i` shows now: its still, or its clip's current frame.
     pub(crate) fn image(&self, i: usize) -> Option<&SourceImage> {
         match self.entries.get(i)? {
-            Entry::Still(img) => Some(img),
+            Entry::Still(img) => img.as_deref(),
             Entry::Clip { decoder, .. } => decoder.as_ref()?.current().map(|f| f.image),
         }
     }
@@ -105,7 +181,7 @@ impl SegmentMedia {
     #[cfg_attr(not(feature = "gpu"), expect(dead_code, reason = "GPU backend only"))]
     pub(crate) fn still(&self, i: usize) -> Option<&Arc<SourceImage>> {
         match self.entries.get(i)? {
-            Entry::Still(img) => Some(img),
+            Entry::Still(img) => img.as_ref(),
             Entry::Clip { .. } => None,
         }
     }
@@ -131,4 +207,47 @@ impl SegmentMedia {
 
 fn in_segment(i: usize, e: &Error) -> Error {
     Error::new(e.kind(), format!("segment {i}: {}", e.message()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::SceneStyle;
+    use ytempire_core::{Segment, Timeline, Transition, VideoSpec, Visual};
+
+    fn png(shade: u8) -> Vec<u8> {
+        let img = image::RgbaImage::from_pixel(32, 18, image::Rgba([shade, 40, 90, 255]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn lazy_stills_hold_only_what_is_on_screen() {
+        let v = |k: u8| Visual::image_bytes(format!("v{k}"), 32, 18, "image/png", png(k * 60));
+        let t = Timeline::new(VideoSpec::new(64, 36, 10))
+            .with_segment(Segment::new(v(1), 0.0, 2.0))
+            .with_segment(
+                Segment::new(v(2), 2.0, 4.0).with_transition(Transition::Crossfade { secs: 1.0 }),
+            )
+            .with_segment(Segment::new(v(3), 4.0, 6.0))
+            .with_segment(Segment::new(v(1), 6.0, 8.0));
+        let scene = Scene::from_timeline(&t, &SceneStyle::default()).unwrap();
+        let mut lazy = SegmentMedia::load(&scene, true).unwrap();
+        assert_eq!(lazy.stills_in_memory(), 0);
+        lazy.update(&scene, 0.5).unwrap();
+        assert_eq!(lazy.stills_in_memory(), 1);
+        assert!(lazy.image(0).is_some() && lazy.image(2).is_none());
+        // During the crossfade both the leaving and the entering still are held.
+        lazy.update(&scene, 2.5).unwrap();
+        assert_eq!(lazy.stills_in_memory(), 2);
+        lazy.update(&scene, 5.0).unwrap();
+        assert_eq!(lazy.stills_in_memory(), 1);
+        assert!(lazy.image(0).is_none() && lazy.image(2).is_some());
+        // The same visual again is decoded to the same pixels.
+        lazy.update(&scene, 7.0).unwrap();
+        let eager = SegmentMedia::load(&scene, false).unwrap();
+        assert_eq!(eager.stills_in_memory(), 4);
+        assert_eq!(lazy.image(3), eager.image(3));
+    }
 }
