@@ -2,6 +2,8 @@
 # The test command: installs what is missing, then runs every check CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Every feature is built below, the GPL x264 encoder's system library included.
+export YTEMPIRE_WITH_X264=1
 source scripts/setup.sh
 # A one-shot build: incremental caches only cost disk and time here.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"

@@ -206,7 +206,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let outcome = outcome?;
 
     let video = args.out.join(format!("{id}.mp4"));
-    ytempire_core::fs::write_atomic(&video, &std::fs::read(&outcome.video)?).await?;
+    // Streamed: a ten-minute video is hundreds of megabytes.
+    ytempire_core::fs::copy_atomic(&outcome.video, &video).await?;
     let report_path = args.out.join("cost-report.html");
     ytempire_cost::render_report_file(&ledger_path, &report_path)?;
     let cost = ytempire_examples::LedgerProbe(ledger)
@@ -228,7 +229,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "{id}-thumbnail-{}.{ext}",
             char::from(b'a' + i as u8)
         ));
-        ytempire_core::fs::write_atomic(&name, &std::fs::read(t)?).await?;
+        ytempire_core::fs::copy_atomic(t, &name).await?;
         println!("thumbnail:  {}", name.display());
     }
     if let Some(q) = &outcome.quality {

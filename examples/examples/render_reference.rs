@@ -5,7 +5,9 @@
 //!
 //! ```text
 //! cargo run --release -p ytempire-examples --example render_reference -- OUT.mp4 \
-//!     [--cpu|--gpu] [--encoder auto|openh264|x264] [--preset ultrafast|veryfast] [--secs N] [--size WxH]
+//!     [--cpu|--gpu] [--encoder auto|openh264|x264|libx264] [--preset ultrafast|veryfast] [--secs N] [--size WxH]
+//!     (x264: libx264 through an ffmpeg process; libx264: in this process, `--features x264`)
+//!     [--crf N|off]   (x264 constant quality under the bitrate ceiling; default 18, `off`: constant bitrate)
 //!     [--tone-narration]   (a narration as long as the video, for memory measurements)
 //! ```
 //!
@@ -88,6 +90,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 opts.encoder = match args.next().as_deref() {
                     Some("openh264") => EncoderChoice::OpenH264,
                     Some("x264") => EncoderChoice::Ffmpeg(FfmpegCodec::Libx264),
+                    #[cfg(feature = "x264")]
+                    Some("libx264") => EncoderChoice::X264,
                     _ => EncoderChoice::Auto,
                 }
             }
@@ -98,6 +102,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     _ => Preset::Veryfast,
                 }
             }
+            "--crf" => opts.crf = args.next().and_then(|s| s.parse().ok()),
             "--size" => {
                 let v = args.next().unwrap_or_default();
                 let mut it = v.split('x').map(|n| n.parse::<u32>().unwrap_or(0));

@@ -142,31 +142,33 @@ impl Default for QualityGate {
     }
 }
 
-/// Render checks from the render summary: duration against the narration and frame count.
-fn render_checks(inputs: &QualityInputs<'_>) -> QualityScore {
-    let job = inputs.job;
+/// Render check from the render summary: the video's length against the narration's.
+fn duration_check(inputs: &QualityInputs<'_>) -> SubScore {
     let audio = inputs.narration.audio.duration_secs();
     let video = inputs.render.duration_secs;
     let gap = (video - audio).abs();
-    let fps = f64::from(job.video.fps);
+    SubScore::new(
+        "audio/video match",
+        // The timeline holds the last picture half a second after the narration ends.
+        10.0 - (gap - 0.75).max(0.0) * 5.0,
+        format!("video {video:.2}s vs narration {audio:.2}s"),
+    )
+}
+
+/// Render check from the render summary: the frame count against length × frame rate.
+fn frame_count_check(inputs: &QualityInputs<'_>) -> SubScore {
+    let video = inputs.render.duration_secs;
+    let fps = f64::from(inputs.job.video.fps);
     let expected = (video * fps).round();
     let frames_ok = (inputs.render.frames as f64 - expected).abs() <= 1.0;
-    QualityScore::from_parts(vec![
-        SubScore::new(
-            "audio/video match",
-            // The timeline holds the last picture half a second after the narration ends.
-            10.0 - (gap - 0.75).max(0.0) * 5.0,
-            format!("video {video:.2}s vs narration {audio:.2}s"),
+    SubScore::new(
+        "frame count",
+        if frames_ok { 10.0 } else { 3.0 },
+        format!(
+            "{} frames for {video:.2}s at {fps} fps",
+            inputs.render.frames
         ),
-        SubScore::new(
-            "frame count",
-            if frames_ok { 10.0 } else { 3.0 },
-            format!(
-                "{} frames for {video:.2}s at {fps} fps",
-                inputs.render.frames
-            ),
-        ),
-    ])
+    )
 }
 
 /// Decode one frame every `every_secs` (at most 90 frames, downscaled to 384 px wide) of a
@@ -249,16 +251,14 @@ pub fn score_job(inputs: &QualityInputs<'_>, video: Option<&VideoSample>) -> Qua
         ScoreKind::Audio,
         ytempire_cost::quality::score_audio(&inputs.narration.audio, &expect),
     );
-    let checks = render_checks(inputs);
     let video_score = match video {
+        // The sample's own duration check covers the summary's audio/video match.
         Some(sample) => {
-            let sampled = ytempire_cost::quality::score_video(sample);
-            // The sample's duration_match covers the render check of the same name.
-            let frame_count = checks.parts.into_iter().filter(|p| p.name == "frame count");
-            let parts: Vec<SubScore> = sampled.parts.into_iter().chain(frame_count).collect();
+            let mut parts = ytempire_cost::quality::score_video(sample).parts;
+            parts.push(frame_count_check(inputs));
             QualityScore::from_parts(parts)
         }
-        None => checks,
+        None => QualityScore::from_parts(vec![duration_check(inputs), frame_count_check(inputs)]),
     };
     report.insert(ScoreKind::Video, video_score);
     report.insert(

@@ -61,6 +61,57 @@ pub fn write_atomic_blocking(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Copy the file at `src` to `dst` atomically, streaming (the file is never held in memory):
+/// copy to a temporary sibling of `dst`, fsync it, rename it over `dst`. Parent directories
+/// are created. A crash leaves either the old `dst` or the new one.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> ytempire_core::Result<()> {
+/// let dir = std::env::temp_dir().join(format!("ytempire-doc-copy-{}", std::process::id()));
+/// ytempire_core::fs::write_atomic(&dir.join("a.bin"), b"frames").await?;
+/// ytempire_core::fs::copy_atomic(&dir.join("a.bin"), &dir.join("out/b.bin")).await?;
+/// assert_eq!(std::fs::read(dir.join("out/b.bin"))?, b"frames");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+/// `NotFound` when `src` does not exist, `Io` for any other failure (nothing is left at the
+/// temporary path).
+pub async fn copy_atomic(src: &Path, dst: &Path) -> Result<()> {
+    let (src, dst) = (src.to_path_buf(), dst.to_path_buf());
+    tokio::task::spawn_blocking(move || copy_atomic_blocking(&src, &dst))
+        .await
+        .map_err(|e| Error::internal(format!("atomic copy task failed: {e}")))?
+}
+
+/// Blocking form of [`copy_atomic`].
+///
+/// # Errors
+/// As [`copy_atomic`].
+pub fn copy_atomic_blocking(src: &Path, dst: &Path) -> Result<()> {
+    if let Some(parent) = dst.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    let tmp = temp_sibling(dst);
+    let result = (|| {
+        std::fs::copy(src, &tmp)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, dst)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(
+            format!("copying {} to {}", src.display(), dst.display()),
+            e,
+        ));
+    }
+    Ok(())
+}
+
 /// Create the temporary sibling path [`commit_temp`] will rename, for writers that stream
 /// (encoders, downloads): write to the returned path, then call [`commit_temp`].
 pub fn temp_path_for(path: &Path) -> PathBuf {
@@ -92,6 +143,29 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn copy_replaces_streams_and_reports_a_missing_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src.bin");
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&src, &data).unwrap();
+        let dst = dir.path().join("out/dst.bin");
+        write_atomic_blocking(&dst, b"old").unwrap();
+        copy_atomic_blocking(&src, &dst).unwrap();
+        assert_eq!(std::fs::read(&dst).unwrap(), data);
+        let err = copy_atomic_blocking(&dir.path().join("missing"), &dst).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::NotFound, "{err}");
+        assert!(err.to_string().contains("missing"), "{err}");
+        // The old copy survives a failed one, and no temporary file is left behind.
+        assert_eq!(std::fs::read(&dst).unwrap(), data);
+        let names: Vec<_> = std::fs::read_dir(dst.parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
     }
 
     #[test]

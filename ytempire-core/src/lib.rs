@@ -139,6 +139,7 @@ pub mod queue;
 mod tts;
 mod types;
 mod upload;
+pub mod wire;
 
 pub use error::{Error, ErrorKind, Result};
 pub use forward::{

@@ -43,8 +43,12 @@ pub struct RenderOptions {
     pub encoder: EncoderChoice,
     /// Encoder speed preset.
     pub preset: Preset,
-    /// Video bitrate; `None` uses YouTube's recommendation for the resolution.
+    /// Video bitrate (the ceiling when `crf` is set); `None` uses YouTube's recommendation
+    /// for the resolution.
     pub video_bitrate_bps: Option<u32>,
+    /// Constant quality under that ceiling, for encoders that have it (see
+    /// [`EncoderSettings::crf`]); `None` encodes at a constant bitrate.
+    pub crf: Option<u8>,
     /// AAC bitrate in bits/s.
     pub audio_bitrate_bps: u32,
     /// AAC encoder (`syom` unless the `fdk-aac` feature is on and FDK is chosen).
@@ -64,6 +68,7 @@ impl Default for RenderOptions {
             encoder: EncoderChoice::Auto,
             preset: Preset::Veryfast,
             video_bitrate_bps: None,
+            crf: Some(crate::encode::DEFAULT_CRF),
             audio_bitrate_bps: 192_000,
             aac: audio::aac::AacEncoder::default(),
             style: SceneStyle::default(),
@@ -147,6 +152,7 @@ pub fn render_video_blocking(
     if let Some(b) = opts.video_bitrate_bps {
         settings.bitrate_bps = b;
     }
+    settings.crf = opts.crf;
     let frames = scene.frame_count();
     if frames == 0 {
         return Err(Error::invalid_request(

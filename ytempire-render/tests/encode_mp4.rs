@@ -73,7 +73,15 @@ fn render_synthetic(
     secs: u64,
 ) -> ytempire_render::mux::MuxSummary {
     let spec = VideoSpec::new(320, 180, 30);
-    let settings = EncoderSettings::youtube(&spec).unwrap();
+    render_with(choice, out, secs, EncoderSettings::youtube(&spec).unwrap())
+}
+
+fn render_with(
+    choice: &EncoderChoice,
+    out: &Path,
+    secs: u64,
+    settings: EncoderSettings,
+) -> ytempire_render::mux::MuxSummary {
     let frames = secs * 30;
     let audio = silent_aac_frames((secs * 48_000).div_ceil(1024) as usize);
     let writer = Mp4Writer::create(out, 30, frames, audio).unwrap();
@@ -193,6 +201,92 @@ fn ffmpeg_libx264_mp4_meets_youtube_recommendations() {
     let s = render_synthetic(&EncoderChoice::Ffmpeg(FfmpegCodec::Libx264), &out, 2);
     assert_eq!(s.video_frames, 60);
     check_youtube_mp4(&out, 2.0);
+}
+
+#[test]
+fn ffmpeg_libx264_constant_quality_stays_under_the_bitrate_ceiling() {
+    if !ffmpeg_available() || !ffmpeg_has_encoder("libx264") {
+        eprintln!("SKIPPED: ffmpeg with libx264 not on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = EncoderSettings::youtube(&VideoSpec::new(320, 180, 30)).unwrap();
+    assert_eq!(settings.crf, Some(18), "constant quality is the default");
+    settings.bitrate_bps = 2_000_000;
+    let choice = EncoderChoice::Ffmpeg(FfmpegCodec::Libx264);
+    let crf_out = dir.path().join("crf.mp4");
+    let crf = render_with(&choice, &crf_out, 2, settings);
+    settings.crf = None;
+    let cbr_out = dir.path().join("cbr.mp4");
+    let cbr = render_with(&choice, &cbr_out, 2, settings);
+    // A slow gradient needs far fewer bits than the ceiling at CRF 18; the constant-bitrate
+    // encode pads up to it.
+    assert!(
+        crf.bytes * 2 < cbr.bytes,
+        "crf {} vs cbr {}",
+        crf.bytes,
+        cbr.bytes
+    );
+    // x264 writes its settings into the stream: CRF with the VBV ceiling, or plain CBR.
+    let sei = |p: &Path| {
+        let bytes = std::fs::read(p).unwrap();
+        let at = bytes.windows(10).position(|w| w == b"x264 - cor").unwrap();
+        String::from_utf8_lossy(&bytes[at..at + 2000]).into_owned()
+    };
+    let s = sei(&crf_out);
+    assert!(s.contains("rc=crf") && s.contains("crf=18.0"), "{s}");
+    assert!(s.contains("vbv_maxrate=2000"), "{s}");
+    assert!(sei(&cbr_out).contains("rc=cbr"));
+    check_youtube_mp4(&crf_out, 2.0);
+    // Out of range is refused before ffmpeg starts.
+    settings.crf = Some(52);
+    let e = create_encoder(&choice, settings).err().unwrap();
+    assert_eq!(e.kind(), ytempire_core::ErrorKind::InvalidRequest);
+    assert!(e.message().contains("crf 52"), "{e}");
+}
+
+#[cfg(feature = "x264")]
+#[test]
+fn in_process_x264_mp4_meets_youtube_recommendations() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("lib.mp4");
+    let s = render_synthetic(&EncoderChoice::X264, &out, 2);
+    assert_eq!(s.video_frames, 60);
+    assert!(s.fast_start);
+    check_youtube_mp4(&out, 2.0);
+    // Constant quality under the ceiling, as on the ffmpeg path.
+    let bytes = std::fs::read(&out).unwrap();
+    let at = bytes.windows(10).position(|w| w == b"x264 - cor").unwrap();
+    let sei = String::from_utf8_lossy(&bytes[at..at + 2000]).into_owned();
+    assert!(sei.contains("rc=crf") && sei.contains("bframes=0"), "{sei}");
+    // The encoder is named in reports, and refuses a frame of the wrong size.
+    let settings = EncoderSettings::youtube(&VideoSpec::new(64, 36, 30)).unwrap();
+    let mut enc = create_encoder(&EncoderChoice::X264, settings).unwrap();
+    assert!(enc.name().starts_with("x264"));
+    let wrong = Frame::new(32, 18).unwrap();
+    assert_eq!(
+        enc.encode(&wrong).unwrap_err().kind(),
+        ytempire_core::ErrorKind::InvalidRequest
+    );
+    // Frames in, packets out in order, every IDR at a GOP start.
+    let mut packets = Vec::new();
+    let mut frame = Frame::new(64, 36).unwrap();
+    for i in 0..40 {
+        gradient(i, &mut frame);
+        packets.extend(enc.encode(&frame).unwrap());
+    }
+    packets.extend(enc.finish().unwrap());
+    assert_eq!(packets.len(), 40);
+    for (i, p) in packets.iter().enumerate() {
+        assert_eq!((p.pts, p.dts), (i as i64, i as i64));
+        assert_eq!(p.keyframe, i % 15 == 0, "frame {i}");
+    }
+    // Finished: nothing more to flush, and no more frames accepted.
+    assert!(enc.finish().unwrap().is_empty());
+    assert_eq!(
+        enc.encode(&frame).unwrap_err().kind(),
+        ytempire_core::ErrorKind::Encode
+    );
 }
 
 #[test]

@@ -337,19 +337,34 @@ async fn video_search_returns_typed_clips_and_downloads_real_mp4() {
 }
 
 #[tokio::test]
-async fn an_html_page_instead_of_a_clip_is_invalid_response() {
+async fn a_clip_download_that_is_not_a_playable_mp4_is_invalid_response() {
+    use ytempire_render::sources::testing::Fault;
     let (fake, pexels, _) = setup().await;
     let page = pexels
         .search_videos(&VideoSearch::new("rain").with_per_page(1))
         .await
         .unwrap();
-    fake.push_fault(ytempire_render::sources::testing::Fault::HtmlImage);
-    let e = pexels
+    for (fault, says) in [
+        (Fault::HtmlImage, "HTML"),
+        (Fault::EmptyImage, "empty"),
+        // Half a file: the container is cut mid-way, so the sample index is incomplete.
+        (Fault::CorruptImage, "pexels video"),
+    ] {
+        fake.push_fault(fault.clone());
+        let e = pexels
+            .download_clip(&page.videos[0], 100, 100, "rain")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{fault:?}: {e}");
+        assert_eq!(e.provider(), Some("pexels"), "{fault:?}: {e}");
+        assert!(e.message().contains(says), "{fault:?}: {e}");
+    }
+    // The next download is whole again and probes as a real clip.
+    let ok = pexels
         .download_clip(&page.videos[0], 100, 100, "rain")
         .await
-        .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidResponse, "{e}");
-    assert!(e.message().contains("HTML"), "{e}");
+        .unwrap();
+    assert!(ok.duration_secs.unwrap() > 0.0);
 }
 
 #[tokio::test]

@@ -62,20 +62,13 @@ pub(crate) fn redact_url(url: &reqwest::Url) -> String {
     u.to_string()
 }
 
-/// `Retry-After` (seconds or HTTP date is not parsed: seconds only) or `retry-after-ms`.
+/// How long the vendor asked us to wait: `retry-after-ms`, then `Retry-After` in seconds or
+/// as an HTTP date ([`ytempire_core::wire::retry_after`]).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    if let Some(ms) = headers
-        .get("retry-after-ms")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-    {
-        return Some(Duration::from_secs_f64(ms.max(0.0) / 1000.0));
-    }
-    headers
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map(|s| Duration::from_secs_f64(s.max(0.0)))
+    ytempire_core::wire::retry_after(
+        |name| headers.get(name).and_then(|v| v.to_str().ok()),
+        std::time::SystemTime::now(),
+    )
 }
 
 /// What a vendor's error body said, parsed by the provider.
@@ -98,17 +91,10 @@ pub(crate) fn status_error(
     quota: bool,
     request_id_header: &str,
 ) -> Error {
-    let kind = match status {
-        _ if quota => ErrorKind::QuotaExhausted,
-        400 | 422 => ErrorKind::InvalidRequest,
-        401 => ErrorKind::Unauthenticated,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::NotFound,
-        408 => ErrorKind::Timeout,
-        413 => ErrorKind::InvalidRequest,
-        429 => ErrorKind::RateLimited,
-        500..=599 => ErrorKind::Upstream,
-        _ => ErrorKind::InvalidResponse,
+    let kind = if quota {
+        ErrorKind::QuotaExhausted
+    } else {
+        ytempire_core::wire::status_kind(status)
     };
     let mut message = format!("{provider} returned HTTP {status}");
     if let Some(field) = &vendor.field {

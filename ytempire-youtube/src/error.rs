@@ -99,13 +99,12 @@ pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &str) -> Err
     err
 }
 
-/// `Retry-After` in seconds, if present.
+/// How long YouTube asked us to wait (`Retry-After` in seconds or as an HTTP date).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+    ytempire_core::wire::retry_after(
+        |name| headers.get(name).and_then(|v| v.to_str().ok()),
+        std::time::SystemTime::now(),
+    )
 }
 
 /// A transport failure (connection refused, reset, dropped mid-body, timeout).

@@ -324,7 +324,7 @@ impl Pipeline {
                 }
             };
 
-        let (narration, wav_path) = match run
+        let (mut narration, wav_path) = match run
             .restored(&manifest, StageName::Narration, "audio")
             .await?
         {
@@ -424,6 +424,10 @@ impl Pipeline {
             }
         };
 
+        // The narration's samples are stored (`wav_path`); let them go while rendering so
+        // memory does not grow with the video's length. The quality stage reads them back.
+        narration.audio.samples = Vec::new();
+
         let (video, render) = match run.restored(&manifest, StageName::Render, "video").await? {
             Some(v) => {
                 let s = manifest
@@ -505,6 +509,14 @@ impl Pipeline {
                 {
                     Some(r) => run.store.read_json(&r).await?,
                     None => {
+                        let audio_ref = manifest
+                            .stage(StageName::Narration)
+                            .outputs
+                            .get("audio")
+                            .cloned()
+                            .ok_or_else(|| Error::internal("narration manifest lacks audio"))?;
+                        narration.audio =
+                            AudioTrack::from_wav_bytes(&run.store.read(&audio_ref).await?)?;
                         let inputs = QualityInputs {
                             job: &job,
                             script: &script,

@@ -316,3 +316,65 @@ async fn bad_jobs_and_missing_stages_are_typed_errors() {
         ErrorKind::InvalidRequest
     );
 }
+
+/// Records how many narration samples the quality stage was given.
+#[derive(Debug, Default)]
+struct SeesNarration(AtomicUsize);
+
+#[async_trait]
+impl QualityStage for Arc<SeesNarration> {
+    async fn assess(&self, inputs: QualityInputs<'_>) -> Result<QualityVerdict> {
+        self.0
+            .store(inputs.narration.audio.samples.len(), Ordering::SeqCst);
+        Ok(QualityVerdict {
+            score: 9.0,
+            passed: true,
+            reasons: Vec::new(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn quality_gets_the_whole_narration_back_after_the_render_let_it_go() {
+    for fail_first in [0, 1] {
+        let dir = tempfile::tempdir().unwrap();
+        let build = |fail| {
+            let fx_render = Arc::new(FlakyRender {
+                calls: AtomicUsize::new(0),
+                fail_first: fail,
+            });
+            let seen = Arc::new(SeesNarration::default());
+            let p = Pipeline::builder(dir.path())
+                .script(Arc::new(CountingScript::default()))
+                .narration(SpeechNarrator::new(Arc::new(Tone::default())))
+                .visuals(SourceVisuals::new(Arc::new(Pictures::default())))
+                .render(fx_render)
+                .quality(seen.clone())
+                .build()
+                .unwrap();
+            (p, seen)
+        };
+        let (p, seen) = build(fail_first);
+        let first = p.run(&job(), &CancellationToken::new()).await;
+        let seen = if fail_first > 0 {
+            // Crashed at render; a new process resumes from the stored narration.
+            assert!(first.is_err());
+            let (p2, seen2) = build(0);
+            p2.run(&job(), &CancellationToken::new()).await.unwrap();
+            seen2
+        } else {
+            first.unwrap();
+            seen
+        };
+        let store = ArtifactStore::new(dir.path(), "job-1");
+        let manifest = store.load_manifest().unwrap().unwrap();
+        let audio = &manifest.stage(StageName::Narration).outputs["audio"];
+        let stored = AudioTrack::from_wav_bytes(&store.read(audio).await.unwrap()).unwrap();
+        assert!(stored.samples.len() > 1000);
+        assert_eq!(
+            seen.0.load(Ordering::SeqCst),
+            stored.samples.len(),
+            "fail_first {fail_first}"
+        );
+    }
+}

@@ -39,7 +39,8 @@
 //! ```
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -283,6 +284,33 @@ fn from_sql(n: i64) -> Result<u64, Error> {
 type AssignmentRow = (String, String, String, String, String);
 type OutcomeRow = (String, String, i64, Option<i64>, Option<i64>);
 
+/// One assignment by experiment and video.
+const ASSIGNMENT_SQL: &str = "SELECT experiment, video_id, kind, variant, assigned_at
+     FROM ab_assignments WHERE experiment = ?1 AND video_id = ?2";
+
+/// The first five columns of a row.
+fn five<A: FromSql, B: FromSql, C: FromSql, D: FromSql, E: FromSql>(
+    r: &Row<'_>,
+) -> rusqlite::Result<(A, B, C, D, E)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+/// Every row `sql` (one `?1` parameter, `key`) returns, each read by `read`.
+fn all_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+    read: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, Error> {
+    let mut stmt = conn.prepare(sql).map_err(db_err)?;
+    let rows = stmt
+        .query_map(params![key], read)
+        .map_err(db_err)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err)?;
+    Ok(rows)
+}
+
 fn assignment(row: AssignmentRow) -> Result<Assignment, Error> {
     let (experiment, video_id, kind, variant, at) = row;
     Ok(Assignment {
@@ -383,12 +411,7 @@ impl AbStore {
             )));
         }
         let existing: Option<AssignmentRow> = tx
-            .query_row(
-                "SELECT experiment, video_id, kind, variant, assigned_at FROM ab_assignments
-                 WHERE experiment = ?1 AND video_id = ?2",
-                params![experiment, video_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
+            .query_row(ASSIGNMENT_SQL, params![experiment, video_id], five)
             .optional()
             .map_err(db_err)?;
         if let Some(row) = existing {
@@ -450,12 +473,7 @@ impl AbStore {
     ) -> Result<Option<Assignment>, Error> {
         let row: Option<AssignmentRow> = self
             .lock()
-            .query_row(
-                "SELECT experiment, video_id, kind, variant, assigned_at FROM ab_assignments
-                 WHERE experiment = ?1 AND video_id = ?2",
-                params![experiment, video_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
+            .query_row(ASSIGNMENT_SQL, params![experiment, video_id], five)
             .optional()
             .map_err(db_err)?;
         row.map(assignment).transpose()
@@ -466,20 +484,13 @@ impl AbStore {
     /// # Errors
     /// [`ErrorKind::Io`] when SQLite fails.
     pub fn assignments(&self, experiment: &str) -> Result<Vec<Assignment>, Error> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT experiment, video_id, kind, variant, assigned_at FROM ab_assignments
-                 WHERE experiment = ?1 ORDER BY video_id",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(params![experiment], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .map_err(db_err)?
-            .collect::<Result<Vec<AssignmentRow>, _>>()
-            .map_err(db_err)?;
+        let rows: Vec<AssignmentRow> = all_rows(
+            &self.lock(),
+            "SELECT experiment, video_id, kind, variant, assigned_at FROM ab_assignments
+             WHERE experiment = ?1 ORDER BY video_id",
+            experiment,
+            five,
+        )?;
         rows.into_iter().map(assignment).collect()
     }
 
@@ -535,20 +546,13 @@ impl AbStore {
     /// # Errors
     /// [`ErrorKind::Io`] when SQLite fails.
     pub fn outcomes(&self, video_id: &str) -> Result<Vec<Outcome>, Error> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT video_id, observed_at, views, impressions, clicks FROM ab_outcomes
-                 WHERE video_id = ?1 ORDER BY observed_at",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map(params![video_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .map_err(db_err)?
-            .collect::<Result<Vec<OutcomeRow>, _>>()
-            .map_err(db_err)?;
+        let rows: Vec<OutcomeRow> = all_rows(
+            &self.lock(),
+            "SELECT video_id, observed_at, views, impressions, clicks FROM ab_outcomes
+             WHERE video_id = ?1 ORDER BY observed_at",
+            video_id,
+            five,
+        )?;
         rows.into_iter().map(outcome).collect()
     }
 

@@ -11,21 +11,12 @@ use reqwest::header::HeaderMap;
 use ytempire_core::{Error, ErrorKind};
 
 /// How long the vendor asked us to wait: `retry-after-ms`, then `retry-after` in seconds or
-/// as an HTTP date.
+/// as an HTTP date ([`ytempire_core::wire::retry_after`]).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ms) = get("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
-        && ms >= 0.0
-    {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
-    }
-    let value = get("retry-after")?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    wait.to_std().ok()
+    ytempire_core::wire::retry_after(
+        |name| headers.get(name).and_then(|v| v.to_str().ok()),
+        std::time::SystemTime::now(),
+    )
 }
 
 /// The vendor's request id, from the header each vendor uses.
@@ -80,17 +71,10 @@ pub(crate) fn status_error(
         || text.contains("safety");
     let kind = match status {
         429 if quota => ErrorKind::QuotaExhausted,
-        429 => ErrorKind::RateLimited,
         400 | 413 | 422 if context => ErrorKind::ContextLengthExceeded,
         400 | 422 if policy => ErrorKind::ContentPolicy,
         400 if quota => ErrorKind::QuotaExhausted,
-        401 => ErrorKind::Unauthenticated,
-        402 => ErrorKind::QuotaExhausted,
-        403 => ErrorKind::PermissionDenied,
-        404 => ErrorKind::NotFound,
-        408 => ErrorKind::Timeout,
-        409 | 500..=599 => ErrorKind::Upstream,
-        _ => ErrorKind::InvalidRequest,
+        other => ytempire_core::wire::status_kind(other),
     };
     let message = if body.message.is_empty() {
         format!("{provider} answered HTTP {status}")

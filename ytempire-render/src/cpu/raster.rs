@@ -212,15 +212,26 @@ fn image_general(
     }
 }
 
+/// The four 8-bit channels of a pixel in the four 16-bit lanes of a u64.
+#[inline(always)]
+fn spread(p: &[u8; 4]) -> u64 {
+    u64::from(p[0]) | u64::from(p[1]) << 16 | u64::from(p[2]) << 32 | u64::from(p[3]) << 48
+}
+
 /// One source row filtered horizontally at every output column: per channel
-/// `p0·(256 − fx) + p1·fx` (at most 255·256, so it fits a u16 exactly).
+/// `p0·(256 − fx) + p1·fx` (at most 255·256, so it fits a u16 exactly). All four channels
+/// are computed at once in the 16-bit lanes of a u64; no lane can carry into the next.
 fn filter_row(src_row: &[u8], cols: &[(usize, usize, u32)], out: &mut [u16]) {
+    let texel = |c: usize| -> Option<&[u8; 4]> { src_row.get(c..c + 4)?.try_into().ok() };
     for (o, &(c0, c1, fx)) in out.chunks_exact_mut(4).zip(cols) {
-        let (w0, w1) = (256 - fx, fx);
-        if let (Some(a), Some(b)) = (src_row.get(c0..c0 + 4), src_row.get(c1..c1 + 4)) {
-            for k in 0..4 {
-                o[k] = (u32::from(a[k]) * w0 + u32::from(b[k]) * w1) as u16;
-            }
+        if let (Some(a), Some(b)) = (texel(c0), texel(c1)) {
+            let v = spread(a) * u64::from(256 - fx) + spread(b) * u64::from(fx);
+            o.copy_from_slice(&[
+                v as u16,
+                (v >> 16) as u16,
+                (v >> 32) as u16,
+                (v >> 48) as u16,
+            ]);
         }
     }
 }

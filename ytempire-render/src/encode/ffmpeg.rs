@@ -136,8 +136,16 @@ impl FfmpegEncoder {
                 cmd.args(["-preset", "p4", "-profile:v", "high", "-forced-idr", "1"]);
             }
         }
-        cmd.args(["-g", &gop, "-bf", "0", "-pix_fmt", "yuv420p"])
-            .args(["-b:v", &bitrate, "-maxrate", &bitrate, "-bufsize", &bufsize])
+        cmd.args(["-g", &gop, "-bf", "0", "-pix_fmt", "yuv420p"]);
+        match (codec, settings.crf) {
+            (FfmpegCodec::Libx264, Some(crf)) => {
+                cmd.args(["-crf", &crf.to_string()]);
+            }
+            _ => {
+                cmd.args(["-b:v", &bitrate]);
+            }
+        }
+        cmd.args(["-maxrate", &bitrate, "-bufsize", &bufsize])
             .args(["-bsf:v", "h264_metadata=aud=insert", "-f", "h264", "pipe:1"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

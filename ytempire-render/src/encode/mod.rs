@@ -2,8 +2,9 @@
 //!
 //! - [`OpenH264Encoder`]: Cisco's BSD-licensed openh264, built from source and bundled. The
 //!   default whenever no ffmpeg binary is on `PATH`.
-//! - [`FfmpegEncoder`]: pipes raw RGBA frames into an `ffmpeg` process (`libx264`, or
-//!   `h264_nvenc` when `ffmpeg -encoders` lists it). Chosen automatically when ffmpeg exists.
+//! - [`FfmpegEncoder`]: pipes I420 frames into an `ffmpeg` process (`libx264`, or
+//!   `h264_nvenc` when `ffmpeg -encoders` lists it; NVENC is chosen automatically).
+//! - `X264Encoder` (feature `x264`, GPL): libx264 in this process, no pipe.
 //!
 //! Every encoder follows YouTube's upload recommendations: progressive H.264, yuv420p, a closed
 //! GOP of half the frame rate (IDR every `fps / 2` frames), constant frame rate, and a bitrate
@@ -17,9 +18,13 @@ use crate::Frame;
 
 mod ffmpeg;
 mod openh264;
+#[cfg(feature = "x264")]
+mod x264;
 
 pub use ffmpeg::{FfmpegCodec, FfmpegEncoder, ffmpeg_available, ffmpeg_has_encoder, nvenc_usable};
 pub use openh264::OpenH264Encoder;
+#[cfg(feature = "x264")]
+pub use x264::X264Encoder;
 
 /// What the encoder is asked to produce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +35,14 @@ pub struct EncoderSettings {
     pub height: u32,
     /// Frames per second (constant).
     pub fps: u32,
-    /// Target bitrate in bits per second.
+    /// Target bitrate in bits per second; with [`crf`](Self::crf) set, the ceiling instead
+    /// (VBV maximum rate, buffer twice that).
     pub bitrate_bps: u32,
+    /// Constant quality for encoders that have it (x264's CRF, 0–51, lower is better):
+    /// simple pictures (slow zooms over stills, flat colour) then take fewer bits and less
+    /// time, and no frame exceeds the bitrate ceiling. `None` encodes at `bitrate_bps`.
+    /// openh264 and NVENC always encode at `bitrate_bps`.
+    pub crf: Option<u8>,
     /// Distance between IDR frames, in frames (a closed GOP).
     pub gop: u32,
     /// Speed/quality trade-off for encoders that have presets (x264 names).
@@ -61,6 +72,10 @@ impl Preset {
     }
 }
 
+/// The constant-quality factor [`EncoderSettings::youtube`] picks (x264 CRF 18: visually
+/// transparent, so YouTube's own re-encode starts from a clean picture).
+pub const DEFAULT_CRF: u8 = 18;
+
 /// YouTube's recommended SDR upload bitrate for a resolution and frame rate, in bits/s
 /// (e.g. 8 Mbps for 1080p30, 12 Mbps for 1080p60, 5 Mbps for 720p30).
 pub fn recommended_bitrate(width: u32, height: u32, fps: u32) -> u32 {
@@ -86,6 +101,10 @@ impl EncoderSettings {
             height: spec.height,
             fps: spec.fps,
             bitrate_bps: recommended_bitrate(spec.width, spec.height, spec.fps),
+            // Visually transparent, capped at YouTube's recommended bitrate: on this
+            // project's reference job x264 takes 3.7 s instead of 6.6 s at a constant 8 Mbps,
+            // and the file is a quarter of the size.
+            crf: Some(DEFAULT_CRF),
             gop: (spec.fps / 2).max(1),
             preset: Preset::default(),
         })
@@ -98,6 +117,11 @@ impl EncoderSettings {
             return Err(Error::invalid_request(
                 "encoder bitrate and GOP length must be positive",
             ));
+        }
+        if let Some(crf) = self.crf.filter(|&c| c > 51) {
+            return Err(Error::invalid_request(format!(
+                "crf {crf} is out of range; x264 takes 0 (lossless) to 51"
+            )));
         }
         Ok(())
     }
@@ -151,6 +175,9 @@ pub enum EncoderChoice {
     OpenH264,
     /// An ffmpeg process with this codec.
     Ffmpeg(FfmpegCodec),
+    /// libx264 in this process (feature `x264`, GPL).
+    #[cfg(feature = "x264")]
+    X264,
 }
 
 /// Build the chosen encoder.
@@ -162,6 +189,8 @@ pub fn create_encoder(
     match choice {
         EncoderChoice::OpenH264 => Ok(Box::new(OpenH264Encoder::new(settings)?)),
         EncoderChoice::Ffmpeg(codec) => Ok(Box::new(FfmpegEncoder::new(settings, *codec)?)),
+        #[cfg(feature = "x264")]
+        EncoderChoice::X264 => Ok(Box::new(X264Encoder::new(settings)?)),
         EncoderChoice::Auto => {
             if ffmpeg_available() && nvenc_usable() {
                 match FfmpegEncoder::new(settings, FfmpegCodec::Nvenc) {

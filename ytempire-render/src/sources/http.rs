@@ -83,22 +83,9 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 /// How long the server asked us to wait: `retry-after-ms`, then `Retry-After` in seconds or
-/// as an HTTP date (relative to `now`).
+/// as an HTTP date relative to `now` ([`ytempire_core::wire::retry_after`]).
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
-    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(ms) = get("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
-        && ms.is_finite()
-        && ms >= 0.0
-    {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
-    }
-    let value = get("retry-after")?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(at.with_timezone(&chrono::Utc));
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    ytempire_core::wire::retry_after(|name| headers.get(name).and_then(|v| v.to_str().ok()), now)
 }
 
 /// What a vendor's error body said.
@@ -130,19 +117,7 @@ impl VendorError {
 }
 
 /// The status → kind mapping shared by every vendor source.
-pub(crate) fn status_kind(status: u16) -> ErrorKind {
-    match status {
-        400 | 413 | 415 | 422 => ErrorKind::InvalidRequest,
-        401 => ErrorKind::Unauthenticated,
-        402 => ErrorKind::QuotaExhausted,
-        403 => ErrorKind::PermissionDenied,
-        404 | 410 => ErrorKind::NotFound,
-        408 => ErrorKind::Timeout,
-        429 => ErrorKind::RateLimited,
-        409 | 500..=599 => ErrorKind::Upstream,
-        _ => ErrorKind::InvalidResponse,
-    }
-}
+pub(crate) use ytempire_core::wire::status_kind;
 
 /// Build the error for a non-2xx answer. `retry_after` is attached to rate-limit and
 /// upstream errors only.
@@ -293,20 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn statuses_map_to_kinds() {
-        for (status, kind) in [
-            (400, ErrorKind::InvalidRequest),
-            (401, ErrorKind::Unauthenticated),
-            (402, ErrorKind::QuotaExhausted),
-            (403, ErrorKind::PermissionDenied),
-            (404, ErrorKind::NotFound),
-            (429, ErrorKind::RateLimited),
-            (500, ErrorKind::Upstream),
-            (503, ErrorKind::Upstream),
-            (302, ErrorKind::InvalidResponse),
-        ] {
-            assert_eq!(status_kind(status), kind, "{status}");
-        }
+    fn status_error_carries_the_wait_and_a_short_message() {
         let e = status_error(
             "p",
             429,

@@ -57,7 +57,6 @@ mod local;
 pub mod openai_images;
 #[cfg(feature = "pexels")]
 pub mod pexels;
-pub mod probe;
 mod procedural;
 mod selector;
 #[cfg(feature = "stability")]

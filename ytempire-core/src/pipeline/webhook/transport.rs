@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -139,26 +139,7 @@ impl<T: WebhookTransport + ?Sized> WebhookTransport for Arc<T> {
     }
 }
 
-/// Parse a `Retry-After` value: delay seconds (`"120"`) or an HTTP date
-/// (`"Wed, 21 Oct 2015 07:28:00 GMT"`, measured from `now`; a past date means no wait).
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use ytempire_core::pipeline::parse_retry_after;
-/// let now = UNIX_EPOCH + Duration::from_secs(1_445_412_470); // 07:27:50 GMT
-/// assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-/// assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now), Some(Duration::from_secs(10)));
-/// assert_eq!(parse_retry_after("soon", now), None);
-/// ```
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().ok().map(Duration::from_secs);
-    }
-    let at = DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(at.with_timezone(&Utc));
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
+pub use crate::wire::parse_retry_after;
 
 /// The JSON body of every webhook request.
 ///
@@ -203,20 +184,6 @@ impl WebhookEnvelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::UNIX_EPOCH;
-
-    #[test]
-    fn webhook_retry_after_forms() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_445_412_470);
-        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        assert_eq!(
-            parse_retry_after("Wed, 21 Oct 2015 07:20:00 GMT", now),
-            Some(Duration::ZERO),
-            "a past date means no wait"
-        );
-        assert_eq!(parse_retry_after("", now), None);
-        assert_eq!(parse_retry_after("-3", now), None);
-    }
 
     #[test]
     fn webhook_request_debug_hides_url_secrets_and_body() {

@@ -56,7 +56,7 @@ pub use types::{
 use super::clock::{Clock, SystemClock};
 use super::http::{self, VendorError};
 use super::inspect::decode_image;
-use super::probe::probe_mp4;
+use crate::clip::ClipSource;
 use state::TtlCache;
 use types::orientation_of;
 
@@ -393,7 +393,9 @@ impl Pexels {
     ///
     /// # Errors
     /// `NotFound` when the video has no MP4 rendition; `InvalidResponse` when the download
-    /// is not an MP4 (an HTML page, zero bytes); the mapped HTTP error otherwise.
+    /// is not a playable H.264 MP4 (an HTML page, zero bytes, truncated or corrupt);
+    /// `Unsupported` for another codec or a picture over 4096 pixels on a side; the mapped
+    /// HTTP error otherwise.
     pub async fn download_clip(
         &self,
         video: &PexelsVideo,
@@ -410,14 +412,17 @@ impl Pexels {
         })?;
         let (bytes, _) = http::download(&self.http, PROVIDER, &file.link, self.clock.now()).await?;
         let what = format!("pexels video {}", video.id);
-        let probe = probe_mp4(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
-        let (w, h) = match (probe.width, probe.height) {
-            (Some(w), Some(h)) => (w, h),
-            _ => (
-                file.width.unwrap_or(video.width),
-                file.height.unwrap_or(video.height),
-            ),
-        };
+        // Probe the whole sample index (and the H.264 parameter sets), so a clip that would
+        // fail at render time fails here, where the chain can still move on.
+        let clip = ClipSource::from_bytes(what.as_str(), bytes.as_slice()).map_err(|e| {
+            let kind = match e.kind() {
+                ErrorKind::Render | ErrorKind::InvalidRequest => ErrorKind::InvalidResponse,
+                other => other,
+            };
+            Error::new(kind, e.message()).with_provider(PROVIDER)
+        })?;
+        let info = clip.info();
+        let (w, h, secs) = (info.width, info.height, info.duration_secs);
         let mut visual = Visual::image_bytes(
             format!("pexels-video:{}", video.id),
             w,
@@ -432,7 +437,7 @@ impl Pexels {
             license: Some(format!("{LICENSE}; video page: {}", video.url)),
         });
         visual.kind = MediaKind::VideoClip;
-        visual.duration_secs = probe.duration_secs.or(Some(f64::from(video.duration)));
+        visual.duration_secs = Some(secs);
         Ok(visual)
     }
 

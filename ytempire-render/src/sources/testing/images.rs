@@ -97,6 +97,7 @@ pub fn clip_mp4(seed: u64, width: u32, height: u32, frames: u64) -> Result<Vec<u
         height: h,
         fps: 24,
         bitrate_bps: 1_000_000,
+        crf: None,
         gop: 24,
         preset: Preset::Ultrafast,
     };

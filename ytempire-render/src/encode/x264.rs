@@ -1,0 +1,274 @@
+//! libx264 in this process (feature `x264`), through the `x264-sys` bindings to the system
+//! library (`libx264-dev`; bindgen needs `libclang-dev`).
+//!
+//! **Licence:** x264 is GPL-2.0-or-later. A binary built with this feature links it and must
+//! be distributed under the GPL; the default build (openh264, BSD) does not.
+//!
+//! Same settings as the ffmpeg-process libx264 path: the preset, High profile, a closed GOP of
+//! `gop` frames with an IDR at each start and no scene-cut keyframes, no B-frames, Annex B
+//! output with SPS/PPS repeated before every IDR, constant frame rate, BT.601 limited-range
+//! colour signalled in the VUI, and either CRF under a VBV ceiling or a constant bitrate
+//! ([`EncoderSettings::crf`]). Frames are converted to I420 with openh264's SIMD converter and
+//! handed over without a pipe or a copy of the encoded stream.
+#![allow(
+    unsafe_code,
+    reason = "FFI to libx264: every call is wrapped here with its invariants"
+)]
+
+use std::ffi::c_int;
+use std::ptr;
+
+use openh264::formats::{RgbaSliceU8, YUVBuffer, YUVSource};
+use x264_sys as sys;
+use ytempire_core::{Error, ErrorKind, Result};
+
+use super::{Encoder, EncoderSettings, Packet, check_frame};
+use crate::Frame;
+
+fn encode_err(msg: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Encode, format!("x264: {}", msg.into()))
+}
+
+/// BT.601 (SMPTE 170M) in the VUI: the matrix openh264's converter uses.
+const BT601: c_int = 6;
+
+/// libx264 in this process with YouTube's upload recommendations (feature `x264`).
+///
+/// **Licence:** x264 is GPL-2.0-or-later; a binary built with this feature must be
+/// distributed under the GPL. Needs the system library (`libx264-dev`).
+///
+/// Settings match the ffmpeg-process libx264 path: the preset, High profile, a closed GOP of
+/// `gop` frames with an IDR at each start, no B-frames, SPS/PPS before every IDR, constant
+/// frame rate, BT.601 limited range signalled in the VUI, and CRF under a VBV ceiling or a
+/// constant bitrate ([`EncoderSettings::crf`]).
+pub struct X264Encoder {
+    settings: EncoderSettings,
+    /// Open encoder; null only after `finish`.
+    handle: *mut sys::x264_t,
+    /// Input picture whose planes x264 allocated (freed with `x264_picture_clean`).
+    picture: sys::x264_picture_t,
+    yuv: YUVBuffer,
+    next: i64,
+}
+
+// SAFETY: the encoder and its picture are only touched through `&mut self`, so never from two
+// threads at once, and libx264 handles carry no thread affinity.
+unsafe impl Send for X264Encoder {}
+
+impl std::fmt::Debug for X264Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("X264Encoder")
+            .field("settings", &self.settings)
+            .field("frames", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The parameters for `settings`, or why x264 refused them.
+fn params(settings: &EncoderSettings) -> Result<sys::x264_param_t> {
+    let preset = match settings.preset {
+        super::Preset::Ultrafast => c"ultrafast",
+        super::Preset::Veryfast => c"veryfast",
+        super::Preset::Medium => c"medium",
+    };
+    let int = |v: u32, what: &str| {
+        c_int::try_from(v).map_err(|_| Error::invalid_request(format!("{what} {v} is too large")))
+    };
+    let mut p = std::mem::MaybeUninit::<sys::x264_param_t>::uninit();
+    // SAFETY: x264_param_default_preset initialises the whole struct before returning 0.
+    let mut p = unsafe {
+        if sys::x264_param_default_preset(p.as_mut_ptr(), preset.as_ptr(), ptr::null()) != 0 {
+            return Err(encode_err(format!("unknown preset {preset:?}")));
+        }
+        p.assume_init()
+    };
+    p.i_log_level = -1; // X264_LOG_NONE: errors come back as return codes.
+    p.i_width = int(settings.width, "width")?;
+    p.i_height = int(settings.height, "height")?;
+    p.i_csp = sys::X264_CSP_I420 as c_int;
+    p.i_fps_num = settings.fps;
+    p.i_fps_den = 1;
+    p.i_timebase_num = 1;
+    p.i_timebase_den = settings.fps;
+    p.b_vfr_input = 0;
+    p.i_keyint_max = int(settings.gop, "gop")?;
+    p.i_keyint_min = p.i_keyint_max;
+    p.i_scenecut_threshold = 0;
+    p.b_open_gop = 0;
+    p.i_bframe = 0;
+    p.b_annexb = 1;
+    p.b_repeat_headers = 1;
+    p.vui.b_fullrange = 0;
+    p.vui.i_colorprim = BT601;
+    p.vui.i_transfer = BT601;
+    p.vui.i_colmatrix = BT601;
+    let kbps = int(settings.bitrate_bps.div_ceil(1000), "bitrate")?;
+    p.rc.i_vbv_max_bitrate = kbps;
+    p.rc.i_vbv_buffer_size = kbps.saturating_mul(2);
+    match settings.crf {
+        Some(crf) => {
+            p.rc.i_rc_method = sys::X264_RC_CRF as c_int;
+            p.rc.f_rf_constant = f32::from(crf);
+        }
+        None => {
+            p.rc.i_rc_method = sys::X264_RC_ABR as c_int;
+            p.rc.i_bitrate = kbps;
+        }
+    }
+    // SAFETY: `p` is initialised; the profile name is a NUL-terminated literal.
+    if unsafe { sys::x264_param_apply_profile(&mut p, c"high".as_ptr()) } != 0 {
+        return Err(encode_err("the settings do not fit the High profile"));
+    }
+    Ok(p)
+}
+
+impl X264Encoder {
+    /// Open libx264 for `settings`.
+    ///
+    /// # Errors
+    /// `InvalidRequest` for invalid settings; `Encode` when libx264 refuses them.
+    pub fn new(settings: EncoderSettings) -> Result<Self> {
+        settings.validate()?;
+        let mut p = params(&settings)?;
+        // SAFETY: `p` is a fully initialised parameter set; x264 copies what it keeps.
+        let handle = unsafe { sys::x264_encoder_open(&mut p) };
+        if handle.is_null() {
+            return Err(encode_err(format!(
+                "libx264 refused {}x{} at {} fps",
+                settings.width, settings.height, settings.fps
+            )));
+        }
+        let mut picture = std::mem::MaybeUninit::<sys::x264_picture_t>::uninit();
+        // SAFETY: x264_picture_alloc initialises the picture and its planes on success; on
+        // failure the encoder opened above is closed before returning.
+        let picture = unsafe {
+            if sys::x264_picture_alloc(picture.as_mut_ptr(), p.i_csp, p.i_width, p.i_height) != 0 {
+                sys::x264_encoder_close(handle);
+                return Err(encode_err("out of memory for the input picture"));
+            }
+            picture.assume_init()
+        };
+        Ok(Self {
+            settings,
+            handle,
+            picture,
+            yuv: YUVBuffer::new(settings.width as usize, settings.height as usize),
+            next: 0,
+        })
+    }
+
+    /// Copy the converted frame into x264's planes (their strides may be padded).
+    fn fill_picture(&mut self) {
+        let (w, h) = (self.settings.width as usize, self.settings.height as usize);
+        let (sy, su, sv) = self.yuv.strides();
+        let planes = [
+            (self.yuv.y(), sy, w, h),
+            (self.yuv.u(), su, w / 2, h / 2),
+            (self.yuv.v(), sv, w / 2, h / 2),
+        ];
+        for (k, (src, src_stride, width, rows)) in planes.into_iter().enumerate() {
+            let dst_stride = usize::try_from(self.picture.img.i_stride[k]).unwrap_or(0);
+            let dst = self.picture.img.plane[k];
+            for row in 0..rows {
+                let Some(line) = src.get(row * src_stride..row * src_stride + width) else {
+                    return;
+                };
+                // SAFETY: x264_picture_alloc made plane k `rows` lines of `dst_stride >= width`
+                // bytes; `line` is `width` bytes of our own buffer, which cannot overlap it.
+                unsafe {
+                    ptr::copy_nonoverlapping(line.as_ptr(), dst.add(row * dst_stride), width);
+                }
+            }
+        }
+    }
+
+    /// One call of `x264_encoder_encode`: `input` false flushes a delayed frame.
+    fn call(&mut self, input: bool) -> Result<Option<Packet>> {
+        if self.handle.is_null() {
+            return Err(encode_err("the encoder already finished"));
+        }
+        let mut nals: *mut sys::x264_nal_t = ptr::null_mut();
+        let mut count: c_int = 0;
+        let mut out = std::mem::MaybeUninit::<sys::x264_picture_t>::uninit();
+        let pic_in = if input {
+            &mut self.picture as *mut sys::x264_picture_t
+        } else {
+            ptr::null_mut()
+        };
+        // SAFETY: the handle is open; `pic_in` is our allocated picture or null; x264 fills
+        // `out`, `nals` and `count` whenever it returns a positive size.
+        let size = unsafe {
+            sys::x264_encoder_encode(self.handle, &mut nals, &mut count, pic_in, out.as_mut_ptr())
+        };
+        if size < 0 {
+            return Err(encode_err(format!("encoding failed (code {size})")));
+        }
+        if size == 0 || nals.is_null() || count <= 0 {
+            return Ok(None);
+        }
+        // SAFETY: with a positive size `out` was written, and the NAL payloads are one
+        // contiguous buffer of `size` bytes starting at the first payload, valid until the
+        // next encoder call (we copy it out now).
+        let (data, out) = unsafe {
+            let first = (*nals).p_payload;
+            let len = usize::try_from(size).unwrap_or(0);
+            (
+                std::slice::from_raw_parts(first, len).to_vec(),
+                out.assume_init(),
+            )
+        };
+        Ok(Some(Packet {
+            data,
+            keyframe: out.b_keyframe != 0,
+            pts: out.i_pts,
+            dts: out.i_dts,
+        }))
+    }
+}
+
+impl Encoder for X264Encoder {
+    fn name(&self) -> String {
+        format!("x264 (libx264 build {})", sys::X264_BUILD)
+    }
+
+    fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>> {
+        check_frame(&self.settings, frame)?;
+        let dims = (frame.width as usize, frame.height as usize);
+        self.yuv.read_rgba8(RgbaSliceU8::new(&frame.rgba, dims));
+        self.fill_picture();
+        self.picture.i_pts = self.next;
+        self.picture.i_type = sys::X264_TYPE_AUTO as c_int;
+        self.next += 1;
+        Ok(self.call(true)?.into_iter().collect())
+    }
+
+    fn finish(&mut self) -> Result<Vec<Packet>> {
+        let mut out = Vec::new();
+        // SAFETY (in the loop condition): the handle is open until closed below.
+        while !self.handle.is_null() && unsafe { sys::x264_encoder_delayed_frames(self.handle) } > 0
+        {
+            match self.call(false)? {
+                Some(p) => out.push(p),
+                None => break,
+            }
+        }
+        if !self.handle.is_null() {
+            // SAFETY: the handle is open and not used again (nulled).
+            unsafe { sys::x264_encoder_close(self.handle) };
+            self.handle = ptr::null_mut();
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for X264Encoder {
+    fn drop(&mut self) {
+        // SAFETY: each is released once: the encoder if still open, the picture's planes always.
+        unsafe {
+            if !self.handle.is_null() {
+                sys::x264_encoder_close(self.handle);
+            }
+            sys::x264_picture_clean(&mut self.picture);
+        }
+    }
+}
