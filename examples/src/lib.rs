@@ -26,8 +26,8 @@ use ytempire_core::{
     UsageSink, Visual,
 };
 use ytempire_cost::quality::{
-    AudioExpectations, GateDecision, GatePolicy, QualityReport, QualityScore, SampledFrame,
-    ScoreKind, SubScore, VideoLimits, VideoSample,
+    AudioExpectations, AudioMeasurements, GateDecision, GatePolicy, QualityReport, QualityScore,
+    SampledFrame, ScoreKind, SubScore, VideoLimits, VideoSample,
 };
 use ytempire_cost::{CostLedger, Decimal};
 use ytempire_llm::{ScriptRequest, ScriptWriter};
@@ -143,8 +143,7 @@ impl Default for QualityGate {
 }
 
 /// Render check from the render summary: the video's length against the narration's.
-fn duration_check(inputs: &QualityInputs<'_>) -> SubScore {
-    let audio = inputs.narration.audio.duration_secs();
+fn duration_check(inputs: &QualityInputs<'_>, audio: f64) -> SubScore {
     let video = inputs.render.duration_secs;
     let gap = (video - audio).abs();
     SubScore::new(
@@ -171,7 +170,7 @@ fn frame_count_check(inputs: &QualityInputs<'_>) -> SubScore {
     )
 }
 
-/// Decode one frame every `every_secs` (at most 90 frames, downscaled to 384 px wide) of a
+/// Decode one frame every `every_secs` (at most 90 frames, downscaled to 256 px wide: the scorer samples a 256×144 grid) of a
 /// rendered MP4 with ytempire-render's clip decoder into a [`VideoSample`] for the video
 /// scorer: declared size and rate from the file, and the durations.
 ///
@@ -189,7 +188,7 @@ pub fn sample_video(
     // At most MAX_SAMPLES frames, each downscaled to SAMPLE_WIDTH (the scorer reads a
     // 256×144 luma grid), so memory stays flat however long the video is.
     const MAX_SAMPLES: f64 = 90.0;
-    const SAMPLE_WIDTH: u32 = 384;
+    const SAMPLE_WIDTH: u32 = 256;
     let step = every_secs.max(0.1).max(info.duration_secs / MAX_SAMPLES);
     let mut frames = Vec::new();
     let mut t = 0.0;
@@ -225,11 +224,29 @@ pub fn sample_video(
         .with_limits(VideoLimits::default().with_duration_tolerance(1.0)))
 }
 
-/// Score a finished job's artifacts with every scorer: script, narration audio (loudness as
-/// measured on the final mix by the renderer), the video (sampled frames from
-/// [`sample_video`] when given, plus render checks), metadata and the first thumbnail variant
-/// (all variants must be under 2 MB).
-pub fn score_job(inputs: &QualityInputs<'_>, video: Option<&VideoSample>) -> QualityReport {
+/// What the narration is expected to sound like for `inputs`' channel (speaking rate from the
+/// channel's words per minute, the word timings, loudness as measured on the final mix by
+/// the renderer).
+pub fn audio_expectations(inputs: &QualityInputs<'_>) -> AudioExpectations {
+    let wpm = f64::from(inputs.job.channel.words_per_minute);
+    let mut expect = AudioExpectations::default()
+        .with_word_timings(inputs.narration.timings.clone())
+        .with_words_per_minute(wpm * 0.8, wpm * 1.2);
+    if let Some(lufs) = inputs.render.loudness_lufs {
+        expect = expect.with_measured_lufs(lufs);
+    }
+    expect
+}
+
+/// Score a finished job's artifacts with every scorer: script, the narration (`audio`,
+/// measured from its WAV with [`measure_wav`](ytempire_cost::quality::measure_wav) against
+/// [`audio_expectations`]), the video (sampled frames from [`sample_video`] when given, plus
+/// render checks), metadata and the first thumbnail variant (all variants must be under 2 MB).
+pub fn score_job(
+    inputs: &QualityInputs<'_>,
+    audio: &AudioMeasurements,
+    video: Option<&VideoSample>,
+) -> QualityReport {
     let job = inputs.job;
     let mut report = QualityReport::new().with(
         ScoreKind::Script,
@@ -240,16 +257,9 @@ pub fn score_job(inputs: &QualityInputs<'_>, video: Option<&VideoSample>) -> Qua
             &job.channel.banned_terms,
         ),
     );
-    let wpm = f64::from(job.channel.words_per_minute);
-    let mut expect = AudioExpectations::default()
-        .with_word_timings(inputs.narration.timings.clone())
-        .with_words_per_minute(wpm * 0.8, wpm * 1.2);
-    if let Some(lufs) = inputs.render.loudness_lufs {
-        expect = expect.with_measured_lufs(lufs);
-    }
     report.insert(
         ScoreKind::Audio,
-        ytempire_cost::quality::score_audio(&inputs.narration.audio, &expect),
+        ytempire_cost::quality::score_audio_measurements(audio, &audio_expectations(inputs)),
     );
     let video_score = match video {
         // The sample's own duration check covers the summary's audio/video match.
@@ -258,7 +268,10 @@ pub fn score_job(inputs: &QualityInputs<'_>, video: Option<&VideoSample>) -> Qua
             parts.push(frame_count_check(inputs));
             QualityScore::from_parts(parts)
         }
-        None => QualityScore::from_parts(vec![duration_check(inputs), frame_count_check(inputs)]),
+        None => QualityScore::from_parts(vec![
+            duration_check(inputs, audio.duration_secs),
+            frame_count_check(inputs),
+        ]),
     };
     report.insert(ScoreKind::Video, video_score);
     report.insert(
@@ -305,17 +318,24 @@ pub fn score_job(inputs: &QualityInputs<'_>, video: Option<&VideoSample>) -> Qua
 #[async_trait]
 impl QualityStage for QualityGate {
     async fn assess(&self, inputs: QualityInputs<'_>) -> Result<QualityVerdict> {
-        // One frame every two seconds, decoded off the async threads.
+        // The narration streamed from its WAV, then one frame every two seconds: both off the
+        // async threads, neither held whole in memory.
+        let wav = inputs.narration_audio.to_path_buf();
+        let silence = audio_expectations(&inputs).silence_dbfs;
+        let audio =
+            tokio::task::spawn_blocking(move || ytempire_cost::quality::measure_wav(&wav, silence))
+                .await
+                .map_err(|e| Error::internal(format!("narration measuring task failed: {e}")))??;
         let (path, spec) = (inputs.video.to_path_buf(), inputs.job.video);
-        let audio_secs = inputs.narration.audio.duration_secs();
+        let audio_secs = audio.duration_secs;
         let sample =
             tokio::task::spawn_blocking(move || sample_video(&path, spec, audio_secs, 2.0))
                 .await
                 .map_err(|e| Error::internal(format!("video sampling task failed: {e}")))?;
         let report = match sample {
-            Ok(sample) => score_job(&inputs, Some(&sample)),
+            Ok(sample) => score_job(&inputs, &audio, Some(&sample)),
             Err(e) => {
-                let mut report = score_job(&inputs, None);
+                let mut report = score_job(&inputs, &audio, None);
                 report.insert(
                     ScoreKind::Video,
                     QualityScore::from_parts(vec![SubScore::new(

@@ -224,6 +224,27 @@ impl ArtifactStore {
         Ok(bytes)
     }
 
+    /// The artifact's path after checking its hash, streamed (for large artifacts read with
+    /// a streaming decoder rather than [`read`](Self::read) into memory).
+    ///
+    /// # Errors
+    /// `NotFound`/`Io` when the file cannot be read, `Io` when it does not match its hash.
+    pub async fn verified_path(&self, artifact: &ArtifactRef) -> Result<PathBuf> {
+        let path = self.path(artifact);
+        let expected = artifact.sha256.clone();
+        tokio::task::spawn_blocking(move || {
+            if hash_file(&path)? != expected {
+                return Err(Error::new(
+                    ErrorKind::Io,
+                    format!("{} does not match its recorded hash", path.display()),
+                ));
+            }
+            Ok(path)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("artifact task failed: {e}")))?
+    }
+
     /// Read a JSON artifact.
     pub async fn read_json<T: serde::de::DeserializeOwned>(
         &self,

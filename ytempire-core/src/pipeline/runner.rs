@@ -335,7 +335,7 @@ impl Pipeline {
                     .get("timings")
                     .cloned()
                     .ok_or_else(|| Error::internal("narration manifest lacks timings"))?;
-                let audio = AudioTrack::from_wav_bytes(&run.store.read(&audio_ref).await?)?;
+                let audio = load_wav(run.store.verified_path(&audio_ref).await?).await?;
                 let meta: NarrationMeta = run.store.read_json(&meta_ref).await?;
                 let n = Narration {
                     audio,
@@ -424,8 +424,8 @@ impl Pipeline {
             }
         };
 
-        // The narration's samples are stored (`wav_path`); let them go while rendering so
-        // memory does not grow with the video's length. The quality stage reads them back.
+        // The narration's samples are stored (`wav_path`); let them go so memory does not
+        // grow with the video's length. The quality stage streams them from the file.
         narration.audio.samples = Vec::new();
 
         let (video, render) = match run.restored(&manifest, StageName::Render, "video").await? {
@@ -509,18 +509,11 @@ impl Pipeline {
                 {
                     Some(r) => run.store.read_json(&r).await?,
                     None => {
-                        let audio_ref = manifest
-                            .stage(StageName::Narration)
-                            .outputs
-                            .get("audio")
-                            .cloned()
-                            .ok_or_else(|| Error::internal("narration manifest lacks audio"))?;
-                        narration.audio =
-                            AudioTrack::from_wav_bytes(&run.store.read(&audio_ref).await?)?;
                         let inputs = QualityInputs {
                             job: &job,
                             script: &script,
                             narration: &narration,
+                            narration_audio: &wav_path,
                             video: &video,
                             render: &render,
                             thumbnails: &thumbnails,
@@ -598,6 +591,13 @@ impl Pipeline {
             resumed: run.resumed,
         })
     }
+}
+
+/// Decode a stored WAV off the async threads, streaming from disk.
+async fn load_wav(path: std::path::PathBuf) -> Result<AudioTrack> {
+    tokio::task::spawn_blocking(move || AudioTrack::read_wav(&path))
+        .await
+        .map_err(|e| Error::internal(format!("WAV decoding task failed: {e}")))?
 }
 
 /// State of one `run` call.

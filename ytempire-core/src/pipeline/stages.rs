@@ -219,8 +219,13 @@ pub struct QualityInputs<'a> {
     pub job: &'a JobSpec,
     /// Script and metadata.
     pub script: &'a ScriptOutput,
-    /// Narration.
+    /// Narration: word timings, parts and voice. Its `audio` keeps the format but **no
+    /// samples** (the pipeline lets them go before rendering so memory does not grow with
+    /// the video's length); read them from [`narration_audio`](Self::narration_audio).
     pub narration: &'a Narration,
+    /// The narration as stored, a 16-bit PCM WAV: stream it (ytempire-cost's `measure_wav`)
+    /// or load it with [`AudioTrack::read_wav`](crate::AudioTrack::read_wav).
+    pub narration_audio: &'a Path,
     /// The rendered MP4.
     pub video: &'a Path,
     /// Render facts.

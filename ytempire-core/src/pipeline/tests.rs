@@ -317,15 +317,20 @@ async fn bad_jobs_and_missing_stages_are_typed_errors() {
     );
 }
 
-/// Records how many narration samples the quality stage was given.
+/// Records how many narration samples the quality stage can read from the stored WAV.
 #[derive(Debug, Default)]
 struct SeesNarration(AtomicUsize);
 
 #[async_trait]
 impl QualityStage for Arc<SeesNarration> {
     async fn assess(&self, inputs: QualityInputs<'_>) -> Result<QualityVerdict> {
-        self.0
-            .store(inputs.narration.audio.samples.len(), Ordering::SeqCst);
+        assert!(
+            inputs.narration.audio.samples.is_empty(),
+            "the samples stay on disk"
+        );
+        let audio = AudioTrack::read_wav(inputs.narration_audio)?;
+        assert_eq!(audio.sample_rate, inputs.narration.audio.sample_rate);
+        self.0.store(audio.samples.len(), Ordering::SeqCst);
         Ok(QualityVerdict {
             score: 9.0,
             passed: true,
@@ -335,7 +340,7 @@ impl QualityStage for Arc<SeesNarration> {
 }
 
 #[tokio::test]
-async fn quality_gets_the_whole_narration_back_after_the_render_let_it_go() {
+async fn quality_reads_the_whole_narration_from_the_store() {
     for fail_first in [0, 1] {
         let dir = tempfile::tempdir().unwrap();
         let build = |fail| {

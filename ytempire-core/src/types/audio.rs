@@ -93,7 +93,26 @@ impl AudioTrack {
 
     /// Decode a WAV file (16-bit integer or 32-bit float PCM) from memory.
     pub fn from_wav_bytes(bytes: &[u8]) -> Result<Self> {
-        let reader = hound::WavReader::new(std::io::Cursor::new(bytes)).map_err(|e| {
+        Self::from_wav_reader(std::io::Cursor::new(bytes))
+    }
+
+    /// Decode a WAV file from disk, streaming: only the samples are held, never the file.
+    ///
+    /// # Errors
+    /// `NotFound`/`Io` when the file cannot be read, else as [`from_wav_bytes`](Self::from_wav_bytes).
+    pub fn read_wav(path: &std::path::Path) -> Result<Self> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        Self::from_wav_reader(std::io::BufReader::new(file))
+    }
+
+    /// Decode a WAV stream (16-bit integer or 32-bit float PCM).
+    ///
+    /// # Errors
+    /// `InvalidResponse` when it is not WAV, `Unsupported` for other sample formats, `Encode`
+    /// for a truncated or corrupt stream.
+    pub fn from_wav_reader(source: impl std::io::Read) -> Result<Self> {
+        let reader = hound::WavReader::new(source).map_err(|e| {
             Error::new(
                 crate::ErrorKind::InvalidResponse,
                 format!("not a WAV file: {e}"),

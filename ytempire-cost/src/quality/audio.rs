@@ -16,16 +16,16 @@
 //! no window above the silence level scores 0 overall. The speaking rate is left out when
 //! there are neither word timings nor a word count.
 
-use ebur128::{EbuR128, Mode};
 use serde::Serialize;
 use ytempire_core::{AudioTrack, WordTiming};
 
+use super::meter::AudioMeter;
 use super::{QualityScore, SubScore, WEAKEST_LINK_SLACK};
 
 /// A sample at or above this magnitude (99 % of full scale, −0.09 dBFS) counts as clipped.
-const CLIP_LEVEL: i32 = 32_440;
+pub(super) const CLIP_LEVEL: i32 = 32_440;
 /// Window length for the silence measurement.
-const WINDOW_SECS: f64 = 0.05;
+pub(super) const WINDOW_SECS: f64 = 0.05;
 
 /// What the audio is expected to be: loudness target, speaking rate, silence limits, and the
 /// word timings (from the speech provider) that give the speaking rate.
@@ -161,95 +161,9 @@ pub struct AudioMeasurements {
 /// # Ok::<(), ytempire_core::Error>(())
 /// ```
 pub fn measure_audio(track: &AudioTrack, silence_dbfs: f64) -> AudioMeasurements {
-    let channels = usize::from(track.channels.max(1));
-    // Whole frames only: the fields are public, so a caller may have built a ragged track.
-    let samples = &track.samples[..track.samples.len() - track.samples.len() % channels];
-    let frames = samples.len() / channels;
-    let rate = track.sample_rate;
-    let duration_secs = if rate == 0 {
-        0.0
-    } else {
-        frames as f64 / f64::from(rate)
-    };
-
-    let (integrated_lufs, loudness_error) = match loudness(samples, track.channels, rate) {
-        Ok(l) if l.is_finite() && l > -70.0 => (Some(l), None),
-        Ok(_) => (
-            None,
-            Some("no 400 ms block is above the −70 LUFS absolute gate".to_owned()),
-        ),
-        Err(e) => (None, Some(e)),
-    };
-
-    let clipped = samples
-        .iter()
-        .filter(|&&s| i32::from(s).abs() >= CLIP_LEVEL)
-        .count();
-    let clipped_fraction = if samples.is_empty() {
-        0.0
-    } else {
-        clipped as f64 / samples.len() as f64
-    };
-
-    let window_frames = ((f64::from(rate) * WINDOW_SECS).round() as usize).max(1);
-    let window_secs = window_frames as f64 / f64::from(rate.max(1));
-    let mut silent_windows = 0usize;
-    let mut windows = 0usize;
-    let mut run = 0usize;
-    let mut longest = 0usize;
-    let mut first_voiced: Option<usize> = None;
-    let mut last_voiced = 0usize;
-    for (i, chunk) in samples.chunks(window_frames * channels).enumerate() {
-        let energy = chunk
-            .iter()
-            .map(|&s| {
-                let x = f64::from(s) / 32_768.0;
-                x * x
-            })
-            .sum::<f64>()
-            / chunk.len() as f64;
-        let dbfs = 10.0 * energy.log10();
-        windows += 1;
-        if energy == 0.0 || dbfs < silence_dbfs {
-            silent_windows += 1;
-            run += 1;
-            longest = longest.max(run);
-        } else {
-            run = 0;
-            first_voiced.get_or_insert(i);
-            last_voiced = i;
-        }
-    }
-    let voiced_span_secs = first_voiced.map_or(0.0, |first| {
-        ((last_voiced - first + 1) as f64 * window_secs).min(duration_secs)
-    });
-    AudioMeasurements {
-        duration_secs,
-        integrated_lufs,
-        loudness_error,
-        clipped_fraction,
-        silent_fraction: if windows == 0 {
-            1.0
-        } else {
-            silent_windows as f64 / windows as f64
-        },
-        longest_silence_secs: (longest as f64 * window_secs).min(duration_secs),
-        voiced_span_secs,
-    }
-}
-
-fn loudness(samples: &[i16], channels: u16, rate: u32) -> Result<f64, String> {
-    if samples.is_empty() || rate == 0 {
-        return Err("the track has no samples".to_owned());
-    }
-    let mut meter = EbuR128::new(u32::from(channels.max(1)), rate, Mode::I)
-        .map_err(|e| format!("loudness meter refused the track: {e}"))?;
-    meter
-        .add_frames_i16(samples)
-        .map_err(|e| format!("loudness measurement failed: {e}"))?;
-    meter
-        .loudness_global()
-        .map_err(|e| format!("loudness measurement failed: {e}"))
+    let mut meter = AudioMeter::new(track.sample_rate, track.channels, silence_dbfs);
+    meter.push(&track.samples);
+    meter.finish()
 }
 
 /// Score a narration or final mix against `expect`; see the [module docs](self) for the
@@ -273,7 +187,20 @@ fn loudness(samples: &[i16], channels: u16, rate: u32) -> Result<f64, String> {
 /// # Ok::<(), ytempire_core::Error>(())
 /// ```
 pub fn score_audio(track: &AudioTrack, expect: &AudioExpectations) -> QualityScore {
-    let m = measure_audio(track, expect.silence_dbfs);
+    score_audio_measurements(&measure_audio(track, expect.silence_dbfs), expect)
+}
+
+/// [`score_audio`] from measurements already taken, e.g. by [`measure_wav`](super::measure_wav) straight from a
+/// file (measure with `expect.silence_dbfs` as the silence level).
+///
+/// ```no_run
+/// use ytempire_cost::quality::{measure_wav, score_audio_measurements, AudioExpectations};
+/// let expect = AudioExpectations::default();
+/// let m = measure_wav(std::path::Path::new("narration.wav"), expect.silence_dbfs)?;
+/// let score = score_audio_measurements(&m, &expect);
+/// # Ok::<(), ytempire_core::Error>(())
+/// ```
+pub fn score_audio_measurements(m: &AudioMeasurements, expect: &AudioExpectations) -> QualityScore {
     let mut parts = Vec::with_capacity(4);
 
     parts.push(match expect.measured_lufs.or(m.integrated_lufs) {
@@ -347,7 +274,7 @@ pub fn score_audio(track: &AudioTrack, expect: &AudioExpectations) -> QualitySco
         },
     ));
 
-    if let Some(part) = speaking_rate(&m, expect) {
+    if let Some(part) = speaking_rate(m, expect) {
         parts.push(part);
     }
     let mut score = QualityScore::from_parts_capped(parts, WEAKEST_LINK_SLACK);

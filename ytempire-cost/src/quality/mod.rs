@@ -61,15 +61,19 @@ pub mod ab;
 pub mod audio;
 mod gate;
 pub mod metadata;
+mod meter;
 pub mod script;
 pub mod video;
 
 pub use ab::{
     AbStore, Assignment, ExperimentSummary, Outcome, VariantKind, VariantSummary, assign_variant,
 };
-pub use audio::{AudioExpectations, AudioMeasurements, measure_audio, score_audio};
+pub use audio::{
+    AudioExpectations, AudioMeasurements, measure_audio, score_audio, score_audio_measurements,
+};
 pub use gate::{GateDecision, GatePolicy, QualityReport, ScoreKind, gate, gate_report};
 pub use metadata::{ThumbnailMeasurements, measure_thumbnail, score_metadata, score_thumbnail};
+pub use meter::{AudioMeter, measure_wav};
 pub use script::score_script;
 pub use video::{SampledFrame, VideoLimits, VideoSample, score_video};
 
