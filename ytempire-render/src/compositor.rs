@@ -57,15 +57,45 @@ pub trait Compositor: Send {
 /// A software adapter (Mesa's lavapipe) is not chosen automatically: it rasterises on the
 /// CPU and measured 79–92 ms per 1080p frame on a 2-core machine against 6 ms for the CPU
 /// compositor. Ask for it with `CompositorChoice::Gpu` (the CPU/GPU comparison tests do), or
-/// set `YTEMPIRE_COMPOSITOR=gpu` (any adapter) or `cpu`.
+/// set `YTEMPIRE_COMPOSITOR=gpu` (any adapter) or `cpu`. On Linux wgpu is only asked when a
+/// GPU device node exists (`/dev/dri/renderD*`, `/dev/nvidia*`), so machines without one do
+/// not load the software drivers just to decline them.
 pub fn auto_compositor() -> Box<dyn Compositor> {
-    compositor_for(&std::env::var("YTEMPIRE_COMPOSITOR").unwrap_or_default())
+    compositor_for(
+        &std::env::var("YTEMPIRE_COMPOSITOR").unwrap_or_default(),
+        gpu_device_present(),
+    )
 }
 
-/// [`auto_compositor`] with the override given (`""`, `"cpu"` or `"gpu"`).
-fn compositor_for(forced: &str) -> Box<dyn Compositor> {
+/// Whether a GPU device node exists. On Linux a hardware adapter needs one (`/dev/dri/renderD*`
+/// for Mesa's drivers, `/dev/nvidia*` for NVIDIA's); without one, asking wgpu would only load
+/// the software Vulkan and GL drivers (about 55 MB resident, 100 MB more while probing) to
+/// find nothing usable. Elsewhere wgpu is asked.
+fn gpu_device_present() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let any = |dir: &str, prefix: &str| {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        })
+    };
+    any("/dev/dri", "renderD") || any("/dev", "nvidia")
+}
+
+/// [`auto_compositor`] with the override given (`""`, `"cpu"` or `"gpu"`) and whether a GPU
+/// device node exists (only consulted for the automatic choice).
+fn compositor_for(forced: &str, device_present: bool) -> Box<dyn Compositor> {
     if forced.eq_ignore_ascii_case("cpu") {
         tracing::info!("compositor backend: cpu (YTEMPIRE_COMPOSITOR=cpu)");
+        return Box::new(CpuCompositor::new());
+    }
+    if forced.is_empty() && !device_present {
+        tracing::info!(
+            "compositor backend: cpu (no GPU device: no /dev/dri/renderD*, /dev/nvidia*)"
+        );
         return Box::new(CpuCompositor::new());
     }
     #[cfg(feature = "gpu")]
@@ -94,14 +124,18 @@ mod tests {
 
     #[test]
     fn cpu_override_and_no_automatic_software_gpu() {
-        assert_eq!(compositor_for("cpu").backend(), Backend::Cpu);
-        assert_eq!(compositor_for("CPU").backend(), Backend::Cpu);
+        for device in [true, false] {
+            assert_eq!(compositor_for("cpu", device).backend(), Backend::Cpu);
+            assert_eq!(compositor_for("CPU", device).backend(), Backend::Cpu);
+        }
+        // No device node: the automatic choice is the CPU without asking wgpu.
+        assert_eq!(compositor_for("", false).backend(), Backend::Cpu);
         // Automatic choice takes a GPU only where a hardware adapter opens.
         #[cfg(feature = "gpu")]
-        if compositor_for("").backend() == Backend::Gpu {
+        if compositor_for("", true).backend() == Backend::Gpu {
             assert!(crate::gpu::GpuCompositor::new_hardware().is_ok());
         }
         #[cfg(not(feature = "gpu"))]
-        assert_eq!(compositor_for("gpu").backend(), Backend::Cpu);
+        assert_eq!(compositor_for("gpu", true).backend(), Backend::Cpu);
     }
 }

@@ -23,9 +23,10 @@ pub use artifacts::{ArtifactRef, ArtifactStore, Manifest, StageRecord, StageStat
 pub use events::{PipelineEvent, report_progress, with_progress};
 pub use runner::{CostProbe, JobOutcome, Pipeline, PipelineBuilder, ResourceLimits, job_finished};
 pub use stages::{
-    DefaultTimeline, JobSpec, Narration, NarrationStage, QualityInputs, QualityStage,
+    DefaultTimeline, JobSpec, KeepInMemory, Narration, NarrationStage, QualityInputs, QualityStage,
     QualityVerdict, RenderStage, RenderSummary, ScriptOutput, ScriptStage, SourceVisuals,
-    SpeechNarrator, StageName, ThumbnailStage, TimelineStage, VisualsStage, part_queries,
+    SpeechNarrator, StageName, ThumbnailStage, TimelineStage, VisualSink, VisualsStage,
+    part_queries,
 };
 pub use tokio_util::sync::CancellationToken;
 pub use webhook::{

@@ -377,29 +377,17 @@ impl Pipeline {
         {
             Some(r) => run.store.read_json(&r).await?,
             None => {
-                let found = run
+                // Each visual's bytes go to the store as soon as it is found.
+                let mut sink = StoreSink(run.store.clone());
+                let stored = run
                     .stage(
                         &mut manifest,
                         StageName::Visuals,
-                        self.inner.visuals.visuals(&job, &script.script),
+                        self.inner
+                            .visuals
+                            .visuals_into(&job, &script.script, &mut sink),
                     )
                     .await?;
-                let mut stored = Vec::with_capacity(found.len());
-                for mut v in found {
-                    if let VisualContent::Bytes { mime, data } = &v.content {
-                        let ext = mime
-                            .rsplit('/')
-                            .next()
-                            .filter(|e| !e.is_empty())
-                            .unwrap_or("bin")
-                            .to_string();
-                        let r = run.store.put_bytes(&ext, data).await?;
-                        v.content = VisualContent::File {
-                            path: run.store.path(&r),
-                        };
-                    }
-                    stored.push(v);
-                }
                 let r = run.store.put_json(&stored).await?;
                 run.finish(&mut manifest, StageName::Visuals, vec![("visuals", r)])
                     .await?;
@@ -590,6 +578,28 @@ impl Pipeline {
             upload_blocked,
             resumed: run.resumed,
         })
+    }
+}
+
+/// Stores a visual's in-memory bytes as an artifact and returns it file-backed.
+struct StoreSink(ArtifactStore);
+
+#[async_trait::async_trait]
+impl VisualSink for StoreSink {
+    async fn keep(&mut self, mut visual: Visual) -> Result<Visual> {
+        if let VisualContent::Bytes { mime, data } = &visual.content {
+            let ext = mime
+                .rsplit('/')
+                .next()
+                .filter(|e| !e.is_empty())
+                .unwrap_or("bin")
+                .to_string();
+            let r = self.0.put_bytes(&ext, data).await?;
+            visual.content = VisualContent::File {
+                path: self.0.path(&r),
+            };
+        }
+        Ok(visual)
     }
 }
 

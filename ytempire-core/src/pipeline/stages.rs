@@ -253,6 +253,42 @@ pub trait NarrationStage: Send + Sync + Debug {
 pub trait VisualsStage: Send + Sync + Debug {
     /// Script → visuals, one per narration part, no repeats.
     async fn visuals(&self, job: &JobSpec, script: &Script) -> Result<Vec<Visual>>;
+
+    /// [`visuals`](Self::visuals), handing each visual to `sink` as it is found and keeping
+    /// what the sink returns (the pipeline's sink stores the bytes in the job's artifact
+    /// store and returns a file-backed visual), so a long video's pictures are never all in
+    /// memory at once. The default collects [`visuals`](Self::visuals) first; stages that
+    /// fetch one at a time override it.
+    async fn visuals_into(
+        &self,
+        job: &JobSpec,
+        script: &Script,
+        sink: &mut dyn VisualSink,
+    ) -> Result<Vec<Visual>> {
+        let mut out = Vec::new();
+        for v in self.visuals(job, script).await? {
+            out.push(sink.keep(v).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// Where [`VisualsStage::visuals_into`] puts each visual as soon as it has it.
+#[async_trait]
+pub trait VisualSink: Send {
+    /// Keep `visual` (e.g. write its bytes to disk); returns the visual to hold instead.
+    async fn keep(&mut self, visual: Visual) -> Result<Visual>;
+}
+
+/// A [`VisualSink`] that keeps every visual as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeepInMemory;
+
+#[async_trait]
+impl VisualSink for KeepInMemory {
+    async fn keep(&mut self, visual: Visual) -> Result<Visual> {
+        Ok(visual)
+    }
 }
 
 /// Lays everything out in time.
@@ -426,6 +462,15 @@ pub fn part_queries(script: &Script) -> Vec<String> {
 #[async_trait]
 impl VisualsStage for SourceVisuals {
     async fn visuals(&self, job: &JobSpec, script: &Script) -> Result<Vec<Visual>> {
+        self.visuals_into(job, script, &mut KeepInMemory).await
+    }
+
+    async fn visuals_into(
+        &self,
+        job: &JobSpec,
+        script: &Script,
+        sink: &mut dyn VisualSink,
+    ) -> Result<Vec<Visual>> {
         let orientation = match job.video.aspect() {
             crate::Aspect::Portrait => Orientation::Portrait,
             crate::Aspect::Square => Orientation::Square,
@@ -453,7 +498,7 @@ impl VisualsStage for SourceVisuals {
                     Error::new(ErrorKind::NotFound, format!("no new visual for part {i}"))
                 })?;
             used.push(visual.id.clone());
-            out.push(visual);
+            out.push(sink.keep(visual).await?);
         }
         Ok(out)
     }

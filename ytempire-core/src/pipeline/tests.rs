@@ -383,3 +383,59 @@ async fn quality_reads_the_whole_narration_from_the_store() {
         );
     }
 }
+
+/// Checks each visual reaches the sink before the next one is fetched.
+struct Interleaved {
+    source: Arc<Pictures>,
+    kept: usize,
+}
+
+#[async_trait]
+impl VisualSink for Interleaved {
+    async fn keep(&mut self, visual: Visual) -> Result<Visual> {
+        self.kept += 1;
+        assert_eq!(
+            self.source.0.load(Ordering::SeqCst),
+            self.kept,
+            "visual {} arrived after a later fetch",
+            visual.id
+        );
+        Ok(Visual::image_file(visual.id, 4, 4, "/nowhere.png".into()))
+    }
+}
+
+#[tokio::test]
+async fn source_visuals_hand_each_visual_over_before_fetching_the_next() {
+    let source = Arc::new(Pictures::default());
+    let stage = SourceVisuals::new(source.clone());
+    let script = Arc::new(CountingScript::default())
+        .write(&job())
+        .await
+        .unwrap()
+        .script;
+    let mut sink = Interleaved {
+        source: source.clone(),
+        kept: 0,
+    };
+    let kept = stage
+        .visuals_into(&job(), &script, &mut sink)
+        .await
+        .unwrap();
+    assert_eq!(kept.len(), 4, "hook, two scenes, outro");
+    assert_eq!(sink.kept, 4);
+    // What the sink returned is what the stage gives back.
+    assert!(
+        kept.iter()
+            .all(|v| matches!(&v.content, crate::VisualContent::File { .. }))
+    );
+    // The plain form keeps the bytes.
+    let plain = SourceVisuals::new(Arc::new(Pictures::default()))
+        .visuals(&job(), &script)
+        .await
+        .unwrap();
+    assert!(
+        plain
+            .iter()
+            .all(|v| matches!(&v.content, crate::VisualContent::Bytes { .. }))
+    );
+}

@@ -56,23 +56,18 @@ impl SegmentMedia {
                     source: source.clone(),
                     decoder: None,
                 },
-                (_, false) => Entry::Still(Some(Arc::new(SourceImage::from_rgba(decode_visual(
-                    &seg.visual,
-                )?)))),
+                (_, false) => {
+                    // Decoded here to check it; in lazy mode dropped at once (decoded again
+                    // when on screen), so checking never holds more than one still.
+                    let img = SourceImage::from_rgba(decode_visual(&seg.visual)?);
+                    Entry::Still((!lazy_stills).then(|| Arc::new(img)))
+                }
                 (_, true) => Entry::Clip {
                     source: ClipSource::from_visual(&seg.visual).map_err(|e| in_segment(i, &e))?,
                     decoder: None,
                 },
             };
             entries.push(entry);
-        }
-        if lazy_stills {
-            // Checked above; decoded again when on screen.
-            for e in &mut entries {
-                if let Entry::Still(img) = e {
-                    *img = None;
-                }
-            }
         }
         Ok(Self {
             entries,
