@@ -43,20 +43,32 @@ pub async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Blocking form of [`write_atomic`], for code that is not async.
 pub fn write_atomic_blocking(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write as _;
+    replace_atomically(
+        path,
+        || format!("writing {}", path.display()),
+        |tmp| {
+            let mut file = std::fs::File::create(tmp)?;
+            file.write_all(bytes)?;
+            file.sync_all()
+        },
+    )
+}
+
+/// Create `path`'s parents, let `fill` write and fsync a temporary sibling, rename it over
+/// `path`. On failure the temporary file is removed and the error names `context()`.
+fn replace_atomically(
+    path: &Path,
+    context: impl FnOnce() -> String,
+    fill: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     }
     let tmp = temp_sibling(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
+    if let Err(e) = fill(&tmp).and_then(|()| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(format!("writing {}", path.display()), e));
+        return Err(Error::io(context(), e));
     }
     Ok(())
 }
@@ -92,24 +104,14 @@ pub async fn copy_atomic(src: &Path, dst: &Path) -> Result<()> {
 /// # Errors
 /// As [`copy_atomic`].
 pub fn copy_atomic_blocking(src: &Path, dst: &Path) -> Result<()> {
-    if let Some(parent) = dst.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    }
-    let tmp = temp_sibling(dst);
-    let result = (|| {
-        std::fs::copy(src, &tmp)?;
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, dst)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(
-            format!("copying {} to {}", src.display(), dst.display()),
-            e,
-        ));
-    }
-    Ok(())
+    replace_atomically(
+        dst,
+        || format!("copying {} to {}", src.display(), dst.display()),
+        |tmp| {
+            std::fs::copy(src, tmp)?;
+            std::fs::File::open(tmp)?.sync_all()
+        },
+    )
 }
 
 /// Create the temporary sibling path [`commit_temp`] will rename, for writers that stream
