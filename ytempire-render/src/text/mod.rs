@@ -123,15 +123,8 @@ impl TextRenderer {
         }
     }
 
-    /// Characters of `text` that no loaded font can draw (shaped to the `.notdef` glyph).
-    fn missing_glyphs(&mut self, text: &str) -> Vec<char> {
-        let mut buf = Buffer::new(&mut self.fonts, Metrics::new(32.0, 40.0));
-        let attrs = Attrs::new()
-            .family(Family::Name("DejaVu Sans"))
-            .weight(Weight::BOLD);
-        buf.set_size(None, None);
-        buf.set_text(text, &attrs, Shaping::Advanced, None);
-        buf.shape_until_scroll(&mut self.fonts, false);
+    /// Characters of a shaped buffer that no loaded font can draw (the `.notdef` glyph).
+    fn missing_glyphs(buf: &Buffer) -> Vec<char> {
         let mut missing = Vec::new();
         for run in buf.layout_runs() {
             for g in run.glyphs.iter().filter(|g| g.glyph_id == 0) {
@@ -154,24 +147,10 @@ impl TextRenderer {
         if block.spans.iter().all(|(s, _)| s.trim().is_empty()) {
             return Err(Error::invalid_request("text is empty"));
         }
-        let all: String = block.spans.iter().map(|(s, _)| *s).collect();
-        let missing = self.missing_glyphs(&all);
-        if !missing.is_empty() {
-            let list: Vec<String> = missing
-                .iter()
-                .take(5)
-                .map(|c| format!("{c:?} (U+{:04X})", u32::from(*c)))
-                .collect();
-            return Err(Error::invalid_request(format!(
-                "no installed font can draw {} in {all:?}: install a font that covers them \
-                 (Debian/Ubuntu: fonts-droid-fallback or fonts-noto-cjk for Chinese, Japanese \
-                 and Korean)",
-                list.join(", ")
-            )));
-        }
         let mut size = block.font_px.max(1.0);
+        let mut check_glyphs = true;
         loop {
-            if let Some(ov) = self.try_render(block, size) {
+            if let Some(ov) = self.try_render(block, size, std::mem::take(&mut check_glyphs))? {
                 return Ok(ov);
             }
             if size <= block.min_font_px.max(1.0) {
@@ -185,14 +164,21 @@ impl TextRenderer {
         }
     }
 
-    fn try_render(&mut self, block: &TextBlock<'_>, size: f32) -> Option<Overlay> {
+    /// One layout at `size`: `None` when it does not fit. With `check_glyphs`, characters no
+    /// font covers are a typed error (the glyph coverage is the same at every size).
+    fn try_render(
+        &mut self,
+        block: &TextBlock<'_>,
+        size: f32,
+        check_glyphs: bool,
+    ) -> Result<Option<Overlay>> {
         let stroke = block.stroke_px.max(0.0).round() as i32;
         let pad = block.padding_px.max(0.0).round() as i32;
         let margin = stroke + pad;
         let avail_w = block.max_size.0 as i32 - 2 * margin;
         let avail_h = block.max_size.1 as i32 - 2 * margin;
         if avail_w < 1 || avail_h < 1 {
-            return None;
+            return Ok(None);
         }
         let metrics = Metrics::new(size, (size * 1.2).ceil());
         let mut buf = Buffer::new(&mut self.fonts, metrics);
@@ -216,13 +202,30 @@ impl TextRenderer {
         buf.set_size(Some(avail_w as f32), None);
         buf.set_rich_text(spans.clone(), &attrs, Shaping::Advanced, Some(align));
         buf.shape_until_scroll(&mut self.fonts, false);
+        if check_glyphs {
+            let missing = Self::missing_glyphs(&buf);
+            if !missing.is_empty() {
+                let all: String = block.spans.iter().map(|(s, _)| *s).collect();
+                let list: Vec<String> = missing
+                    .iter()
+                    .take(5)
+                    .map(|c| format!("{c:?} (U+{:04X})", u32::from(*c)))
+                    .collect();
+                return Err(Error::invalid_request(format!(
+                    "no installed font can draw {} in {all:?}: install a font that covers them \
+                     (Debian/Ubuntu: fonts-droid-fallback or fonts-noto-cjk for Chinese, \
+                     Japanese and Korean)",
+                    list.join(", ")
+                )));
+            }
+        }
         let (mut text_w, mut text_h) = (0.0f32, 0.0f32);
         for run in buf.layout_runs() {
             text_w = text_w.max(run.line_w);
             text_h = text_h.max(run.line_top + run.line_height);
         }
         if text_w > avail_w as f32 + 0.5 || text_h > avail_h as f32 || text_w <= 0.0 {
-            return None;
+            return Ok(None);
         }
         // Re-layout at the tight width so centring is relative to the block itself.
         let tight = (text_w.ceil() + 1.0).min(avail_w as f32);
@@ -278,7 +281,7 @@ impl TextRenderer {
             let f = &fill[i * 4..i * 4 + 4];
             over(px, [f[0], f[1], f[2], f[3]]);
         }
-        Some(Overlay::new(w, h, out))
+        Ok(Some(Overlay::new(w, h, out)))
     }
 }
 
