@@ -214,12 +214,8 @@ impl ArtifactStore {
         let bytes = tokio::fs::read(&path)
             .await
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-        let sha = hex::encode(Sha256::digest(&bytes));
-        if sha != artifact.sha256 {
-            return Err(Error::new(
-                ErrorKind::Io,
-                format!("{} does not match its recorded hash", path.display()),
-            ));
+        if hex::encode(Sha256::digest(&bytes)) != artifact.sha256 {
+            return Err(hash_mismatch(&path));
         }
         Ok(bytes)
     }
@@ -234,10 +230,7 @@ impl ArtifactStore {
         let expected = artifact.sha256.clone();
         tokio::task::spawn_blocking(move || {
             if hash_file(&path)? != expected {
-                return Err(Error::new(
-                    ErrorKind::Io,
-                    format!("{} does not match its recorded hash", path.display()),
-                ));
+                return Err(hash_mismatch(&path));
             }
             Ok(path)
         })
@@ -258,6 +251,14 @@ impl ArtifactStore {
     pub fn exists(&self, artifact: &ArtifactRef) -> bool {
         std::fs::metadata(self.path(artifact)).is_ok_and(|m| m.len() == artifact.bytes)
     }
+}
+
+/// An artifact whose bytes changed since they were stored.
+fn hash_mismatch(path: &Path) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("{} does not match its recorded hash", path.display()),
+    )
 }
 
 /// Hex SHA-256 of a file, streamed.

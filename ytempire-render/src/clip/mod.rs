@@ -193,6 +193,17 @@ impl ClipSource {
     pub fn decoder(&self) -> Result<ClipDecoder> {
         ClipDecoder::new(self)
     }
+
+    /// The first displayed frame as an RGBA image (thumbnails, dedup by perceptual hash).
+    ///
+    /// # Errors
+    /// As [`decoder`](Self::decoder), and `Render` when the first frame does not decode.
+    pub fn first_frame(&self) -> Result<image::RgbaImage> {
+        let mut decoder = self.decoder()?;
+        let frame = decoder.frame_at(0.0)?.image;
+        image::RgbaImage::from_raw(frame.width, frame.height, frame.rgba.clone())
+            .ok_or_else(|| Error::internal("clip frame size mismatch"))
+    }
 }
 
 /// A [`Visual`] of kind [`MediaKind::VideoClip`] for an MP4 file, with its width, height and

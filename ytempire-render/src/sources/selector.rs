@@ -372,12 +372,8 @@ impl VisualSelector {
                 ),
             ));
         }
-        let mut decoder = source.decoder()?;
-        let first = decoder.frame_at(0.0)?.image;
-        let rgba = image::RgbaImage::from_raw(first.width, first.height, first.rgba.clone())
-            .ok_or_else(|| Error::internal("clip frame size mismatch"))?;
         let cropped = crop_to_fill(
-            &DynamicImage::ImageRgba8(rgba),
+            &DynamicImage::ImageRgba8(source.first_frame()?),
             self.config.width,
             self.config.height,
         );

@@ -71,12 +71,8 @@ pub fn thumbnails_from_visual(
 ) -> Result<Vec<Thumbnail>> {
     if background.kind == ytempire_core::MediaKind::VideoClip {
         // A clip's background is its first frame.
-        let source = crate::clip::ClipSource::from_visual(background)?;
-        let mut decoder = source.decoder()?;
-        let frame = decoder.frame_at(0.0)?.image;
-        let rgba = RgbaImage::from_raw(frame.width, frame.height, frame.rgba.clone())
-            .ok_or_else(|| Error::internal("clip frame size mismatch"))?;
-        return thumbnails(&rgba, title, variants, seed);
+        let first = crate::clip::ClipSource::from_visual(background)?.first_frame()?;
+        return thumbnails(&first, title, variants, seed);
     }
     thumbnails(&decode_visual(background)?, title, variants, seed)
 }
