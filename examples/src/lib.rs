@@ -170,9 +170,10 @@ fn frame_count_check(inputs: &QualityInputs<'_>) -> SubScore {
     )
 }
 
-/// Decode one frame every `every_secs` (at most 90 frames, downscaled to 256 px wide: the scorer samples a 256×144 grid) of a
-/// rendered MP4 with ytempire-render's clip decoder into a [`VideoSample`] for the video
-/// scorer: declared size and rate from the file, and the durations.
+/// Decode one frame every `every_secs` (at most 90 frames, downscaled to 256 px wide: the
+/// scorer samples a 256×144 grid) of a rendered MP4 with ytempire-render's clip decoder into a
+/// [`VideoSample`] for the video scorer: declared size and rate from the file, and the
+/// durations.
 ///
 /// # Errors
 /// Whatever the decoder reports for a missing or unreadable file.

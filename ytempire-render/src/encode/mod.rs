@@ -1,7 +1,7 @@
 //! H.264 video encoders behind one [`Encoder`] trait.
 //!
 //! - [`OpenH264Encoder`]: Cisco's BSD-licensed openh264, built from source and bundled. The
-//!   default whenever no ffmpeg binary is on `PATH`.
+//!   automatic choice unless NVENC is usable.
 //! - [`FfmpegEncoder`]: pipes I420 frames into an `ffmpeg` process (`libx264`, or
 //!   `h264_nvenc` when `ffmpeg -encoders` lists it; NVENC is chosen automatically).
 //! - `X264Encoder` (feature `x264`, GPL): libx264 in this process, no pipe.

@@ -1,15 +1,6 @@
-//! libx264 in this process (feature `x264`), through the `x264-sys` bindings to the system
-//! library (`libx264-dev`; bindgen needs `libclang-dev`).
-//!
-//! **Licence:** x264 is GPL-2.0-or-later. A binary built with this feature links it and must
-//! be distributed under the GPL; the default build (openh264, BSD) does not.
-//!
-//! Same settings as the ffmpeg-process libx264 path: the preset, High profile, a closed GOP of
-//! `gop` frames with an IDR at each start and no scene-cut keyframes, no B-frames, Annex B
-//! output with SPS/PPS repeated before every IDR, constant frame rate, BT.601 limited-range
-//! colour signalled in the VUI, and either CRF under a VBV ceiling or a constant bitrate
-//! ([`EncoderSettings::crf`]). Frames are converted to I420 with openh264's SIMD converter and
-//! handed over without a pipe or a copy of the encoded stream.
+//! [`X264Encoder`]: libx264 in this process (feature `x264`, GPL), through the `x264-sys`
+//! bindings to the system library (`libx264-dev`; bindgen needs `libclang-dev`). Frames are
+//! converted to I420 with openh264's SIMD converter and handed over without a pipe.
 #![allow(
     unsafe_code,
     reason = "FFI to libx264: every call is wrapped here with its invariants"
@@ -66,11 +57,8 @@ impl std::fmt::Debug for X264Encoder {
 
 /// The parameters for `settings`, or why x264 refused them.
 fn params(settings: &EncoderSettings) -> Result<sys::x264_param_t> {
-    let preset = match settings.preset {
-        super::Preset::Ultrafast => c"ultrafast",
-        super::Preset::Veryfast => c"veryfast",
-        super::Preset::Medium => c"medium",
-    };
+    let preset = std::ffi::CString::new(settings.preset.as_str())
+        .map_err(|_| encode_err("preset name contains a NUL byte"))?;
     let int = |v: u32, what: &str| {
         c_int::try_from(v).map_err(|_| Error::invalid_request(format!("{what} {v} is too large")))
     };
