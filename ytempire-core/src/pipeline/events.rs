@@ -102,3 +102,27 @@ pub async fn with_progress<F: Future>(report: ProgressFn, fut: F) -> F::Output {
 pub fn report_progress(fraction: f64) {
     let _ = PROGRESS.try_with(|f| f(fraction.clamp(0.0, 1.0)));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Webhooks and logs carry events as JSON; a receiver must read back exactly what was sent,
+    /// down to the last bit of every float (serde_json's default parser can be one ULP off).
+    #[test]
+    fn events_round_trip_through_json_bit_exactly() {
+        let mut x = 2.942_122_025_f64;
+        for i in 0..2000 {
+            let event = PipelineEvent::StageFinished {
+                job: "j".into(),
+                stage: StageName::Render,
+                elapsed_secs: x,
+                resumed: false,
+            };
+            let json = serde_json::to_string(&event).unwrap_or_default();
+            let back: Option<PipelineEvent> = serde_json::from_str(&json).ok();
+            assert_eq!(back.as_ref(), Some(&event), "{json} (case {i})");
+            x = x * 1.000_173 + 1e-7;
+        }
+    }
+}
