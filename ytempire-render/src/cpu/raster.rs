@@ -171,15 +171,26 @@ fn put(d: &mut [u8], mut out: [u32; 4], direct: bool, o: u32) {
     }
 }
 
-pub(crate) fn image(band: &mut Band<'_>, img: &SourceImage, m: &Affine, opacity: u8, clip: IRect) {
+/// Draw `img` through `m` inside `clip`. `taps` are the op's [`column_taps`] when the map is
+/// unrotated (`b = d = 0`), which takes the separable path; otherwise every pixel samples on
+/// its own.
+pub(crate) fn image(
+    band: &mut Band<'_>,
+    img: &SourceImage,
+    m: &Affine,
+    taps: Option<&[(usize, usize, u32)]>,
+    opacity: u8,
+    clip: IRect,
+) {
     let rows = band.span(clip.y0, clip.y1);
     if rows.is_empty() {
         return;
     }
-    if m.b == 0.0 && m.d == 0.0 {
-        image_axis_aligned(band, img, m, opacity, clip, rows);
-    } else {
-        image_general(band, img, m, opacity, clip, rows);
+    match taps {
+        Some(cols) if m.b == 0.0 && m.d == 0.0 => {
+            image_axis_aligned(band, img, m, cols, opacity, clip, rows);
+        }
+        _ => image_general(band, img, m, opacity, clip, rows),
     }
 }
 
@@ -212,39 +223,52 @@ fn image_general(
     }
 }
 
-/// The four 8-bit channels of a pixel in the four 16-bit lanes of a u64.
-#[inline(always)]
-fn spread(p: &[u8; 4]) -> u64 {
-    u64::from(p[0]) | u64::from(p[1]) << 16 | u64::from(p[2]) << 32 | u64::from(p[3]) << 48
+/// Horizontal taps of an unrotated image op, one per output column of `clip`: the two source
+/// pixel indexes and the 8-bit weight of the second. They depend on the op only, so the
+/// compositor computes them once per frame and every band shares them.
+pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Vec<(usize, usize, u32)> {
+    // u depends on x only (b·y + c = c with b = 0, same f32 arithmetic as the general path).
+    (clip.x0..clip.x1)
+        .map(|x| axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width))
+        .collect()
 }
 
-/// One source row filtered horizontally at every output column: per channel
-/// `p0·(256 − fx) + p1·fx` (at most 255·256, so it fits a u16 exactly). All four channels
-/// are computed at once in the 16-bit lanes of a u64; no lane can carry into the next.
-fn filter_row(src_row: &[u8], cols: &[(usize, usize, u32)], out: &mut [u16]) {
-    let texel = |c: usize| -> Option<&[u8; 4]> { src_row.get(c..c + 4)?.try_into().ok() };
-    for (o, &(c0, c1, fx)) in out.chunks_exact_mut(4).zip(cols) {
-        if let (Some(a), Some(b)) = (texel(c0), texel(c1)) {
-            let v = spread(a) * u64::from(256 - fx) + spread(b) * u64::from(fx);
-            o.copy_from_slice(&[
-                v as u16,
-                (v >> 16) as u16,
-                (v >> 32) as u16,
-                (v >> 48) as u16,
-            ]);
+/// A source row widened to one u64 per pixel, its four channels in 16-bit lanes. The u16
+/// view is written lane by lane (a loop the compiler vectorises); the u64 view is what the
+/// horizontal filter reads, two loads per output pixel. Lanes map to channels the same way
+/// on either byte order, because both sides go through the u16 view.
+fn widen(src_row: &[u8], wide: &mut [u64]) {
+    let lanes: &mut [u16] = bytemuck::cast_slice_mut(wide);
+    for (d, s) in lanes.iter_mut().zip(src_row) {
+        *d = u16::from(*s);
+    }
+}
+
+/// One widened source row filtered horizontally at every output column: per channel
+/// `p0·(256 − fx) + p1·fx` (at most 255·256, so it fits a 16-bit lane exactly). All four
+/// channels are computed at once in the lanes of a u64; no lane can carry into the next.
+fn filter_row(wide: &[u64], cols: &[(usize, usize, u32)], out: &mut [u64]) {
+    for (o, &(c0, c1, fx)) in out.iter_mut().zip(cols) {
+        if let (Some(&a), Some(&b)) = (wide.get(c0), wide.get(c1)) {
+            *o = a * u64::from(256 - fx) + b * u64::from(fx);
         }
     }
 }
 
-/// The unrotated image path, separable: each source row is filtered horizontally once and
-/// reused by every output row that samples it, then rows are blended vertically. Exactly the
-/// same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768) >> 16` with
-/// `top`/`bot` the exact horizontal sums), so the output is bit-identical to the general
-/// path and to the GPU shader's arithmetic.
+/// The unrotated image path, separable: each source row is widened and filtered horizontally
+/// once and reused by every output row of the band that samples it, then rows are blended
+/// vertically. Exactly the same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768)
+/// >> 16` with `top`/`bot` the exact horizontal sums), so the output is bit-identical to the
+/// general path and to the GPU shader's arithmetic. `cols` comes from [`column_taps`].
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the band kernel takes the op's fields"
+)]
 fn image_axis_aligned(
     band: &mut Band<'_>,
     img: &SourceImage,
     m: &Affine,
+    cols: &[(usize, usize, u32)],
     opacity: u8,
     clip: IRect,
     rows: std::ops::Range<u32>,
@@ -253,19 +277,19 @@ fn image_axis_aligned(
     let src = &img.rgba;
     let direct = opacity == 255 && img.opaque;
     let o = u32::from(opacity);
-    // u depends on x only (b·y + c = c with b = 0, same f32 arithmetic as the general path).
-    let cols: Vec<(usize, usize, u32)> = (clip.x0..clip.x1)
-        .map(|x| {
-            let (x0, x1, fx) = axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width);
-            (x0 * 4, x1 * 4, fx)
-        })
-        .collect();
-    let n = cols.len() * 4;
+    let n = cols.len();
+    let mut wide = vec![0u64; img.width as usize];
     // Two filtered source rows: `rows_at[k]` is the source row held in `bufs[k]`.
-    let mut bufs = [vec![0u16; n], vec![0u16; n]];
+    let mut bufs = [vec![0u64; n], vec![0u64; n]];
     let mut rows_at = [usize::MAX; 2];
-    let mut tmp = if direct { Vec::new() } else { vec![0u8; n] };
-    let source_row = |r: usize| src.get(r * stride..(r + 1) * stride).unwrap_or(&[]);
+    let mut tmp = if direct { Vec::new() } else { vec![0u8; n * 4] };
+    let mut filter = |r: usize, out: &mut [u64]| {
+        widen(
+            src.get(r * stride..(r + 1) * stride).unwrap_or(&[]),
+            &mut wide,
+        );
+        filter_row(&wide, cols, out);
+    };
     for y in rows {
         let (y0, y1, fy) = axis(m.d * 0.0 + (m.e * y as f32 + m.f), img.height);
         // Slot 0 holds y0 and slot 1 holds y1, reusing whatever is already filtered.
@@ -274,18 +298,22 @@ fn image_axis_aligned(
                 bufs.swap(0, 1);
                 rows_at.swap(0, 1);
             } else {
-                filter_row(source_row(y0), &cols, &mut bufs[0]);
+                filter(y0, &mut bufs[0]);
                 rows_at[0] = y0;
             }
         }
         if rows_at[1] != y1 {
-            filter_row(source_row(y1), &cols, &mut bufs[1]);
+            filter(y1, &mut bufs[1]);
             rows_at[1] = y1;
         }
         let (w0, w1) = (256 - fy, fy);
         let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
         let dst: &mut [u8] = if direct { row } else { &mut tmp };
-        for ((d, &a), &b) in dst.iter_mut().zip(&bufs[0]).zip(&bufs[1]) {
+        let (top, bot): (&[u16], &[u16]) = (
+            bytemuck::cast_slice(&bufs[0]),
+            bytemuck::cast_slice(&bufs[1]),
+        );
+        for ((d, &a), &b) in dst.iter_mut().zip(top).zip(bot) {
             *d = ((u32::from(a) * w0 + u32::from(b) * w1 + 32768) >> 16) as u8;
         }
         if !direct {
@@ -324,12 +352,7 @@ mod tests {
         SourceImage::from_rgba(img)
     }
 
-    fn draw(
-        f: fn(&mut Band<'_>, &SourceImage, &Affine, u8, IRect, std::ops::Range<u32>),
-        img: &SourceImage,
-        m: &Affine,
-        opacity: u8,
-    ) -> Vec<u8> {
+    fn draw(img: &SourceImage, m: &Affine, separable: bool, opacity: u8) -> Vec<u8> {
         let (w, h) = (97u32, 61u32);
         let mut px: Vec<u8> = (0..w * h * 4).map(|i| (i * 7 % 251) as u8).collect();
         let clip = IRect {
@@ -347,8 +370,8 @@ mod tests {
                 width: w,
                 height: h,
             };
-            let rows = band.span(clip.y0, clip.y1);
-            f(&mut band, img, m, opacity, clip, rows);
+            let taps = separable.then(|| column_taps(img, m, clip));
+            image(&mut band, img, m, taps.as_deref(), opacity, clip);
         }
         px
     }
@@ -368,8 +391,8 @@ mod tests {
                     f: off * 0.5,
                 };
                 for opacity in [255u8, 128, 0] {
-                    let fast = draw(image_axis_aligned, &img, &m, opacity);
-                    let slow = draw(image_general, &img, &m, opacity);
+                    let fast = draw(&img, &m, true, opacity);
+                    let slow = draw(&img, &m, false, opacity);
                     assert!(
                         fast == slow,
                         "scale {scale} offset {off} opacity {opacity} opaque {opaque}"
