@@ -138,8 +138,11 @@ fn quiet_narration_is_raised_and_music_ducked_under_it() {
     let alone = corr(24_000..48_000);
     let under = corr(2 * 48_000..3 * 48_000);
     assert!(alone > 0.0);
+    // The duck is 12 dB (0.25×) before normalisation; the quiet narration then needs so much
+    // gain that the limiter holds the music-only second's sine at the ceiling, which takes back
+    // part of that contrast. Without ducking the ratio would be 1 or more.
     assert!(
-        under < alone * 0.5,
+        under < alone * 0.6,
         "music under speech {under} vs alone {alone}"
     );
 }

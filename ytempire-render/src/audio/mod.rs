@@ -17,6 +17,7 @@ use ytempire_core::{Error, ErrorKind, Result};
 
 pub mod aac;
 mod limiter;
+mod normalize;
 pub mod stream;
 
 /// The output sample rate (YouTube recommends 48 kHz AAC-LC).
@@ -160,15 +161,37 @@ pub struct Loudness {
 
 /// Measure EBU R128 integrated loudness and true peak.
 pub fn measure(buf: &AudioBuffer) -> Result<Loudness> {
-    let fail = |e: ebur128::Error| audio_err(format!("loudness measurement: {e}"));
-    let mut meter = EbuR128::new(1, buf.sample_rate, Mode::I | Mode::TRUE_PEAK).map_err(fail)?;
-    meter.add_frames_f32(&buf.samples).map_err(fail)?;
-    let integrated_lufs = meter.loudness_global().map_err(fail)?;
-    let peak = meter.true_peak(0).map_err(fail)?;
-    Ok(Loudness {
-        integrated_lufs,
-        true_peak_dbtp: 20.0 * peak.log10(),
-    })
+    let mut meter = Meter::new(buf.sample_rate)?;
+    meter.add(&buf.samples)?;
+    meter.result()
+}
+
+/// An EBU R128 meter (integrated loudness and true peak) over mono blocks.
+pub(crate) struct Meter(EbuR128);
+
+fn meter_err(e: ebur128::Error) -> Error {
+    audio_err(format!("loudness measurement: {e}"))
+}
+
+impl Meter {
+    pub(crate) fn new(sample_rate: u32) -> Result<Self> {
+        EbuR128::new(1, sample_rate, Mode::I | Mode::TRUE_PEAK)
+            .map(Meter)
+            .map_err(meter_err)
+    }
+
+    pub(crate) fn add(&mut self, s: &[f32]) -> Result<()> {
+        self.0.add_frames_f32(s).map_err(meter_err)
+    }
+
+    pub(crate) fn result(&self) -> Result<Loudness> {
+        let integrated_lufs = self.0.loudness_global().map_err(meter_err)?;
+        let peak = self.0.true_peak(0).map_err(meter_err)?;
+        Ok(Loudness {
+            integrated_lufs,
+            true_peak_dbtp: 20.0 * peak.log10(),
+        })
+    }
 }
 
 fn db_to_gain(db: f64) -> f32 {
@@ -183,56 +206,48 @@ fn apply_gain(buf: &mut AudioBuffer, gain: f32) {
 
 /// Normalise to `target_lufs` integrated loudness with true peak at most `max_true_peak_dbtp`.
 ///
-/// Gain brings the loudness to target; where that pushes peaks over the ceiling a look-ahead
-/// limiter (see `limiter`) reduces them and make-up gain restores the loudness, repeated a few
-/// times until both hold. Silence (or nearly: below −70 LUFS) is left alone. Returns the
-/// measured result.
+/// Gain brings the loudness to target; where that pushes peaks over the ceiling, the
+/// look-ahead limiter (see `limiter`) runs on the gained original and the gain is searched
+/// until the limited result reaches the target (see `normalize`). Silence (or nearly: below
+/// −70 LUFS) is left alone. Returns the measured result.
 pub fn normalize_loudness(
     buf: &mut AudioBuffer,
     target_lufs: f64,
     max_true_peak_dbtp: f64,
 ) -> Result<Loudness> {
-    let mut m = measure(buf)?;
-    if !m.integrated_lufs.is_finite() || m.integrated_lufs < -70.0 {
-        return Ok(m);
-    }
-    // Limit a little under the ceiling: true peaks sit slightly above sample peaks. Each
-    // round raises the level to target and limits the peaks that crosses; the limiter's gain
-    // reduction accumulates, so peaky speech converges in a few rounds. The sample ceiling is
-    // lowered only when the limited signal's true (inter-sample) peak still crosses.
-    let mut ceiling_db = max_true_peak_dbtp - 0.5;
-    for _ in 0..12 {
-        apply_gain(buf, db_to_gain(target_lufs - m.integrated_lufs));
-        m = measure(buf)?;
-        if m.true_peak_dbtp <= max_true_peak_dbtp {
-            if (m.integrated_lufs - target_lufs).abs() <= 0.3 {
-                return Ok(m);
-            }
-            continue;
-        }
-        limiter::limit(&mut buf.samples, buf.sample_rate, db_to_gain(ceiling_db));
-        m = measure(buf)?;
-        if m.true_peak_dbtp > max_true_peak_dbtp {
-            ceiling_db -= 0.3;
-        }
-    }
-    if m.true_peak_dbtp > max_true_peak_dbtp {
-        // Last resort: honour the peak ceiling at the cost of a little loudness.
-        apply_gain(
-            buf,
-            db_to_gain(max_true_peak_dbtp - m.true_peak_dbtp - 0.05),
-        );
-        m = measure(buf)?;
-    } else if m.integrated_lufs < target_lufs {
-        // Use whatever peak headroom is left to get closer to the target.
-        let up =
-            (target_lufs - m.integrated_lufs).min(max_true_peak_dbtp - m.true_peak_dbtp - 0.05);
-        if up > 0.0 {
-            apply_gain(buf, db_to_gain(up));
-            m = measure(buf)?;
-        }
-    }
+    let m = measure(buf)?;
+    let taken = std::mem::replace(
+        buf,
+        AudioBuffer {
+            sample_rate: buf.sample_rate,
+            samples: Vec::new(),
+        },
+    );
+    let (mut out, gain, m) = normalize::normalize(taken, m, target_lufs, max_true_peak_dbtp)?;
+    apply_gain(&mut out, gain);
+    *buf = out;
     Ok(m)
+}
+
+impl normalize::Levels for AudioBuffer {
+    fn measure_gained(&self, gain: f32) -> Result<Loudness> {
+        let mut meter = Meter::new(self.sample_rate)?;
+        let mut scaled = Vec::new();
+        for block in self.samples.chunks(SAMPLE_RATE as usize) {
+            scaled.clear();
+            scaled.extend(block.iter().map(|s| s * gain));
+            meter.add(&scaled)?;
+        }
+        meter.result()
+    }
+
+    fn limited(&self, gain: f32, ceiling: f32) -> Result<(Self, Loudness)> {
+        let mut out = self.clone();
+        apply_gain(&mut out, gain);
+        limiter::limit(&mut out.samples, out.sample_rate, ceiling);
+        let m = measure(&out)?;
+        Ok((out, m))
+    }
 }
 
 /// Pad with silence or cut (with a 10 ms fade-out) to exactly `len` samples.

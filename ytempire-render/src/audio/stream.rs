@@ -9,11 +9,11 @@
 //! 2. One pass measures the narration (fit to the video's length) and notes which 20 ms
 //!    windows hold speech; one measures the looped music; one mixes them, the music ducked
 //!    under speech, into a spool and measures the mix.
-//! 3. Loudness normalisation runs the same rounds as [`super::normalize_loudness`]: a gain is
-//!    carried along and applied on read; a round whose peaks cross the ceiling runs the
-//!    look-ahead limiter over the spool in one-second blocks with half a second of context on
-//!    each side (far longer than the limiter's 1.5 ms look-ahead and 100 ms release), writing
-//!    a new spool.
+//! 3. Loudness normalisation runs the same search as [`super::normalize_loudness`]: a gain is
+//!    carried along and applied on read; when plain gain would cross the peak ceiling, the
+//!    look-ahead limiter runs over the gained mix in one-second blocks with half a second of
+//!    context on each side (far longer than the limiter's 1.5 ms look-ahead and 100 ms
+//!    release), writing a new spool, and the gain is searched until that spool is on target.
 //! 4. The final pass encodes AAC-LC frames into a spooled [`AacFrames`] the muxer reads one
 //!    frame at a time.
 //!
@@ -24,14 +24,14 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
-use ebur128::{EbuR128, Mode};
 use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::{Fft, FixedSync, Indexing, Resampler};
 use tempfile::NamedTempFile;
 use ytempire_core::{Error, Result};
 
 use super::aac::{AacEncoder, FRAME_SAMPLES};
-use super::{Loudness, MixSettings, SAMPLE_RATE, audio_err, db_to_gain, limiter};
+use super::normalize::{Levels, normalize};
+use super::{Loudness, Meter, MixSettings, SAMPLE_RATE, audio_err, db_to_gain, limiter};
 use crate::mux::{AacFrames, AudioInput};
 
 /// Samples per block (one second).
@@ -204,32 +204,6 @@ fn decode_to_spool(path: &Path) -> Result<Spool> {
 }
 
 /// A loudness meter (integrated + true peak) fed block by block.
-struct Meter(EbuR128);
-
-impl Meter {
-    fn new() -> Result<Self> {
-        EbuR128::new(1, SAMPLE_RATE, Mode::I | Mode::TRUE_PEAK)
-            .map(Meter)
-            .map_err(|e| audio_err(format!("loudness measurement: {e}")))
-    }
-
-    fn add(&mut self, s: &[f32]) -> Result<()> {
-        self.0
-            .add_frames_f32(s)
-            .map_err(|e| audio_err(format!("loudness measurement: {e}")))
-    }
-
-    fn result(&self) -> Result<Loudness> {
-        let fail = |e: ebur128::Error| audio_err(format!("loudness measurement: {e}"));
-        let integrated_lufs = self.0.loudness_global().map_err(fail)?;
-        let peak = self.0.true_peak(0).map_err(fail)?;
-        Ok(Loudness {
-            integrated_lufs,
-            true_peak_dbtp: 20.0 * peak.log10(),
-        })
-    }
-}
-
 /// Reads a spool fit to `len` samples: padded with silence, or cut with a 10 ms fade-out
 /// (as [`super::fit_length`]); with `looped`, a non-empty spool repeats instead of padding.
 struct Fitted<'a> {
@@ -289,7 +263,7 @@ impl<'a> Fitted<'a> {
 fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, Vec<bool>)> {
     let window = (SAMPLE_RATE as usize / 50).max(1);
     let threshold = 10f32.powf(-40.0 / 20.0);
-    let mut meter = Meter::new()?;
+    let mut meter = Meter::new(SAMPLE_RATE)?;
     let mut active = Vec::with_capacity(len.div_ceil(window));
     let mut f = Fitted::new(spool, len, looped)?;
     let (mut buf, mut tmp) = (Vec::new(), Vec::new());
@@ -327,7 +301,7 @@ fn mix_pass(
         .map(|(s, base)| Fitted::new(s, len, true).map(|f| (f, base)))
         .transpose()?;
     let mut out = Spool::writer()?;
-    let mut meter = Meter::new()?;
+    let mut meter = Meter::new(SAMPLE_RATE)?;
     let (mut a, mut b, mut tmp) = (Vec::new(), Vec::new(), Vec::new());
     let mut pos = 0;
     while pos < len {
@@ -361,7 +335,7 @@ fn mix_pass(
 /// Measure `spool` with `gain` applied.
 fn measure_gained(spool: &Spool, gain: f32) -> Result<Loudness> {
     let mut r = spool.reader()?;
-    let mut meter = Meter::new()?;
+    let mut meter = Meter::new(SAMPLE_RATE)?;
     let mut buf = Vec::new();
     while r.read(&mut buf, BLOCK)? > 0 {
         buf.iter_mut().for_each(|s| *s *= gain);
@@ -374,7 +348,7 @@ fn measure_gained(spool: &Spool, gain: f32) -> Result<Loudness> {
 fn limit_pass(spool: &Spool, gain: f32, ceiling: f32) -> Result<(Spool, Loudness)> {
     let mut r = spool.reader()?;
     let mut out = Spool::writer()?;
-    let mut meter = Meter::new()?;
+    let mut meter = Meter::new(SAMPLE_RATE)?;
     // `data` holds samples from absolute index `base` on.
     let (mut data, mut base, mut pos) = (Vec::<f32>::new(), 0usize, 0usize);
     let mut chunk = Vec::new();
@@ -407,45 +381,14 @@ fn limit_pass(spool: &Spool, gain: f32, ceiling: f32) -> Result<(Spool, Loudness
     Ok((out.finish()?, meter.result()?))
 }
 
-/// [`super::normalize_loudness`] over a spool: the final spool, the gain still to apply on
-/// read, and the resulting loudness.
-fn normalize(
-    mut cur: Spool,
-    mut m: Loudness,
-    target_lufs: f64,
-    max_tp: f64,
-) -> Result<(Spool, f32, Loudness)> {
-    let mut gain = 1.0f32;
-    if !m.integrated_lufs.is_finite() || m.integrated_lufs < -70.0 {
-        return Ok((cur, gain, m));
+impl Levels for Spool {
+    fn measure_gained(&self, gain: f32) -> Result<Loudness> {
+        measure_gained(self, gain)
     }
-    let mut ceiling_db = max_tp - 0.5;
-    for _ in 0..12 {
-        gain *= db_to_gain(target_lufs - m.integrated_lufs);
-        m = measure_gained(&cur, gain)?;
-        if m.true_peak_dbtp <= max_tp {
-            if (m.integrated_lufs - target_lufs).abs() <= 0.3 {
-                return Ok((cur, gain, m));
-            }
-            continue;
-        }
-        (cur, m) = limit_pass(&cur, gain, db_to_gain(ceiling_db))?;
-        gain = 1.0;
-        if m.true_peak_dbtp > max_tp {
-            ceiling_db -= 0.3;
-        }
+
+    fn limited(&self, gain: f32, ceiling: f32) -> Result<(Self, Loudness)> {
+        limit_pass(self, gain, ceiling)
     }
-    if m.true_peak_dbtp > max_tp {
-        gain *= db_to_gain(max_tp - m.true_peak_dbtp - 0.05);
-        m = measure_gained(&cur, gain)?;
-    } else if m.integrated_lufs < target_lufs {
-        let up = (target_lufs - m.integrated_lufs).min(max_tp - m.true_peak_dbtp - 0.05);
-        if up > 0.0 {
-            gain *= db_to_gain(up);
-            m = measure_gained(&cur, gain)?;
-        }
-    }
-    Ok((cur, gain, m))
 }
 
 /// Mix and normalise a timeline's narration and music to `duration_secs`, then encode AAC-LC
