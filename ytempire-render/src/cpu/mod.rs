@@ -12,7 +12,7 @@ use ytempire_core::{Error, Result};
 
 use crate::Frame;
 use crate::compositor::{Backend, Compositor};
-use crate::scene::plan::{DrawOp, IRect};
+use crate::scene::plan::DrawOp;
 use crate::scene::{Scene, SegmentMedia};
 use crate::text::OverlayStore;
 
@@ -78,27 +78,6 @@ impl Compositor for CpuCompositor {
         let stride = out.stride();
         let ops = &self.ops;
         let media = &self.media;
-        // Layers under an opaque image that fills the frame cannot show: start at the topmost
-        // such image (its direct path writes every pixel without reading what is below).
-        let full = IRect {
-            x0: 0,
-            y0: 0,
-            x1: width,
-            y1: height,
-        };
-        let first = ops
-            .iter()
-            .rposition(|op| match op {
-                DrawOp::Image {
-                    image,
-                    opacity: 255,
-                    clip,
-                    ..
-                } => *clip == full && media.image(*image).is_some_and(|img| img.opaque),
-                _ => false,
-            })
-            .unwrap_or(0);
-        let ops = ops.get(first..).unwrap_or_default();
         // Column taps of unrotated images, computed once and shared by every band.
         let taps: Vec<Option<Vec<(usize, usize, u32)>>> = ops
             .iter()
