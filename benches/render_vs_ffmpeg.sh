@@ -6,9 +6,10 @@
 # ytempire: `render_reference` (10 s 1080p30, Ken Burns 1.0→1.3, one caption, narration),
 # once per compositor backend, with libx264 at PRESET (same encoder and preset as the
 # baseline) through an ffmpeg process ("x264") and, when libx264-dev is installed, in this
-# process ("libx264", the GPL `x264` feature), and with the bundled openh264. Our x264 runs
-# use CRF 18 under YouTube's 8 Mbit/s ceiling, the library default; the baseline uses
-# ffmpeg's default CRF 23 without a ceiling.
+# process ("libx264", the GPL `x264` feature), and with the bundled openh264. Both sides
+# read the same still and narration. Our x264 runs use ffmpeg's default CRF 23 (under
+# YouTube's 8 Mbit/s ceiling), so encoder, preset and rate control match the baseline; one
+# more run ("libx264-crf18") shows the library default, CRF 18, which spends more bits.
 # ffmpeg: zoompan + drawtext + libx264 at PRESET, AAC narration, -movflags +faststart.
 # Prints each wall time and the ratio ffmpeg_time / ytempire_time (> 1 means we are faster).
 set -euo pipefail
@@ -16,10 +17,11 @@ cd "$(dirname "$0")/.."
 ROUNDS="${1:-3}"
 PRESET="${2:-veryfast}"
 command -v ffmpeg >/dev/null || { echo "ffmpeg not found (scripts/setup.sh installs it)"; exit 1; }
-VARIANTS=("gpu x264" "cpu x264" "gpu openh264" "cpu openh264")
+# backend, encoder, --crf value ("-" for encoders without one)
+VARIANTS=("gpu x264 23" "cpu x264 23" "gpu openh264 -" "cpu openh264 -")
 if pkg-config --exists x264 2>/dev/null; then
   cargo build --release -q -p ytempire-examples --features x264 --example render_reference
-  VARIANTS+=("cpu libx264")
+  VARIANTS+=("gpu libx264 23" "cpu libx264 23" "cpu libx264-crf18 18")
 else
   cargo build --release -q -p ytempire-examples --example render_reference
 fi
@@ -55,14 +57,16 @@ for ((r = 1; r <= ROUNDS; r++)); do
   printf 'round %d ffmpeg(%s): %.2f s\n' "$r" "$PRESET" "$t"
   for variant in "${VARIANTS[@]}"; do
     set -- $variant
-    t=$(secs "$BIN" "$WORK/ours.mp4" "--$1" --encoder "$2" --preset "$PRESET") || { echo "  $variant failed"; continue; }
+    crf=(); [ "$3" = - ] || crf=(--crf "$3")
+    t=$(secs "$BIN" "$WORK/ours.mp4" "--$1" --encoder "${2%-crf18}" --preset "$PRESET" \
+      --still "$WORK/still.png" "${crf[@]}") || { echo "  $variant failed"; continue; }
     total["$variant"]=$(echo "${total[$variant]} + $t" | bc -l)
-    printf 'round %d ytempire %-13s %.2f s\n' "$r" "$variant:" "$t"
+    printf 'round %d ytempire %-22s %.2f s\n' "$r" "$variant:" "$t"
   done
 done
 ff=$(echo "${total[ffmpeg]} / $ROUNDS" | bc -l)
 printf 'ffmpeg mean: %.2f s\n' "$ff"
 for variant in "${VARIANTS[@]}"; do
   ours=$(echo "${total[$variant]} / $ROUNDS" | bc -l)
-  printf 'ytempire %-13s mean %.2f s  ratio(ffmpeg/ours) %.2f\n' "$variant" "$ours" "$(echo "$ff / $ours" | bc -l)"
+  printf 'ytempire %-22s mean %.2f s  ratio(ffmpeg/ours) %.2f\n' "$variant" "$ours" "$(echo "$ff / $ours" | bc -l)"
 done

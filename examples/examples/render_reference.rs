@@ -9,6 +9,8 @@
 //!     (x264: libx264 through an ffmpeg process; libx264: in this process, `--features x264`)
 //!     [--crf N|off]   (x264 constant quality under the bitrate ceiling; default 18, `off`: constant bitrate)
 //!     [--tone-narration]   (a narration as long as the video, for memory measurements)
+//!     [--still PATH]   (use this 1920×1080 image instead of the generated one, e.g. the
+//!                       baseline's input in benches/render_vs_ffmpeg.sh)
 //! ```
 //!
 //! Prints `frames_per_second: N`, `backend: gpu|cpu`, the encoder and the peak RSS.
@@ -81,6 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut secs = 10.0f64;
     let mut tone = false;
     let mut size = (1920u32, 1080u32);
+    let mut given_still = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -110,14 +113,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             // A narration as long as the video (a modulated tone), for memory measurements.
             "--tone-narration" => tone = true,
+            "--still" => given_still = args.next().map(PathBuf::from),
             "--secs" => secs = args.next().and_then(|s| s.parse().ok()).unwrap_or(10.0),
             other => out = PathBuf::from(other),
         }
     }
     let work = std::env::temp_dir().join(format!("ytempire-reference-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
-    let image = work.join("still.png");
-    still(&image)?;
+    let image = match given_still {
+        Some(path) => path,
+        None => {
+            let generated = work.join("still.png");
+            still(&generated)?;
+            generated
+        }
+    };
     let voice = work.join("narration.wav");
     let voice_kind = narration(&voice, secs, tone)?;
 
