@@ -1,6 +1,6 @@
 //! `GpuCompositor`: headless wgpu rendering of a scene plan.
 //!
-//! One render pipeline draws every layer as a quad; per-draw parameters live in 256-byte slots
+//! Every layer is drawn as a quad by the pipeline for its type (`pipelines`); per-draw parameters live in 256-byte slots
 //! of one uniform buffer (dynamic offsets). Images are uploaded once in `prepare`; caption
 //! overlays are uploaded when they change and evicted when unused; video clip frames are
 //! written into one reused texture per clip on screen whenever the frame changes (`clip`).
@@ -8,6 +8,7 @@
 //! 256 bytes, mapped and unpadded into the [`Frame`].
 
 mod clip;
+mod pipelines;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,7 +62,7 @@ pub struct GpuCompositor {
     device: wgpu::Device,
     queue: wgpu::Queue,
     adapter_name: String,
-    pipeline: wgpu::RenderPipeline,
+    pipelines: pipelines::Pipelines,
     tex_layout: wgpu::BindGroupLayout,
     uniform_layout: wgpu::BindGroupLayout,
     uniform: wgpu::Buffer,
@@ -171,31 +172,7 @@ impl GpuCompositor {
             bind_group_layouts: &[Some(&uniform_layout), Some(&tex_layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-            label: Some("compositor"),
-            layout: Some(&layout),
-            vertex: wgpu::VertexState {
-                module: &shader,
-                entry_point: Some("vs_main"),
-                compilation_options: Default::default(),
-                buffers: &[],
-            },
-            primitive: wgpu::PrimitiveState::default(),
-            depth_stencil: None,
-            multisample: wgpu::MultisampleState::default(),
-            fragment: Some(wgpu::FragmentState {
-                module: &shader,
-                entry_point: Some("fs_main"),
-                compilation_options: Default::default(),
-                targets: &[Some(wgpu::ColorTargetState {
-                    format: wgpu::TextureFormat::Rgba8Unorm,
-                    blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-                    write_mask: wgpu::ColorWrites::ALL,
-                })],
-            }),
-            multiview_mask: None,
-            cache: None,
-        });
+        let pipelines = pipelines::Pipelines::new(shader, layout);
         let slots = 64;
         let (uniform, uniform_bind) = make_uniform(&device, &uniform_layout, slots);
         let dummy = upload(&device, &queue, &tex_layout, 1, 1, &[0, 0, 0, 0], 0);
@@ -203,7 +180,7 @@ impl GpuCompositor {
             device,
             queue,
             adapter_name: "caller-provided device".to_owned(),
-            pipeline,
+            pipelines,
             tex_layout,
             uniform_layout,
             uniform,
@@ -281,7 +258,6 @@ impl GpuCompositor {
             match op {
                 DrawOp::Background(Background::Solid(c)) => p.c0 = f4(c.premultiplied()),
                 DrawOp::Background(Background::VerticalGradient { top, bottom }) => {
-                    p.info[0] = 1.0;
                     p.c0 = f4(top.premultiplied());
                     p.c1 = f4(bottom.premultiplied());
                 }
@@ -291,7 +267,6 @@ impl GpuCompositor {
                     clip,
                     ..
                 } => {
-                    p.info[0] = 2.0;
                     p.info[1] = f32::from(*opacity);
                     p.rect = [clip.x0, clip.y0, clip.x1, clip.y1].map(|v| v as f32);
                     p.m0 = [affine.a, affine.b, affine.c, 0.0];
@@ -307,7 +282,6 @@ impl GpuCompositor {
                     y,
                     opacity,
                 } => {
-                    p.info[0] = 3.0;
                     p.info[1] = f32::from(*opacity);
                     let x0 = (*x).clamp(0, spec.width as i32);
                     let y0 = (*y).clamp(0, spec.height as i32);
@@ -457,6 +431,22 @@ impl Compositor for GpuCompositor {
         self.overlay_tex
             .retain(|_, t| frame_no.saturating_sub(t.last_used) <= OVERLAY_TTL);
         self.params_for(scene);
+        let keys: Vec<_> = self
+            .ops
+            .iter()
+            .map(|op| pipelines::key(op, &self.media))
+            .collect();
+        for key in &keys {
+            self.pipelines.ensure(&self.device, *key);
+        }
+        let chosen = keys
+            .iter()
+            .map(|k| {
+                self.pipelines
+                    .get(*k)
+                    .ok_or_else(|| gpu_err(format!("no pipeline built for {k:?}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let needed = self.ops.len() as u64;
         if needed > self.slots {
             self.slots = needed.next_power_of_two();
@@ -491,8 +481,8 @@ impl Compositor for GpuCompositor {
                 occlusion_query_set: None,
                 multiview_mask: None,
             });
-            pass.set_pipeline(&self.pipeline);
-            for (i, op) in self.ops.iter().enumerate() {
+            for (i, (op, pipeline)) in self.ops.iter().zip(&chosen).enumerate() {
+                pass.set_pipeline(pipeline);
                 let tex = match op {
                     DrawOp::Image { image, .. } => match self.image_tex.get(*image) {
                         Some(Some(t)) => Some(&t.bind),

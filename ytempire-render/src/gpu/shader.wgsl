@@ -1,4 +1,4 @@
-// One pipeline for every layer type; `info.x` selects the mode.
+// One fragment entry point per layer type (no branching on the layer type per pixel).
 // The integer math matches cpu/raster.rs exactly (8-bit bilinear weights, clamp-to-edge,
 // (sum + 32768) >> 16 rounding, rounded a*b/255 for opacity).
 
@@ -8,7 +8,7 @@ struct Params {
     m1: vec4<f32>,     // d, e, f
     c0: vec4<f32>,     // premultiplied colour (0..255) / gradient top
     c1: vec4<f32>,     // gradient bottom
-    info: vec4<f32>,   // mode, opacity (0..255), frame width, frame height
+    info: vec4<f32>,   // (unused), opacity (0..255), frame width, frame height
     off: vec4<i32>,    // overlay origin x, y
 };
 
@@ -38,41 +38,54 @@ fn axis(u: f32) -> vec2<i32> {
     return vec2<i32>(q >> 8u, q & 255);
 }
 
-@fragment
-fn fs_main(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
-    let mode = u32(p.info.x);
+fn shade(c: vec4<u32>) -> vec4<f32> {
     let opacity = u32(p.info.y);
-    let px = floor(pos.xy);
-    var c: vec4<u32>;
-    if mode == 0u {
-        return p.c0 / 255.0;
-    } else if mode == 1u {
-        let t = pos.y / p.info.w;
-        let v = p.c0 + (p.c1 - p.c0) * t;
-        return clamp(floor(v + 0.5), vec4<f32>(0.0), vec4<f32>(255.0)) / 255.0;
-    } else if mode == 2u {
-        let dims = vec2<i32>(textureDimensions(tex));
-        let u = p.m0.x * px.x + (p.m0.y * px.y + p.m0.z);
-        let v = p.m1.x * px.x + (p.m1.y * px.y + p.m1.z);
-        let ax = axis(u);
-        let ay = axis(v);
-        let x0 = clamp(ax.x, 0, dims.x - 1);
-        let x1 = clamp(ax.x + 1, 0, dims.x - 1);
-        let y0 = clamp(ay.x, 0, dims.y - 1);
-        let y1 = clamp(ay.x + 1, 0, dims.y - 1);
-        let fx = u32(ax.y);
-        let fy = u32(ay.y);
-        let wx0 = 256u - fx;
-        let wy0 = 256u - fy;
-        let top = load(x0, y0) * wx0 + load(x1, y0) * fx;
-        let bot = load(x0, y1) * wx0 + load(x1, y1) * fx;
-        c = (top * wy0 + bot * fy + vec4<u32>(32768u)) >> vec4<u32>(16u);
-    } else {
-        let ip = vec2<i32>(px) - p.off.xy;
-        c = load(ip.x, ip.y);
-    }
+    var o = c;
     if opacity != 255u {
-        c = mul255(c, opacity);
+        o = mul255(c, opacity);
     }
-    return vec4<f32>(c) / 255.0;
+    return vec4<f32>(o) / 255.0;
+}
+
+// A solid premultiplied colour (backgrounds and rectangles).
+@fragment
+fn fs_solid(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
+    return p.c0 / 255.0;
+}
+
+// A vertical gradient background.
+@fragment
+fn fs_gradient(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
+    let t = pos.y / p.info.w;
+    let v = p.c0 + (p.c1 - p.c0) * t;
+    return clamp(floor(v + 0.5), vec4<f32>(0.0), vec4<f32>(255.0)) / 255.0;
+}
+
+// An image through an affine map, 8-bit bilinear with clamp-to-edge.
+@fragment
+fn fs_image(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
+    let px = floor(pos.xy);
+    let dims = vec2<i32>(textureDimensions(tex));
+    let u = p.m0.x * px.x + (p.m0.y * px.y + p.m0.z);
+    let v = p.m1.x * px.x + (p.m1.y * px.y + p.m1.z);
+    let ax = axis(u);
+    let ay = axis(v);
+    let x0 = clamp(ax.x, 0, dims.x - 1);
+    let x1 = clamp(ax.x + 1, 0, dims.x - 1);
+    let y0 = clamp(ay.x, 0, dims.y - 1);
+    let y1 = clamp(ay.x + 1, 0, dims.y - 1);
+    let fx = u32(ax.y);
+    let fy = u32(ay.y);
+    let wx0 = 256u - fx;
+    let wy0 = 256u - fy;
+    let top = load(x0, y0) * wx0 + load(x1, y0) * fx;
+    let bot = load(x0, y1) * wx0 + load(x1, y1) * fx;
+    return shade((top * wy0 + bot * fy + vec4<u32>(32768u)) >> vec4<u32>(16u));
+}
+
+// A pre-rasterised overlay at an integer offset.
+@fragment
+fn fs_overlay(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
+    let ip = vec2<i32>(floor(pos.xy)) - p.off.xy;
+    return shade(load(ip.x, ip.y));
 }
