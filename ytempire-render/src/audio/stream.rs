@@ -203,7 +203,6 @@ fn decode_to_spool(path: &Path) -> Result<Spool> {
     out.finish()
 }
 
-/// A loudness meter (integrated + true peak) fed block by block.
 /// Reads a spool fit to `len` samples: padded with silence, or cut with a 10 ms fade-out
 /// (as [`super::fit_length`]); with `looped`, a non-empty spool repeats instead of padding.
 struct Fitted<'a> {

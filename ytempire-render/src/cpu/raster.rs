@@ -260,10 +260,6 @@ fn filter_row(wide: &[u64], cols: &[(usize, usize, u32)], out: &mut [u64]) {
 /// vertically. Exactly the same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768)
 /// >> 16` with `top`/`bot` the exact horizontal sums), so the output is bit-identical to the
 /// general path and to the GPU shader's arithmetic. `cols` comes from [`column_taps`].
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the band kernel takes the op's fields"
-)]
 fn image_axis_aligned(
     band: &mut Band<'_>,
     img: &SourceImage,
