@@ -1,11 +1,11 @@
 //! `GpuCompositor`: headless wgpu rendering of a scene plan.
 //!
-//! Every layer is drawn as a quad by the pipeline for its type (`pipelines`); per-draw parameters live in 256-byte slots
-//! of one uniform buffer (dynamic offsets). Images are uploaded once in `prepare`; caption
-//! overlays are uploaded when they change and evicted when unused; video clip frames are
-//! written into one reused texture per clip on screen whenever the frame changes (`clip`).
-//! The frame is rendered into an `Rgba8Unorm` texture, copied to a buffer with rows padded to
-//! 256 bytes, mapped and unpadded into the [`Frame`].
+//! Every layer is drawn as a quad by the pipeline for its type (`pipelines`); per-draw
+//! parameters live in 256-byte slots of one uniform buffer (dynamic offsets). Images are
+//! uploaded once in `prepare`; caption overlays are uploaded when they change and evicted when
+//! unused; video clip frames are written into one reused texture per clip on screen whenever
+//! the frame changes (`clip`). The frame is rendered into an `Rgba8Unorm` texture, copied to
+//! a buffer with rows padded to 256 bytes, mapped and unpadded into the [`Frame`].
 
 mod clip;
 mod pipelines;
