@@ -1,12 +1,15 @@
 //! The render pipeline: timeline → compositor → bounded channel → encoder thread → MP4.
 //!
-//! [`render_video`] (async) and [`render_video_blocking`] validate the timeline, build the
-//! soundtrack first (so a missing narration file fails before any file is created), then
-//! composite frames one at a time on the calling thread and hand them through a bounded
-//! channel to an encoder thread that streams packets into the MP4 muxer. Frame buffers are
-//! recycled through a second channel, so memory stays flat whatever the video's length. The
-//! MP4 is written to a temporary sibling of `out` and renamed into place only when complete:
-//! on any error nothing is left under the final name.
+//! [`render_video`] (async) and [`render_video_blocking`] validate the timeline, start the
+//! soundtrack (mix, loudness, AAC) on its own thread, then composite frames one at a time on
+//! the calling thread and hand them through a bounded channel to an encoder thread that
+//! streams packets into the MP4 muxer. Until the soundtrack is ready the encoder thread parks
+//! its packets in a temporary file (the muxer interleaves audio every half second, so it
+//! needs the audio first) and replays them once it is; a failing soundtrack (a missing or
+//! corrupt narration) stops the render as soon as it fails. Frame buffers are recycled
+//! through a second channel, so memory stays flat whatever the video's length. The MP4 is
+//! written to a temporary sibling of `out` and renamed into place only when complete: on any
+//! error nothing is left under the final name.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -14,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use ytempire_core::{Error, ErrorKind, Result, Timeline};
 
-use crate::audio::{self, MixSettings};
+use crate::audio::{self, Loudness, MixSettings};
 use crate::compositor::{Backend, Compositor, auto_compositor};
-use crate::encode::{Encoder, EncoderChoice, EncoderSettings, Preset, create_encoder};
-use crate::mux::{Mp4Writer, MuxSummary};
+use crate::encode::{Encoder, EncoderChoice, EncoderSettings, Packet, Preset, create_encoder};
+use crate::mux::{AudioInput, Mp4Writer, MuxSummary, PacketSpool};
 use crate::scene::{Scene, SceneStyle};
 use crate::{CpuCompositor, Frame};
 
@@ -161,16 +164,25 @@ pub fn render_video_blocking(
     }
     let video_secs = frames as f64 / f64::from(spec.fps);
 
-    // Sound first: a missing or corrupt narration fails before any file exists. The mix and
-    // the AAC frames stream through temporary files, so memory does not grow with length.
-    let (audio_input, loudness) = audio::stream::soundtrack_aac(
-        timeline.narration.as_deref(),
-        timeline.music.as_deref(),
-        video_secs,
-        &opts.mix,
-        opts.audio_bitrate_bps,
-        opts.aac,
-    )?;
+    // The soundtrack is made on its own thread while frames are drawn and encoded.
+    let soundtrack = {
+        let narration = timeline.narration.clone();
+        let music = timeline.music.clone();
+        let (mix, bitrate, aac) = (opts.mix, opts.audio_bitrate_bps, opts.aac);
+        std::thread::Builder::new()
+            .name("ytempire-audio".into())
+            .spawn(move || {
+                audio::stream::soundtrack_aac(
+                    narration.as_deref(),
+                    music.as_deref(),
+                    video_secs,
+                    &mix,
+                    bitrate,
+                    aac,
+                )
+            })
+            .map_err(|e| Error::io("spawning the soundtrack thread", e))?
+    };
 
     let mut compositor = make_compositor(opts.compositor)?;
     let backend = compositor.backend();
@@ -185,18 +197,32 @@ pub fn render_video_blocking(
     }
     let tmp = ytempire_core::fs::temp_path_for(out);
     let result = (|| {
-        let writer = Mp4Writer::create(&tmp, spec.fps, frames, Some(audio_input))?;
-        run_frames(
-            &mut *compositor,
-            &scene,
-            encoder,
-            writer,
+        let sink = Sink::waiting(
+            PendingAudio {
+                soundtrack,
+                path: tmp.clone(),
+                fps: spec.fps,
+                frames,
+            },
+            PacketSpool::new()?,
+        );
+        let fps = f64::from(spec.fps);
+        encode_into(
+            spec.width,
+            spec.height,
             frames,
+            encoder,
+            sink,
             opts.channel_capacity,
+            |i, frame| compositor.render_frame(&scene, i as f64 / fps, frame),
         )
     })();
-    let summary = match result {
-        Ok(s) => s,
+    let (summary, loudness) = match result {
+        Ok((s, Some(l))) => (s, l),
+        Ok((_, None)) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::internal("the soundtrack was never joined"));
+        }
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
             return Err(e);
@@ -228,14 +254,33 @@ pub fn encode_frames(
     encoder: Box<dyn Encoder>,
     writer: Mp4Writer,
     capacity: usize,
-    mut draw: impl FnMut(u64, &mut Frame) -> Result<()>,
+    draw: impl FnMut(u64, &mut Frame) -> Result<()>,
 ) -> Result<MuxSummary> {
+    let sink = Sink {
+        writer: Some(writer),
+        pending: None,
+        loudness: None,
+    };
+    encode_into(width, height, frames, encoder, sink, capacity, draw).map(|(s, _)| s)
+}
+
+/// [`encode_frames`] into a [`Sink`]; also returns the soundtrack's loudness when the sink
+/// was waiting for one.
+fn encode_into(
+    width: u32,
+    height: u32,
+    frames: u64,
+    encoder: Box<dyn Encoder>,
+    sink: Sink,
+    capacity: usize,
+    mut draw: impl FnMut(u64, &mut Frame) -> Result<()>,
+) -> Result<(MuxSummary, Option<Loudness>)> {
     let capacity = capacity.max(1);
     let (to_encoder, from_compositor) = sync_channel::<Frame>(capacity);
     let (recycle_tx, recycle_rx) = sync_channel::<Frame>(capacity + 1);
     let worker = std::thread::Builder::new()
         .name("ytempire-encoder".into())
-        .spawn(move || encoder_thread(encoder, writer, &from_compositor, &recycle_tx))
+        .spawn(move || encoder_thread(encoder, sink, &from_compositor, &recycle_tx))
         .map_err(|e| Error::io("spawning the encoder thread", e))?;
     let mut produce = || -> Result<()> {
         for i in 0..frames {
@@ -256,52 +301,102 @@ pub fn encode_frames(
     let encoded = worker
         .join()
         .map_err(|_| Error::internal("the encoder thread panicked"))?;
+    // The encoder's error first: when it stops early (a failed soundtrack, a full disk) the
+    // compositor may have stopped only because of it.
+    let (summary, loudness) = encoded?;
     produced?;
-    let summary = encoded?;
     if summary.video_frames != frames {
         return Err(Error::new(
             ErrorKind::Encode,
             format!("encoded {} of {frames} frames", summary.video_frames),
         ));
     }
-    Ok(summary)
+    Ok((summary, loudness))
 }
 
-fn run_frames(
-    compositor: &mut dyn Compositor,
-    scene: &Scene,
-    encoder: Box<dyn Encoder>,
-    writer: Mp4Writer,
+/// A soundtrack being made on its own thread, and where the MP4 goes once it is ready.
+struct PendingAudio {
+    soundtrack: std::thread::JoinHandle<Result<(AudioInput, Loudness)>>,
+    path: PathBuf,
+    fps: u32,
     frames: u64,
-    capacity: usize,
-) -> Result<MuxSummary> {
-    let spec = scene.spec();
-    let fps = f64::from(spec.fps);
-    encode_frames(
-        spec.width,
-        spec.height,
-        frames,
-        encoder,
-        writer,
-        capacity,
-        |i, frame| compositor.render_frame(scene, i as f64 / fps, frame),
-    )
+}
+
+/// Where the encoder thread's packets go: the muxer, or, while the soundtrack it interleaves
+/// is still being made, a spool that is replayed into the muxer once it is ready.
+struct Sink {
+    writer: Option<Mp4Writer>,
+    pending: Option<(PendingAudio, PacketSpool)>,
+    loudness: Option<Loudness>,
+}
+
+impl Sink {
+    fn waiting(audio: PendingAudio, spool: PacketSpool) -> Self {
+        Self {
+            writer: None,
+            pending: Some((audio, spool)),
+            loudness: None,
+        }
+    }
+
+    /// Join the soundtrack thread (waiting for it when `wait`, else only if it has ended),
+    /// open the muxer and replay the parked packets into it.
+    fn settle(&mut self, wait: bool) -> Result<()> {
+        let ready = self
+            .pending
+            .as_ref()
+            .is_some_and(|(a, _)| wait || a.soundtrack.is_finished());
+        if !ready {
+            return Ok(());
+        }
+        let Some((audio, spool)) = self.pending.take() else {
+            return Ok(());
+        };
+        let (input, loudness) = audio
+            .soundtrack
+            .join()
+            .map_err(|_| Error::internal("the soundtrack thread panicked"))??;
+        let mut writer = Mp4Writer::create(&audio.path, audio.fps, audio.frames, Some(input))?;
+        spool.replay(|p| writer.write_video(p))?;
+        self.writer = Some(writer);
+        self.loudness = Some(loudness);
+        Ok(())
+    }
+
+    fn write(&mut self, packet: &Packet) -> Result<()> {
+        self.settle(false)?;
+        match (&mut self.writer, &mut self.pending) {
+            (Some(w), _) => w.write_video(packet),
+            (None, Some((_, spool))) => spool.push(packet),
+            (None, None) => Err(Error::internal("the MP4 writer is gone")),
+        }
+    }
+
+    fn finish(mut self) -> Result<(MuxSummary, Option<Loudness>)> {
+        self.settle(true)?;
+        let writer = self
+            .writer
+            .ok_or_else(|| Error::internal("the MP4 writer is gone"))?;
+        Ok((writer.finish()?, self.loudness))
+    }
 }
 
 fn encoder_thread(
     mut encoder: Box<dyn Encoder>,
-    mut writer: Mp4Writer,
+    mut sink: Sink,
     frames: &Receiver<Frame>,
     recycle: &SyncSender<Frame>,
-) -> Result<MuxSummary> {
+) -> Result<(MuxSummary, Option<Loudness>)> {
     for frame in frames.iter() {
         for packet in encoder.encode(&frame)? {
-            writer.write_video(&packet)?;
+            sink.write(&packet)?;
         }
+        // A soundtrack that failed stops the render now, not after the last frame.
+        sink.settle(false)?;
         let _ = recycle.try_send(frame);
     }
     for packet in encoder.finish()? {
-        writer.write_video(&packet)?;
+        sink.write(&packet)?;
     }
-    writer.finish()
+    sink.finish()
 }

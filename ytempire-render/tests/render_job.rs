@@ -151,6 +151,15 @@ fn bad_input_gives_typed_errors_and_no_file() {
         ErrorKind::NotFound
     );
 
+    // A corrupt narration on a long video: the soundtrack thread's error stops the render
+    // (it is made beside the frames) and nothing is left behind.
+    let mut t = timeline(dir.path(), VideoSpec::new(320, 180, 30), 60.0);
+    let corrupt = dir.path().join("corrupt.wav");
+    std::fs::write(&corrupt, b"RIFF\x10\0\0\0WAVEjunk-not-a-wav").unwrap();
+    t.narration = Some(corrupt);
+    let err = render_video_blocking(&t, &opts, &out).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
+
     let t = timeline(dir.path(), VideoSpec::new(320, 180, 0), 1.0);
     assert_eq!(
         render_video_blocking(&t, &opts, &out).unwrap_err().kind(),

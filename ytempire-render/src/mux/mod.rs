@@ -34,6 +34,9 @@ use ytempire_core::{Error, ErrorKind, Result};
 
 use crate::encode::Packet;
 
+mod spool;
+pub(crate) use spool::PacketSpool;
+
 /// Samples per AAC frame.
 const AAC_FRAME: u64 = 1024;
 
