@@ -138,9 +138,10 @@ fn make_compositor(choice: CompositorChoice) -> Result<Box<dyn Compositor>> {
     })
 }
 
-/// Render synchronously: the compositor runs on this thread, the encoder and muxer on their
-/// own. Typed errors: `InvalidRequest` (bad timeline or spec: fps 0, odd sizes, no
-/// segments), `NotFound` (missing narration, music or image), `Render`, `Encode`, `Io`.
+/// Render synchronously: the compositor runs on this thread, the encoder and muxer on one
+/// of their own, the soundtrack on another. Typed errors: `InvalidRequest` (bad timeline or
+/// spec: fps 0, odd sizes, no segments), `NotFound` (missing narration, music or image),
+/// `Render`, `Encode`, `Io`.
 pub fn render_video_blocking(
     timeline: &Timeline,
     opts: &RenderOptions,
