@@ -16,7 +16,7 @@ use std::process::{Command, Stdio};
 
 use image::{Rgba, RgbaImage};
 use ytempire_core::{ErrorKind, Motion, Segment, Timeline, Transition, VideoSpec, Visual};
-use ytempire_render::clip::{ClipSource, clip_visual};
+use ytempire_render::clip::{ClipSource, ColorMatrix, clip_visual};
 use ytempire_render::encode::EncoderChoice;
 use ytempire_render::pipeline::{CompositorChoice, RenderOptions, render_video_blocking};
 use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle};
@@ -754,4 +754,53 @@ fn gpu_plays_clips_like_the_cpu() {
         "the picture moves: {} distinct frames",
         seen.len()
     );
+}
+
+/// Clips tagged BT.709 (the usual stock footage) and BT.601 both decode to the colours that
+/// were painted: each is converted with the matrix its SPS names.
+#[test]
+fn clips_decode_with_the_matrix_their_sps_names() {
+    if !ffmpeg_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (name, matrix, space, want) in [
+        ("709.mp4", "bt709", "bt709", ColorMatrix::Bt709),
+        ("601.mp4", "bt601", "smpte170m", ColorMatrix::Bt601),
+    ] {
+        let scale = format!("scale=out_color_matrix={matrix}:out_range=tv,format=yuv420p");
+        let args = [
+            "-vf",
+            &scale,
+            "-c:v",
+            "libx264",
+            "-colorspace",
+            space,
+            "-color_primaries",
+            space,
+            "-color_trc",
+            space,
+        ];
+        let Some(p) = ffmpeg_clip(dir.path(), name, &args) else {
+            eprintln!("SKIPPED {name}: ffmpeg has no libx264");
+            continue;
+        };
+        let src = ClipSource::open(&p).unwrap();
+        assert_eq!(src.info().color.matrix, want, "{name}");
+        let mut dec = src.decoder().unwrap();
+        let f = dec.next_frame().unwrap().unwrap();
+        let img = f.image;
+        let at = |x: u32, y: u32| {
+            let i = (y * img.width + x) as usize * 4;
+            [
+                img.rgba[i],
+                img.rgba[i + 1],
+                img.rgba[i + 2],
+                img.rgba[i + 3],
+            ]
+        };
+        assert!(near(at(10, 45), RED, 10), "{name}: {:?}", at(10, 45));
+        assert!(near(at(150, 45), BLUE, 10), "{name}: {:?}", at(150, 45));
+        assert!(near(at(80, 45), WHITE, 10), "{name}: {:?}", at(80, 45));
+    }
 }

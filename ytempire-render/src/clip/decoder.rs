@@ -8,6 +8,7 @@ use openh264::decoder::{DecodedYUV, Decoder, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 use ytempire_core::{Error, ErrorKind, Result};
 
+use super::color::{ClipColor, Planes, i420_to_rgba};
 use super::mp4::{ClipIndex, avcc_to_annexb};
 use super::{ClipInfo, ClipSource, MAX_CLIP_SIDE, clip_err};
 use crate::scene::SourceImage;
@@ -92,7 +93,12 @@ fn new_decoder(label: &str, reordered: bool) -> Result<Decoder> {
 }
 
 /// Convert a decoded picture into `image` (opaque RGBA; premultiplying is a no-op).
-fn convert(yuv: &DecodedYUV<'_>, image: &mut SourceImage, label: &str) -> Result<()> {
+fn convert(
+    yuv: &DecodedYUV<'_>,
+    color: ClipColor,
+    image: &mut SourceImage,
+    label: &str,
+) -> Result<()> {
     let (w, h) = yuv.dimensions();
     let (Ok(width), Ok(height)) = (u32::try_from(w), u32::try_from(h)) else {
         return Err(clip_err(
@@ -109,7 +115,17 @@ fn convert(yuv: &DecodedYUV<'_>, image: &mut SourceImage, label: &str) -> Result
         ));
     }
     image.rgba.resize(w * h * 4, 0);
-    yuv.write_rgba8(&mut image.rgba);
+    if color.is_openh264_native() {
+        yuv.write_rgba8(&mut image.rgba);
+    } else {
+        let planes = Planes {
+            y: yuv.y(),
+            u: yuv.u(),
+            v: yuv.v(),
+            strides: yuv.strides(),
+        };
+        i420_to_rgba(&planes, w, h, color, &mut image.rgba);
+    }
     image.width = width;
     image.height = height;
     image.opaque = true;
@@ -291,7 +307,7 @@ impl ClipDecoder {
             let n = self.produced;
             self.produced += 1;
             if n == k {
-                convert(&yuv, &mut self.image, &self.label)?;
+                convert(&yuv, self.index.info.color, &mut self.image, &self.label)?;
                 self.current = Some(n);
                 self.serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
             }
@@ -316,7 +332,7 @@ impl ClipDecoder {
             let n = self.produced;
             self.produced += 1;
             if n == k {
-                convert(&yuv, &mut self.image, &self.label)?;
+                convert(&yuv, self.index.info.color, &mut self.image, &self.label)?;
                 self.current = Some(n);
                 self.serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
             }

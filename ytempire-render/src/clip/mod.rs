@@ -39,8 +39,10 @@
 //!
 //! # Colour
 //!
-//! Pixels are converted with openh264's limited-range BT.601 matrix, the one the bundled encoder
-//! writes; BT.709 footage comes out with slightly shifted hues.
+//! Pixels are converted with the matrix and range the clip's SPS names in its VUI (BT.709 or
+//! BT.601, limited or full), else BT.709 for pictures 720 rows or taller and BT.601 below, as
+//! players do ([`ClipColor`], in [`ClipInfo::color`]). BT.601 limited range, what the bundled
+//! encoder writes, uses openh264's SIMD converter; the others a fixed-point one.
 //!
 //! ```no_run
 //! use ytempire_render::clip::ClipSource;
@@ -57,6 +59,7 @@
 //! # Ok(()) }
 //! ```
 
+mod color;
 mod decoder;
 mod mp4;
 
@@ -65,6 +68,7 @@ use std::sync::Arc;
 
 use ytempire_core::{Error, ErrorKind, MediaKind, Result, Visual, VisualContent};
 
+pub use color::{ClipColor, ColorMatrix};
 pub use decoder::{ClipDecoder, ClipFrame};
 use mp4::ClipIndex;
 
@@ -91,6 +95,9 @@ pub struct ClipInfo {
     pub level_idc: u8,
     /// Whether frames are stored out of display order (B-frames).
     pub reordered: bool,
+    /// The YUV → RGB matrix and range frames are converted with (from the SPS; see
+    /// [`ClipColor::from_sps`]).
+    pub color: ClipColor,
 }
 
 /// Where a clip's bytes live.

@@ -11,7 +11,7 @@ use shiguredo_mp4::boxes::SampleEntry;
 use shiguredo_mp4::demux::{DemuxError, Input, Mp4FileDemuxer};
 use ytempire_core::{Error, ErrorKind, Result};
 
-use super::{ClipBytes, ClipInfo, MAX_CLIP_SIDE, clip_err};
+use super::{ClipBytes, ClipColor, ClipInfo, MAX_CLIP_SIDE, clip_err};
 
 /// Largest `moov` box read (the sample tables of a multi-hour clip fit well below this).
 const MAX_MOOV_BYTES: u64 = 256 << 20;
@@ -189,6 +189,18 @@ fn codec_name(entry: &SampleEntry) -> String {
     }
 }
 
+/// The video track's `avc1` sample entry, as the index needs it.
+struct Avc {
+    width: u32,
+    height: u32,
+    color: ClipColor,
+    profile_idc: u8,
+    level_idc: u8,
+    length_size: usize,
+    /// SPS and PPS in Annex B form.
+    params: Vec<u8>,
+}
+
 /// Read the `moov` and index the first video track.
 pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
     let render = |msg: String| clip_err(ErrorKind::Render, label, msg);
@@ -253,7 +265,7 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
     };
     let (track_id, timescale) = (track.track_id, track.timescale.get());
 
-    let mut avc: Option<(u32, u32, u8, u8, usize, Vec<u8>)> = None;
+    let mut avc: Option<Avc> = None;
     let mut samples = Vec::new();
     let mut pts: Vec<i64> = Vec::new();
     let mut end = i64::MIN;
@@ -291,14 +303,20 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
                 params.extend_from_slice(&[0, 0, 0, 1]);
                 params.extend_from_slice(ps);
             }
-            avc = Some((
-                u32::from(b.visual.width),
-                u32::from(b.visual.height),
-                c.avc_profile_indication,
-                c.avc_level_indication,
-                usize::from(c.length_size_minus_one.get()) + 1,
+            let height = u32::from(b.visual.height);
+            let color = c
+                .sps_list
+                .first()
+                .map_or_else(ClipColor::default, |sps| ClipColor::from_sps(sps, height));
+            avc = Some(Avc {
+                width: u32::from(b.visual.width),
+                height,
+                color,
+                profile_idc: c.avc_profile_indication,
+                level_idc: c.avc_level_indication,
+                length_size: usize::from(c.length_size_minus_one.get()) + 1,
                 params,
-            ));
+            });
         }
         let in_file = s
             .data_offset
@@ -333,7 +351,16 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
             keyframe: s.keyframe,
         });
     }
-    let Some((width, height, profile_idc, level_idc, length_size, params)) = avc else {
+    let Some(Avc {
+        width,
+        height,
+        color,
+        profile_idc,
+        level_idc,
+        length_size,
+        params,
+    }) = avc
+    else {
         return Err(render("the video track has no frames".into()));
     };
     if width == 0 || height == 0 {
@@ -373,6 +400,7 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
             profile_idc,
             level_idc,
             reordered,
+            color,
         },
         timescale,
         length_size,
