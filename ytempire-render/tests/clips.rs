@@ -19,7 +19,7 @@ use ytempire_core::{ErrorKind, Motion, Segment, Timeline, Transition, VideoSpec,
 use ytempire_render::clip::{ClipSource, ColorMatrix, clip_visual};
 use ytempire_render::encode::EncoderChoice;
 use ytempire_render::pipeline::{CompositorChoice, RenderOptions, render_video_blocking};
-use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle};
+use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle, SourceImage};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
 /// Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
@@ -83,6 +83,17 @@ fn near(a: [u8; 4], b: [u8; 3], tol: u8) -> bool {
 fn px(f: &Frame, x: u32, y: u32) -> [u8; 4] {
     let i = (y as usize * f.width as usize + x as usize) * 4;
     [f.rgba[i], f.rgba[i + 1], f.rgba[i + 2], f.rgba[i + 3]]
+}
+
+/// One pixel of a decoded clip picture.
+fn texel(img: &SourceImage, x: u32, y: u32) -> [u8; 4] {
+    let i = (y * img.width + x) as usize * 4;
+    [
+        img.rgba[i],
+        img.rgba[i + 1],
+        img.rgba[i + 2],
+        img.rgba[i + 3],
+    ]
 }
 
 /// Which frame of the test clip a pixel of its open area shows.
@@ -154,16 +165,7 @@ fn decodes_every_frame_in_order_with_timestamps_and_colours() {
         assert!((f.time_secs - n as f64 / 10.0).abs() < 1e-9);
         assert_eq!((f.image.width, f.image.height), (W, H));
         assert!(f.image.opaque);
-        let img = f.image;
-        let at = |x: u32, y: u32| {
-            let i = (y * img.width + x) as usize * 4;
-            [
-                img.rgba[i],
-                img.rgba[i + 1],
-                img.rgba[i + 2],
-                img.rgba[i + 3],
-            ]
-        };
+        let at = |x: u32, y: u32| texel(f.image, x, y);
         assert!(near(at(50, 45), body(n), 8), "frame {n}: {:?}", at(50, 45));
         assert!(near(at(10, 45), RED, 10), "frame {n}: {:?}", at(10, 45));
         assert!(near(at(150, 45), BLUE, 10), "frame {n}: {:?}", at(150, 45));
@@ -789,16 +791,7 @@ fn clips_decode_with_the_matrix_their_sps_names() {
         assert_eq!(src.info().color.matrix, want, "{name}");
         let mut dec = src.decoder().unwrap();
         let f = dec.next_frame().unwrap().unwrap();
-        let img = f.image;
-        let at = |x: u32, y: u32| {
-            let i = (y * img.width + x) as usize * 4;
-            [
-                img.rgba[i],
-                img.rgba[i + 1],
-                img.rgba[i + 2],
-                img.rgba[i + 3],
-            ]
-        };
+        let at = |x: u32, y: u32| texel(f.image, x, y);
         assert!(near(at(10, 45), RED, 10), "{name}: {:?}", at(10, 45));
         assert!(near(at(150, 45), BLUE, 10), "{name}: {:?}", at(150, 45));
         assert!(near(at(80, 45), WHITE, 10), "{name}: {:?}", at(80, 45));
