@@ -365,7 +365,6 @@ impl Sink {
     }
 
     fn write(&mut self, packet: &Packet) -> Result<()> {
-        self.settle(false)?;
         match (&mut self.writer, &mut self.pending) {
             (Some(w), _) => w.write_video(packet),
             (None, Some((_, spool))) => spool.push(packet),
@@ -392,7 +391,8 @@ fn encoder_thread(
         for packet in encoder.encode(&frame)? {
             sink.write(&packet)?;
         }
-        // A soundtrack that failed stops the render now, not after the last frame.
+        // Take the soundtrack as soon as it is ready; one that failed stops the render now,
+        // not after the last frame.
         sink.settle(false)?;
         let _ = recycle.try_send(frame);
     }

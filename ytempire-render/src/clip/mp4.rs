@@ -304,10 +304,8 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
                 params.extend_from_slice(ps);
             }
             let height = u32::from(b.visual.height);
-            let color = c
-                .sps_list
-                .first()
-                .map_or_else(ClipColor::default, |sps| ClipColor::from_sps(sps, height));
+            let sps = c.sps_list.first().map_or(&[][..], |s| s.as_slice());
+            let color = ClipColor::from_sps(sps, height);
             avc = Some(Avc {
                 width: u32::from(b.visual.width),
                 height,

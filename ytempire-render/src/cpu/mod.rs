@@ -87,9 +87,9 @@ impl Compositor for CpuCompositor {
                     affine,
                     clip,
                     ..
-                } if affine.b == 0.0 && affine.d == 0.0 => media
+                } => media
                     .image(*image)
-                    .map(|img| raster::column_taps(img, affine, *clip)),
+                    .and_then(|img| raster::column_taps(img, affine, *clip)),
                 _ => None,
             })
             .collect();

@@ -171,9 +171,8 @@ fn put(d: &mut [u8], mut out: [u32; 4], direct: bool, o: u32) {
     }
 }
 
-/// Draw `img` through `m` inside `clip`. `taps` are the op's [`column_taps`] when the map is
-/// unrotated (`b = d = 0`), which takes the separable path; otherwise every pixel samples on
-/// its own.
+/// Draw `img` through `m` inside `clip`: with the op's [`column_taps`] (an unrotated map) on
+/// the separable path, else every pixel samples on its own.
 pub(crate) fn image(
     band: &mut Band<'_>,
     img: &SourceImage,
@@ -187,10 +186,8 @@ pub(crate) fn image(
         return;
     }
     match taps {
-        Some(cols) if m.b == 0.0 && m.d == 0.0 => {
-            image_axis_aligned(band, img, m, cols, opacity, clip, rows);
-        }
-        _ => image_general(band, img, m, opacity, clip, rows),
+        Some(cols) => image_axis_aligned(band, img, m, cols, opacity, clip, rows),
+        None => image_general(band, img, m, opacity, clip, rows),
     }
 }
 
@@ -223,14 +220,24 @@ fn image_general(
     }
 }
 
-/// Horizontal taps of an unrotated image op, one per output column of `clip`: the two source
-/// pixel indexes and the 8-bit weight of the second. They depend on the op only, so the
-/// compositor computes them once per frame and every band shares them.
-pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Vec<(usize, usize, u32)> {
+/// Horizontal taps of an image op, one per output column of `clip`: the two source pixel
+/// indexes and the 8-bit weight of the second; `None` when the map rotates (`b` or `d` not
+/// 0), so the separable path does not apply. They depend on the op only, so the compositor
+/// computes them once per frame and every band shares them.
+pub(crate) fn column_taps(
+    img: &SourceImage,
+    m: &Affine,
+    clip: IRect,
+) -> Option<Vec<(usize, usize, u32)>> {
+    if m.b != 0.0 || m.d != 0.0 {
+        return None;
+    }
     // u depends on x only (b·y + c = c with b = 0, same f32 arithmetic as the general path).
-    (clip.x0..clip.x1)
-        .map(|x| axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width))
-        .collect()
+    Some(
+        (clip.x0..clip.x1)
+            .map(|x| axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width))
+            .collect(),
+    )
 }
 
 /// A source row widened to one u64 per pixel, its four channels in 16-bit lanes. The u16
@@ -366,7 +373,7 @@ mod tests {
                 width: w,
                 height: h,
             };
-            let taps = separable.then(|| column_taps(img, m, clip));
+            let taps = separable.then(|| column_taps(img, m, clip)).flatten();
             image(&mut band, img, m, taps.as_deref(), opacity, clip);
         }
         px

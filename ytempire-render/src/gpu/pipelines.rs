@@ -19,8 +19,6 @@ pub(super) enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 4] = [Kind::Solid, Kind::Gradient, Kind::Image, Kind::Overlay];
-
     fn entry(self) -> &'static str {
         match self {
             Kind::Solid => "fs_solid",
@@ -53,8 +51,7 @@ pub(super) struct Pipelines {
 }
 
 fn slot(kind: Kind, blend: bool) -> usize {
-    let k = Kind::ALL.iter().position(|&x| x == kind).unwrap_or(0);
-    k * 2 + usize::from(blend)
+    kind as usize * 2 + usize::from(blend)
 }
 
 impl Pipelines {
