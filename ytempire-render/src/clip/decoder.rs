@@ -215,32 +215,35 @@ impl ClipDecoder {
         let mut k = index.min(self.available.saturating_sub(1));
         let mut restarts = 0;
         while self.current != Some(k) {
-            let passed = self.produced > k;
+            // Pictures are counted from the first decoded one, including those the edit list
+            // hides.
+            let picture = k + self.index.skip;
+            let passed = self.produced > picture;
             if self.decoder.is_none() || passed {
-                self.restart(k)?;
+                self.restart(picture)?;
             } else if !self.index.info.reordered {
                 // Without B-frames display order is decode order: skip whole GOPs.
-                let kf = self.index.keyframe_before(k);
+                let kf = self.index.keyframe_before(picture);
                 if kf > self.next_sample {
-                    self.restart(k)?;
+                    self.restart(picture)?;
                 }
             }
             if self.next_sample < self.index.samples.len() {
-                self.feed(k)?;
+                self.feed(picture)?;
             } else if !self.flushed {
-                self.drain(k)?;
+                self.drain(picture)?;
             } else {
                 // The stream ended before frame `k`: it yields fewer frames than it has samples.
                 restarts += 1;
-                if self.produced == 0 || restarts > 1 {
+                if self.produced <= self.index.skip || restarts > 1 {
                     return Err(clip_err(
                         ErrorKind::Render,
                         &self.label,
                         format!("no picture could be decoded for frame {k}"),
                     ));
                 }
-                self.available = self.produced;
-                k = self.produced - 1;
+                self.available = self.produced - self.index.skip;
+                k = self.available - 1;
                 self.current = None;
                 self.decoder = None;
             }
@@ -252,7 +255,8 @@ impl ClipDecoder {
         })
     }
 
-    /// Start decoding afresh at the keyframe that leads to display frame `k`.
+    /// Start decoding afresh at the keyframe that leads to picture `k` (counted in display order
+    /// from the first decoded picture).
     fn restart(&mut self, k: usize) -> Result<()> {
         let start = if self.index.info.reordered {
             0
@@ -269,7 +273,7 @@ impl ClipDecoder {
         Ok(())
     }
 
-    /// Feed the next sample; convert its picture if it is display frame `k`.
+    /// Feed the next sample; convert its picture if it is picture `k`.
     fn feed(&mut self, k: usize) -> Result<()> {
         let i = self.next_sample;
         let Some(s) = self.index.samples.get(i).copied() else {
@@ -308,7 +312,7 @@ impl ClipDecoder {
             self.produced += 1;
             if n == k {
                 convert(&yuv, self.index.info.color, &mut self.image, &self.label)?;
-                self.current = Some(n);
+                self.current = Some(n - self.index.skip);
                 self.serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -333,7 +337,7 @@ impl ClipDecoder {
             self.produced += 1;
             if n == k {
                 convert(&yuv, self.index.info.color, &mut self.image, &self.label)?;
-                self.current = Some(n);
+                self.current = Some(n - self.index.skip);
                 self.serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
             }
         }

@@ -27,7 +27,14 @@
 //!
 //! Presentation times are rebased so the first displayed frame is at 0 s. B-frames are handled:
 //! the decoder returns pictures in display order and the *n*-th picture gets the *n*-th
-//! smallest presentation time. Edit lists are ignored.
+//! smallest presentation time.
+//!
+//! Edit lists are followed for the part of the media they show: a clip cut without re-encoding
+//! (`ffmpeg -ss 2 -i in.mp4 -c copy out.mp4` keeps the frames from the keyframe before 2 s
+//! and hides them with an edit) plays from its cut, and an edit shorter than the media ends the
+//! clip early. Hidden frames are decoded (later frames may refer to them) but never shown.
+//! Only the first entry that maps media counts: a leading empty edit (a delay) is not
+//! reproduced, and further entries and media rates other than 1 are ignored.
 //!
 //! # Errors
 //!
@@ -83,9 +90,10 @@ pub struct ClipInfo {
     pub width: u32,
     /// Picture height in pixels.
     pub height: u32,
-    /// Number of frames.
+    /// Number of frames shown (those the edit list hides are not counted).
     pub frames: usize,
-    /// Length in seconds: from the first frame's presentation time to the end of the last.
+    /// Length in seconds: from the first frame's presentation time to the end of the last (or
+    /// the edit list's length).
     pub duration_secs: f64,
     /// Average frame rate (`frames / duration_secs`).
     pub fps: f64,

@@ -1,14 +1,20 @@
-//! Probing an MP4: the first video track's `avcC` and its sample index, read through
-//! `shiguredo_mp4`'s I/O-free demuxer.
+//! Probing an MP4: the first video track's `avcC`, its sample index and the part of it that
+//! its edit list shows, read through `shiguredo_mp4`'s I/O-free demuxer.
+//!
+//! Edit lists: the first entry that maps media (`media_time` ≥ 0) decides which frames are
+//! shown. Frames before its start are decoded as references but not shown (the one on screen
+//! at the start, or the first frame when the edit starts before it, is shown from 0 s), frames
+//! at or after its end are dropped, and the clip's duration is the edit's. Leading empty edits (a delay before the media) are not reproduced, later
+//! entries (multi-segment edits) and media rates other than 1 are ignored. Without an edit
+//! list the first presented frame is at 0 s.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
 
-use shiguredo_mp4::BaseBox;
-use shiguredo_mp4::TrackKind;
-use shiguredo_mp4::boxes::SampleEntry;
+use shiguredo_mp4::boxes::{MoovBox, SampleEntry};
 use shiguredo_mp4::demux::{DemuxError, Input, Mp4FileDemuxer};
+use shiguredo_mp4::{BaseBox, Decode, TrackKind};
 use ytempire_core::{Error, ErrorKind, Result};
 
 use super::{ClipBytes, ClipColor, ClipInfo, MAX_CLIP_SIDE, clip_err};
@@ -112,7 +118,10 @@ pub(crate) struct ClipIndex {
     pub(crate) params: Vec<u8>,
     /// Samples in decode order.
     pub(crate) samples: Vec<SampleRef>,
-    /// Presentation times in ticks, sorted (display order); the first is 0.
+    /// Decoded pictures (in display order) before the first one shown: hidden by the edit list.
+    pub(crate) skip: usize,
+    /// Presentation times of the frames shown, in ticks from the start of the edit, sorted
+    /// (display order); the first is 0.
     pub(crate) display: Vec<i64>,
 }
 
@@ -201,6 +210,96 @@ struct Avc {
     params: Vec<u8>,
 }
 
+/// The media a track's edit list shows: ticks (media timescale) from `start`, for `len` ticks
+/// (`None`: to the end of the media).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub(crate) start: i64,
+    pub(crate) len: Option<i64>,
+}
+
+/// The first media-mapping entry of track `track_id`'s edit list, in its media timescale.
+fn edit_of(moov: &MoovBox, track_id: u32, media_scale: u32) -> Option<Edit> {
+    let trak = moov
+        .trak_boxes
+        .iter()
+        .find(|t| t.tkhd_box.track_id == track_id)?;
+    let elst = trak.edts_box.as_ref()?.elst_box.as_ref()?;
+    let e = elst.entries.iter().find(|e| e.media_time >= 0)?;
+    Some(Edit::from_entry(
+        e.edit_duration,
+        e.media_time,
+        moov.mvhd_box.timescale.get(),
+        media_scale,
+    ))
+}
+
+impl Edit {
+    /// An `elst` entry's `edit_duration` (movie timescale; 0: to the end of the media) and
+    /// `media_time` (media timescale), in the media timescale.
+    fn from_entry(edit_duration: u64, media_time: i64, movie_scale: u32, media_scale: u32) -> Self {
+        let len = (edit_duration > 0).then(|| {
+            let ticks = u128::from(edit_duration) * u128::from(media_scale)
+                / u128::from(movie_scale.max(1));
+            i64::try_from(ticks).unwrap_or(i64::MAX)
+        });
+        Self {
+            start: media_time,
+            len,
+        }
+    }
+}
+
+/// Which of the frames with sorted presentation times `pts` (media ending at tick `end`) an
+/// edit shows: `(hidden before, shown times from the edit start, shown length in ticks)`.
+///
+/// Without an edit, everything from the first frame on. The frame on screen at the edit's
+/// start is the first shown, at 0 (also when the edit starts before the first frame: that
+/// frame then fills the gap); the others keep their time from the edit's start. Frames at or
+/// after the edit's end are dropped, and the length is the edit's, cut at the end of the media
+/// (one average frame past the last frame shown when that leaves it no time). `pts` must not be
+/// empty.
+pub(crate) fn apply_edit(pts: &[i64], end: i64, edit: Option<Edit>) -> (usize, Vec<i64>, i64) {
+    let n = pts.len().max(1);
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    let first = pts.first().copied().unwrap_or(0);
+    let last = pts.last().copied().unwrap_or(0);
+    // A zero-length last sample gets the average frame length (at least one tick).
+    let end = if end > last {
+        end
+    } else {
+        let gap = last.saturating_sub(first) / (count - 1).max(1);
+        last.saturating_add(gap.max(1))
+    };
+    let origin = edit.map_or(first, |e| e.start);
+    // The frame on screen at the edit's start is the latest at or before it.
+    let skip = pts
+        .partition_point(|&d| d <= origin)
+        .saturating_sub(1)
+        .min(n - 1);
+    let stop = edit
+        .and_then(|e| e.len)
+        .map_or(end, |l| origin.saturating_add(l).min(end));
+    let upto = pts.partition_point(|&d| d < stop).max(skip + 1).min(n);
+    let mut shown: Vec<i64> = pts
+        .get(skip..upto)
+        .unwrap_or_default()
+        .iter()
+        .map(|&d| d.saturating_sub(origin).max(0))
+        .collect();
+    if let Some(f) = shown.first_mut() {
+        *f = 0;
+    }
+    let last_shown = shown.last().copied().unwrap_or(0);
+    let mut len = stop.saturating_sub(origin);
+    if len <= last_shown {
+        // The edit ends at (or before) its last frame's start: give that frame one average length.
+        let average = end.saturating_sub(first) / count;
+        len = last_shown.saturating_add(average.max(1));
+    }
+    (skip, shown, len)
+}
+
 /// Read the `moov` and index the first video track.
 pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
     let render = |msg: String| clip_err(ErrorKind::Render, label, msg);
@@ -217,6 +316,8 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
     }
 
     let mut demuxer = Mp4FileDemuxer::new();
+    // Our own decode of the `moov`, for the edit list (the demuxer does not expose it).
+    let mut moov: Option<MoovBox> = None;
     let mut rounds = 0;
     loop {
         match demuxer.tracks() {
@@ -243,6 +344,13 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
                         "truncated: the file ends at byte {len}, inside the box at byte {}",
                         req.position
                     )));
+                }
+                // The demuxer first asks for the `moov` header alone (which does not decode),
+                // then for the whole box (its size, or the rest of the file for a size-0 box).
+                if buf.get(4..8) == Some(b"moov".as_slice())
+                    && let Ok((m, _)) = MoovBox::decode(&buf)
+                {
+                    moov = Some(m);
                 }
                 demuxer.handle_input(Input {
                     position: req.position,
@@ -373,20 +481,10 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
             ),
         ));
     }
-    let mut display = pts;
-    display.sort_unstable();
-    let first = display.first().copied().unwrap_or(0);
-    for d in &mut display {
-        *d -= first;
-    }
-    let last = display.last().copied().unwrap_or(0);
-    let mut end = end.saturating_sub(first);
-    if end <= last {
-        // Zero-length last sample: give it the average frame length (at least one tick).
-        let n = display.len() as i64;
-        end = last + (last / (n - 1).max(1)).max(1);
-    }
-    let duration_secs = end as f64 / f64::from(timescale);
+    pts.sort_unstable();
+    let edit = moov.as_ref().and_then(|m| edit_of(m, track_id, timescale));
+    let (skip, display, len) = apply_edit(&pts, end, edit);
+    let duration_secs = len as f64 / f64::from(timescale);
     let frames = display.len();
     Ok(ClipIndex {
         info: ClipInfo {
@@ -404,6 +502,7 @@ pub(crate) fn probe(reader: &mut Reader, label: &str) -> Result<ClipIndex> {
         length_size,
         params,
         samples,
+        skip,
         display,
     })
 }
@@ -475,6 +574,134 @@ mod tests {
         assert!(avcc_to_annexb(&[0, 0, 0, 1, 0x65, 0, 0], 4, &mut out).is_err());
         assert!(avcc_to_annexb(&[0, 0, 0, 1, 0xE5], 4, &mut out).is_err());
         assert!(avcc_to_annexb(&[], 4, &mut out).is_err());
+    }
+
+    fn edit(start: i64, len: Option<i64>) -> Option<Edit> {
+        Some(Edit { start, len })
+    }
+
+    /// Ten frames, 100 ticks apart from 0, the media ending at 1000.
+    const TEN: [i64; 10] = [0, 100, 200, 300, 400, 500, 600, 700, 800, 900];
+
+    #[test]
+    fn without_an_edit_the_first_frame_is_at_zero() {
+        // A composition offset (B-frames without an edit list): rebased to 0.
+        let pts = [200, 300, 400, 500];
+        assert_eq!(
+            apply_edit(&pts, 600, None),
+            (0, vec![0, 100, 200, 300], 400)
+        );
+        assert_eq!(apply_edit(&TEN, 1000, None), (0, TEN.to_vec(), 1000));
+    }
+
+    #[test]
+    fn an_edit_starting_on_a_frame_hides_the_frames_before_it() {
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(300, None)),
+            (3, vec![0, 100, 200, 300, 400, 500, 600], 700)
+        );
+        // libx264 with B-frames: the edit starts at the first composition offset and lasts as
+        // long as the media, so every frame is shown from 0.
+        let pts = [200, 300, 400, 500];
+        let all = (0, vec![0, 100, 200, 300], 400);
+        assert_eq!(apply_edit(&pts, 600, edit(200, None)), all);
+        assert_eq!(apply_edit(&pts, 600, edit(200, Some(400))), all);
+    }
+
+    #[test]
+    fn an_edit_starting_between_frames_shows_the_frame_on_screen_from_zero() {
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(350, None)),
+            (3, vec![0, 50, 150, 250, 350, 450, 550], 650)
+        );
+    }
+
+    #[test]
+    fn an_edit_shorter_than_the_media_drops_the_frames_after_it() {
+        // Ends at 750, inside frame 7: frames 3..=7 shown, for the edit's 450 ticks.
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(300, Some(450))),
+            (3, vec![0, 100, 200, 300, 400], 450)
+        );
+        // Ends exactly where frame 7 starts: frame 7 is not shown.
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(300, Some(400))),
+            (3, vec![0, 100, 200, 300], 400)
+        );
+        // Longer than the media: ends with the media.
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(300, Some(5000))),
+            apply_edit(&TEN, 1000, edit(300, None))
+        );
+    }
+
+    #[test]
+    fn an_edit_of_length_zero_runs_to_the_end() {
+        // `edit_duration` 0 in the file means "to the end of the media".
+        assert_eq!(
+            Edit::from_entry(0, 300, 1000, 10_240),
+            Edit {
+                start: 300,
+                len: None
+            }
+        );
+        // 1.3 s at a movie timescale of 1000 in a 10240 Hz media timescale.
+        assert_eq!(
+            Edit::from_entry(1300, 2048, 1000, 10_240),
+            Edit {
+                start: 2048,
+                len: Some(13_312)
+            }
+        );
+        assert_eq!(
+            apply_edit(&TEN, 1000, Some(Edit::from_entry(0, 300, 1000, 100))),
+            (3, vec![0, 100, 200, 300, 400, 500, 600], 700)
+        );
+        // A length that rounds to 0 ticks still shows the frame on screen, one frame long.
+        assert_eq!(Edit::from_entry(1, 0, 1_000_000, 90).len, Some(0));
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(300, Some(0))),
+            (3, vec![0], 100)
+        );
+    }
+
+    #[test]
+    fn a_zero_length_last_sample_gets_the_average_frame_length() {
+        let pts = [0, 100, 200, 300];
+        assert_eq!(
+            apply_edit(&pts, 300, None),
+            (0, vec![0, 100, 200, 300], 400)
+        );
+        assert_eq!(
+            apply_edit(&pts, 300, edit(100, None)),
+            (1, vec![0, 100, 200], 300)
+        );
+        assert_eq!(apply_edit(&[500], 500, None), (0, vec![0], 1));
+    }
+
+    #[test]
+    fn an_edit_starting_before_the_first_frame_shows_it_from_zero() {
+        // The first frame fills the gap before it; the others keep their times in the edit.
+        let pts = [200, 300, 400, 500];
+        assert_eq!(
+            apply_edit(&pts, 600, edit(0, None)),
+            (0, vec![0, 300, 400, 500], 600)
+        );
+        assert_eq!(
+            apply_edit(&pts, 600, edit(0, Some(400))),
+            (0, vec![0, 300], 400)
+        );
+        // Ending before the first frame: that frame alone, for the edit's length.
+        assert_eq!(apply_edit(&pts, 600, edit(0, Some(100))), (0, vec![0], 100));
+    }
+
+    #[test]
+    fn an_edit_starting_after_the_media_shows_the_last_frame() {
+        assert_eq!(apply_edit(&TEN, 1000, edit(5000, None)), (9, vec![0], 100));
+        assert_eq!(
+            apply_edit(&TEN, 1000, edit(i64::MAX, Some(i64::MAX))),
+            (9, vec![0], 100)
+        );
     }
 
     #[test]
