@@ -11,6 +11,8 @@
 # YouTube's 8 Mbit/s ceiling), so encoder, preset and rate control match the baseline; one
 # more run ("libx264-crf18") shows the library default, CRF 18, which spends more bits.
 # ffmpeg: zoompan + drawtext + libx264 at PRESET, AAC narration, -movflags +faststart.
+# The "gpu-sampler" rows are the wgpu backend with the texture unit's image filter
+# (YTEMPIRE_GPU_FILTER=sampler) instead of the exact integer one.
 # Prints each wall time and the ratio ffmpeg_time / ytempire_time (> 1 means we are faster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +20,10 @@ ROUNDS="${1:-3}"
 PRESET="${2:-veryfast}"
 command -v ffmpeg >/dev/null || { echo "ffmpeg not found (scripts/setup.sh installs it)"; exit 1; }
 # backend, encoder, --crf value ("-" for encoders without one)
-VARIANTS=("gpu x264 23" "cpu x264 23" "gpu openh264 -" "cpu openh264 -")
+VARIANTS=("gpu x264 23" "cpu x264 23" "gpu openh264 -" "gpu-sampler openh264 -" "cpu openh264 -")
 if pkg-config --exists x264 2>/dev/null; then
   cargo build --release -q -p ytempire-examples --features x264 --example render_reference
-  VARIANTS+=("gpu libx264 23" "cpu libx264 23" "cpu libx264-crf18 18")
+  VARIANTS+=("gpu libx264 23" "gpu-sampler libx264 23" "cpu libx264 23" "cpu libx264-crf18 18")
 else
   cargo build --release -q -p ytempire-examples --example render_reference
 fi
@@ -58,7 +60,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for variant in "${VARIANTS[@]}"; do
     set -- $variant
     crf=(); [ "$3" = - ] || crf=(--crf "$3")
-    t=$(secs "$BIN" "$WORK/ours.mp4" "--$1" --encoder "${2%-crf18}" --preset "$PRESET" \
+    backend="${1%-sampler}"; filter=exact; [ "$1" = "$backend" ] || filter=sampler
+    t=$(secs env YTEMPIRE_GPU_FILTER="$filter" "$BIN" "$WORK/ours.mp4" "--$backend" \
+      --encoder "${2%-crf18}" --preset "$PRESET" \
       --still "$WORK/still.png" "${crf[@]}") || { echo "  $variant failed"; continue; }
     total["$variant"]=$(echo "${total[$variant]} + $t" | bc -l)
     printf 'round %d ytempire %-22s %.2f s\n' "$r" "$variant:" "$t"

@@ -1,7 +1,8 @@
 //! Compositor frame time per backend and layer type at 1920×1080.
 //!
-//! `cargo bench -p ytempire-render --bench compositor`. The GPU group is skipped with a
-//! message when no wgpu adapter exists.
+//! `cargo bench -p ytempire-render --bench compositor`. The GPU groups (`gpu`: the exact
+//! image filter, `gpu-sampler`: the texture unit's) are skipped with a message when no wgpu
+//! adapter exists.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -98,7 +99,10 @@ fn compositor(c: &mut Criterion) {
     match ytempire_render::GpuCompositor::new() {
         Ok(mut g) => {
             eprintln!("GPU adapter: {}", g.adapter_name());
+            g.set_image_filter(ytempire_render::gpu::ImageFilter::Exact);
             bench_backend(c, "gpu", &mut g);
+            g.set_image_filter(ytempire_render::gpu::ImageFilter::Sampler);
+            bench_backend(c, "gpu-sampler", &mut g);
         }
         Err(e) => eprintln!("skipping GPU compositor bench: {e}"),
     }

@@ -1,7 +1,7 @@
 //! The scene corpus (every layer type, video clips included, every aspect) rendered by the CPU
-//! and GPU compositors:
-//! max per-channel difference ≤ 2 and mean ≤ 0.5. Diff images go to
-//! `target/render-diffs/` on failure.
+//! and GPU compositors, the GPU with each image filter (`ImageFilter::Exact`, the CPU's integer
+//! math, and `Sampler`, the texture unit's): max per-channel difference ≤ 2 and mean ≤ 0.5.
+//! Diff images go to `target/render-diffs/` on failure.
 //!
 //! Set `YTEMPIRE_GPU_TESTS=no` at build time to skip (cfg `skip_gpu_tests`), or
 //! `YTEMPIRE_GPU_TESTS=optional` at run time to pass when no adapter exists.
@@ -18,6 +18,7 @@ mod common;
 use std::path::PathBuf;
 
 use image::RgbaImage;
+use ytempire_render::gpu::ImageFilter;
 use ytempire_render::{Compositor, CpuCompositor, Frame, GpuCompositor};
 
 fn gpu() -> Option<GpuCompositor> {
@@ -50,14 +51,14 @@ fn save(name: &str, f: &Frame) {
         .unwrap();
 }
 
-#[test]
-#[cfg_attr(skip_gpu_tests, ignore = "YTEMPIRE_GPU_TESTS=no")]
-fn cpu_and_gpu_agree_on_the_corpus() {
-    let Some(mut gpu) = gpu() else { return };
+/// Render the corpus through the CPU compositor and `gpu`; fail with the frames that differ.
+fn compare_corpus(gpu: &mut GpuCompositor) {
     let mut cpu = CpuCompositor::new();
     let mut failures = Vec::new();
     let mut checked = 0;
     let mut clip_frames = 0;
+    let (mut worst_max, mut worst_mean) = (0u8, 0f64);
+    let filter = format!("{:?}", gpu.image_filter()).to_lowercase();
     for spec in common::SPECS {
         for case in common::corpus(spec) {
             cpu.prepare(&case.scene).unwrap();
@@ -79,10 +80,11 @@ fn cpu_and_gpu_agree_on_the_corpus() {
                     px[3] = 255;
                 }
                 let mean = sum as f64 / a.rgba.len() as f64;
+                (worst_max, worst_mean) = (worst_max.max(max), worst_mean.max(mean));
                 checked += 1;
                 clip_frames += usize::from(case.name.starts_with("clip"));
                 if max > 2 || mean > 0.5 {
-                    let stem = format!("{}-t{t}", case.name);
+                    let stem = format!("{}-{filter}-t{t}", case.name);
                     save(&format!("{stem}-cpu.png"), &a);
                     save(&format!("{stem}-gpu.png"), &b);
                     save(&format!("{stem}-diff.png"), &diff);
@@ -91,6 +93,9 @@ fn cpu_and_gpu_agree_on_the_corpus() {
             }
         }
     }
+    eprintln!(
+        "{filter} filter: {checked} frames, worst max {worst_max}, worst mean {worst_mean:.3}"
+    );
     assert!(checked >= 60, "corpus too small: {checked}");
     assert!(
         clip_frames >= 30,
@@ -98,9 +103,25 @@ fn cpu_and_gpu_agree_on_the_corpus() {
     );
     assert!(
         failures.is_empty(),
-        "{} of {checked} frames differ (images in {}):\n{}",
+        "{} of {checked} frames differ with the {filter} filter (images in {}):\n{}",
         failures.len(),
         diff_dir().display(),
         failures.join("\n")
     );
+}
+
+#[test]
+#[cfg_attr(skip_gpu_tests, ignore = "YTEMPIRE_GPU_TESTS=no")]
+fn cpu_and_gpu_agree_on_the_corpus() {
+    let Some(mut gpu) = gpu() else { return };
+    gpu.set_image_filter(ImageFilter::Exact);
+    compare_corpus(&mut gpu);
+}
+
+#[test]
+#[cfg_attr(skip_gpu_tests, ignore = "YTEMPIRE_GPU_TESTS=no")]
+fn cpu_and_the_gpu_texture_filter_agree_on_the_corpus() {
+    let Some(mut gpu) = gpu() else { return };
+    gpu.set_image_filter(ImageFilter::Sampler);
+    compare_corpus(&mut gpu);
 }

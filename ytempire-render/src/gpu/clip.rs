@@ -11,10 +11,53 @@ use ytempire_core::{Error, Result};
 use crate::scene::SegmentMedia;
 use crate::scene::plan::DrawOp;
 
+/// The bind group layout of every layer texture (the texture, visible to both stages, and a
+/// bilinear clamp-to-edge sampler for [`super::ImageFilter::Sampler`]) and that sampler.
+pub(super) struct LayerLayout {
+    pub(super) layout: wgpu::BindGroupLayout,
+    sampler: wgpu::Sampler,
+}
+
+impl LayerLayout {
+    pub(super) fn new(device: &wgpu::Device) -> Self {
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("texture"),
+            entries: &[
+                wgpu::BindGroupLayoutEntry {
+                    binding: 0,
+                    // The vertex stage reads the size for `vs_image`'s texture coordinates.
+                    visibility: wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
+        });
+        let sampler = device.create_sampler(&wgpu::SamplerDescriptor {
+            label: Some("bilinear"),
+            address_mode_u: wgpu::AddressMode::ClampToEdge,
+            address_mode_v: wgpu::AddressMode::ClampToEdge,
+            mag_filter: wgpu::FilterMode::Linear,
+            min_filter: wgpu::FilterMode::Linear,
+            ..Default::default()
+        });
+        Self { layout, sampler }
+    }
+}
+
 /// A sampled RGBA8 texture and its bind group.
 pub(super) fn new_layer_texture(
     device: &wgpu::Device,
-    layout: &wgpu::BindGroupLayout,
+    layers: &LayerLayout,
     width: u32,
     height: u32,
 ) -> (wgpu::Texture, wgpu::BindGroup) {
@@ -35,11 +78,17 @@ pub(super) fn new_layer_texture(
     let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
     let bind = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("layer"),
-        layout,
-        entries: &[wgpu::BindGroupEntry {
-            binding: 0,
-            resource: wgpu::BindingResource::TextureView(&view),
-        }],
+        layout: &layers.layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::TextureView(&view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::Sampler(&layers.sampler),
+            },
+        ],
     });
     (texture, bind)
 }
@@ -106,7 +155,7 @@ impl ClipTextures {
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        layout: &wgpu::BindGroupLayout,
+        layers: &LayerLayout,
         media: &SegmentMedia,
         ops: &[DrawOp],
     ) -> Result<()> {
@@ -131,7 +180,7 @@ impl ClipTextures {
                 Some(s) if s.width == frame.width && s.height == frame.height => s,
                 _ => {
                     let (texture, bind) =
-                        new_layer_texture(device, layout, frame.width, frame.height);
+                        new_layer_texture(device, layers, frame.width, frame.height);
                     let fresh = ClipTex {
                         segment: *image,
                         texture,

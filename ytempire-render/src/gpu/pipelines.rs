@@ -1,11 +1,13 @@
 //! The compositor's render pipelines: one fragment entry point per layer type, each with and
-//! without blending, built on first use.
+//! without blending, built on first use. Images have two: the exact integer filter and the
+//! texture unit's (see [`super::ImageFilter`]).
 //!
 //! Layers that cover what is below with fully opaque pixels (the background, which is always
 //! drawn first onto a cleared target, and opaque images at full opacity) draw without
 //! blending; premultiplied source-over with an opaque source gives the source exactly, so the
 //! result is the same while the rasteriser skips reading the target back.
 
+use super::ImageFilter;
 use crate::scene::plan::DrawOp;
 use crate::scene::{Background, SegmentMedia};
 
@@ -16,6 +18,7 @@ pub(super) enum Kind {
     Gradient,
     Image,
     Overlay,
+    SampledImage,
 }
 
 impl Kind {
@@ -25,18 +28,31 @@ impl Kind {
             Kind::Gradient => "fs_gradient",
             Kind::Image => "fs_image",
             Kind::Overlay => "fs_overlay",
+            Kind::SampledImage => "fs_image_sampled",
+        }
+    }
+
+    fn vertex_entry(self) -> &'static str {
+        match self {
+            Kind::SampledImage => "vs_image",
+            _ => "vs_main",
         }
     }
 }
 
-/// Which pipeline draws `op`: its entry point and whether it must blend.
-pub(super) fn key(op: &DrawOp, media: &SegmentMedia) -> (Kind, bool) {
+/// Which pipeline draws `op` with images filtered by `filter`: its entry point and whether it
+/// must blend.
+pub(super) fn key(op: &DrawOp, media: &SegmentMedia, filter: ImageFilter) -> (Kind, bool) {
     match op {
         DrawOp::Background(Background::Solid(_)) => (Kind::Solid, false),
         DrawOp::Background(Background::VerticalGradient { .. }) => (Kind::Gradient, false),
         DrawOp::Image { image, opacity, .. } => {
             let opaque = *opacity == 255 && media.image(*image).is_some_and(|i| i.opaque);
-            (Kind::Image, !opaque)
+            let kind = match filter {
+                ImageFilter::Exact => Kind::Image,
+                ImageFilter::Sampler => Kind::SampledImage,
+            };
+            (kind, !opaque)
         }
         DrawOp::Rect { .. } => (Kind::Solid, true),
         DrawOp::Overlay { .. } => (Kind::Overlay, true),
@@ -47,7 +63,7 @@ pub(super) fn key(op: &DrawOp, media: &SegmentMedia) -> (Kind, bool) {
 pub(super) struct Pipelines {
     shader: wgpu::ShaderModule,
     layout: wgpu::PipelineLayout,
-    built: [Option<wgpu::RenderPipeline>; 8],
+    built: [Option<wgpu::RenderPipeline>; 10],
 }
 
 fn slot(kind: Kind, blend: bool) -> usize {
@@ -74,7 +90,7 @@ impl Pipelines {
             layout: Some(&self.layout),
             vertex: wgpu::VertexState {
                 module: &self.shader,
-                entry_point: Some("vs_main"),
+                entry_point: Some(kind.vertex_entry()),
                 compilation_options: Default::default(),
                 buffers: &[],
             },

@@ -1,6 +1,8 @@
 // One fragment entry point per layer type (no branching on the layer type per pixel).
 // The integer math matches cpu/raster.rs exactly (8-bit bilinear weights, clamp-to-edge,
-// (sum + 32768) >> 16 rounding, rounded a*b/255 for opacity).
+// (sum + 32768) >> 16 rounding, rounded a*b/255 for opacity). `vs_image` + `fs_image_sampled`
+// are the other way to draw images: the texture unit's own bilinear filter (ImageFilter::Sampler),
+// within 2 levels of the CPU's result instead of equal to it.
 
 struct Params {
     rect: vec4<f32>,   // x0, y0, x1, y1 (pixels)
@@ -14,6 +16,7 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(1) @binding(0) var tex: texture_2d<f32>;
+@group(1) @binding(1) var smp: sampler;
 
 @vertex
 fn vs_main(@builtin(vertex_index) vi: u32) -> @builtin(position) vec4<f32> {
@@ -88,4 +91,33 @@ fn fs_image(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
 fn fs_overlay(@builtin(position) pos: vec4<f32>) -> @location(0) vec4<f32> {
     let ip = vec2<i32>(floor(pos.xy)) - p.off.xy;
     return shade(load(ip.x, ip.y));
+}
+
+struct Sampled {
+    @builtin(position) pos: vec4<f32>,
+    @location(0) uv: vec2<f32>,
+};
+
+// The layer's rectangle with texture coordinates from the affine map. Pixel x (centre x + 0.5)
+// samples texel u = a x + b y + c, texel k has its centre at (k + 0.5) / width, and the map is
+// linear, so interpolating the corners' coordinates gives every pixel's exactly.
+@vertex
+fn vs_image(@builtin(vertex_index) vi: u32) -> Sampled {
+    var xs = array<u32, 6>(0u, 1u, 0u, 0u, 1u, 1u);
+    var ys = array<u32, 6>(0u, 0u, 1u, 1u, 0u, 1u);
+    let x = select(p.rect.x, p.rect.z, xs[vi] == 1u);
+    let y = select(p.rect.y, p.rect.w, ys[vi] == 1u);
+    let dims = vec2<f32>(textureDimensions(tex));
+    let u = p.m0.x * (x - 0.5) + (p.m0.y * (y - 0.5) + p.m0.z) + 0.5;
+    let v = p.m1.x * (x - 0.5) + (p.m1.y * (y - 0.5) + p.m1.z) + 0.5;
+    var o: Sampled;
+    o.pos = vec4<f32>(x / p.info.z * 2.0 - 1.0, 1.0 - y / p.info.w * 2.0, 0.0, 1.0);
+    o.uv = vec2<f32>(u, v) / dims;
+    return o;
+}
+
+// An image through the texture unit's bilinear filter (clamp-to-edge), with opacity.
+@fragment
+fn fs_image_sampled(in: Sampled) -> @location(0) vec4<f32> {
+    return textureSample(tex, smp, in.uv) * (p.info.y / 255.0);
 }
