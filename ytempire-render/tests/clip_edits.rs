@@ -21,19 +21,12 @@ use ytempire_render::clip::{ClipFrame, ClipSource, clip_visual};
 use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
-/// Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
-const W: u32 = 160;
-const H: u32 = 90;
-const FPS: u32 = 10;
-const FRAMES: usize = 20;
+// Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
+use common::{CLIP_FPS as FPS, CLIP_FRAMES as FRAMES, CLIP_H as H, CLIP_W as W};
+use common::{ffmpeg_ok, frame_of, green};
 /// Where the clips are cut, and the first frame shown after the cut.
 const CUT: &str = "0.7";
 const FIRST: usize = 7;
-
-/// Green level encoding frame `i`.
-fn green(i: usize) -> u8 {
-    (20 + 10 * i) as u8
-}
 
 /// Frame `i`: one flat colour whose green level encodes `i`.
 fn paint(i: usize, f: &mut Frame) {
@@ -42,27 +35,11 @@ fn paint(i: usize, f: &mut Frame) {
     }
 }
 
-/// Which frame of the test clip a pixel shows.
-fn frame_of(p: [u8; 4]) -> usize {
-    ((f64::from(p[1]) - 20.0) / 10.0).round().max(0.0) as usize
-}
-
 /// Which frame of the test clip a decoded clip frame is.
 fn shows(f: &ClipFrame<'_>) -> usize {
     let i = (45 * f.image.width + 80) as usize * 4;
     let p = &f.image.rgba[i..i + 4];
     frame_of([p[0], p[1], p[2], p[3]])
-}
-
-fn ffmpeg_ok() -> bool {
-    let ok = Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: ffmpeg not on PATH");
-    }
-    ok
 }
 
 /// `ffmpeg -ss CUT -i src -c copy out`, without re-encoding.

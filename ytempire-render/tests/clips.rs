@@ -22,11 +22,9 @@ use ytempire_render::pipeline::{CompositorChoice, RenderOptions, render_video_bl
 use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle, SourceImage};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
-/// Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
-const W: u32 = 160;
-const H: u32 = 90;
-const FPS: u32 = 10;
-const FRAMES: usize = 20;
+// Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
+use common::{CLIP_FPS as FPS, CLIP_FRAMES as FRAMES, CLIP_H as H, CLIP_W as W};
+use common::{ffmpeg_ok, frame_of, green};
 
 const RED: [u8; 3] = [220, 30, 30];
 const BLUE: [u8; 3] = [30, 30, 220];
@@ -34,11 +32,6 @@ const WHITE: [u8; 3] = [235, 235, 235];
 const YELLOW: [u8; 3] = [230, 230, 30];
 const CYAN: [u8; 3] = [30, 230, 230];
 const MAGENTA: [u8; 3] = [230, 20, 230];
-
-/// Green level encoding frame `i`.
-fn green(i: usize) -> u8 {
-    (20 + 10 * i) as u8
-}
 
 /// The colour of frame `i`'s open area.
 fn body(i: usize) -> [u8; 3] {
@@ -94,11 +87,6 @@ fn texel(img: &SourceImage, x: u32, y: u32) -> [u8; 4] {
         img.rgba[i + 2],
         img.rgba[i + 3],
     ]
-}
-
-/// Which frame of the test clip a pixel of its open area shows.
-fn frame_of(p: [u8; 4]) -> usize {
-    ((f64::from(p[1]) - 20.0) / 10.0).round().max(0.0) as usize
 }
 
 fn clip_seg(path: &Path, start: f64, end: f64) -> Segment {
@@ -518,17 +506,6 @@ fn bad_files_give_typed_errors() {
         assert_eq!(e.kind(), kind, "{e}");
         assert!(!out.exists());
     }
-}
-
-fn ffmpeg_ok() -> bool {
-    let ok = Command::new("ffmpeg")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("SKIPPED: ffmpeg not on PATH");
-    }
-    ok
 }
 
 /// Encode the test clip with an ffmpeg codec and extra arguments; `None` when it fails

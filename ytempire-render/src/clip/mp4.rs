@@ -4,9 +4,10 @@
 //! Edit lists: the first entry that maps media (`media_time` ≥ 0) decides which frames are
 //! shown. Frames before its start are decoded as references but not shown (the one on screen
 //! at the start, or the first frame when the edit starts before it, is shown from 0 s), frames
-//! at or after its end are dropped, and the clip's duration is the edit's. Leading empty edits (a delay before the media) are not reproduced, later
-//! entries (multi-segment edits) and media rates other than 1 are ignored. Without an edit
-//! list the first presented frame is at 0 s.
+//! at or after its end are dropped, and the clip's duration is the edit's. Leading empty
+//! edits (a delay before the media) are not reproduced, later entries (multi-segment edits)
+//! and media rates other than 1 are ignored. Without an edit list the first presented frame is
+//! at 0 s.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};

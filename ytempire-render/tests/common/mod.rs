@@ -40,6 +40,34 @@ pub(crate) fn visual(id: &str, img: &RgbaImage) -> Visual {
     Visual::image_bytes(id, img.width(), img.height(), "image/png", png(img))
 }
 
+/// The clip tests' test clip: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
+pub(crate) const CLIP_W: u32 = 160;
+pub(crate) const CLIP_H: u32 = 90;
+pub(crate) const CLIP_FPS: u32 = 10;
+pub(crate) const CLIP_FRAMES: usize = 20;
+
+/// Green level with which a test clip's frame `i` encodes its index.
+pub(crate) fn green(i: usize) -> u8 {
+    (20 + 10 * i) as u8
+}
+
+/// Which frame of a test clip a pixel painted with [`green`] shows.
+pub(crate) fn frame_of(p: [u8; 4]) -> usize {
+    ((f64::from(p[1]) - 20.0) / 10.0).round().max(0.0) as usize
+}
+
+/// Whether an `ffmpeg` binary runs; says SKIPPED when not.
+pub(crate) fn ffmpeg_ok() -> bool {
+    let ok = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("SKIPPED: ffmpeg not on PATH");
+    }
+    ok
+}
+
 /// Encode `frames` frames painted by `paint` into an H.264 MP4 at `path` with the crate's own
 /// openh264 encoder and muxer (IDR every `fps / 2` frames).
 pub(crate) fn make_clip(
