@@ -12,9 +12,8 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use ytempire_core::{Segment, Timeline, VideoSpec};
 use ytempire_render::clip::{ClipFrame, ClipSource, clip_visual};
@@ -66,26 +65,10 @@ fn own_cut() -> (tempfile::TempDir, PathBuf) {
 
 /// The test clip encoded by ffmpeg's libx264 with B-frames; `None` without libx264.
 fn x264_clip(dir: &Path) -> Option<PathBuf> {
-    let out = dir.join("bframes.mp4");
-    let mut child = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba"])
-        .args(["-s", &format!("{W}x{H}"), "-r", &FPS.to_string(), "-i", "-"])
-        .args([
-            "-c:v", "libx264", "-bf", "3", "-g", "10", "-pix_fmt", "yuv420p",
-        ])
-        .arg(&out)
-        .stdin(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let mut f = Frame::new(W, H).unwrap();
-    for i in 0..FRAMES {
-        paint(i, &mut f);
-        stdin.write_all(&f.rgba).ok()?;
-    }
-    drop(stdin);
-    child.wait().ok()?.success().then_some(out)
+    let args = [
+        "-c:v", "libx264", "-bf", "3", "-g", "10", "-pix_fmt", "yuv420p",
+    ];
+    common::ffmpeg_clip(&dir.join("bframes.mp4"), paint, &args)
 }
 
 /// `(start, end)` in `b` of the first box of each type along `path`, each searched inside the

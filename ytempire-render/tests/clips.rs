@@ -10,9 +10,8 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use image::{Rgba, RgbaImage};
 use ytempire_core::{ErrorKind, Motion, Segment, Timeline, Transition, VideoSpec, Visual};
@@ -511,23 +510,7 @@ fn bad_files_give_typed_errors() {
 /// Encode the test clip with an ffmpeg codec and extra arguments; `None` when it fails
 /// (encoder missing).
 fn ffmpeg_clip(dir: &Path, name: &str, args: &[&str]) -> Option<std::path::PathBuf> {
-    let out = dir.join(name);
-    let mut child = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba"])
-        .args(["-s", &format!("{W}x{H}"), "-r", &FPS.to_string(), "-i", "-"])
-        .args(args)
-        .arg(&out)
-        .stdin(Stdio::piped())
-        .spawn()
-        .ok()?;
-    let mut stdin = child.stdin.take()?;
-    let mut f = Frame::new(W, H).unwrap();
-    for i in 0..FRAMES {
-        paint(i, &mut f);
-        stdin.write_all(&f.rgba).ok()?;
-    }
-    drop(stdin);
-    child.wait().ok()?.success().then_some(out)
+    common::ffmpeg_clip(&dir.join(name), paint, args)
 }
 
 #[test]

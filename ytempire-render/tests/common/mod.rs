@@ -68,6 +68,41 @@ pub(crate) fn ffmpeg_ok() -> bool {
     ok
 }
 
+/// Encode the test clip (`CLIP_W`×`CLIP_H`, `CLIP_FRAMES` frames at `CLIP_FPS`, painted by
+/// `paint`) with ffmpeg into `out`, with extra output arguments (codec and its options);
+/// `None` when that fails (ffmpeg or the encoder missing).
+pub(crate) fn ffmpeg_clip(
+    out: &Path,
+    paint: impl Fn(usize, &mut Frame),
+    args: &[&str],
+) -> Option<std::path::PathBuf> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba"])
+        .args([
+            "-s",
+            &format!("{CLIP_W}x{CLIP_H}"),
+            "-r",
+            &CLIP_FPS.to_string(),
+        ])
+        .args(["-i", "-"])
+        .args(args)
+        .arg(out)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdin = child.stdin.take()?;
+    let mut f = Frame::new(CLIP_W, CLIP_H).unwrap();
+    for i in 0..CLIP_FRAMES {
+        paint(i, &mut f);
+        stdin.write_all(&f.rgba).ok()?;
+    }
+    drop(stdin);
+    child.wait().ok()?.success().then(|| out.to_path_buf())
+}
+
 /// Encode `frames` frames painted by `paint` into an H.264 MP4 at `path` with the crate's own
 /// openh264 encoder and muxer (IDR every `fps / 2` frames).
 pub(crate) fn make_clip(
