@@ -13,7 +13,8 @@
 //!                       baseline's input in benches/render_vs_ffmpeg.sh)
 //! ```
 //!
-//! Prints `frames_per_second: N`, `backend: gpu|cpu`, the encoder and the peak RSS.
+//! Prints `frames_per_second: N`, `backend: gpu|cpu` (with `gpu_filter: exact|sampler`, see
+//! `YTEMPIRE_GPU_FILTER`), the encoder and the peak RSS.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -161,6 +162,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&work);
     println!("frames_per_second: {:.2}", report.fps_achieved);
     println!("backend: {}", report.backend);
+    if report.backend == ytempire_render::Backend::Gpu {
+        // The filter the GPU compositor took from YTEMPIRE_GPU_FILTER.
+        let filter = ytempire_render::gpu::ImageFilter::from_env();
+        println!("gpu_filter: {}", filter.as_str());
+    }
     println!("encoder: {}", report.encoder);
     println!("narration: {voice_kind}");
     println!("frames: {}", report.frames);

@@ -58,7 +58,7 @@ fn compare_corpus(gpu: &mut GpuCompositor) {
     let mut checked = 0;
     let mut clip_frames = 0;
     let (mut worst_max, mut worst_mean) = (0u8, 0f64);
-    let filter = format!("{:?}", gpu.image_filter()).to_lowercase();
+    let filter = gpu.image_filter().as_str();
     for spec in common::SPECS {
         for case in common::corpus(spec) {
             cpu.prepare(&case.scene).unwrap();

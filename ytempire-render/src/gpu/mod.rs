@@ -69,6 +69,7 @@ struct Tex {
 /// assert_eq!(ImageFilter::default(), ImageFilter::Exact);
 /// assert_eq!(ImageFilter::parse("sampler"), Some(ImageFilter::Sampler));
 /// assert_eq!(ImageFilter::parse("nearest"), None);
+/// assert_eq!(ImageFilter::parse(ImageFilter::Exact.as_str()), Some(ImageFilter::Exact));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImageFilter {
@@ -83,6 +84,14 @@ pub enum ImageFilter {
 }
 
 impl ImageFilter {
+    /// `"exact"` or `"sampler"`, the names [`ImageFilter::parse`] takes.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Sampler => "sampler",
+        }
+    }
+
     /// `"exact"` or `"sampler"` (any case).
     pub fn parse(name: &str) -> Option<Self> {
         match name.to_ascii_lowercase().as_str() {
