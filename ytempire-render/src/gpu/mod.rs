@@ -73,11 +73,12 @@ struct Tex {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ImageFilter {
-    /// The shader's own 8-bit bilinear filter, the integer math of the CPU compositor: both
-    /// backends give the same pixels.
+    /// The shader's own 8-bit bilinear filter, the integer math of the CPU compositor: images
+    /// come out the same on both backends (the corpus differs by at most 1 level, where the
+    /// GPU's blender rounds a blended layer differently).
     #[default]
     Exact,
-    /// The texture unit's bilinear filter. About 45 % less time per 1080p Ken Burns frame on
+    /// The texture unit's bilinear filter. About 40 % less time per 1080p Ken Burns frame on
     /// Mesa's lavapipe; the pixels differ from the CPU compositor's by at most 2 levels (the
     /// CPU/GPU comparison corpus checks both filters).
     Sampler,
