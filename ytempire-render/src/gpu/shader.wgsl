@@ -1,8 +1,8 @@
 // One fragment entry point per layer type (no branching on the layer type per pixel).
 // The integer math matches cpu/raster.rs exactly (8-bit bilinear weights, clamp-to-edge,
 // (sum + 32768) >> 16 rounding, rounded a*b/255 for opacity). `vs_image` + `fs_image_sampled`
-// are the other way to draw images: the texture unit's own bilinear filter (ImageFilter::Sampler),
-// within 2 levels of the CPU's result instead of equal to it.
+// are the other way to draw images: the texture unit's own bilinear filter
+// (ImageFilter::Sampler), within 2 levels of the CPU's result instead of equal to it.
 
 struct Params {
     rect: vec4<f32>,   // x0, y0, x1, y1 (pixels)
