@@ -286,8 +286,10 @@ pub(crate) fn apply_edit(pts: &[i64], end: i64, edit: Option<Edit>) -> (usize, V
         .get(skip..upto)
         .unwrap_or_default()
         .iter()
-        .map(|&d| d.saturating_sub(origin).max(0))
+        .map(|&d| d.saturating_sub(origin))
         .collect();
+    // Only the first frame can start before the edit (or after it, when the edit starts
+    // before the first frame): it is shown from 0.
     if let Some(f) = shown.first_mut() {
         *f = 0;
     }

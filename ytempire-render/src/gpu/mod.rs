@@ -95,11 +95,9 @@ impl ImageFilter {
 
     /// `"exact"` or `"sampler"` (any case).
     pub fn parse(name: &str) -> Option<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "exact" => Some(Self::Exact),
-            "sampler" => Some(Self::Sampler),
-            _ => None,
-        }
+        [Self::Exact, Self::Sampler]
+            .into_iter()
+            .find(|f| name.eq_ignore_ascii_case(f.as_str()))
     }
 
     /// The filter `YTEMPIRE_GPU_FILTER` names (`exact` or `sampler`); unset: `Exact`. An unknown
