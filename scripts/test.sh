@@ -13,8 +13,14 @@ echo "== clippy"; cargo clippy --workspace --all-targets --all-features --locked
 echo "== test";   cargo test --workspace --all-features --locked
 echo "== doc";    RUSTDOCFLAGS=-Dwarnings cargo doc --workspace --no-deps --all-features --locked
 echo "== core dependency guard"
-if cargo tree -e normal -p ytempire-core --all-features --prefix none | grep -E '^(reqwest|hyper|wgpu) '; then
-  echo "ytempire-core must not depend on reqwest, hyper or wgpu" >&2
+# Core's default build has no HTTP client and no GPU. Its opt-in `http` feature (the vendor
+# HTTP core the provider crates turn on) brings reqwest and hyper, but never wgpu.
+if cargo tree -e normal -p ytempire-core --prefix none --locked | grep -E '^(reqwest|hyper|wgpu) '; then
+  echo "ytempire-core's default build must not depend on reqwest, hyper or wgpu" >&2
+  exit 1
+fi
+if cargo tree -e normal -p ytempire-core --all-features --prefix none --locked | grep -E '^wgpu '; then
+  echo "ytempire-core must not depend on wgpu, whatever its features" >&2
   exit 1
 fi
 echo "== all checks passed"

@@ -8,9 +8,11 @@
 //! `--workers 1` runs the same jobs one after another, for comparison.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
 use ytempire_core::layers::FsCacheStore;
 use ytempire_core::pipeline::{CostProbe as _, JobSpec, ResourceLimits};
 use ytempire_core::queue::{
@@ -40,36 +42,75 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
-#[tokio::main]
-async fn main() {
-    if let Err(e) = run().await {
-        eprintln!("batch failed: {e}");
-        std::process::exit(1);
+/// Many topics through the persistent job queue at once; prints throughput, peak memory and
+/// cost. Rerunning with the same `--out` resumes unfinished jobs.
+#[derive(Debug, Parser)]
+#[command(name = "batch")]
+struct Args {
+    /// How many jobs to submit.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    jobs: u16,
+    /// Jobs run at once (`--workers 1` runs them one after another, for comparison).
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    workers: u16,
+    /// Length of each video in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 20.0, value_parser = parse_duration)]
+    duration: f64,
+    /// Frame size.
+    #[arg(long, value_name = "WxH", default_value = "640x360", value_parser = parse_size)]
+    size: (u32, u32),
+    /// Directory for jobs, cache, ledger and queue.
+    #[arg(long, value_name = "DIR", default_value = "out/batch")]
+    out: PathBuf,
+    /// Post every job event to this URL, signed with `YTEMPIRE_WEBHOOK_SECRET`.
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (5.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err("expected a number of seconds from 5 to 3600".into()),
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let (mut jobs, mut workers, mut duration) = (5usize, 5usize, 20.0f64);
-    let (mut width, mut height) = (640u32, 360u32);
-    let mut out = PathBuf::from("out/batch");
-    let mut webhook_url: Option<String> = None;
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut v = |n: &str| it.next().ok_or(format!("{n} needs a value"));
-        match arg.as_str() {
-            "--jobs" => jobs = v("--jobs")?.parse()?,
-            "--workers" => workers = v("--workers")?.parse()?,
-            "--duration" => duration = v("--duration")?.parse()?,
-            "--out" => out = v("--out")?.into(),
-            "--webhook" => webhook_url = Some(v("--webhook")?),
-            "--size" => {
-                let s = v("--size")?;
-                let (w, h) = s.split_once('x').ok_or("--size takes WIDTHxHEIGHT")?;
-                (width, height) = (w.parse()?, h.parse()?);
-            }
-            other => return Err(format!("unknown option {other}").into()),
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let bad = || "expected WIDTHxHEIGHT with even sides from 2 to 8192, e.g. 1280x720".to_owned();
+    let (w, h) = s.split_once('x').ok_or_else(bad)?;
+    let (w, h) = (
+        w.parse::<u32>().map_err(|_| bad())?,
+        h.parse::<u32>().map_err(|_| bad())?,
+    );
+    let ok = |n: u32| (2..=8192).contains(&n) && n.is_multiple_of(2);
+    if ok(w) && ok(h) {
+        Ok((w, h))
+    } else {
+        Err(bad())
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("batch: error: {}", e.to_string().replace('\n', " "));
+            ExitCode::FAILURE
         }
     }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let (jobs, workers, duration) = (
+        usize::from(args.jobs),
+        usize::from(args.workers),
+        args.duration,
+    );
+    let (width, height) = args.size;
+    let (out, webhook_url) = (args.out, args.webhook);
     let ledger = ytempire_examples::open_ledger(&out.join("ledger.sqlite"))?;
     let (llm, tts, images) = ytempire_examples::offline_providers(
         ledger.clone(),

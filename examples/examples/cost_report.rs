@@ -7,17 +7,30 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::Parser;
+
+/// Render the HTML cost report of a cost ledger.
+#[derive(Debug, Parser)]
+#[command(name = "cost_report")]
+struct Args {
+    /// The cost ledger (SQLite) to read.
+    #[arg(value_name = "LEDGER.sqlite")]
+    ledger: PathBuf,
+    /// Where to write the HTML report.
+    #[arg(value_name = "OUT.html")]
+    out: PathBuf,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [ledger, out] = args.as_slice() else {
-        eprintln!("usage: cost_report LEDGER.sqlite OUT.html");
-        return ExitCode::from(2);
-    };
-    match ytempire_cost::render_report_file(&PathBuf::from(ledger), &PathBuf::from(out)) {
+    let args = Args::parse();
+    match ytempire_cost::render_report_file(&args.ledger, &args.out) {
         Ok(report) => {
             println!(
-                "wrote {out}: total ${} over {} attempts, ${} per video",
-                report.total, report.attempts, report.per_video
+                "wrote {}: total ${} over {} attempts, ${} per video",
+                args.out.display(),
+                report.total,
+                report.attempts,
+                report.per_video
             );
             for r in &report.recommendations {
                 println!("- {r}");
@@ -25,7 +38,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("cost_report: {e}");
+            eprintln!("cost_report: error: {}", e.to_string().replace('\n', " "));
             ExitCode::FAILURE
         }
     }

@@ -5,15 +5,36 @@
 //!
 //! `cargo run -p ytempire-examples --example decorator_stack`
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
+use clap::Parser;
 use ytempire_core::fakes::{FakeLlm, Turn};
 use ytempire_core::layers::{Fallback, LanguageModelLayers, MemoryCacheStore, RetryConfig};
 use ytempire_core::metering::{Labels, MemorySink};
 use ytempire_core::{ChatRequest, ErrorKind, LanguageModel, Message};
 
+/// Show the recommended decorator stack (cache, fallback, retry, metering) over fakes.
+#[derive(Debug, Parser)]
+#[command(name = "decorator_stack")]
+struct Args {}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> ytempire_core::Result<()> {
+async fn main() -> ExitCode {
+    let Args {} = Args::parse();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "decorator_stack: error: {}",
+                e.to_string().replace('\n', " ")
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ytempire_core::Result<()> {
     let sink = Arc::new(MemorySink::new());
     let labels = Labels::new("job-42", "script");
     let broke = FakeLlm::scripted([Turn::error(ErrorKind::QuotaExhausted)]).named("fake", "m1");

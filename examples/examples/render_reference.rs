@@ -17,12 +17,105 @@
 //! `YTEMPIRE_GPU_FILTER`), the encoder and the peak RSS.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
+use clap::{Parser, ValueEnum};
 use ytempire_core::{Motion, Segment, Timeline, VideoSpec, Visual, WordTiming};
 use ytempire_render::encode::{EncoderChoice, FfmpegCodec, Preset};
 use ytempire_render::pipeline::{CompositorChoice, RenderOptions, render_video};
 use ytempire_render::scene::Easing;
+
+/// Render the reference job: a Ken Burns zoom over one still, a caption line and a narration.
+#[derive(Debug, Parser)]
+#[command(name = "render_reference")]
+struct Args {
+    /// Where to write the MP4.
+    #[arg(value_name = "OUT.mp4", default_value = "render_reference.mp4")]
+    out: PathBuf,
+    /// Composite on the CPU.
+    #[arg(long, conflicts_with = "gpu")]
+    cpu: bool,
+    /// Composite on the GPU.
+    #[arg(long)]
+    gpu: bool,
+    /// H.264 encoder (x264: libx264 through an ffmpeg process; libx264: in this process,
+    /// needs `--features x264`).
+    #[arg(long, value_enum, default_value_t = EncoderArg::Auto)]
+    encoder: EncoderArg,
+    /// Encoder speed preset.
+    #[arg(long, value_enum, default_value_t = PresetArg::Veryfast)]
+    preset: PresetArg,
+    /// x264 constant quality under the bitrate ceiling (0-51), or `off` for constant bitrate
+    /// [default: 18].
+    #[arg(long, value_name = "N|off", value_parser = parse_crf)]
+    crf: Option<Crf>,
+    /// Video length in seconds.
+    #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = parse_secs)]
+    secs: f64,
+    /// Frame size.
+    #[arg(long, value_name = "WxH", default_value = "1920x1080", value_parser = parse_size)]
+    size: (u32, u32),
+    /// A narration as long as the video (a modulated tone), for memory measurements.
+    #[arg(long)]
+    tone_narration: bool,
+    /// Use this 1920×1080 image instead of the generated one (e.g. the baseline's input in
+    /// benches/render_vs_ffmpeg.sh).
+    #[arg(long, value_name = "PATH")]
+    still: Option<PathBuf>,
+}
+
+/// `--encoder` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EncoderArg {
+    Auto,
+    Openh264,
+    X264,
+    Libx264,
+}
+
+/// `--preset` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PresetArg {
+    Ultrafast,
+    Veryfast,
+    Medium,
+}
+
+/// A `--crf` value: a quality, or constant bitrate.
+#[derive(Debug, Clone, Copy)]
+struct Crf(Option<u8>);
+
+fn parse_crf(s: &str) -> Result<Crf, String> {
+    if s == "off" {
+        return Ok(Crf(None));
+    }
+    match s.parse::<u8>() {
+        Ok(n) if n <= 51 => Ok(Crf(Some(n))),
+        _ => Err("expected a number from 0 to 51, or `off`".into()),
+    }
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err("expected a number of seconds above 0 and at most 3600".into()),
+    }
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let bad = || "expected WIDTHxHEIGHT with even sides from 2 to 8192, e.g. 1280x720".to_owned();
+    let (w, h) = s.split_once('x').ok_or_else(bad)?;
+    let (w, h) = (
+        w.parse::<u32>().map_err(|_| bad())?,
+        h.parse::<u32>().map_err(|_| bad())?,
+    );
+    let ok = |n: u32| (2..=8192).contains(&n) && n.is_multiple_of(2);
+    if ok(w) && ok(h) {
+        Ok((w, h))
+    } else {
+        Err(bad())
+    }
+}
 
 const CAPTION: &str = "Hello from the reference caption";
 
@@ -78,50 +171,73 @@ fn peak_rss_kib() -> Option<u64> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut out = PathBuf::from("render_reference.mp4");
-    let mut opts = RenderOptions::default();
-    let mut secs = 10.0f64;
-    let mut tone = false;
-    let mut size = (1920u32, 1080u32);
-    let mut given_still = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--cpu" => opts.compositor = CompositorChoice::Cpu,
-            "--gpu" => opts.compositor = CompositorChoice::Gpu,
-            "--encoder" => {
-                opts.encoder = match args.next().as_deref() {
-                    Some("openh264") => EncoderChoice::OpenH264,
-                    Some("x264") => EncoderChoice::Ffmpeg(FfmpegCodec::Libx264),
-                    #[cfg(feature = "x264")]
-                    Some("libx264") => EncoderChoice::X264,
-                    _ => EncoderChoice::Auto,
-                }
-            }
-            "--preset" => {
-                opts.preset = match args.next().as_deref() {
-                    Some("ultrafast") => Preset::Ultrafast,
-                    Some("medium") => Preset::Medium,
-                    _ => Preset::Veryfast,
-                }
-            }
-            "--crf" => opts.crf = args.next().and_then(|s| s.parse().ok()),
-            "--size" => {
-                let v = args.next().unwrap_or_default();
-                let mut it = v.split('x').map(|n| n.parse::<u32>().unwrap_or(0));
-                size = (it.next().unwrap_or(0), it.next().unwrap_or(0));
-            }
-            // A narration as long as the video (a modulated tone), for memory measurements.
-            "--tone-narration" => tone = true,
-            "--still" => given_still = args.next().map(PathBuf::from),
-            "--secs" => secs = args.next().and_then(|s| s.parse().ok()).unwrap_or(10.0),
-            other => out = PathBuf::from(other),
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!(
+                "render_reference: error: {}",
+                e.to_string().replace('\n', " ")
+            );
+            ExitCode::FAILURE
         }
+    }
+}
+
+fn options(args: &Args) -> Result<RenderOptions, Box<dyn std::error::Error>> {
+    let mut opts = RenderOptions::default();
+    if args.cpu {
+        opts.compositor = CompositorChoice::Cpu;
+    }
+    if args.gpu {
+        opts.compositor = CompositorChoice::Gpu;
+    }
+    opts.encoder = match args.encoder {
+        EncoderArg::Auto => EncoderChoice::Auto,
+        EncoderArg::Openh264 => EncoderChoice::OpenH264,
+        EncoderArg::X264 => EncoderChoice::Ffmpeg(FfmpegCodec::Libx264),
+        #[cfg(feature = "x264")]
+        EncoderArg::Libx264 => EncoderChoice::X264,
+        #[cfg(not(feature = "x264"))]
+        EncoderArg::Libx264 => {
+            return Err("--encoder libx264 needs a build with `--features x264` \
+                        (or use --encoder x264, libx264 through ffmpeg)"
+                .into());
+        }
+    };
+    opts.preset = match args.preset {
+        PresetArg::Ultrafast => Preset::Ultrafast,
+        PresetArg::Veryfast => Preset::Veryfast,
+        PresetArg::Medium => Preset::Medium,
+    };
+    if let Some(Crf(crf)) = args.crf {
+        opts.crf = crf;
+    }
+    Ok(opts)
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let mut opts = options(&args)?;
+    if let Some(still) = &args.still
+        && !still.is_file()
+    {
+        return Err(format!("--still {}: no such image file", still.display()).into());
     }
     let work = std::env::temp_dir().join(format!("ytempire-reference-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
-    let image = match given_still {
+    let result = render(&args, &mut opts, &work).await;
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+async fn render(
+    args: &Args,
+    opts: &mut RenderOptions,
+    work: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (secs, tone, size, out) = (args.secs, args.tone_narration, args.size, &args.out);
+    let image = match args.still.clone() {
         Some(path) => path,
         None => {
             let generated = work.join("still.png");
@@ -158,8 +274,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     opts.style.caption.max_words = words.len();
     opts.style.easing = Easing::Linear;
 
-    let report = render_video(&timeline, &opts, &out).await?;
-    let _ = std::fs::remove_dir_all(&work);
+    let report = render_video(&timeline, opts, out).await?;
     println!("frames_per_second: {:.2}", report.fps_achieved);
     println!("backend: {}", report.backend);
     if report.backend == ytempire_render::Backend::Gpu {

@@ -7,32 +7,49 @@
 //! With `OPENAI_API_KEY` set (and without `--offline`) the chain is gpt-4o → gpt-4o-mini →
 //! the offline writer; otherwise the offline writer (deterministic, non-AI) writes it.
 
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::Parser;
 use ytempire_core::layers::Fallback;
 use ytempire_core::{ChannelProfile, LanguageModel, Topic};
 use ytempire_llm::{OfflineWriter, OpenAiCompatible, OpenAiConfig, ScriptRequest, ScriptWriter};
 
+/// Write a script and its upload metadata for a topic, printed as JSON.
+#[derive(Debug, Parser)]
+#[command(name = "script")]
+struct Args {
+    /// Use the offline writer even when `OPENAI_API_KEY` is set.
+    #[arg(long)]
+    offline: bool,
+    /// Target narration length in seconds.
+    #[arg(long, value_name = "N", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    seconds: u64,
+    /// The topic (several words are joined with spaces).
+    #[arg(value_name = "TOPIC", default_value = "Why the sky is blue")]
+    topic: Vec<String>,
+}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut offline = false;
-    let mut seconds = 60_u64;
-    let mut topic = Vec::new();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--offline" => offline = true,
-            "--seconds" => seconds = args.next().and_then(|s| s.parse().ok()).unwrap_or(60),
-            _ => topic.push(arg),
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("script: error: {}", e.to_string().replace('\n', " "));
+            ExitCode::FAILURE
         }
     }
-    let topic = if topic.is_empty() {
-        "Why the sky is blue".to_owned()
-    } else {
-        topic.join(" ")
-    };
-    let model: Arc<dyn LanguageModel> = match (offline, OpenAiConfig::from_env("gpt-4o")) {
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let topic = args.topic.join(" ");
+    if topic.trim().is_empty() {
+        return Err("the topic is empty; give a topic such as \"Why the sky is blue\"".into());
+    }
+    let model: Arc<dyn LanguageModel> = match (args.offline, OpenAiConfig::from_env("gpt-4o")) {
         (false, Ok(big)) => {
             let small = OpenAiConfig::from_env("gpt-4o-mini")?;
             Arc::new(Fallback::<dyn LanguageModel>::new(vec![
@@ -47,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request = ScriptRequest::new(
         Topic::new(topic),
         ChannelProfile::new("ytempire demo", "general knowledge"),
-        Duration::from_secs(seconds),
+        Duration::from_secs(args.seconds),
     );
     let out = writer.write(&request).await?;
     println!("{}", serde_json::to_string_pretty(&out)?);

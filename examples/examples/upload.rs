@@ -19,9 +19,12 @@
 //! `YTEMPIRE_YOUTUBE_UPLOAD_BASE` and `YTEMPIRE_OAUTH_TOKEN_URL`, else Google's. Stored
 //! refresh tokens are encrypted when `YTEMPIRE_TOKEN_KEY` is set.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
+use clap::Parser;
 use secrecy::SecretString;
 use ytempire_core::{
     Privacy, Thumbnail, ThumbnailFormat, UploadProgress, UploadRequest, Uploader, VideoMetadata,
@@ -32,67 +35,79 @@ use ytempire_youtube::{
     YouTubeClient, YouTubeUploader,
 };
 
-#[derive(Default)]
+/// Upload an MP4 to YouTube with the resumable protocol (resumes across runs), optionally
+/// with a thumbnail, from an account in the token store; or authorise an account once.
+#[derive(Debug, Parser)]
+#[command(name = "upload")]
 struct Args {
+    /// The MP4 to upload.
+    #[arg(value_name = "FILE", required_unless_present = "authorize")]
     file: Option<PathBuf>,
+    /// Video title.
+    #[arg(long, value_name = "T", required_unless_present = "authorize")]
     title: Option<String>,
+    /// Video description.
+    #[arg(long, value_name = "TEXT", default_value = "")]
     description: String,
+    /// Tags, comma separated.
+    #[arg(long, value_name = "a,b", value_delimiter = ',')]
     tags: Vec<String>,
-    privacy: Option<String>,
+    /// Who can see the video.
+    #[arg(long, value_name = "P", default_value = "private",
+          value_parser = ["private", "unlisted", "public"])]
+    privacy: String,
+    /// A PNG or JPEG thumbnail to set after the upload.
+    #[arg(long, value_name = "IMG")]
     thumbnail: Option<PathBuf>,
+    /// The account in the token store (not needed with --demo).
+    #[arg(long, value_name = "NAME", required_unless_present = "demo")]
     account: Option<String>,
+    /// Google Cloud project of the OAuth client (with --authorize).
+    #[arg(long, value_name = "GCP_PROJECT")]
     project: Option<String>,
-    store: Option<PathBuf>,
-    secrets: Option<PathBuf>,
-    session_dir: Option<PathBuf>,
+    /// The token store.
+    #[arg(long, value_name = "FILE", default_value = "accounts.json")]
+    store: PathBuf,
+    /// The OAuth client secrets downloaded from Google Cloud.
+    #[arg(long, value_name = "FILE", default_value = "client_secret.json")]
+    secrets: PathBuf,
+    /// Where resumable upload sessions are kept.
+    #[arg(long, value_name = "DIR", default_value = ".ytempire/sessions")]
+    session_dir: PathBuf,
+    /// YouTube Data API base URL [env: YTEMPIRE_YOUTUBE_API_BASE].
+    #[arg(long, value_name = "URL")]
     api_base: Option<String>,
+    /// YouTube upload base URL [env: YTEMPIRE_YOUTUBE_UPLOAD_BASE].
+    #[arg(long, value_name = "URL")]
     upload_base: Option<String>,
+    /// OAuth token endpoint [env: YTEMPIRE_OAUTH_TOKEN_URL].
+    #[arg(long, value_name = "URL")]
     token_url: Option<String>,
+    /// Authorise --account once (opens Google's consent page; loopback redirect + PKCE).
+    #[arg(long, requires_all = ["account", "project"], conflicts_with = "demo")]
     authorize: bool,
+    /// Give up waiting for the consent redirect after this many seconds (with --authorize).
+    #[arg(long, value_name = "SECS", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    auth_timeout: u64,
+    /// Upload to a local fake YouTube (no Google account needed).
+    #[arg(long)]
     demo: bool,
 }
 
-fn parse() -> Result<Args, String> {
-    let mut a = Args::default();
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let mut v = |n: &str| it.next().ok_or(format!("{n} needs a value"));
-        match arg.as_str() {
-            "--title" => a.title = Some(v("--title")?),
-            "--description" => a.description = v("--description")?,
-            "--tags" => {
-                a.tags = v("--tags")?
-                    .split(',')
-                    .map(|t| t.trim().to_string())
-                    .collect()
-            }
-            "--privacy" => a.privacy = Some(v("--privacy")?),
-            "--thumbnail" => a.thumbnail = Some(v("--thumbnail")?.into()),
-            "--account" => a.account = Some(v("--account")?),
-            "--project" => a.project = Some(v("--project")?),
-            "--store" => a.store = Some(v("--store")?.into()),
-            "--secrets" => a.secrets = Some(v("--secrets")?.into()),
-            "--session-dir" => a.session_dir = Some(v("--session-dir")?.into()),
-            "--api-base" => a.api_base = Some(v("--api-base")?),
-            "--upload-base" => a.upload_base = Some(v("--upload-base")?),
-            "--token-url" => a.token_url = Some(v("--token-url")?),
-            "--authorize" => a.authorize = true,
-            "--demo" => a.demo = true,
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
-            file => a.file = Some(file.into()),
-        }
-    }
-    Ok(a)
-}
-
-fn thumbnail(path: &PathBuf) -> Result<Thumbnail, Box<dyn std::error::Error>> {
-    let data = std::fs::read(path)?;
-    let format = match image::guess_format(&data)? {
+fn thumbnail(path: &Path) -> Result<Thumbnail, Box<dyn std::error::Error>> {
+    let data = std::fs::read(path)
+        .map_err(|e| format!("reading the thumbnail {}: {e}", path.display()))?;
+    let bad = |e: image::ImageError| format!("thumbnail {}: {e}", path.display());
+    let format = match image::guess_format(&data).map_err(bad)? {
         image::ImageFormat::Png => ThumbnailFormat::Png,
         image::ImageFormat::Jpeg => ThumbnailFormat::Jpeg,
         other => return Err(format!("thumbnail must be PNG or JPEG, not {other:?}").into()),
     };
-    let (width, height) = image::load_from_memory(&data)?.into_rgb8().dimensions();
+    let (width, height) = image::load_from_memory(&data)
+        .map_err(bad)?
+        .into_rgb8()
+        .dimensions();
     Ok(Thumbnail {
         width,
         height,
@@ -103,15 +118,24 @@ fn thumbnail(path: &PathBuf) -> Result<Thumbnail, Box<dyn std::error::Error>> {
 }
 
 #[tokio::main]
-async fn main() {
-    if let Err(e) = run().await {
-        eprintln!("upload failed: {e}");
-        std::process::exit(1);
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("upload: error: {}", e.to_string().replace('\n', " "));
+            ExitCode::FAILURE
+        }
     }
 }
 
-async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let args = parse()?;
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(file) = &args.file
+        && !args.authorize
+        && !file.is_file()
+    {
+        return Err(format!("{}: no such video file", file.display()).into());
+    }
     let mut endpoints = Endpoints::from_env();
     if let Some(v) = &args.api_base {
         endpoints.api_base = v.clone();
@@ -122,7 +146,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(v) = &args.token_url {
         endpoints.token_url = v.clone();
     }
-    let store_path = args.store.clone().unwrap_or_else(|| "accounts.json".into());
+    let store_path = args.store.clone();
 
     // --demo: a loopback fake YouTube stands in for Google.
     let mut _fake = None;
@@ -135,11 +159,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let account = Account::new("demo", "demo-project").with_channel_id("UCdemo");
         (account, secrets, SecretString::from(refresh))
     } else {
-        let secrets_path = args
-            .secrets
-            .clone()
-            .unwrap_or_else(|| "client_secret.json".into());
-        let secrets = ClientSecrets::load(&secrets_path)?;
+        let secrets = ClientSecrets::load(&args.secrets)?;
         let store = TokenStore::open(store_path.clone()).with_key_from_env()?;
         let name = args.account.clone().ok_or("--account NAME is required")?;
         if args.authorize {
@@ -148,9 +168,20 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 .clone()
                 .ok_or("--authorize needs --project GCP_PROJECT")?;
             let client = OAuthClient::new(secrets.with_token_url(endpoints.token_url.clone()));
-            let grant = InstalledAppFlow::new(client)
-                .run(|url| println!("Open this URL to authorise the account:\n{url}"))
-                .await?;
+            let flow = InstalledAppFlow::new(client);
+            let wait = Duration::from_secs(args.auth_timeout);
+            let grant = tokio::time::timeout(
+                wait,
+                flow.run(|url| println!("Open this URL to authorise the account:\n{url}")),
+            )
+            .await
+            .map_err(|_| {
+                format!(
+                    "no consent redirect within {} s; run --authorize again and open the URL \
+                     (or raise --auth-timeout)",
+                    args.auth_timeout
+                )
+            })??;
             let refresh = grant
                 .refresh_token
                 .ok_or("Google returned no refresh token; remove the app's access and retry")?;
@@ -166,10 +197,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let file = args.file.clone().ok_or("give the MP4 to upload")?;
     let title = args.title.clone().ok_or("--title is required")?;
-    let privacy: Privacy = args.privacy.as_deref().unwrap_or("private").parse()?;
+    let privacy: Privacy = args.privacy.parse()?;
     let metadata = VideoMetadata::new(title)
         .with_description(args.description.clone())
-        .with_tags(args.tags.clone())
+        .with_tags(
+            args.tags
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>(),
+        )
         .with_privacy(privacy)
         .with_made_for_kids(false)
         .with_synthetic_media(true);
@@ -181,11 +218,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let client = OAuthClient::new(secrets.with_token_url(endpoints.token_url.clone()));
     let auth = Arc::new(RefreshingToken::new(client, refresh));
     let uploader = YouTubeUploader::new(YouTubeClient::new(account, auth, endpoints))
-        .with_session_dir(
-            args.session_dir
-                .clone()
-                .unwrap_or_else(|| ".ytempire/sessions".into()),
-        );
+        .with_session_dir(args.session_dir.clone());
     let progress = |p: UploadProgress| {
         eprintln!(
             "uploaded {:>5.1}% ({} of {} bytes)",

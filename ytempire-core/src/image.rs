@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, ProviderInfo, Result, Usage, Visual};
+use crate::{Error, Provenance, ProviderInfo, Result, Usage, Visual};
 
 /// Preferred orientation of a visual.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,12 +118,29 @@ pub struct ImageResponse {
     pub visuals: Vec<Visual>,
     /// What it consumed.
     pub usage: Usage,
+    /// The source that answered, when a leaf or the `Fallback` layer recorded it (see
+    /// [`Provenance`]); each visual carries its own too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<Provenance>,
 }
 
 impl ImageResponse {
     /// A response with visuals and usage.
     pub fn new(visuals: Vec<Visual>, usage: Usage) -> Self {
-        Self { visuals, usage }
+        Self {
+            visuals,
+            usage,
+            answered_by: None,
+        }
+    }
+
+    /// Record `info` as who answered, on the response and on every visual, except where
+    /// one already names someone.
+    pub fn fill_answered_by(&mut self, info: &ProviderInfo) {
+        self.answered_by.get_or_insert_with(|| info.into());
+        for v in &mut self.visuals {
+            v.answered_by.get_or_insert_with(|| info.into());
+        }
     }
 }
 

@@ -129,6 +129,9 @@ mod error;
 pub mod fakes;
 mod forward;
 pub mod fs;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
 mod image;
 pub mod layers;
 mod llm;
@@ -151,7 +154,7 @@ pub use llm::{
     ResponseFormat, Role,
 };
 pub use metering::{UsageRecord, UsageSink};
-pub use provider::{Capabilities, InputUnit, ProviderInfo};
+pub use provider::{Capabilities, InputUnit, Provenance, ProviderInfo};
 pub use tts::{
     Speech, SpeechRequest, SpeechSynthesizer, SpeechSynthesizerExt, TextFormat, TimingSource,
 };

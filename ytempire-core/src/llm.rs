@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{ProviderInfo, Result, Usage};
+use crate::{Provenance, ProviderInfo, Result, Usage};
 
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -175,6 +175,10 @@ pub struct ChatResponse {
     pub request_id: Option<String>,
     /// What it consumed.
     pub usage: Usage,
+    /// The provider and model that answered, when a leaf or the `Fallback` layer recorded
+    /// it (see [`Provenance`]); `None` means the model's own [`LanguageModel::info`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<Provenance>,
 }
 
 impl ChatResponse {
@@ -186,7 +190,27 @@ impl ChatResponse {
             model: model.into(),
             request_id: None,
             usage,
+            answered_by: None,
         }
+    }
+
+    /// Record who answered.
+    #[must_use]
+    pub fn with_answered_by(mut self, by: Provenance) -> Self {
+        self.answered_by = Some(by);
+        self
+    }
+
+    /// Record `info` as who answered unless the response already names someone (a leaf or a
+    /// nested fallback chain knew better).
+    pub fn fill_answered_by(&mut self, info: &ProviderInfo) {
+        self.answered_by.get_or_insert_with(|| info.into());
+    }
+
+    /// Who answered: [`answered_by`](Self::answered_by), else `asked` (the model that was
+    /// called, whose `info()` is right when no layer recorded anything).
+    pub fn provenance(&self, asked: &ProviderInfo) -> Provenance {
+        self.answered_by.clone().unwrap_or_else(|| asked.into())
     }
 }
 

@@ -1,4 +1,5 @@
-//! What a provider is and what it can do: [`ProviderInfo`] and [`Capabilities`].
+//! What a provider is and what it can do: [`ProviderInfo`] and [`Capabilities`]; who answered
+//! a call: [`Provenance`].
 
 use serde::{Deserialize, Serialize};
 
@@ -236,5 +237,54 @@ impl ProviderInfo {
     /// `provider/model`.
     pub fn label(&self) -> String {
         format!("{}/{}", self.provider, self.model)
+    }
+}
+
+/// Who actually answered a call: the provider and model behind a response.
+///
+/// A chain's [`ProviderInfo`] names its *first* provider; when a fallback chain skips a dead
+/// provider, the answer comes from another one. Responses ([`ChatResponse`](crate::ChatResponse),
+/// [`Speech`](crate::Speech), [`ImageResponse`](crate::ImageResponse) and each
+/// [`Visual`](crate::Visual)) carry an `answered_by` that a leaf provider may set and that the
+/// `Fallback` layer fills with the provider that answered; other decorators pass it through,
+/// and the cache stores it with the response.
+///
+/// ```
+/// use ytempire_core::{Capabilities, Provenance, ProviderInfo};
+/// let info = ProviderInfo::new("offline", "template", Capabilities::new());
+/// assert_eq!(Provenance::from(&info).label(), "offline/template");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Vendor or implementation id, as in [`ProviderInfo::provider`].
+    pub provider: String,
+    /// Model, voice family or endpoint, as in [`ProviderInfo::model`].
+    pub model: String,
+}
+
+impl Provenance {
+    /// `provider` answered with `model`.
+    pub fn new(provider: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            provider: provider.into(),
+            model: model.into(),
+        }
+    }
+
+    /// `provider/model`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.provider, self.model)
+    }
+}
+
+impl From<&ProviderInfo> for Provenance {
+    fn from(info: &ProviderInfo) -> Self {
+        Self::new(info.provider.clone(), info.model.clone())
+    }
+}
+
+impl std::fmt::Display for Provenance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.provider, self.model)
     }
 }

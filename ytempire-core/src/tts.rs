@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use crate::{AudioTrack, Error, ProviderInfo, Result, Usage, WordTiming};
+use crate::{AudioTrack, Error, Provenance, ProviderInfo, Result, Usage, WordTiming};
 
 /// How the request text is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -138,6 +138,10 @@ pub struct Speech {
     pub voice: String,
     /// What it consumed.
     pub usage: Usage,
+    /// The provider and model that spoke, when a leaf or the `Fallback` layer recorded it
+    /// (see [`Provenance`]); `None` means the synthesizer's own [`SpeechSynthesizer::info`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<Provenance>,
 }
 
 impl Speech {
@@ -155,7 +159,25 @@ impl Speech {
             timing_source,
             voice: voice.into(),
             usage,
+            answered_by: None,
         }
+    }
+
+    /// Record who spoke.
+    #[must_use]
+    pub fn with_answered_by(mut self, by: Provenance) -> Self {
+        self.answered_by = Some(by);
+        self
+    }
+
+    /// Record `info` as who spoke unless the speech already names someone.
+    pub fn fill_answered_by(&mut self, info: &ProviderInfo) {
+        self.answered_by.get_or_insert_with(|| info.into());
+    }
+
+    /// Who spoke: [`answered_by`](Self::answered_by), else `asked` (the synthesizer called).
+    pub fn provenance(&self, asked: &ProviderInfo) -> Provenance {
+        self.answered_by.clone().unwrap_or_else(|| asked.into())
     }
 }
 

@@ -4,7 +4,8 @@
 //! calls in flight. [`Budgeted`] estimates a call from its request (tokens, characters, images)
 //! with the ledger's catalog, reserves it, and refuses with [`ErrorKind::BudgetExceeded`] when
 //! spent + reserved + estimate would cross a cap, so no money is spent past it. With a cheaper
-//! provider configured ([`Budgeted::degrade_to`]) it tries that one instead.
+//! provider configured ([`Budgeted::degrade_to`]) it tries that one instead, and the answer
+//! names it (`answered_by`, see [`ytempire_core::Provenance`]).
 //!
 //! Alerts fire once per scope at each threshold (50, 80 and 100 % by default) through the
 //! ledger's callback ([`crate::CostLedger::on_alert`]) and `tracing::warn!`.
@@ -478,7 +479,10 @@ impl<P: LanguageModel> LanguageModel for Budgeted<P> {
 
     async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse> {
         let (p, _held) = self.choose(|p| p.info(), |p| estimate_chat(&p.info(), request))?;
-        p.complete(request).await
+        let mut answer = p.complete(request).await?;
+        // After degrading, the cheaper provider answered: say so (unless it knows better).
+        answer.fill_answered_by(&p.info());
+        Ok(answer)
     }
 }
 
@@ -490,7 +494,10 @@ impl<P: SpeechSynthesizer> SpeechSynthesizer for Budgeted<P> {
 
     async fn synthesize(&self, request: &SpeechRequest) -> Result<Speech> {
         let (p, _held) = self.choose(|p| p.info(), |_| estimate_speech(request))?;
-        p.synthesize(request).await
+        let mut answer = p.synthesize(request).await?;
+        // After degrading, the cheaper provider answered: say so (unless it knows better).
+        answer.fill_answered_by(&p.info());
+        Ok(answer)
     }
 }
 
@@ -502,6 +509,9 @@ impl<P: ImageSource> ImageSource for Budgeted<P> {
 
     async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
         let (p, _held) = self.choose(|p| p.info(), |_| estimate_images(request))?;
-        p.fetch(request).await
+        let mut answer = p.fetch(request).await?;
+        // After degrading, the cheaper provider answered: say so (unless it knows better).
+        answer.fill_answered_by(&p.info());
+        Ok(answer)
     }
 }

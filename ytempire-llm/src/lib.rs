@@ -17,6 +17,7 @@
 //! - [`TokenCounter`]: exact OpenAI token counts (`tiktoken-rs`, offline) or an estimate,
 //!   used to refuse prompts over the context window before paying.
 //! - [`topics`]: rank and deduplicate candidate topics against past ones.
+//! - [`WriterStage`] ([`stage`]): the pipeline's script stage over [`ScriptWriter`].
 #![cfg_attr(
     feature = "openai",
     doc = "- [`OpenAiCompatible`]: Chat Completions for OpenAI, Ollama, vLLM, llama.cpp and LiteLLM."
@@ -42,6 +43,7 @@ mod offline;
 #[cfg(feature = "_http")]
 mod providers;
 mod script;
+pub mod stage;
 pub mod templates;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -58,4 +60,5 @@ pub use script::{
     ScriptPlan, ScriptRequest, ScriptValidationError, ScriptWriter, Tolerance, parse_draft,
     script_schema,
 };
+pub use stage::WriterStage;
 pub use tokens::{TokenCounter, context_window};

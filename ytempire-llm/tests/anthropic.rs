@@ -113,3 +113,36 @@ async fn writes_a_valid_script_with_the_schema_in_the_prompt() {
     );
     assert_eq!(fake.violations(), Vec::<String>::new());
 }
+
+/// `from_env_with` reads the key and `ANTHROPIC_BASE_URL` through the lookup; the client
+/// then talks to the fake there.
+#[tokio::test]
+async fn from_env_points_at_the_base_url_in_the_environment() {
+    let fake = FakeAnthropic::start().await.unwrap();
+    let base = fake.base_url();
+    let env = |name: &str| match name {
+        "ANTHROPIC_API_KEY" => Some("sk-ant-env".to_owned()),
+        "ANTHROPIC_BASE_URL" => Some(base.clone()),
+        _ => None,
+    };
+    let cfg = AnthropicConfig::from_env_with("claude-sonnet-4-5", env).unwrap();
+    assert_eq!(cfg.base_url, base.trim_end_matches('/'));
+    fake.push([FakeReply::Text("Hi there.".into())]);
+    let resp = Anthropic::new(cfg)
+        .unwrap()
+        .complete(&ChatRequest::new(vec![Message::user("hello")]))
+        .await
+        .unwrap();
+    assert_eq!(resp.text, "Hi there.");
+    let e = AnthropicConfig::from_env_with("m", |name| {
+        (name == "ANTHROPIC_API_KEY").then(|| "k".to_owned())
+    })
+    .unwrap();
+    assert_eq!(e.base_url, ytempire_llm::ANTHROPIC_BASE_URL);
+    let e = AnthropicConfig::from_env_with("m", |name| match name {
+        "ANTHROPIC_API_KEY" => Some("k".to_owned()),
+        _ => Some("ftp://proxy.example".to_owned()),
+    })
+    .unwrap_err();
+    assert!(e.message().starts_with("ANTHROPIC_BASE_URL must be"), "{e}");
+}

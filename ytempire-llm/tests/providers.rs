@@ -186,3 +186,40 @@ async fn chain_gpt4o_then_mini_then_offline() {
         .collect();
     assert_eq!(models, vec!["gpt-4o", "gpt-4o-mini"]);
 }
+
+/// `from_env_with` reads the key and `OPENAI_BASE_URL` through the lookup (no process
+/// environment, so parallel tests cannot race) and the client then talks to the fake there.
+#[tokio::test]
+async fn from_env_points_at_the_base_url_in_the_environment() {
+    let fake = FakeOpenAi::start().await.unwrap();
+    let base = fake.base_url();
+    let env = |name: &str| match name {
+        "OPENAI_API_KEY" => Some("sk-env-1".to_owned()),
+        "OPENAI_BASE_URL" => Some(format!(" {base}/ ")),
+        _ => None,
+    };
+    let cfg = OpenAiConfig::from_env_with("gpt-4o", env).unwrap();
+    assert_eq!(cfg.base_url, base.trim_end_matches('/'));
+    let resp = OpenAiCompatible::new(cfg)
+        .unwrap()
+        .complete(&hello())
+        .await
+        .unwrap();
+    assert!(!resp.text.is_empty());
+    assert_eq!(fake.requests().len(), 1);
+
+    let bad = |name: &str| match name {
+        "OPENAI_API_KEY" => Some("sk-env-1".to_owned()),
+        "OPENAI_BASE_URL" => Some("localhost:11434/v1".to_owned()),
+        _ => None,
+    };
+    let e = OpenAiConfig::from_env_with("gpt-4o", bad).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Config);
+    assert!(
+        e.message()
+            .starts_with("OPENAI_BASE_URL must be an http(s) URL"),
+        "{e}"
+    );
+    let e = OpenAiConfig::from_env_with("gpt-4o", |_| None).unwrap_err();
+    assert!(e.message().starts_with("OPENAI_API_KEY is not set"), "{e}");
+}

@@ -3,6 +3,10 @@
 //! Pixels and sound: visual sources, the compositor (wgpu GPU backend and a CPU twin with the
 //! same output) for still images and H.264 video clips ([`clip`]), captions, audio mixing,
 //! H.264/AAC encoding, MP4 muxing and thumbnails.
+//!
+//! The pipeline's render and thumbnail stages are [`VideoRenderer`] and [`ThumbnailMaker`]
+//! ([`stage`]); the `gpu` feature (default) adds the wgpu compositor, and without it the crate
+//! renders on the CPU only.
 
 #![deny(rustdoc::broken_intra_doc_links)]
 
@@ -18,6 +22,7 @@ pub mod mux;
 pub mod pipeline;
 pub mod scene;
 pub mod sources;
+pub mod stage;
 pub mod text;
 pub mod thumbnail;
 
@@ -27,3 +32,4 @@ pub use frame::Frame;
 #[cfg(feature = "gpu")]
 pub use gpu::GpuCompositor;
 pub use scene::{Scene, SceneStyle};
+pub use stage::{ThumbnailMaker, VideoRenderer};

@@ -121,13 +121,31 @@ pub async fn render_video(
     opts: &RenderOptions,
     out: &Path,
 ) -> Result<RenderReport> {
+    render_video_with_progress(timeline, opts, out, |_, _| {}).await
+}
+
+/// [`render_video`], calling `progress(frames_drawn, frames_total)` from the render thread
+/// as frames are drawn: each time the whole percentage drawn grows (every frame of a video
+/// under [`PROGRESS_STEPS`] frames, at most [`PROGRESS_STEPS`] times in all), the last call
+/// with `frames_drawn == frames_total`. Keep `progress` cheap (send it on a channel).
+pub async fn render_video_with_progress(
+    timeline: &Timeline,
+    opts: &RenderOptions,
+    out: &Path,
+    progress: impl Fn(u64, u64) + Send + 'static,
+) -> Result<RenderReport> {
     let timeline = timeline.clone();
     let opts = opts.clone();
     let out = out.to_path_buf();
-    tokio::task::spawn_blocking(move || render_video_blocking(&timeline, &opts, &out))
-        .await
-        .map_err(|e| Error::internal(format!("render task failed: {e}")))?
+    tokio::task::spawn_blocking(move || {
+        render_video_blocking_with_progress(&timeline, &opts, &out, &progress)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("render task failed: {e}")))?
 }
+
+/// How many progress calls a render makes at most (one per 1 % of its frames).
+pub const PROGRESS_STEPS: u64 = 100;
 
 fn make_compositor(choice: CompositorChoice) -> Result<Box<dyn Compositor>> {
     Ok(match choice {
@@ -146,6 +164,16 @@ pub fn render_video_blocking(
     timeline: &Timeline,
     opts: &RenderOptions,
     out: &Path,
+) -> Result<RenderReport> {
+    render_video_blocking_with_progress(timeline, opts, out, &|_, _| {})
+}
+
+/// [`render_video_blocking`] with a progress callback, as in [`render_video_with_progress`].
+pub fn render_video_blocking_with_progress(
+    timeline: &Timeline,
+    opts: &RenderOptions,
+    out: &Path,
+    progress: &dyn Fn(u64, u64),
 ) -> Result<RenderReport> {
     let started = Instant::now();
     timeline.validate()?;
@@ -208,6 +236,9 @@ pub fn render_video_blocking(
             PacketSpool::new()?,
         );
         let fps = f64::from(spec.fps);
+        // Report when the whole percentage drawn grows: every frame of a short video, one
+        // in a hundred of a long one.
+        let mut reported = 0;
         encode_into(
             spec.width,
             spec.height,
@@ -215,7 +246,16 @@ pub fn render_video_blocking(
             encoder,
             sink,
             opts.channel_capacity,
-            |i, frame| compositor.render_frame(&scene, i as f64 / fps, frame),
+            |i, frame| {
+                compositor.render_frame(&scene, i as f64 / fps, frame)?;
+                let drawn = i + 1;
+                let step = drawn * PROGRESS_STEPS / frames;
+                if step > reported || drawn == frames {
+                    reported = step;
+                    progress(drawn, frames);
+                }
+                Ok(())
+            },
         )
     })();
     let (summary, loudness) = match result {

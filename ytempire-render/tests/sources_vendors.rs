@@ -540,3 +540,84 @@ async fn selector_falls_back_from_broken_stock_to_ai() {
     assert_eq!(picked.source, "Pexels");
     assert!(picked.visual.attribution.is_some());
 }
+
+/// Each source's `from_env_with` reads its key and base URL (`PEXELS_BASE_URL`,
+/// `STABILITY_BASE_URL`, `OPENAI_BASE_URL`) through the lookup, so no test touches the
+/// process environment; the source then fetches from the fake there. A bad base URL is an
+/// error naming its variable.
+#[tokio::test]
+async fn from_env_points_every_source_at_its_base_url() {
+    fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+    let (p, s, o) = (
+        FakePexels::start().await.unwrap(),
+        FakeStability::start().await.unwrap(),
+        FakeOpenAiImages::start().await.unwrap(),
+    );
+    p.require_key(PEXELS_KEY);
+    s.require_key(STABILITY_KEY);
+    o.require_key(OPENAI_KEY);
+    let pexels = Pexels::new(
+        PexelsConfig::from_env_with(env(vec![
+            ("PEXELS_API_KEY", PEXELS_KEY.into()),
+            ("PEXELS_BASE_URL", p.base_url()),
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let stability = Stability::new(
+        StabilityConfig::from_env_with(
+            StabilityModel::Core,
+            env(vec![
+                ("STABILITY_API_KEY", STABILITY_KEY.into()),
+                ("STABILITY_BASE_URL", format!("{}/", s.base_url())),
+            ]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let openai = OpenAiImages::new(
+        OpenAiImagesConfig::from_env_with(
+            "gpt-image-1",
+            env(vec![
+                ("OPENAI_API_KEY", OPENAI_KEY.into()),
+                ("OPENAI_BASE_URL", o.base_url()),
+            ]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let req = ImageRequest::new("a lighthouse at dusk", 64, 48);
+    let sources: [&dyn ImageSource; 3] = [&pexels, &stability, &openai];
+    for source in sources {
+        let got = source.fetch(&req).await.unwrap();
+        assert!(!got.visuals.is_empty(), "{source:?}");
+    }
+    assert!(p.violations().is_empty() && s.violations().is_empty() && o.violations().is_empty());
+
+    for var in ["PEXELS_BASE_URL", "STABILITY_BASE_URL", "OPENAI_BASE_URL"] {
+        let bad = env(vec![
+            ("PEXELS_API_KEY", "k".into()),
+            ("STABILITY_API_KEY", "k".into()),
+            ("OPENAI_API_KEY", "k".into()),
+            (var, "file:///etc/hosts".into()),
+        ]);
+        let err = match var {
+            "PEXELS_BASE_URL" => PexelsConfig::from_env_with(bad).err(),
+            "STABILITY_BASE_URL" => StabilityConfig::from_env_with(StabilityModel::Core, bad).err(),
+            _ => OpenAiImagesConfig::from_env_with("gpt-image-1", bad).err(),
+        }
+        .unwrap();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(
+            err.message().starts_with(&format!("{var} must be")),
+            "{err}"
+        );
+    }
+}

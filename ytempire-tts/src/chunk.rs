@@ -174,6 +174,24 @@ pub fn chunk_ssml(doc: &str, max: usize, unit: InputUnit) -> Result<Vec<String>>
         .collect())
 }
 
+/// Refuse a text over a vendor's input limit before spending money, pointing at
+/// [`Chunked`](crate::Chunked).
+#[cfg(feature = "_http")]
+pub(crate) fn check_limit(provider: &str, text: &str, max: usize, unit: InputUnit) -> Result<()> {
+    let n = unit.measure(text);
+    if n > max {
+        let unit_name = match unit {
+            InputUnit::Bytes => "bytes",
+            _ => "characters",
+        };
+        return Err(Error::invalid_request(format!(
+            "{provider}: input is {n} {unit_name}, over the limit of {max} {unit_name}; split it (ytempire_tts::Chunked)"
+        ))
+        .with_provider(provider));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

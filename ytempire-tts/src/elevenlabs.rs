@@ -29,7 +29,9 @@ use ytempire_core::{
     SpeechSynthesizer, TextFormat, TimingSource, Usage,
 };
 
-use crate::{audio, http, timing};
+use ytempire_core::http::{self, VendorError};
+
+use crate::{audio, chunk::check_limit, timing};
 
 /// Provider id.
 pub const PROVIDER: &str = "elevenlabs";
@@ -52,8 +54,8 @@ pub fn model_char_limit(model: &str) -> usize {
     }
 }
 
-/// ElevenLabs client.
-#[derive(Clone)]
+/// ElevenLabs client. `Debug` never shows the key (a [`SecretString`] prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 pub struct ElevenLabs {
     api_key: SecretString,
     base_url: String,
@@ -62,18 +64,6 @@ pub struct ElevenLabs {
     pcm_rate: u32,
     voice_settings: Option<serde_json::Value>,
     client: reqwest::Client,
-}
-
-impl std::fmt::Debug for ElevenLabs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ElevenLabs")
-            .field("api_key", &"REDACTED")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("voice", &self.voice)
-            .field("pcm_rate", &self.pcm_rate)
-            .finish_non_exhaustive()
-    }
 }
 
 impl std::fmt::Display for ElevenLabs {
@@ -110,15 +100,28 @@ impl ElevenLabs {
         })
     }
 
-    /// From `ELEVENLABS_API_KEY`; absent is a `Config` error.
+    /// From `ELEVENLABS_API_KEY` (required) and `ELEVENLABS_BASE_URL` (optional).
+    ///
+    /// # Errors
+    /// `Config` naming the variable when the key is unset or the base URL is not an http(s)
+    /// URL.
     pub fn from_env() -> Result<Self> {
-        let key = std::env::var("ELEVENLABS_API_KEY")
-            .ok()
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| {
-                Error::config("ElevenLabs needs ELEVENLABS_API_KEY").with_provider(PROVIDER)
-            })?;
-        Self::new(SecretString::from(key))
+        Self::from_env_with(http::process_env)
+    }
+
+    /// [`ElevenLabs::from_env`] reading variables through `lookup` (tests, config files).
+    ///
+    /// # Errors
+    /// As [`ElevenLabs::from_env`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let (key, base) = http::key_and_base_url(
+            &lookup,
+            "ELEVENLABS_API_KEY",
+            "ELEVENLABS_BASE_URL",
+            DEFAULT_BASE_URL,
+        )
+        .map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(Self::new(key)?.with_base_url(base))
     }
 
     /// Point at another endpoint (a loopback fake).
@@ -176,39 +179,40 @@ impl ElevenLabs {
     }
 }
 
-fn vendor_error(bytes: &[u8]) -> http::VendorError {
+/// ElevenLabs' error table: `{"detail":{"status","message"}}` (`quota_exceeded`, even as
+/// HTTP 401, is a spent quota) or a validation error's `{"detail":[{"loc","msg"}]}`.
+fn vendor_error(bytes: &[u8]) -> VendorError {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return http::VendorError {
-            message: String::from_utf8_lossy(bytes).chars().take(200).collect(),
-            ..Default::default()
-        };
+        return VendorError::raw(bytes);
     };
-    match &v["detail"] {
+    let mut vendor = match &v["detail"] {
         serde_json::Value::Array(items) => {
             let first = items.first();
             let field = first
                 .and_then(|i| i["loc"].as_array())
                 .and_then(|loc| loc.last())
                 .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_owned));
-            http::VendorError {
-                code: Some("validation_error".into()),
-                message: first
-                    .and_then(|i| i["msg"].as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
-                field,
-            }
+            let mut vendor =
+                VendorError::new(first.and_then(|i| i["msg"].as_str()).unwrap_or_default())
+                    .with_code("validation_error");
+            vendor.field = field;
+            vendor
         }
-        detail => http::VendorError {
-            code: detail["status"].as_str().map(str::to_owned),
-            message: detail["message"]
-                .as_str()
-                .or_else(|| detail.as_str())
-                .unwrap_or_default()
-                .to_owned(),
-            field: None,
-        },
+        detail => {
+            let mut vendor = VendorError::new(
+                detail["message"]
+                    .as_str()
+                    .or_else(|| detail.as_str())
+                    .unwrap_or_default(),
+            );
+            vendor.code = detail["status"].as_str().map(str::to_owned);
+            vendor
+        }
+    };
+    if vendor.code.as_deref() == Some("quota_exceeded") {
+        vendor.kind = Some(ErrorKind::QuotaExhausted);
     }
+    vendor
 }
 
 #[async_trait]
@@ -232,7 +236,7 @@ impl SpeechSynthesizer for ElevenLabs {
             )
             .with_provider(PROVIDER));
         }
-        http::check_limit(
+        check_limit(
             PROVIDER,
             &request.text,
             model_char_limit(&self.model),
@@ -274,22 +278,14 @@ impl SpeechSynthesizer for ElevenLabs {
             .json(&body)
             .send()
             .await
-            .map_err(|e| http::transport(PROVIDER, &e))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = http::body(PROVIDER, response).await?;
-        if status >= 300 {
-            let vendor = vendor_error(&bytes);
-            let quota = vendor.code.as_deref() == Some("quota_exceeded");
-            return Err(http::status_error(
-                PROVIDER,
-                status,
-                &headers,
-                vendor,
-                quota,
-                "request-id",
-            ));
-        }
+            .map_err(|e| http::transport_error(PROVIDER, &e))?;
+        let response = http::check(PROVIDER, response, |_, body| vendor_error(body)).await?;
+        let billed = response
+            .headers()
+            .get("character-cost")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = http::read_body(PROVIDER, response, http::MAX_BODY).await?;
         let (pcm, alignment) = if request.word_timings {
             let parsed: TimestampsResponse = http::json(PROVIDER, &bytes)?;
             let pcm = base64::engine::general_purpose::STANDARD
@@ -338,11 +334,7 @@ impl SpeechSynthesizer for ElevenLabs {
                 )
             }
         };
-        let billed = headers
-            .get("character-cost")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(request.text.chars().count() as u64);
+        let billed = billed.unwrap_or(request.text.chars().count() as u64);
         Ok(Speech::new(
             track,
             timings,
@@ -361,6 +353,7 @@ mod tests {
     fn parses_both_error_shapes() {
         let quota = vendor_error(br#"{"detail":{"status":"quota_exceeded","message":"This request exceeds your quota"}}"#);
         assert_eq!(quota.code.as_deref(), Some("quota_exceeded"));
+        assert_eq!(quota.kind, Some(ErrorKind::QuotaExhausted));
         let v = vendor_error(br#"{"detail":[{"loc":["body","text"],"msg":"field required","type":"value_error.missing"}]}"#);
         assert_eq!(v.field.as_deref(), Some("text"));
         assert_eq!(v.message, "field required");

@@ -31,8 +31,12 @@ use ytempire_core::{
     TextFormat, TimingSource, Usage, VoiceGender,
 };
 
+use ytempire_core::ErrorKind;
+use ytempire_core::http::{self, VendorError};
+
+use crate::chunk::check_limit;
 use crate::voice::Voice;
-use crate::{audio, http, ssml, timing};
+use crate::{audio, ssml, timing};
 
 /// Provider id.
 pub const PROVIDER: &str = "google";
@@ -41,35 +45,21 @@ pub const MAX_INPUT_BYTES: usize = 5000;
 /// Default endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://texttospeech.googleapis.com";
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 enum Auth {
     ApiKey(SecretString),
     Bearer(SecretString),
 }
 
-/// Google Cloud TTS client.
-#[derive(Clone)]
+/// Google Cloud TTS client. `Debug` never shows the key or token (a [`SecretString`] prints
+/// `[REDACTED]`).
+#[derive(Debug, Clone)]
 pub struct GoogleTts {
     auth: Auth,
     base_url: String,
     language: String,
     voice: Option<String>,
     client: reqwest::Client,
-}
-
-impl std::fmt::Debug for GoogleTts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let auth = match self.auth {
-            Auth::ApiKey(_) => "api key (REDACTED)",
-            Auth::Bearer(_) => "bearer (REDACTED)",
-        };
-        f.debug_struct("GoogleTts")
-            .field("auth", &auth)
-            .field("base_url", &self.base_url)
-            .field("language", &self.language)
-            .field("voice", &self.voice)
-            .finish_non_exhaustive()
-    }
 }
 
 impl std::fmt::Display for GoogleTts {
@@ -108,6 +98,38 @@ struct ErrorDetail {
     message: String,
     #[serde(default)]
     status: Option<String>,
+}
+
+/// Google's error table: `{"error":{"code","message","status"}}`. `RESOURCE_EXHAUSTED`, or a
+/// message about quota or billing, is a spent quota unless the status is 429 (a rate
+/// limit); the field is the first word of the message naming one.
+fn vendor_error(status: u16, bytes: &[u8]) -> VendorError {
+    let (message, code) = match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) => (body.error.message, body.error.status),
+        Err(_) => (http::excerpt(bytes), None),
+    };
+    let lower = message.to_ascii_lowercase();
+    let quota = status != 429
+        && (code.as_deref() == Some("RESOURCE_EXHAUSTED")
+            || lower.contains("quota")
+            || lower.contains("billing"));
+    let field = message
+        .split_whitespace()
+        .find(|w| {
+            w.contains("input")
+                || w.contains("voice")
+                || w.contains("audio_config")
+                || w.contains("audioConfig")
+        })
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '_')
+                .to_owned()
+        });
+    let mut vendor = VendorError::new(message);
+    vendor.code = code;
+    vendor.field = field;
+    vendor.kind = quota.then_some(ErrorKind::QuotaExhausted);
+    vendor
 }
 
 #[derive(Deserialize, Serialize)]
@@ -166,16 +188,32 @@ impl GoogleTts {
         })
     }
 
-    /// From `GOOGLE_TTS_API_KEY`, else `GOOGLE_API_KEY`; neither is a `Config` error.
+    /// From `GOOGLE_TTS_API_KEY`, else `GOOGLE_API_KEY` (one is required), and
+    /// `GOOGLE_TTS_BASE_URL` (optional).
+    ///
+    /// # Errors
+    /// `Config` naming the variables when neither key is set or the base URL is not an
+    /// http(s) URL.
     pub fn from_env() -> Result<Self> {
-        ["GOOGLE_TTS_API_KEY", "GOOGLE_API_KEY"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|k| !k.is_empty()))
-            .ok_or_else(|| {
-                Error::config("Google TTS needs GOOGLE_TTS_API_KEY or GOOGLE_API_KEY")
-                    .with_provider(PROVIDER)
-            })
-            .and_then(|k| Self::with_api_key(SecretString::from(k)))
+        Self::from_env_with(http::process_env)
+    }
+
+    /// [`GoogleTts::from_env`] reading variables through `lookup` (tests, config files).
+    ///
+    /// # Errors
+    /// As [`GoogleTts::from_env`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let key = http::key_from(&lookup, "GOOGLE_TTS_API_KEY")
+            .or_else(|_| http::key_from(&lookup, "GOOGLE_API_KEY"))
+            .map_err(|_| {
+                Error::config(
+                    "Google TTS needs GOOGLE_TTS_API_KEY or GOOGLE_API_KEY: set one to your API key",
+                )
+                .with_provider(PROVIDER)
+            })?;
+        let base = http::base_url_from(&lookup, "GOOGLE_TTS_BASE_URL", DEFAULT_BASE_URL)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(Self::with_api_key(key)?.with_base_url(base))
     }
 
     /// Point at another endpoint (a loopback fake).
@@ -217,53 +255,10 @@ impl GoogleTts {
             .authorize(req)
             .send()
             .await
-            .map_err(|e| http::transport(PROVIDER, &e))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = http::body(PROVIDER, response).await?;
-        if status >= 300 {
-            let parsed: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-            let (message, code) = parsed
-                .map(|b| (b.error.message, b.error.status))
-                .unwrap_or_else(|| {
-                    (
-                        String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                        None,
-                    )
-                });
-            let lower = message.to_ascii_lowercase();
-            let quota = status != 429
-                && (code.as_deref() == Some("RESOURCE_EXHAUSTED")
-                    || lower.contains("quota")
-                    || lower.contains("billing"));
-            let field = message
-                .split_whitespace()
-                .find(|w| {
-                    w.contains("input")
-                        || w.contains("voice")
-                        || w.contains("audio_config")
-                        || w.contains("audioConfig")
-                })
-                .map(|w| {
-                    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '_')
-                        .to_owned()
-                });
-            return Err(http::status_error(
-                PROVIDER,
-                status,
-                &headers,
-                http::VendorError {
-                    code,
-                    message,
-                    field,
-                },
-                quota,
-                "x-goog-request-id",
-            ));
-        }
-        Ok(bytes)
+            .map_err(|e| http::transport_error(PROVIDER, &e))?;
+        let response = http::check(PROVIDER, response, vendor_error).await?;
+        http::read_body(PROVIDER, response, http::MAX_BODY).await
     }
-
     /// `GET v1/voices` (optionally for one language).
     pub async fn voices(&self, language: Option<&str>) -> Result<Vec<Voice>> {
         let mut url = format!("{}/v1/voices", self.base_url);
@@ -310,7 +305,7 @@ impl SpeechSynthesizer for GoogleTts {
 
     async fn synthesize(&self, request: &SpeechRequest) -> Result<Speech> {
         request.validate()?;
-        http::check_limit(PROVIDER, &request.text, MAX_INPUT_BYTES, InputUnit::Bytes)?;
+        check_limit(PROVIDER, &request.text, MAX_INPUT_BYTES, InputUnit::Bytes)?;
         if let Some(rate) = request.rate
             && !(0.25..=4.0).contains(&rate)
         {
@@ -394,7 +389,7 @@ impl SpeechSynthesizer for GoogleTts {
             .decode(parsed.audio_content.as_bytes())
             .map_err(|e| {
                 Error::new(
-                    ytempire_core::ErrorKind::InvalidResponse,
+                    ErrorKind::InvalidResponse,
                     format!("google: audioContent is not base64: {e}"),
                 )
                 .with_provider(PROVIDER)

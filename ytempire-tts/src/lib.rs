@@ -46,8 +46,6 @@ pub mod espeak;
 pub mod fakes;
 #[cfg(feature = "google")]
 pub mod google;
-#[cfg(feature = "_http")]
-mod http;
 mod long;
 #[cfg(feature = "openai")]
 pub mod openai;

@@ -23,7 +23,10 @@ use ytempire_core::{
     SpeechSynthesizer, TextFormat, TimingSource, Usage,
 };
 
-use crate::{audio, http, timing};
+use ytempire_core::ErrorKind;
+use ytempire_core::http::{self, VendorError};
+
+use crate::{audio, chunk::check_limit, timing};
 
 /// Provider id.
 pub const PROVIDER: &str = "openai";
@@ -49,8 +52,8 @@ pub enum OpenAiFormat {
     Pcm,
 }
 
-/// OpenAI speech client.
-#[derive(Clone)]
+/// OpenAI speech client. `Debug` never shows the key (a [`SecretString`] prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 pub struct OpenAiSpeech {
     api_key: Option<SecretString>,
     base_url: String,
@@ -59,18 +62,6 @@ pub struct OpenAiSpeech {
     format: OpenAiFormat,
     instructions: Option<String>,
     client: reqwest::Client,
-}
-
-impl std::fmt::Debug for OpenAiSpeech {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiSpeech")
-            .field("api_key", &self.api_key.as_ref().map(|_| "REDACTED"))
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("voice", &self.voice)
-            .field("format", &self.format)
-            .finish_non_exhaustive()
-    }
 }
 
 impl std::fmt::Display for OpenAiSpeech {
@@ -106,6 +97,21 @@ struct ErrorDetail {
     param: Option<String>,
 }
 
+/// OpenAI's error table: `{"error":{"message","code","param"}}`; `insufficient_quota` is a
+/// spent quota.
+fn vendor_error(bytes: &[u8]) -> VendorError {
+    let Ok(body) = serde_json::from_slice::<ErrorBody>(bytes) else {
+        return VendorError::raw(bytes);
+    };
+    let mut vendor = VendorError::new(body.error.message);
+    if body.error.code.as_deref() == Some("insufficient_quota") {
+        vendor.kind = Some(ErrorKind::QuotaExhausted);
+    }
+    vendor.code = body.error.code;
+    vendor.field = body.error.param;
+    vendor
+}
+
 impl OpenAiSpeech {
     /// A client with a key (may be empty for local servers), `tts-1`, voice `alloy`, WAV.
     pub fn new(api_key: Option<SecretString>) -> Result<Self> {
@@ -121,25 +127,30 @@ impl OpenAiSpeech {
     }
 
     /// From `OPENAI_API_KEY` and optional `OPENAI_BASE_URL`. A key is required unless a base
-    /// URL is set (local servers usually need none); neither is a `Config` error.
+    /// URL is set (local servers usually need none).
+    ///
+    /// # Errors
+    /// `Config` when neither is set, or naming `OPENAI_BASE_URL` when it is not an http(s)
+    /// URL.
     pub fn from_env() -> Result<Self> {
-        let key = std::env::var("OPENAI_API_KEY")
-            .ok()
-            .filter(|k| !k.is_empty());
-        let base = std::env::var("OPENAI_BASE_URL")
-            .ok()
-            .filter(|k| !k.is_empty());
-        if key.is_none() && base.is_none() {
+        Self::from_env_with(http::process_env)
+    }
+
+    /// [`OpenAiSpeech::from_env`] reading variables through `lookup` (tests, config files).
+    ///
+    /// # Errors
+    /// As [`OpenAiSpeech::from_env`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let key = http::key_from(&lookup, "OPENAI_API_KEY").ok();
+        if key.is_none() && http::var_from(&lookup, "OPENAI_BASE_URL").is_none() {
             return Err(Error::config(
                 "OpenAI speech needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible local server)",
             )
             .with_provider(PROVIDER));
         }
-        let mut tts = Self::new(key.map(SecretString::from))?;
-        if let Some(base) = base {
-            tts = tts.with_base_url(base);
-        }
-        Ok(tts)
+        let base = http::base_url_from(&lookup, "OPENAI_BASE_URL", DEFAULT_BASE_URL)
+            .map_err(|e| e.with_provider(PROVIDER))?;
+        Ok(Self::new(key)?.with_base_url(base))
     }
 
     /// Point at another server (`…/v1`).
@@ -204,7 +215,7 @@ impl SpeechSynthesizer for OpenAiSpeech {
             )
             .with_provider(PROVIDER));
         }
-        http::check_limit(
+        check_limit(
             PROVIDER,
             &request.text,
             MAX_INPUT_CHARS,
@@ -240,32 +251,9 @@ impl SpeechSynthesizer for OpenAiSpeech {
         let response = req
             .send()
             .await
-            .map_err(|e| http::transport(PROVIDER, &e))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = http::body(PROVIDER, response).await?;
-        if status >= 300 {
-            let parsed: Option<ErrorBody> = serde_json::from_slice(&bytes).ok();
-            let vendor = parsed
-                .map(|b| http::VendorError {
-                    code: b.error.code,
-                    message: b.error.message,
-                    field: b.error.param,
-                })
-                .unwrap_or_else(|| http::VendorError {
-                    message: String::from_utf8_lossy(&bytes).chars().take(200).collect(),
-                    ..Default::default()
-                });
-            let quota = vendor.code.as_deref() == Some("insufficient_quota");
-            return Err(http::status_error(
-                PROVIDER,
-                status,
-                &headers,
-                vendor,
-                quota,
-                "x-request-id",
-            ));
-        }
+            .map_err(|e| http::transport_error(PROVIDER, &e))?;
+        let response = http::check(PROVIDER, response, |_, body| vendor_error(body)).await?;
+        let bytes = http::read_body(PROVIDER, response, http::MAX_BODY).await?;
         let track: AudioTrack = match self.format {
             OpenAiFormat::Wav => audio::wav_from_stream(&bytes),
             OpenAiFormat::Pcm => audio::pcm16le_to_track(&bytes, PCM_RATE, 1),

@@ -333,3 +333,70 @@ async fn timing_estimate_error_figures() {
     );
     assert!(vs_provider.mean_ms < 400.0 && vs_truth.mean_ms < 1500.0);
 }
+
+/// Each vendor's `from_env_with` reads its key and base URL (`ELEVENLABS_BASE_URL`,
+/// `GOOGLE_TTS_BASE_URL`, `OPENAI_BASE_URL`) through the lookup, so no test touches the
+/// process environment; the client then speaks to the fake there. A bad base URL is an
+/// error naming its variable.
+#[tokio::test]
+async fn from_env_points_every_vendor_at_its_base_url() {
+    let (g, e, o) = (
+        FakeServer::google().await.unwrap(),
+        FakeServer::elevenlabs().await.unwrap(),
+        FakeServer::openai().await.unwrap(),
+    );
+    let req = SpeechRequest::new("Hello there.");
+    fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+    let eleven = ElevenLabs::from_env_with(env(vec![
+        ("ELEVENLABS_API_KEY", "xi-env-key".into()),
+        ("ELEVENLABS_BASE_URL", e.url("/")),
+    ]))
+    .unwrap();
+    let google = GoogleTts::from_env_with(env(vec![
+        ("GOOGLE_API_KEY", "g-env-key".into()),
+        ("GOOGLE_TTS_BASE_URL", g.url("")),
+    ]))
+    .unwrap();
+    let openai = OpenAiSpeech::from_env_with(env(vec![
+        ("OPENAI_API_KEY", "sk-env".into()),
+        ("OPENAI_BASE_URL", o.url("/v1")),
+    ]))
+    .unwrap();
+    let providers: [&dyn SpeechSynthesizer; 3] = [&eleven, &google, &openai];
+    for p in providers {
+        let speech = p.synthesize(&req).await.unwrap();
+        assert!(speech.audio.duration_secs() > 0.0, "{p:?}");
+    }
+    assert!(!format!("{eleven:?}{google:?}{openai:?}").contains("env-key"));
+
+    for var in [
+        "ELEVENLABS_BASE_URL",
+        "GOOGLE_TTS_BASE_URL",
+        "OPENAI_BASE_URL",
+    ] {
+        let bad = env(vec![
+            ("ELEVENLABS_API_KEY", "k".into()),
+            ("GOOGLE_API_KEY", "k".into()),
+            ("OPENAI_API_KEY", "k".into()),
+            (var, "api.example.com".into()),
+        ]);
+        let err = match var {
+            "ELEVENLABS_BASE_URL" => ElevenLabs::from_env_with(bad).err(),
+            "GOOGLE_TTS_BASE_URL" => GoogleTts::from_env_with(bad).err(),
+            _ => OpenAiSpeech::from_env_with(bad).err(),
+        }
+        .unwrap();
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(
+            err.message().starts_with(&format!("{var} must be")),
+            "{err}"
+        );
+    }
+}

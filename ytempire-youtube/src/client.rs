@@ -274,6 +274,37 @@ impl YouTubeClient {
         })
     }
 
+    /// `channels.list part=id,snippet mine=true`: the channel the token belongs to (used when
+    /// adding an account, to record its channel id and title).
+    pub async fn my_channel(&self) -> Result<ChannelInfo> {
+        let q = [
+            ("part", "id,snippet".to_string()),
+            ("mine", "true".to_string()),
+        ];
+        let (list, _): (ListWire<ChannelWire>, _) =
+            self.get_json("channels.list", "channels", &q).await?;
+        let item = list.items.into_iter().next().ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                "this Google account has no YouTube channel; create one at https://www.youtube.com/create_channel and add the account again",
+            )
+            .with_provider(PROVIDER)
+        })?;
+        if item.id.is_empty() {
+            return Err(Error::new(
+                ErrorKind::InvalidResponse,
+                "channels.list returned a channel without an id",
+            )
+            .with_provider(PROVIDER));
+        }
+        let snippet = item.snippet.unwrap_or_default();
+        Ok(ChannelInfo {
+            id: item.id,
+            title: snippet.title,
+            custom_url: snippet.custom_url,
+        })
+    }
+
     /// `videos.list part=snippet,statistics` for up to 50 ids.
     pub async fn video_statistics(&self, ids: &[&str]) -> Result<Vec<VideoStats>> {
         if ids.is_empty() || ids.len() > 50 {
@@ -347,7 +378,30 @@ struct ChannelWire {
     #[serde(default)]
     id: String,
     #[serde(default)]
+    snippet: Option<ChannelSnippetWire>,
+    #[serde(default)]
     statistics: Option<ChannelStatistics>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ChannelSnippetWire {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    custom_url: Option<String>,
+}
+
+/// Who a channel is (`channels.list part=id,snippet`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ChannelInfo {
+    /// `UC…` channel id.
+    pub id: String,
+    /// The channel's title.
+    pub title: String,
+    /// The channel's handle (`@name`), when it has one.
+    pub custom_url: Option<String>,
 }
 
 /// `channels.list` statistics. The counts arrive as JSON strings and are parsed to numbers.

@@ -11,6 +11,7 @@
 //! | accounts and refresh tokens (0600, atomic, optional AES-256-GCM) | [`TokenStore`], [`Account`] |
 //! | resumable `videos.insert` + `thumbnails.set` as a core [`Uploader`](ytempire_core::Uploader) | [`YouTubeUploader`] |
 //! | many accounts/projects, quota-aware | [`RotatingUploader`], [`QuotaLedger`] |
+//! | the pipeline's upload stage and `accounts add/list/remove`, from a token store | [`YouTubeAccounts`], [`AddAccount`] |
 //! | statistics (`channels.list`, `videos.list`) | [`YouTubeClient`], [`ChannelStatistics`], [`VideoStatistics`] |
 //! | `videos.list chart=mostPopular` as a core [`TrendSource`](ytempire_core::TrendSource) | [`MostPopularTrends`] |
 //!
@@ -68,6 +69,7 @@ mod oauth;
 mod quota;
 mod rotate;
 mod session;
+mod stage;
 mod store;
 mod trends;
 mod upload;
@@ -77,7 +79,7 @@ mod upload;
 pub mod fake;
 
 pub use client::{
-    API_BASE_ENV, ChannelStatistics, Endpoints, THUMBNAIL_MAX_BYTES, TOKEN_URL_ENV,
+    API_BASE_ENV, ChannelInfo, ChannelStatistics, Endpoints, THUMBNAIL_MAX_BYTES, TOKEN_URL_ENV,
     UPLOAD_BASE_ENV, VideoStatistics, VideoStats, YouTubeClient,
 };
 pub use error::{
@@ -91,6 +93,10 @@ pub use oauth::{
 pub use quota::{DEFAULT_DAILY_QUOTA, QuotaCosts, QuotaLedger, next_reset, quota_day};
 pub use rotate::RotatingUploader;
 pub use session::{SavedSession, SessionStore};
+pub use stage::{
+    AUTH_URL_ENV, AddAccount, DEFAULT_CONSENT_TIMEOUT, DEFAULT_SECRETS_FILE, DEFAULT_SESSION_DIR,
+    YouTubeAccounts, open_in_browser,
+};
 pub use store::{Account, TOKEN_KEY_ENV, TokenStore};
 pub use trends::MostPopularTrends;
 pub use upload::{CHUNK_ALIGN, DEFAULT_CHUNK_SIZE, UploadConfig, YouTubeUploader};

@@ -4,7 +4,9 @@
 //! pay for the insert (and the thumbnail), skipping channels that hit their 24-hour upload
 //! limit. `quotaExceeded` marks the project exhausted until midnight Pacific time and moves on
 //! to the next account; `uploadLimitExceeded` (HTTP 400) blocks that channel for 24 h and moves
-//! on. Neither is ever retried on the same account.
+//! on. Neither is ever retried on the same account. An account holding a saved session for the
+//! same upload (an earlier run was interrupted) goes first, so the upload resumes there instead
+//! of being inserted again under another account.
 
 use std::fmt;
 use std::sync::Arc;
@@ -60,6 +62,42 @@ impl RotatingUploader {
         &self.ledger
     }
 
+    /// The accounts it rotates over, in the configured order.
+    pub fn accounts(&self) -> Vec<&crate::Account> {
+        self.uploaders
+            .iter()
+            .map(|u| u.client().account())
+            .collect()
+    }
+
+    /// The uploader for `account`, if it is one of the rotation's accounts.
+    pub fn uploader(&self, account: &str) -> Option<&YouTubeUploader> {
+        self.uploaders
+            .iter()
+            .find(|u| u.client().account().name == account)
+    }
+
+    /// Set the thumbnail of a video `account` uploaded (see
+    /// [`YouTubeUploader::set_thumbnail`]); `account` is the receipt's `account`.
+    pub async fn set_thumbnail(
+        &self,
+        account: &str,
+        video_id: &str,
+        thumbnail: &ytempire_core::Thumbnail,
+    ) -> Result<u64> {
+        let uploader = self.uploader(account).ok_or_else(|| {
+            Error::invalid_request(format!(
+                "account {account:?} is not one of this uploader's accounts ({})",
+                self.uploaders
+                    .iter()
+                    .map(|u| u.client().account().name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        uploader.set_thumbnail(video_id, thumbnail).await
+    }
+
     /// Accounts that may take this upload now, best first.
     async fn candidates(&self, request: &UploadRequest) -> Vec<&YouTubeUploader> {
         let now = Utc::now();
@@ -76,17 +114,21 @@ impl RotatingUploader {
             if self.ledger.channel_blocked_at(&account.name, now).await {
                 continue;
             }
-            if !self
-                .ledger
-                .can_afford_at(&account.project, &methods, now)
-                .await
+            // A saved session (an upload interrupted earlier) was paid for: resume it there
+            // rather than inserting the video again under another account.
+            let resumes = u.has_saved_session(request).await;
+            if !resumes
+                && !self
+                    .ledger
+                    .can_afford_at(&account.project, &methods, now)
+                    .await
             {
                 continue;
             }
             let left = self.ledger.remaining_at(&account.project, now).await;
-            ranked.push((left, u));
+            ranked.push(((resumes, left), u));
         }
-        // Most quota left first; ties keep the configured order.
+        // A resumable session first, then most quota left; ties keep the configured order.
         ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
         ranked.into_iter().map(|(_, u)| u).collect()
     }

@@ -45,6 +45,13 @@ pub struct Account {
     /// `UC…` channel id, when known.
     #[serde(default)]
     pub channel_id: Option<String>,
+    /// The channel's title, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel_title: Option<String>,
+    /// The client-secrets file this account was authorised with, when it is not the default
+    /// one: a refresh token only works with the OAuth client that obtained it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secrets: Option<PathBuf>,
 }
 
 impl Account {
@@ -54,6 +61,8 @@ impl Account {
             name: name.into(),
             project: project.into(),
             channel_id: None,
+            channel_title: None,
+            client_secrets: None,
         }
     }
 
@@ -61,6 +70,20 @@ impl Account {
     #[must_use]
     pub fn with_channel_id(mut self, id: impl Into<String>) -> Self {
         self.channel_id = Some(id.into());
+        self
+    }
+
+    /// Record the channel title.
+    #[must_use]
+    pub fn with_channel_title(mut self, title: impl Into<String>) -> Self {
+        self.channel_title = Some(title.into());
+        self
+    }
+
+    /// Record the client-secrets file the account was authorised with.
+    #[must_use]
+    pub fn with_client_secrets(mut self, path: impl Into<PathBuf>) -> Self {
+        self.client_secrets = Some(path.into());
         self
     }
 }

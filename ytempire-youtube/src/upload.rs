@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use ytempire_core::{
-    Capabilities, Error, ErrorKind, ProgressSink, ProviderInfo, Result, UploadProgress,
+    Capabilities, Error, ErrorKind, ProgressSink, ProviderInfo, Result, Thumbnail, UploadProgress,
     UploadReceipt, UploadRequest, Uploader, Usage, VideoMetadata,
 };
 
@@ -55,6 +55,9 @@ pub struct UploadConfig {
     pub backoff_base: Duration,
     /// Longest backoff.
     pub backoff_max: Duration,
+    /// Retries of a transient `thumbnails.set` failure (5xx, 429/rate limit, transport) after
+    /// the video is up; a `Retry-After` longer than `backoff_max` is not waited for.
+    pub thumbnail_retries: u32,
 }
 
 impl Default for UploadConfig {
@@ -64,6 +67,7 @@ impl Default for UploadConfig {
             max_retries: 10,
             backoff_base: Duration::from_secs(1),
             backoff_max: Duration::from_secs(64),
+            thumbnail_retries: 4,
         }
     }
 }
@@ -86,6 +90,13 @@ impl UploadConfig {
         self.max_retries = max_retries;
         self.backoff_base = base;
         self.backoff_max = max;
+        self
+    }
+
+    /// Retry a transient `thumbnails.set` failure this many times.
+    #[must_use]
+    pub fn with_thumbnail_retries(mut self, retries: u32) -> Self {
+        self.thumbnail_retries = retries;
         self
     }
 
@@ -176,6 +187,47 @@ impl YouTubeUploader {
     /// The API client (thumbnails, statistics).
     pub fn client(&self) -> &YouTubeClient {
         &self.client
+    }
+
+    /// `thumbnails.set` for a video this account uploaded, retrying transient failures (5xx,
+    /// rate limits, dropped connections) with bounded backoff. Use it to set a thumbnail
+    /// later when an upload's receipt says `thumbnail_set: false`. Returns the quota units
+    /// charged.
+    pub async fn set_thumbnail(&self, video_id: &str, thumbnail: &Thumbnail) -> Result<u64> {
+        check_thumbnail(thumbnail)?;
+        if video_id.trim().is_empty() {
+            return Err(Error::invalid_request("set_thumbnail needs a video id"));
+        }
+        let started = tokio::time::Instant::now();
+        let mut failures = 0u32;
+        loop {
+            let err = match self.client.set_thumbnail(video_id, thumbnail).await {
+                Ok(units) => return Ok(units),
+                Err(e) => e,
+            };
+            failures += 1;
+            let too_long = err
+                .retry_after()
+                .is_some_and(|w| w > self.config.backoff_max);
+            if !err.is_retryable() || failures > self.config.thumbnail_retries || too_long {
+                return Err(err.with_attempts(failures, started.elapsed()));
+            }
+            let wait = self.config.backoff(failures, err.retry_after());
+            tracing::warn!(error = %err, video = %video_id, ?wait, "thumbnails.set failed; retrying");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Whether a saved session for this request exists (a rerun after a crash resumes it).
+    pub(crate) async fn has_saved_session(&self, request: &UploadRequest) -> bool {
+        let Some(store) = &self.sessions else {
+            return false;
+        };
+        let account = &self.client.account().name;
+        let Ok(key) = store.key_path(account, &request.video, &request.metadata) else {
+            return false;
+        };
+        matches!(store.load(&key).await, Ok(Some(saved)) if &saved.account == account)
     }
 
     pub(crate) fn set_ledger(&mut self, ledger: Arc<crate::QuotaLedger>) {
@@ -507,14 +559,19 @@ impl YouTubeUploader {
             });
         }
         let mut thumbnail_set = false;
+        let mut thumbnail_error = None;
         if let Some(t) = &request.thumbnail {
-            match self.client.set_thumbnail(&video.id, t).await {
+            match self.set_thumbnail(&video.id, t).await {
                 Ok(u) => {
                     units += u;
                     thumbnail_set = true;
                 }
-                // The video exists: failing here would invite a second insert.
-                Err(e) => tracing::warn!(error = %e, video = %video.id, "thumbnails.set failed"),
+                // The video exists: failing here would invite a second insert. The receipt
+                // keeps the reason; `set_thumbnail` sets it later.
+                Err(e) => {
+                    tracing::warn!(error = %e, video = %video.id, "thumbnails.set failed");
+                    thumbnail_error = Some(e.to_string());
+                }
             }
         }
         let mut receipt = UploadReceipt::new(video.id, account.clone(), total);
@@ -523,6 +580,7 @@ impl YouTubeUploader {
             .and_then(|s| s.channel_id)
             .or_else(|| self.client.account().channel_id.clone());
         receipt.thumbnail_set = thumbnail_set;
+        receipt.thumbnail_error = thumbnail_error;
         let mut usage = Usage::quota(units);
         usage.requests = u64::from(attempts);
         receipt.usage = usage;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use common::*;
 use ytempire_core::{ErrorKind, UploadRequest, Uploader};
-use ytempire_youtube::fake::{FakeYouTube, sha256_hex};
+use ytempire_youtube::fake::{FakeYouTube, Fault, sha256_hex};
 use ytempire_youtube::{QuotaCosts, QuotaLedger, RotatingUploader, YouTubeUploader};
 
 fn posts_by(fake: &FakeYouTube) -> usize {
@@ -126,4 +126,52 @@ async fn prefers_the_project_with_most_quota_left_and_honours_a_pinned_account()
         .unwrap();
     assert_eq!(r.account, "alpha");
     assert_eq!(ledger.remaining("proj-a").await, 10_000 - 4 * 1600);
+}
+
+#[tokio::test]
+async fn a_rerun_resumes_the_saved_session_instead_of_rotating_to_a_fuller_account() {
+    let fake = FakeYouTube::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    let ledger_path = dir.path().join("quota.json");
+    let refresh_a = fake.add_account("alpha", "proj-a", "UCalpha");
+    let refresh_b = fake.add_account("beta", "proj-b", "UCbeta");
+    let build = || {
+        let ledger = Arc::new(QuotaLedger::open(&ledger_path, QuotaCosts::default()).unwrap());
+        let ups = [
+            ("alpha", "proj-a", &refresh_a),
+            ("beta", "proj-b", &refresh_b),
+        ]
+        .into_iter()
+        .map(|(n, p, r)| {
+            YouTubeUploader::new(client(&fake, n, p, r))
+                .with_config(config(1))
+                .with_session_dir(&sessions)
+        })
+        .collect();
+        RotatingUploader::new(ups, ledger)
+    };
+    let v = video(3 * CHUNK as usize + 9, 5);
+    let req = UploadRequest::new(&v.path, meta("crash"));
+    // The first run dies mid-upload (the server keeps failing), leaving its session saved.
+    fake.inject(Fault::ServerErrorOnChunk {
+        chunk: 2,
+        status: 503,
+    });
+    fake.inject(Fault::ServerErrorOnChunk {
+        chunk: 3,
+        status: 503,
+    });
+    let err = build()
+        .upload(&req, &Progress::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
+    assert_eq!(posts_by(&fake), 1);
+    // alpha's project now has less quota left than beta's, but alpha holds the session.
+    let receipt = build().upload(&req, &Progress::default()).await.unwrap();
+    assert_eq!(receipt.account, "alpha");
+    assert_eq!(posts_by(&fake), 1, "resumed: no second videos.insert");
+    assert_eq!(fake.videos().len(), 1);
+    assert_eq!(fake.videos()[0].sha256, sha256_hex(&v.data));
 }

@@ -9,7 +9,10 @@
 //! - On failure returns [`Error::aggregate`] listing every attempt, in order, each naming its
 //!   provider; its kind is the last attempt's.
 //! - `info()` reports the first provider's id and model with the
-//!   [intersection](crate::Capabilities::intersection) of all capabilities.
+//!   [intersection](crate::Capabilities::intersection) of all capabilities; the *answer*
+//!   names the provider that gave it: a response's `answered_by`
+//!   ([`Provenance`](crate::Provenance)) is filled with the answering provider's id and model
+//!   unless something inside it (a leaf, a nested chain) already set it.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -24,7 +27,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use super::{LayerRequest, for_each_trait};
+use super::{LayerRequest, LayerResponse, for_each_trait};
 use crate::{Capabilities, Error, ErrorKind, ProviderInfo, Result};
 
 /// Tries each provider in order; see the [layers module docs](crate::layers).
@@ -65,6 +68,7 @@ impl<T: ?Sized> Fallback<T> {
     async fn run<'a, Req, R, I, F, Fut>(&'a self, request: &Req, info: I, call: F) -> Result<R>
     where
         Req: LayerRequest,
+        R: LayerResponse,
         I: Fn(&T) -> ProviderInfo,
         F: Fn(&'a T) -> Fut,
         Fut: Future<Output = Result<R>>,
@@ -82,7 +86,10 @@ impl<T: ?Sized> Fallback<T> {
                 continue;
             }
             match call(provider).await {
-                Ok(value) => return Ok(value),
+                Ok(mut value) => {
+                    value.fill_answered_by(&info);
+                    return Ok(value);
+                }
                 Err(err) => {
                     let stop = !err.should_fallback();
                     let err = if err.provider().is_some() {

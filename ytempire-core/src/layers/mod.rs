@@ -55,8 +55,8 @@ use serde::de::DeserializeOwned;
 use crate::metering::CapabilityKind;
 use crate::{
     Capabilities, ChatRequest, ChatResponse, Error, ErrorKind, ImageRequest, ImageResponse,
-    ResponseFormat, Result, Speech, SpeechRequest, TextFormat, TrendRequest, TrendResponse,
-    UploadReceipt, UploadRequest, Usage,
+    ProviderInfo, ResponseFormat, Result, Speech, SpeechRequest, TextFormat, TrendRequest,
+    TrendResponse, UploadReceipt, UploadRequest, Usage,
 };
 
 /// What the generic decorator code needs to know about one trait's request type.
@@ -83,6 +83,9 @@ pub(crate) trait LayerResponse: Serialize + DeserializeOwned + Send {
     fn usage(&self) -> &Usage;
     /// The usage, mutably (the cache marks hits).
     fn usage_mut(&mut self) -> &mut Usage;
+    /// Record `info` as the provider that answered unless the response already names one
+    /// (`Fallback` calls it; responses without provenance ignore it).
+    fn fill_answered_by(&mut self, _info: &ProviderInfo) {}
 }
 
 fn too_long(unit_text: &str, caps: &Capabilities) -> Result<()> {
@@ -154,29 +157,77 @@ impl LayerRequest for UploadRequest {
 }
 
 macro_rules! response_usage {
-    ($($ty:ty),*) => {$(
-        impl LayerResponse for $ty {
-            fn usage(&self) -> &Usage {
-                &self.usage
+    ($($ty:ty),* $(; answered: $($answered:ty),*)?) => {
+        $(
+            impl LayerResponse for $ty {
+                fn usage(&self) -> &Usage {
+                    &self.usage
+                }
+                fn usage_mut(&mut self) -> &mut Usage {
+                    &mut self.usage
+                }
             }
-            fn usage_mut(&mut self) -> &mut Usage {
-                &mut self.usage
+        )*
+        $($(
+            impl LayerResponse for $answered {
+                fn usage(&self) -> &Usage {
+                    &self.usage
+                }
+                fn usage_mut(&mut self) -> &mut Usage {
+                    &mut self.usage
+                }
+                fn fill_answered_by(&mut self, info: &ProviderInfo) {
+                    <$answered>::fill_answered_by(self, info);
+                }
             }
-        }
-    )*};
+        )*)?
+    };
 }
 
-response_usage!(
-    ChatResponse,
-    Speech,
-    ImageResponse,
-    TrendResponse,
-    UploadReceipt
-);
+response_usage!(TrendResponse, UploadReceipt; answered: ChatResponse, Speech, ImageResponse);
 
 /// Calls `$m!(args.., Trait, method, Request, Response[, extra: Type])` once per provider
-/// trait; `args` are single token trees passed through.
-macro_rules! for_each_trait {
+/// trait (`LanguageModel`, `SpeechSynthesizer`, `ImageSource`, `TrendSource`, `Uploader`);
+/// `args` are single token trees passed through. The names are idents at this crate's root,
+/// so a decorator in another crate (such as `ytempire-cost`'s `Budgeted`) writes
+/// `ytempire_core::$trait` and covers all five traits with one macro of its own:
+///
+/// ```
+/// #[derive(Debug)]
+/// struct Logged<P> {
+///     inner: P,
+/// }
+///
+/// impl<P: std::fmt::Display> std::fmt::Display for Logged<P> {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "Logged({})", self.inner)
+///     }
+/// }
+///
+/// macro_rules! logged {
+///     ($trait:ident, $method:ident, $req:ident, $resp:ident $(, $extra:ident : $extra_ty:ty)?) => {
+///         #[async_trait::async_trait]
+///         impl<P: ytempire_core::$trait> ytempire_core::$trait for Logged<P> {
+///             fn info(&self) -> ytempire_core::ProviderInfo {
+///                 self.inner.info()
+///             }
+///
+///             async fn $method(
+///                 &self,
+///                 request: &ytempire_core::$req
+///                 $(, $extra: $extra_ty)?
+///             ) -> ytempire_core::Result<ytempire_core::$resp> {
+///                 println!("{} through {}", stringify!($method), self.inner.info().label());
+///                 self.inner.$method(request $(, $extra)?).await
+///             }
+///         }
+///     };
+/// }
+///
+/// ytempire_core::for_each_provider_trait!(logged);
+/// ```
+#[macro_export]
+macro_rules! for_each_provider_trait {
     ($m:ident $(, $args:tt)*) => {
         $m!($($args,)* LanguageModel, complete, ChatRequest, ChatResponse);
         $m!($($args,)* SpeechSynthesizer, synthesize, SpeechRequest, Speech);
@@ -192,7 +243,7 @@ macro_rules! for_each_trait {
         );
     };
 }
-pub(crate) use for_each_trait;
+pub(crate) use crate::for_each_provider_trait as for_each_trait;
 
 /// Implements one trait for a generic decorator `$ty<P>` whose `info()` forwards to
 /// `self.inner`; the main method runs `body` with `this` (the decorator), `request`, `call`

@@ -15,6 +15,7 @@
 
 mod artifacts;
 mod events;
+mod progress;
 mod runner;
 mod stages;
 pub mod webhook;

@@ -12,6 +12,7 @@ use tracing::Instrument as _;
 
 use super::artifacts::{ArtifactRef, ArtifactStore, Manifest, StageState};
 use super::events::{PipelineEvent, with_progress};
+use super::progress::UploadProgressEvents;
 use super::stages::*;
 use crate::metering::{Labels, with_labels};
 use crate::{
@@ -548,11 +549,22 @@ impl Pipeline {
                             if let Some(t) = thumbnails.first() {
                                 req = req.with_thumbnail(t.clone());
                             }
+                            let sink =
+                                UploadProgressEvents::new(self.inner.events.clone(), &job.id);
                             let rec = run
                                 .stage(&mut manifest, StageName::Upload, async {
-                                    uploader.upload(&req, &crate::NoProgress).await
+                                    uploader.upload(&req, &sink).await
                                 })
                                 .await?;
+                            if let Some(why) = &rec.thumbnail_error {
+                                self.emit(PipelineEvent::Warning {
+                                    job: job.id.clone(),
+                                    message: format!(
+                                        "video {} is up but its thumbnail was not set: {why}",
+                                        rec.video_id
+                                    ),
+                                });
+                            }
                             let r = run.store.put_json(&rec).await?;
                             run.finish(&mut manifest, StageName::Upload, vec![("receipt", r)])
                                 .await?;

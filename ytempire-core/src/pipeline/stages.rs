@@ -4,6 +4,9 @@
 //! Every stage is a trait object so an app can replace one: write the script with any
 //! [`ScriptStage`], narrate with any [`NarrationStage`], and so on. Render, thumbnail and
 //! quality stages live in the crates that own pixels and scoring.
+//!
+//! The default stages here report progress as they go (narration per part, visuals per
+//! part) and record which provider actually answered (see [`crate::Provenance`]).
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -181,8 +184,29 @@ pub struct Narration {
     pub timings: Vec<WordTiming>,
     /// `(start, end)` seconds of each narration part (hook, scenes…, outro).
     pub parts: Vec<(f64, f64)>,
-    /// The voice(s) that spoke.
+    /// Who spoke: one entry per distinct speaker, in order of first use, joined with ` + `;
+    /// each entry is `provider/model` of the synthesizer that actually answered (after any
+    /// fallback, see [`Provenance`](crate::Provenance)), then `:voice` when the voice id
+    /// differs from the model, e.g. `elevenlabs/eleven_multilingual_v2:Rachel` or
+    /// `espeak-ng/en-us`.
     pub voice: String,
+}
+
+impl Narration {
+    /// The speakers named in [`voice`](Self::voice) (voice ids may themselves hold a `+`,
+    /// as espeak-ng variants do: `en-us+f3`).
+    pub fn speakers(&self) -> impl Iterator<Item = &str> {
+        self.voice.split(" + ").filter(|s| !s.is_empty())
+    }
+}
+
+/// One [`Narration::voice`] entry: who answered and with which voice.
+fn speaker_entry(by: &crate::Provenance, voice: &str) -> String {
+    if voice.is_empty() || voice == by.model {
+        by.label()
+    } else {
+        format!("{}:{voice}", by.label())
+    }
 }
 
 /// What the render stage reports.
@@ -331,7 +355,9 @@ pub trait QualityStage: Send + Sync + Debug {
 }
 
 /// [`NarrationStage`] over any [`crate::SpeechSynthesizer`]: one call per narration part,
-/// joined with short pauses, timings offset onto the whole track.
+/// joined with short pauses, timings offset onto the whole track. Reports progress after each
+/// part ([`report_progress`](super::report_progress)) and records who actually spoke in
+/// [`Narration::voice`].
 #[derive(Debug, Clone)]
 pub struct SpeechNarrator {
     tts: DynSpeechSynthesizer,
@@ -367,7 +393,9 @@ impl NarrationStage for SpeechNarrator {
         let mut bounds = Vec::new();
         let mut rate: Option<u32> = None;
         let mut voices: Vec<String> = Vec::new();
-        for part in parts {
+        let total = parts.len();
+        let asked = self.tts.info();
+        for (done, part) in parts.into_iter().enumerate() {
             let mut req = SpeechRequest::new(part).with_language(job.channel.language.clone());
             if let Some(v) = &job.channel.voice.voice_id {
                 req = req.with_voice(v.clone());
@@ -393,18 +421,20 @@ impl NarrationStage for SpeechNarrator {
             let end = samples.len() as f64 / f64::from(r);
             timings.extend(speech.timings.iter().map(|t| t.shifted(start)));
             bounds.push((start, end));
-            if !voices.contains(&speech.voice) {
-                voices.push(speech.voice);
+            let speaker = speaker_entry(&speech.provenance(&asked), &speech.voice);
+            if !voices.contains(&speaker) {
+                voices.push(speaker);
             }
             let pause = (self.pause_secs * f64::from(r)) as usize;
             samples.extend(std::iter::repeat_n(0i16, pause));
+            super::report_progress((done + 1) as f64 / total as f64);
         }
         let audio = AudioTrack::new(rate.unwrap_or(24_000), 1, samples)?;
         Ok(Narration {
             audio,
             timings,
             parts: bounds,
-            voice: voices.join("+"),
+            voice: voices.join(" + "),
         })
     }
 }
@@ -429,7 +459,8 @@ fn mono(track: &AudioTrack) -> AudioTrack {
 
 /// [`VisualsStage`] over any [`crate::ImageSource`]: one request per narration part, queried
 /// from the scene's visual cue (the title for hook and outro) plus the channel's style, never
-/// repeating a visual id within the video.
+/// repeating a visual id within the video. Each visual records the source that answered
+/// ([`Visual::answered_by`]); progress is reported after each part.
 #[derive(Debug, Clone)]
 pub struct SourceVisuals {
     source: DynImageSource,
@@ -479,7 +510,10 @@ impl VisualsStage for SourceVisuals {
         let style = job.channel.visual.style.clone().unwrap_or_default();
         let mut used: Vec<String> = Vec::new();
         let mut out = Vec::new();
-        for (i, cue) in part_queries(script).into_iter().enumerate() {
+        let queries = part_queries(script);
+        let total = queries.len();
+        let asked = self.source.info();
+        for (i, cue) in queries.into_iter().enumerate() {
             let query = if style.is_empty() {
                 cue
             } else {
@@ -490,15 +524,20 @@ impl VisualsStage for SourceVisuals {
                 .with_seed(i as u64);
             req.exclude = used.clone();
             let resp = self.source.fetch(&req).await?;
-            let visual = resp
+            let by = resp.answered_by.clone();
+            let mut visual = resp
                 .visuals
                 .into_iter()
                 .find(|v| !used.contains(&v.id))
                 .ok_or_else(|| {
                     Error::new(ErrorKind::NotFound, format!("no new visual for part {i}"))
                 })?;
+            if visual.answered_by.is_none() {
+                visual.answered_by = Some(by.unwrap_or_else(|| crate::Provenance::from(&asked)));
+            }
             used.push(visual.id.clone());
             out.push(sink.keep(visual).await?);
+            super::report_progress((i + 1) as f64 / total as f64);
         }
         Ok(out)
     }
@@ -587,3 +626,6 @@ impl TimelineStage for DefaultTimeline {
         Ok(timeline)
     }
 }
+
+#[cfg(test)]
+mod tests;

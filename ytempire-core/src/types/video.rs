@@ -338,6 +338,10 @@ pub struct UploadReceipt {
     pub bytes: u64,
     /// Whether a custom thumbnail was set.
     pub thumbnail_set: bool,
+    /// Why the thumbnail was not set, when one was given and setting it failed (the video
+    /// exists; set the thumbnail later with the uploader's own call).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail_error: Option<String>,
     /// When the upload finished.
     pub uploaded_at: DateTime<Utc>,
     /// Quota and requests spent.
@@ -355,6 +359,7 @@ impl UploadReceipt {
             channel_id: None,
             bytes,
             thumbnail_set: false,
+            thumbnail_error: None,
             uploaded_at: Utc::now(),
             usage: Usage::default(),
         }

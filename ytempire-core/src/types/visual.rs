@@ -83,6 +83,10 @@ pub struct Visual {
     /// The query or prompt it answered.
     #[serde(default)]
     pub query: String,
+    /// The image source (provider and model) that answered the request, recorded by the
+    /// `Fallback` layer or the visuals stage (see [`Provenance`](crate::Provenance)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answered_by: Option<crate::Provenance>,
 }
 
 impl Visual {
@@ -107,6 +111,7 @@ impl Visual {
             attribution: None,
             provider: String::new(),
             query: String::new(),
+            answered_by: None,
         }
     }
 

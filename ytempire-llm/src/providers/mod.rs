@@ -1,63 +1,27 @@
-//! HTTP providers and what they share: error mapping from status, headers and body.
+//! HTTP providers, built on core's vendor HTTP core ([`ytempire_core::http`]: client,
+//! success check, transport errors, request ids, `Retry-After`, bounded bodies, keys and
+//! base URLs from the environment). This module holds only what the two vendors share on
+//! top: their error-code table.
 
 #[cfg(feature = "anthropic")]
 pub(crate) mod anthropic;
 #[cfg(feature = "openai")]
 pub(crate) mod openai;
 
-use std::time::Duration;
+use ytempire_core::ErrorKind;
+use ytempire_core::http::VendorError;
 
-use reqwest::header::HeaderMap;
-use ytempire_core::{Error, ErrorKind};
-
-/// How long the vendor asked us to wait: `retry-after-ms`, then `retry-after` in seconds or
-/// as an HTTP date ([`ytempire_core::wire::retry_after`]).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    ytempire_core::wire::retry_after(
-        |name| headers.get(name).and_then(|v| v.to_str().ok()),
-        std::time::SystemTime::now(),
-    )
-}
-
-/// The vendor's request id, from the header each vendor uses.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
-    ["x-request-id", "request-id"]
-        .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok().map(str::to_owned))
-}
-
-/// Map a transport failure of reqwest.
-pub(crate) fn transport_error(provider: &str, err: &reqwest::Error) -> Error {
-    let kind = if err.is_timeout() {
-        ErrorKind::Timeout
-    } else if err.is_decode() {
-        ErrorKind::InvalidResponse
-    } else if err.is_builder() {
-        ErrorKind::Config
-    } else {
-        ErrorKind::Transport
-    };
-    // reqwest's Display carries the URL but never headers, so no key can leak here.
-    Error::new(kind, format!("{provider}: request failed: {err}")).with_provider(provider)
-}
-
-/// The parts of an error body both vendors share.
-#[derive(Debug, Default)]
-pub(crate) struct VendorError {
-    pub(crate) message: String,
-    pub(crate) kind: Option<String>,
-    pub(crate) code: Option<String>,
-}
-
-/// Map an HTTP error reply to a core error.
-pub(crate) fn status_error(
-    provider: &str,
+/// The code-to-kind table of OpenAI and Anthropic error bodies (`{"error":{"type","code",
+/// "message"}}`): a spent quota or billing limit, a context overflow and a policy refusal
+/// are told apart from the plain status by the code and the message.
+pub(crate) fn vendor_error(
     status: u16,
-    headers: &HeaderMap,
-    body: VendorError,
-) -> Error {
-    let code = body.code.clone().or(body.kind.clone()).unwrap_or_default();
-    let text = format!("{} {}", code, body.message).to_lowercase();
+    kind: Option<String>,
+    code: Option<String>,
+    message: String,
+) -> VendorError {
+    let code = code.or(kind).unwrap_or_default();
+    let text = format!("{code} {message}").to_lowercase();
     let quota = text.contains("insufficient_quota")
         || text.contains("exceeded your current quota")
         || text.contains("credit balance is too low")
@@ -69,86 +33,67 @@ pub(crate) fn status_error(
     let policy = text.contains("content_policy")
         || text.contains("content_filter")
         || text.contains("safety");
-    let kind = match status {
-        429 if quota => ErrorKind::QuotaExhausted,
-        400 | 413 | 422 if context => ErrorKind::ContextLengthExceeded,
-        400 | 422 if policy => ErrorKind::ContentPolicy,
-        400 if quota => ErrorKind::QuotaExhausted,
-        other => ytempire_core::wire::status_kind(other),
+    let mut vendor = VendorError::new(message);
+    vendor.kind = match status {
+        429 if quota => Some(ErrorKind::QuotaExhausted),
+        400 | 413 | 422 if context => Some(ErrorKind::ContextLengthExceeded),
+        400 | 422 if policy => Some(ErrorKind::ContentPolicy),
+        400 if quota => Some(ErrorKind::QuotaExhausted),
+        _ => None,
     };
-    let message = if body.message.is_empty() {
-        format!("{provider} answered HTTP {status}")
-    } else {
-        format!("{provider} answered HTTP {status}: {}", body.message)
-    };
-    let mut err = Error::new(kind, message)
-        .with_provider(provider)
-        .with_status(status);
-    if !code.is_empty() {
-        err = err.with_code(code);
-    }
-    if let Some(id) = request_id(headers) {
-        err = err.with_request_id(id);
-    }
-    if (kind == ErrorKind::RateLimited || kind == ErrorKind::Upstream)
-        && let Some(wait) = retry_after(headers)
-    {
-        err = err.with_retry_after(wait);
-    }
-    err
+    vendor.code = (!code.is_empty()).then_some(code);
+    vendor
+}
+
+/// [`vendor_error`] for a body that is not the vendor's error JSON: its excerpt is the
+/// message (a proxy's page can still say "billing").
+pub(crate) fn raw_vendor_error(status: u16, body: &[u8]) -> VendorError {
+    vendor_error(status, None, None, ytempire_core::http::excerpt(body))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
+    use std::time::Duration;
+    use ytempire_core::http::status_error;
 
-    fn body(code: &str, message: &str) -> VendorError {
-        VendorError {
-            message: message.into(),
-            kind: None,
-            code: Some(code.into()),
-        }
+    fn map(status: u16, code: &str, message: &str) -> ErrorKind {
+        let v = vendor_error(status, None, Some(code.into()), message.into());
+        v.kind
+            .unwrap_or_else(|| ytempire_core::wire::status_kind(status))
     }
 
     #[test]
     fn maps_statuses_and_codes() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after-ms", HeaderValue::from_static("1500"));
-        h.insert("retry-after", HeaderValue::from_static("7"));
-        h.insert("x-request-id", HeaderValue::from_static("req_1"));
-        let e = status_error("openai", 429, &h, body("rate_limit_exceeded", "slow"));
-        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        for (status, code, kind) in [
+            (429, "rate_limit_exceeded", ErrorKind::RateLimited),
+            (429, "insufficient_quota", ErrorKind::QuotaExhausted),
+            (
+                400,
+                "context_length_exceeded",
+                ErrorKind::ContextLengthExceeded,
+            ),
+            (400, "content_policy_violation", ErrorKind::ContentPolicy),
+            (401, "", ErrorKind::Unauthenticated),
+            (403, "", ErrorKind::PermissionDenied),
+            (503, "", ErrorKind::Upstream),
+            (529, "", ErrorKind::Upstream),
+            (400, "", ErrorKind::InvalidRequest),
+        ] {
+            assert_eq!(map(status, code, "m"), kind, "{status} {code}");
+        }
+        assert_eq!(
+            raw_vendor_error(400, b"<p>billing hard limit</p>").kind,
+            Some(ErrorKind::QuotaExhausted)
+        );
+        let e = status_error(
+            "openai",
+            429,
+            &Default::default(),
+            vendor_error(429, Some("requests".into()), None, "slow".into()),
+            Some(Duration::from_millis(1500)),
+        );
+        assert_eq!(e.code(), Some("requests"));
         assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
-        let e = status_error("openai", 429, &h, body("insufficient_quota", "pay"));
-        assert_eq!(e.kind(), ErrorKind::QuotaExhausted);
-        assert!(!e.is_retryable() && e.should_fallback());
-        let e = status_error("openai", 400, &h, body("context_length_exceeded", "big"));
-        assert_eq!(e.kind(), ErrorKind::ContextLengthExceeded);
-        let e = status_error("openai", 400, &h, body("content_policy_violation", "no"));
-        assert_eq!(e.kind(), ErrorKind::ContentPolicy);
-        assert_eq!(
-            status_error("x", 401, &h, VendorError::default()).kind(),
-            ErrorKind::Unauthenticated
-        );
-        assert_eq!(
-            status_error("x", 403, &h, VendorError::default()).kind(),
-            ErrorKind::PermissionDenied
-        );
-        assert_eq!(
-            status_error("x", 503, &h, VendorError::default()).kind(),
-            ErrorKind::Upstream
-        );
-        assert_eq!(
-            status_error("x", 529, &h, VendorError::default()).kind(),
-            ErrorKind::Upstream
-        );
-        assert_eq!(
-            status_error("x", 400, &h, VendorError::default()).kind(),
-            ErrorKind::InvalidRequest
-        );
-        let mut only_secs = HeaderMap::new();
-        only_secs.insert("retry-after", HeaderValue::from_static("3"));
-        assert_eq!(retry_after(&only_secs), Some(Duration::from_secs(3)));
     }
 }

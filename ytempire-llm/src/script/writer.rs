@@ -87,7 +87,8 @@ pub struct GeneratedScript {
     pub usage: Usage,
     /// Answers requested (1 when the first answer was valid).
     pub attempts: u32,
-    /// `provider/model` that wrote it.
+    /// `provider/model` that wrote it: the model that actually answered (after any
+    /// fallback), as in the script's `written_by`.
     pub provider: String,
     /// `name@version` of the prompt template.
     pub template: String,
@@ -267,8 +268,11 @@ impl ScriptWriter {
                     let problems = draft.problems(&plan, &self.tolerance, &request.channel);
                     if problems.is_empty() {
                         let mut script = draft.to_script(&plan, &brief.language);
+                        // Who answered, not who was asked first: behind a fallback chain
+                        // `info()` names the chain's first model.
+                        let written_by = response.provenance(&info).label();
                         script.template = Some(template.id());
-                        script.written_by = Some(info.label());
+                        script.written_by = Some(written_by.clone());
                         let metadata = draft.to_metadata(&request.channel, &brief.language);
                         return Ok(GeneratedScript {
                             script,
@@ -277,7 +281,7 @@ impl ScriptWriter {
                             brief,
                             usage,
                             attempts: attempt,
-                            provider: info.label(),
+                            provider: written_by,
                             template: template.id(),
                         });
                     }

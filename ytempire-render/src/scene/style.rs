@@ -225,6 +225,10 @@ pub enum Corner {
 
 /// What the watermark shows.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one watermark per render: boxing the visual would save nothing"
+)]
 pub enum WatermarkContent {
     /// A short text (channel handle).
     Text(String),

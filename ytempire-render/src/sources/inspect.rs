@@ -148,6 +148,18 @@ pub fn encode_png(image: &DynamicImage) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// First 16 hex digits of the SHA-256 of `bytes` (content-addressed ids of generated
+/// images).
+#[cfg(any(feature = "stability", feature = "openai-images"))]
+pub(crate) fn short_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

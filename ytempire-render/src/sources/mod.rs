@@ -49,8 +49,6 @@
 //! ```
 
 pub mod clock;
-#[cfg(any(feature = "pexels", feature = "stability", feature = "openai-images"))]
-mod http;
 pub mod inspect;
 mod local;
 #[cfg(feature = "openai-images")]

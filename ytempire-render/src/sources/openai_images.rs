@@ -41,8 +41,9 @@ use ytempire_core::{
     ProviderInfo, Result, Usage, Visual,
 };
 
-use super::http::{self, VendorError};
-use super::inspect::decode_image;
+use ytempire_core::http::{self, VendorError};
+
+use super::inspect::{decode_image, short_hash};
 
 /// The public OpenAI endpoint.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
@@ -123,8 +124,9 @@ fn pick_size(family: Family, width: u32, height: u32) -> (u32, u32) {
         .unwrap_or((1024, 1024))
 }
 
-/// Configuration of an [`OpenAiImages`] client. `Debug` never shows the key.
-#[derive(Clone)]
+/// Configuration of an [`OpenAiImages`] client. `Debug` never shows the key (a
+/// [`SecretString`] prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OpenAiImagesConfig {
     /// Base URL up to and including `/v1`.
@@ -148,23 +150,6 @@ pub struct OpenAiImagesConfig {
     pub max_images: u32,
     /// Per-request timeout.
     pub timeout: Duration,
-}
-
-impl std::fmt::Debug for OpenAiImagesConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiImagesConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
-            .field("model", &self.model)
-            .field("provider", &self.provider)
-            .field("quality", &self.quality)
-            .field("style", &self.style)
-            .field("output_format", &self.output_format)
-            .field("size", &self.size)
-            .field("max_images", &self.max_images)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
 }
 
 impl OpenAiImagesConfig {
@@ -201,15 +186,28 @@ impl OpenAiImagesConfig {
     /// From `OPENAI_API_KEY` (required) and `OPENAI_BASE_URL` (optional).
     ///
     /// # Errors
-    /// `Config` when the key is unset or empty.
+    /// `Config` naming the variable when the key is unset or empty, or the base URL is not an
+    /// http(s) URL.
     pub fn from_env(model: impl Into<String>) -> Result<Self> {
-        let mut cfg = Self::openai(model, http::env_key("OPENAI_API_KEY")?);
-        if let Ok(base) = std::env::var("OPENAI_BASE_URL")
-            && !base.trim().is_empty()
-        {
-            cfg.base_url = base.trim().to_owned();
-        }
-        Ok(cfg)
+        Self::from_env_with(model, http::process_env)
+    }
+
+    /// [`OpenAiImagesConfig::from_env`] reading variables through `lookup` (tests, config
+    /// files).
+    ///
+    /// # Errors
+    /// As [`OpenAiImagesConfig::from_env`].
+    pub fn from_env_with(
+        model: impl Into<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let (key, base) = http::key_and_base_url(
+            &lookup,
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            OPENAI_BASE_URL,
+        )?;
+        Ok(Self::openai(model, key).with_base_url(base))
     }
 
     /// Set the base URL.
@@ -407,11 +405,9 @@ fn vendor_error(body: &[u8]) -> VendorError {
     } else {
         None
     };
-    VendorError {
-        code: Some(code),
-        message: e.message,
-        kind,
-    }
+    let mut vendor = VendorError::new(e.message).with_code(code);
+    vendor.kind = kind;
+    vendor
 }
 
 #[async_trait]
@@ -459,22 +455,11 @@ impl ImageSource for OpenAiImages {
         if let Some(key) = &self.config.api_key {
             req = req.bearer_auth(key.expose_secret());
         }
-        let resp = req.send().await.map_err(|e| http::transport(&label, &e))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        if !(200..300).contains(&status) {
-            let body = http::read_body(&label, resp, 64 << 10)
-                .await
-                .unwrap_or_default();
-            let wait = http::retry_after(&headers, SystemTime::now());
-            return Err(http::status_error(
-                &label,
-                status,
-                &headers,
-                vendor_error(&body),
-                wait,
-            ));
-        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&label, &e))?;
+        let resp = http::check(&label, resp, |_, body| vendor_error(body)).await?;
         let body = http::read_body(&label, resp, http::MAX_BODY).await?;
         let wire: WireResponse = http::json(&label, &body)?;
         let mut usage = Usage {
@@ -496,7 +481,7 @@ impl ImageSource for OpenAiImages {
                     continue;
                 }
             };
-            let id = format!("openai:{}:{}", self.config.model, http::short_hash(&bytes));
+            let id = format!("openai:{}:{}", self.config.model, short_hash(&bytes));
             match decode_image(&bytes, &id) {
                 Ok(_) if request.exclude.contains(&id) => {}
                 Ok(img) => {

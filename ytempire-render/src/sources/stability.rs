@@ -38,8 +38,9 @@ use ytempire_core::{
     ProviderInfo, Result, Usage, Visual,
 };
 
-use super::http::{self, VendorError};
-use super::inspect::decode_image;
+use ytempire_core::http::{self, VendorError};
+
+use super::inspect::{decode_image, short_hash};
 
 /// The public Stability API.
 pub const STABILITY_BASE_URL: &str = "https://api.stability.ai";
@@ -230,8 +231,9 @@ impl AspectRatio {
     }
 }
 
-/// Configuration of a [`Stability`] client. `Debug` never shows the key.
-#[derive(Clone)]
+/// Configuration of a [`Stability`] client. `Debug` never shows the key (a [`SecretString`]
+/// prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct StabilityConfig {
     /// Bearer key.
@@ -254,22 +256,6 @@ pub struct StabilityConfig {
     pub timeout: Duration,
 }
 
-impl std::fmt::Debug for StabilityConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StabilityConfig")
-            .field("api_key", &"[REDACTED]")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
-            .field("output_format", &self.output_format)
-            .field("negative_prompt", &self.negative_prompt)
-            .field("style_preset", &self.style_preset)
-            .field("client_id", &self.client_id)
-            .field("max_images", &self.max_images)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
 impl StabilityConfig {
     /// The public API, `model`, PNG output, one image per fetch.
     pub fn new(model: StabilityModel, api_key: SecretString) -> Self {
@@ -286,12 +272,31 @@ impl StabilityConfig {
         }
     }
 
-    /// From `STABILITY_API_KEY`.
+    /// From `STABILITY_API_KEY` (required) and `STABILITY_BASE_URL` (optional).
     ///
     /// # Errors
-    /// `Config` when the variable is unset or empty.
+    /// `Config` naming the variable when the key is unset or empty, or the base URL is not an
+    /// http(s) URL.
     pub fn from_env(model: StabilityModel) -> Result<Self> {
-        Ok(Self::new(model, http::env_key("STABILITY_API_KEY")?))
+        Self::from_env_with(model, http::process_env)
+    }
+
+    /// [`StabilityConfig::from_env`] reading variables through `lookup` (tests, config
+    /// files).
+    ///
+    /// # Errors
+    /// As [`StabilityConfig::from_env`].
+    pub fn from_env_with(
+        model: StabilityModel,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let (key, base) = http::key_and_base_url(
+            &lookup,
+            "STABILITY_API_KEY",
+            "STABILITY_BASE_URL",
+            STABILITY_BASE_URL,
+        )?;
+        Ok(Self::new(model, key).with_base_url(base))
     }
 
     /// Set the base URL (a test server, a proxy).
@@ -476,22 +481,12 @@ impl Stability {
         if let Some(id) = &cfg.client_id {
             req = req.header("stability-client-id", id);
         }
-        let resp = req.send().await.map_err(|e| http::transport(&label, &e))?;
-        let status = resp.status().as_u16();
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| http::transport_error(&label, &e))?;
+        let resp = http::check(&label, resp, vendor_error).await?;
         let headers = resp.headers().clone();
-        if !(200..300).contains(&status) {
-            let body = http::read_body(&label, resp, 64 << 10)
-                .await
-                .unwrap_or_default();
-            let wait = http::retry_after(&headers, std::time::SystemTime::now());
-            return Err(http::status_error(
-                &label,
-                status,
-                &headers,
-                vendor_error(status, &body),
-                wait,
-            ));
-        }
         let header = |name: &str| {
             headers
                 .get(name)
@@ -563,11 +558,9 @@ fn vendor_error(status: u16, body: &[u8]) -> VendorError {
     } else {
         None
     };
-    VendorError {
-        code: Some(name),
-        message,
-        kind,
-    }
+    let mut vendor = VendorError::new(message).with_code(name);
+    vendor.kind = kind;
+    vendor
 }
 
 /// Fold any seed into Stability's 1..=4294967294 (0 would mean random).
@@ -613,7 +606,7 @@ impl ImageSource for Stability {
             let id = format!(
                 "{PROVIDER}:{}:{}",
                 self.config.model.id(),
-                http::short_hash(&generated.bytes)
+                short_hash(&generated.bytes)
             );
             let img = match decode_image(&generated.bytes, &id) {
                 Ok(img) => img,

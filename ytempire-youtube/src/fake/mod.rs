@@ -7,8 +7,9 @@
 //!   `308` + `Range`, status queries (`Content-Range: bytes */TOTAL`), `201` + video resource;
 //!   bytes are stored exactly (or, with [`FakeYouTube::start_hashing`], only hashed, for
 //!   multi-gigabyte tests);
-//! - `thumbnails.set`, `videos.list` (by id or `chart=mostPopular`), `channels.list`, with
-//!   counts as JSON strings;
+//! - `thumbnails.set`, `videos.list` (by id or `chart=mostPopular`), `channels.list` (by id
+//!   or `mine=true`; parts `id`, `snippet`, `statistics`), with counts as JSON strings;
+//! - `status.publishAt` checked as Google does (RFC 3339, private videos only) and stored;
 //! - per-project quota accounting with Google's costs.
 //!
 //! Every API request is checked against the official discovery document (required
@@ -27,6 +28,7 @@
 //! ```
 
 mod discovery;
+mod lists;
 mod server;
 
 use std::collections::{BTreeMap, HashMap};
@@ -78,6 +80,12 @@ pub enum Fault {
     },
     /// Cut the body of the next `201` completion reply in half (malformed JSON).
     TruncateCompletion,
+    /// Answer the next `thumbnails.set` with this status (a Google `backendError` envelope;
+    /// a 429 also carries `Retry-After: 1`) without storing the thumbnail.
+    ThumbnailError {
+        /// The status, e.g. 503.
+        status: u16,
+    },
 }
 
 /// A finished upload as the fake stored it.
@@ -113,6 +121,7 @@ pub(crate) struct FakeAccountState {
     pub(crate) name: String,
     pub(crate) project: String,
     pub(crate) channel_id: String,
+    pub(crate) channel_title: String,
     pub(crate) refresh_token: String,
     pub(crate) revoked: bool,
     pub(crate) upload_limited: bool,
@@ -261,6 +270,7 @@ impl FakeYouTube {
             name: name.into(),
             project: project.into(),
             channel_id: channel_id.into(),
+            channel_title: name.into(),
             refresh_token: refresh.clone(),
             revoked: false,
             upload_limited: false,
@@ -278,6 +288,15 @@ impl FakeYouTube {
         let token = format!("ya29.fake-{}", s.counter);
         s.tokens.insert(token.clone(), account.into());
         token
+    }
+
+    /// Set the title `channels.list` reports for `account`'s channel (default: the account's
+    /// name).
+    pub fn set_channel_title(&self, account: &str, title: &str) {
+        let mut s = self.shared.lock();
+        for a in s.accounts.iter_mut().filter(|a| a.name == account) {
+            a.channel_title = title.into();
+        }
     }
 
     /// Which account `GET /auth` consents as.

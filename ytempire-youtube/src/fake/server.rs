@@ -49,7 +49,7 @@ pub(crate) async fn serve(
     }
 }
 
-fn reply(status: u16, body: Value) -> Response<Body> {
+pub(super) fn reply(status: u16, body: Value) -> Response<Body> {
     let mut r = Response::new(Body::from(body.to_string()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     r.headers_mut().insert(
@@ -100,8 +100,10 @@ async fn dispatch(shared: &Shared, kill: &CancellationToken, req: Request<Body>)
         (Method::POST, "/upload/youtube/v3/videos") => start_session(shared, &q, req).await,
         (Method::PUT, "/upload/youtube/v3/videos") => put_session(shared, kill, &q, req).await,
         (Method::POST, "/upload/youtube/v3/thumbnails/set") => thumbnail(shared, &q, req).await,
-        (Method::GET, "/youtube/v3/videos") => list_videos(shared, &q, req.headers()),
-        (Method::GET, "/youtube/v3/channels") => list_channels(shared, &q, req.headers()),
+        (Method::GET, "/youtube/v3/videos") => super::lists::list_videos(shared, &q, req.headers()),
+        (Method::GET, "/youtube/v3/channels") => {
+            super::lists::list_channels(shared, &q, req.headers())
+        }
         _ => google_error(404, "notFound", "global", "Not Found"),
     }
 }
@@ -116,7 +118,7 @@ fn violation(shared: &Shared, reason: &str, message: String) -> Response<Body> {
 
 /// Authenticate, check the query against discovery, apply rate-limit faults and charge quota.
 /// Returns the account name.
-fn api_gate(
+pub(super) fn api_gate(
     shared: &Shared,
     method: &str,
     q: &HashMap<String, String>,
@@ -365,6 +367,22 @@ async fn start_session(
             "invalidVideoMetadata",
             format!("privacyStatus {p:?}"),
         );
+    }
+    if let Some(at) = resource.pointer("/status/publishAt") {
+        let parsed = at
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        let private = resource
+            .pointer("/status/privacyStatus")
+            .and_then(Value::as_str)
+            == Some("private");
+        if parsed.is_none() || !private {
+            return violation(
+                shared,
+                "invalidPublishAt",
+                format!("status.publishAt {at} must be an RFC 3339 time on a private video"),
+            );
+        }
     }
     let mut s = shared.lock();
     if s.accounts
@@ -653,6 +671,27 @@ async fn thumbnail(
             "thumbnails.set: the fake serves uploadType=media".into(),
         );
     }
+    let injected = {
+        let mut s = shared.lock();
+        let pos = s
+            .faults
+            .iter()
+            .position(|f| matches!(f, Fault::ThumbnailError { .. }));
+        pos.map(|p| s.faults.remove(p))
+    };
+    if let Some(Fault::ThumbnailError { status }) = injected {
+        let mut r = google_error(
+            status,
+            "backendError",
+            "global",
+            "injected thumbnail failure",
+        );
+        if status == 429 {
+            r.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+        }
+        return r;
+    }
     if let Err(r) = api_gate(shared, "thumbnails.set", q, &h) {
         return *r;
     }
@@ -692,67 +731,5 @@ async fn thumbnail(
     reply(
         200,
         json!({"kind": "youtube#thumbnailSetResponse", "etag": "t", "items": [{"default": {"url": "http://127.0.0.1/t.jpg", "width": 120, "height": 90}}]}),
-    )
-}
-
-fn list_videos(shared: &Shared, q: &HashMap<String, String>, h: &HeaderMap) -> Response<Body> {
-    if let Err(r) = api_gate(shared, "videos.list", q, h) {
-        return *r;
-    }
-    let s = shared.lock();
-    let items: Vec<Value> = if q.get("chart").map(String::as_str) == Some("mostPopular") {
-        let max = q
-            .get("maxResults")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(5);
-        s.popular.iter().take(max).cloned().collect()
-    } else {
-        let ids: Vec<&str> = q
-            .get("id")
-            .map(|i| i.split(',').collect())
-            .unwrap_or_default();
-        s.videos
-            .iter()
-            .filter(|v| ids.contains(&v.id.as_str()))
-            .map(|v| {
-                let mut r = v.resource.clone();
-                r["statistics"] = json!({"viewCount": "0", "likeCount": "0", "commentCount": "0", "favoriteCount": "0"});
-                r
-            })
-            .chain(s.popular.iter().filter(|p| p["id"].as_str().is_some_and(|id| ids.contains(&id))).cloned())
-            .collect()
-    };
-    reply(
-        200,
-        json!({"kind": "youtube#videoListResponse", "etag": "l", "items": items, "pageInfo": {"totalResults": items.len(), "resultsPerPage": items.len()}}),
-    )
-}
-
-fn list_channels(shared: &Shared, q: &HashMap<String, String>, h: &HeaderMap) -> Response<Body> {
-    let account = match api_gate(shared, "channels.list", q, h) {
-        Ok(a) => a,
-        Err(r) => return *r,
-    };
-    let s = shared.lock();
-    let channel = match (q.get("mine"), q.get("id")) {
-        (Some(_), _) => s
-            .accounts
-            .iter()
-            .find(|a| a.name == account)
-            .map(|a| a.channel_id.clone()),
-        (None, Some(id)) => Some(id.clone()),
-        _ => None,
-    };
-    let items: Vec<Value> = channel
-        .and_then(|c| {
-            s.channel_stats.get(&c).map(
-                |st| json!({"kind": "youtube#channel", "etag": "c", "id": c, "statistics": st}),
-            )
-        })
-        .into_iter()
-        .collect();
-    reply(
-        200,
-        json!({"kind": "youtube#channelListResponse", "etag": "l", "items": items}),
     )
 }

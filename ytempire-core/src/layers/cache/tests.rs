@@ -77,3 +77,27 @@ async fn conformance() {
     let store: Arc<dyn CacheStore> = Arc::new(MemoryCacheStore::new());
     conformance_over_fakes!(no_upload | p | Cache::new(p, store.clone()));
 }
+
+/// A cached answer still names the provider that first gave it, not the chain's first one.
+#[tokio::test]
+async fn hit_keeps_who_answered() {
+    use crate::layers::Fallback;
+    let dead = Arc::new(FakeLlm::new().named("openai", "gpt-4o"));
+    let alive = Arc::new(FakeLlm::new().named("offline", "template"));
+    dead.fail_next(ErrorKind::Upstream);
+    let chain: Arc<dyn LanguageModel> =
+        Arc::new(Fallback::<dyn LanguageModel>::new(vec![dead, alive]));
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn CacheStore> = Arc::new(FsCacheStore::new(dir.path()));
+    let c = Cache::new(chain, store);
+    let req = crate::ChatRequest::new(vec![crate::Message::user("provenance")]);
+    let first = c.complete(&req).await.unwrap();
+    let second = c.complete(&req).await.unwrap();
+    assert!(second.usage.cached);
+    for r in [first, second] {
+        assert_eq!(
+            r.answered_by.map(|p| p.label()).as_deref(),
+            Some("offline/template")
+        );
+    }
+}

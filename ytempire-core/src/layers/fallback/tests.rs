@@ -107,3 +107,59 @@ async fn conformance() {
     let r = upload::run_all(&Fallback::new(vec![FakeUploader::new().into_dyn()]), &[]).await;
     assert!(r.is_ok(), "{r}");
 }
+
+/// The chain's `info()` names its first provider; the answer names the one that gave it.
+#[tokio::test]
+async fn answers_name_the_provider_that_answered() {
+    use crate::{ImageRequest, ImageSource, Message, Provenance};
+    let dead = Arc::new(FakeLlm::new().named("openai", "gpt-4o"));
+    let alive = Arc::new(FakeLlm::new().named("offline", "template"));
+    dead.fail_next(ErrorKind::Transport);
+    let chain: Fallback<dyn LanguageModel> = Fallback::new(vec![dead, alive]);
+    assert_eq!(chain.info().label(), "openai/gpt-4o");
+    let resp = chain
+        .complete(&crate::ChatRequest::new(vec![Message::user("hi")]))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.answered_by,
+        Some(Provenance::new("offline", "template"))
+    );
+
+    let dead = Arc::new(FakeTts::new().named("elevenlabs", "eleven_v2"));
+    let alive = Arc::new(FakeTts::new().named("espeak-ng", "en-us"));
+    dead.fail_next(ErrorKind::QuotaExhausted);
+    let chain: Fallback<dyn SpeechSynthesizer> = Fallback::new(vec![dead, alive]);
+    let speech = chain.synthesize(&SpeechRequest::new("hi")).await.unwrap();
+    assert_eq!(speech.provenance(&chain.info()).label(), "espeak-ng/en-us");
+
+    let dead = Arc::new(FakeImage::new().named("pexels", "search"));
+    let alive = Arc::new(FakeImage::new().named("procedural", "v1"));
+    dead.fail_next(ErrorKind::Upstream);
+    let chain: Fallback<dyn ImageSource> = Fallback::new(vec![dead, alive]);
+    let resp = chain
+        .fetch(&ImageRequest::new("reef", 64, 36).with_count(2))
+        .await
+        .unwrap();
+    let by = Some(Provenance::new("procedural", "v1"));
+    assert_eq!(resp.answered_by, by);
+    assert!(!resp.visuals.is_empty());
+    assert!(resp.visuals.iter().all(|v| v.answered_by == by));
+}
+
+/// A nested chain's answer keeps the innermost answering provider; a first provider that
+/// answers is named too.
+#[tokio::test]
+async fn nested_chains_keep_the_innermost_answer() {
+    let a = Arc::new(FakeLlm::new().named("a", "1"));
+    let b = Arc::new(FakeLlm::new().named("b", "2"));
+    a.fail_next(ErrorKind::Upstream);
+    let inner: Arc<dyn LanguageModel> = Arc::new(Fallback::<dyn LanguageModel>::new(vec![a, b]));
+    let outer: Fallback<dyn LanguageModel> =
+        Fallback::new(vec![inner, FakeLlm::new().named("c", "3").into_dyn()]);
+    let req = crate::ChatRequest::new(vec![crate::Message::user("x")]);
+    let resp = outer.complete(&req).await.unwrap();
+    assert_eq!(resp.answered_by.map(|p| p.label()).as_deref(), Some("b/2"));
+    let resp = outer.complete(&req).await.unwrap();
+    assert_eq!(resp.answered_by.map(|p| p.label()).as_deref(), Some("a/1"));
+}

@@ -12,16 +12,17 @@ use ytempire_core::{
     LanguageModel, ProviderInfo, ResponseFormat, Result, Role, Usage,
 };
 
-use super::{VendorError, status_error, transport_error};
 use crate::tokens::TokenCounter;
+use ytempire_core::http::{self, VendorError, transport_error};
 
 /// The public endpoint.
 pub const ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";
 /// The API version header value.
 pub const ANTHROPIC_VERSION: &str = "2023-06-01";
 
-/// Configuration of an [`Anthropic`] client. `Debug` never shows the key.
-#[derive(Clone)]
+/// Configuration of an [`Anthropic`] client. `Debug` never shows the key (a
+/// [`SecretString`] prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AnthropicConfig {
     /// Base URL without `/v1`.
@@ -38,19 +39,6 @@ pub struct AnthropicConfig {
     pub timeout: Duration,
 }
 
-impl std::fmt::Debug for AnthropicConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AnthropicConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"[REDACTED]")
-            .field("model", &self.model)
-            .field("default_max_tokens", &self.default_max_tokens)
-            .field("context_window", &self.context_window)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
-}
-
 impl AnthropicConfig {
     /// A configuration for `model` with `api_key`.
     pub fn new(model: impl Into<String>, api_key: SecretString) -> Self {
@@ -65,18 +53,29 @@ impl AnthropicConfig {
     }
 
     /// From `ANTHROPIC_API_KEY` (required) and `ANTHROPIC_BASE_URL` (optional).
+    ///
+    /// # Errors
+    /// `Config` naming the variable when the key is unset or the base URL is not an http(s)
+    /// URL.
     pub fn from_env(model: impl Into<String>) -> Result<Self> {
-        let key = std::env::var("ANTHROPIC_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| Error::config("ANTHROPIC_API_KEY is not set"))?;
-        let mut cfg = Self::new(model, SecretString::from(key));
-        if let Ok(base) = std::env::var("ANTHROPIC_BASE_URL")
-            && !base.trim().is_empty()
-        {
-            cfg.base_url = base.trim().to_owned();
-        }
-        Ok(cfg)
+        Self::from_env_with(model, http::process_env)
+    }
+
+    /// [`AnthropicConfig::from_env`] reading variables through `lookup` (tests, config files).
+    ///
+    /// # Errors
+    /// As [`AnthropicConfig::from_env`].
+    pub fn from_env_with(
+        model: impl Into<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let (key, base) = http::key_and_base_url(
+            &lookup,
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_BASE_URL",
+            ANTHROPIC_BASE_URL,
+        )?;
+        Ok(Self::new(model, key).with_base_url(base))
     }
 
     /// Set the base URL.
@@ -105,10 +104,7 @@ pub struct Anthropic {
 impl Anthropic {
     /// A client with its own connection pool.
     pub fn new(config: AnthropicConfig) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let http = http::client(config.timeout)?;
         Ok(Self { config, http })
     }
 
@@ -184,6 +180,15 @@ struct WireError {
     message: String,
 }
 
+/// Anthropic's error JSON (`{"type":"error","error":{"type","message"}}`) through the shared
+/// code table; the error type is the code.
+fn vendor_error(status: u16, body: &[u8]) -> VendorError {
+    match serde_json::from_slice::<WireErrorBody>(body) {
+        Ok(b) => super::vendor_error(status, b.error.kind.clone(), b.error.kind, b.error.message),
+        Err(_) => super::raw_vendor_error(status, body),
+    }
+}
+
 #[async_trait]
 impl LanguageModel for Anthropic {
     fn info(&self) -> ProviderInfo {
@@ -250,32 +255,10 @@ impl LanguageModel for Anthropic {
             .send()
             .await
             .map_err(|e| transport_error(&label, &e))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| transport_error(&label, &e))?;
-        if !(200..300).contains(&status) {
-            let body = serde_json::from_slice::<WireErrorBody>(&bytes)
-                .map(|b| VendorError {
-                    message: b.error.message,
-                    kind: b.error.kind.clone(),
-                    code: b.error.kind,
-                })
-                .unwrap_or_else(|_| VendorError {
-                    message: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
-                    ..VendorError::default()
-                });
-            return Err(status_error(&label, status, &headers, body));
-        }
-        let wire: WireResponse = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                format!("{label}: the answer is not a Messages response: {e}"),
-            )
-            .with_provider(label.clone())
-        })?;
+        let resp = http::check(&label, resp, vendor_error).await?;
+        let request_id = http::request_id(resp.headers());
+        let bytes = http::read_body(&label, resp, http::MAX_JSON_BODY).await?;
+        let wire: WireResponse = http::json(&label, &bytes)?;
         let text: String = wire
             .content
             .iter()
@@ -306,7 +289,7 @@ impl LanguageModel for Anthropic {
         };
         let mut out = ChatResponse::new(text, wire.model, usage);
         out.finish_reason = finish;
-        out.request_id = wire.id.or_else(|| super::request_id(&headers));
+        out.request_id = wire.id.or(request_id);
         Ok(out)
     }
 }

@@ -13,19 +13,29 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use ytempire_core::{
-    Capabilities, ChatRequest, ChatResponse, Error, ErrorKind, InputUnit, LanguageModel,
-    ProviderInfo, ResponseFormat, Result,
+    Capabilities, ChatRequest, ChatResponse, Error, InputUnit, LanguageModel, ProviderInfo,
+    ResponseFormat, Result,
 };
 
-use super::{VendorError, status_error, transport_error};
 use crate::tokens::{TokenCounter, context_window};
 use wire::{WireErrorBody, WireRequest, WireResponse};
+use ytempire_core::http::{self, VendorError, transport_error};
+
+/// OpenAI's error JSON (`{"error":{"message","type","param","code"}}`) through the shared
+/// code table.
+fn vendor_error(status: u16, body: &[u8]) -> VendorError {
+    match serde_json::from_slice::<WireErrorBody>(body) {
+        Ok(b) => super::vendor_error(status, b.error.kind, b.error.code, b.error.message),
+        Err(_) => super::raw_vendor_error(status, body),
+    }
+}
 
 /// The public OpenAI endpoint.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 
-/// Configuration of an [`OpenAiCompatible`] client. `Debug` never shows the key.
-#[derive(Clone)]
+/// Configuration of an [`OpenAiCompatible`] client. `Debug` never shows the key (a
+/// [`SecretString`] prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OpenAiConfig {
     /// Base URL up to and including `/v1`.
@@ -54,26 +64,6 @@ pub struct OpenAiConfig {
     pub max_output: Option<usize>,
     /// Per-request timeout.
     pub timeout: Duration,
-}
-
-impl std::fmt::Debug for OpenAiConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
-            .field("organization", &self.organization)
-            .field("project", &self.project)
-            .field("model", &self.model)
-            .field("provider", &self.provider)
-            .field("json_schema", &self.json_schema)
-            .field("json_mode", &self.json_mode)
-            .field("stream", &self.stream)
-            .field("legacy_max_tokens", &self.legacy_max_tokens)
-            .field("context_window", &self.context_window)
-            .field("max_output", &self.max_output)
-            .field("timeout", &self.timeout)
-            .finish()
-    }
 }
 
 impl OpenAiConfig {
@@ -123,19 +113,31 @@ impl OpenAiConfig {
 
     /// From `OPENAI_API_KEY` (required), `OPENAI_BASE_URL`, `OPENAI_ORG_ID` and
     /// `OPENAI_PROJECT_ID` (optional).
+    ///
+    /// # Errors
+    /// `Config` naming the variable when the key is unset or the base URL is not an http(s)
+    /// URL.
     pub fn from_env(model: impl Into<String>) -> Result<Self> {
-        let key = std::env::var("OPENAI_API_KEY")
-            .ok()
-            .filter(|k| !k.trim().is_empty())
-            .ok_or_else(|| Error::config("OPENAI_API_KEY is not set"))?;
-        let mut cfg = Self::openai(model, SecretString::from(key));
-        if let Ok(base) = std::env::var("OPENAI_BASE_URL")
-            && !base.trim().is_empty()
-        {
-            cfg.base_url = base.trim().to_owned();
-        }
-        cfg.organization = std::env::var("OPENAI_ORG_ID").ok();
-        cfg.project = std::env::var("OPENAI_PROJECT_ID").ok();
+        Self::from_env_with(model, http::process_env)
+    }
+
+    /// [`OpenAiConfig::from_env`] reading variables through `lookup` (tests, config files).
+    ///
+    /// # Errors
+    /// As [`OpenAiConfig::from_env`].
+    pub fn from_env_with(
+        model: impl Into<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
+        let (key, base) = http::key_and_base_url(
+            &lookup,
+            "OPENAI_API_KEY",
+            "OPENAI_BASE_URL",
+            OPENAI_BASE_URL,
+        )?;
+        let mut cfg = Self::openai(model, key).with_base_url(base);
+        cfg.organization = http::var_from(&lookup, "OPENAI_ORG_ID");
+        cfg.project = http::var_from(&lookup, "OPENAI_PROJECT_ID");
         Ok(cfg)
     }
 
@@ -203,10 +205,7 @@ impl OpenAiCompatible {
                 config.base_url
             )));
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .build()
-            .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?;
+        let http = http::client(config.timeout)?;
         let counter = TokenCounter::for_model(&config.model);
         Ok(Self {
             config,
@@ -296,37 +295,13 @@ impl LanguageModel for OpenAiCompatible {
             req = req.header("OpenAI-Project", project);
         }
         let resp = req.send().await.map_err(|e| transport_error(&label, &e))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        if !(200..300).contains(&status) {
-            let text = resp.text().await.unwrap_or_default();
-            let body = serde_json::from_str::<WireErrorBody>(&text)
-                .map(|b| VendorError {
-                    message: b.error.message,
-                    kind: b.error.kind,
-                    code: b.error.code,
-                })
-                .unwrap_or_else(|_| VendorError {
-                    message: text.chars().take(300).collect(),
-                    ..VendorError::default()
-                });
-            return Err(status_error(&label, status, &headers, body));
-        }
-        let request_id = super::request_id(&headers);
+        let resp = http::check(&label, resp, vendor_error).await?;
+        let request_id = http::request_id(resp.headers());
         let mut answer = if self.config.stream {
             streaming::collect(&label, resp).await?
         } else {
-            let bytes = resp
-                .bytes()
-                .await
-                .map_err(|e| transport_error(&label, &e))?;
-            let wire: WireResponse = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidResponse,
-                    format!("{label}: the answer is not a chat completion: {e}"),
-                )
-                .with_provider(label.clone())
-            })?;
+            let bytes = http::read_body(&label, resp, http::MAX_JSON_BODY).await?;
+            let wire: WireResponse = http::json(&label, &bytes)?;
             streaming::Answer::from_response(wire)
         };
         if answer.request_id.is_none() {

@@ -104,7 +104,7 @@ pub(super) async fn collect(label: &str, resp: reqwest::Response) -> Result<Answ
     let mut done = false;
     let mut event: Option<String> = None;
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| super::super::transport_error(label, &e))?;
+        let chunk = chunk.map_err(|e| ytempire_core::http::transport_error(label, &e))?;
         buf.extend_from_slice(&chunk);
         while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = buf.drain(..=pos).collect();

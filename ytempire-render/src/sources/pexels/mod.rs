@@ -54,7 +54,8 @@ pub use types::{
 };
 
 use super::clock::{Clock, SystemClock};
-use super::http::{self, VendorError};
+use ytempire_core::http::{self, VendorError};
+
 use super::inspect::decode_image;
 use crate::clip::ClipSource;
 use state::TtlCache;
@@ -69,8 +70,9 @@ pub const PEXELS_CACHE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 const PROVIDER: &str = "pexels";
 const LICENSE: &str = "Pexels License (https://www.pexels.com/license/)";
 
-/// Configuration of a [`Pexels`] client. `Debug` never shows the key.
-#[derive(Clone)]
+/// Configuration of a [`Pexels`] client. `Debug` never shows the key (a [`SecretString`]
+/// prints `[REDACTED]`).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct PexelsConfig {
     /// API key, sent bare in `Authorization`.
@@ -87,19 +89,6 @@ pub struct PexelsConfig {
     pub locale: Option<String>,
 }
 
-impl std::fmt::Debug for PexelsConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PexelsConfig")
-            .field("api_key", &"[REDACTED]")
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("cache_ttl", &self.cache_ttl)
-            .field("cache_capacity", &self.cache_capacity)
-            .field("locale", &self.locale)
-            .finish()
-    }
-}
-
 impl PexelsConfig {
     /// The public API with `api_key`, a 60 s timeout and the 24 h cache.
     pub fn new(api_key: SecretString) -> Self {
@@ -113,12 +102,27 @@ impl PexelsConfig {
         }
     }
 
-    /// From `PEXELS_API_KEY`.
+    /// From `PEXELS_API_KEY` (required) and `PEXELS_BASE_URL` (optional).
     ///
     /// # Errors
-    /// `Config` when the variable is unset or empty.
+    /// `Config` naming the variable when the key is unset or empty, or the base URL is not an
+    /// http(s) URL.
     pub fn from_env() -> Result<Self> {
-        Ok(Self::new(http::env_key("PEXELS_API_KEY")?))
+        Self::from_env_with(http::process_env)
+    }
+
+    /// [`PexelsConfig::from_env`] reading variables through `lookup` (tests, config files).
+    ///
+    /// # Errors
+    /// As [`PexelsConfig::from_env`].
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let (key, base) = http::key_and_base_url(
+            &lookup,
+            "PEXELS_API_KEY",
+            "PEXELS_BASE_URL",
+            PEXELS_BASE_URL,
+        )?;
+        Ok(Self::new(key).with_base_url(base))
     }
 
     /// Set the base URL (a test server, a proxy).
@@ -148,6 +152,23 @@ impl PexelsConfig {
         self.locale = Some(locale.into());
         self
     }
+}
+
+/// Pexels' error table: `{"error": "…"}` or `{"code": "…", "message": "…"}`; no code changes
+/// the kind the status gives.
+fn vendor_error(body: &[u8]) -> VendorError {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            let message = v
+                .get("error")
+                .or_else(|| v.get("message"))
+                .and_then(|m| m.as_str())?;
+            let mut vendor = VendorError::new(message);
+            vendor.code = v.get("code").and_then(|c| c.as_str()).map(str::to_owned);
+            Some(vendor)
+        })
+        .unwrap_or_else(|| VendorError::raw(body))
 }
 
 /// Cached search answers: photo pages and video pages under one key space.
@@ -311,40 +332,23 @@ impl Pexels {
             )
             .send()
             .await
-            .map_err(|e| http::transport(PROVIDER, &e))?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let wait = {
+            .map_err(|e| http::transport_error(PROVIDER, &e))?;
+        // Every answer's rate-limit headers are kept; a 429 carries none, so its wait is
+        // `Retry-After` when sent, else the last known reset.
+        let reset_wait = {
             let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
-            rate.update(&headers);
-            // Retry-After when sent; else, for a 429 (which carries no rate-limit
-            // headers), the last known reset.
-            http::retry_after(&headers, now)
-                .or_else(|| (status == 429).then(|| rate.until_reset(now)).flatten())
+            rate.update(resp.headers());
+            (resp.status().as_u16() == 429)
+                .then(|| rate.until_reset(now))
+                .flatten()
         };
-        if !(200..300).contains(&status) {
-            let body = http::read_body(PROVIDER, resp, 64 << 10)
-                .await
-                .unwrap_or_default();
-            let vendor = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| {
-                    let message = v
-                        .get("error")
-                        .or_else(|| v.get("message"))
-                        .and_then(|m| m.as_str())?
-                        .to_owned();
-                    let code = v.get("code").and_then(|c| c.as_str()).map(str::to_owned);
-                    Some(VendorError {
-                        code,
-                        message,
-                        kind: None,
-                    })
-                })
-                .unwrap_or_else(|| VendorError::raw(&body));
-            return Err(http::status_error(PROVIDER, status, &headers, vendor, wait));
-        }
-        let body = http::read_body(PROVIDER, resp, 16 << 20).await?;
+        let resp = http::check_at(PROVIDER, resp, now, |_, body| vendor_error(body))
+            .await
+            .map_err(|e| match reset_wait {
+                Some(wait) if e.retry_after().is_none() => e.with_retry_after(wait),
+                _ => e,
+            })?;
+        let body = http::read_body(PROVIDER, resp, http::MAX_JSON_BODY).await?;
         let page = if photos {
             CachedPage::Photos(http::json(PROVIDER, &body)?)
         } else {

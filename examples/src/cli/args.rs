@@ -1,0 +1,316 @@
+//! The command line, as clap derive types, with value checks that turn bad input into usage
+//! errors (exit 2) naming the flag.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand};
+
+/// Topic → script → narration → visuals → MP4 → thumbnails → quality gate → YouTube.
+///
+/// Everything runs offline with no keys; vendors switch on from their environment variables
+/// (OPENAI_API_KEY, ANTHROPIC_API_KEY, ELEVENLABS_API_KEY, …). Settings come from a TOML
+/// config file (see examples/ytempire.example.toml).
+#[derive(Debug, Parser)]
+#[command(name = "ytempire", version, propagate_version = true)]
+pub struct Cli {
+    /// Config file (TOML); default: $YTEMPIRE_CONFIG, else built-in defaults.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make one video (resumable with --job), optionally upload it.
+    Make(MakeArgs),
+    /// Upload an MP4 to YouTube (resumable), rotating over the stored accounts.
+    Upload(UploadArgs),
+    /// Add, list or remove YouTube accounts.
+    #[command(subcommand)]
+    Accounts(AccountsCommand),
+    /// The persistent job queue: submit, list, status, cancel, retry, work.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Trending topics from YouTube's most-popular chart.
+    Trends(TrendsArgs),
+    /// The HTML cost report over every recorded provider call.
+    Report(ReportArgs),
+}
+
+/// `ytempire make`.
+#[derive(Debug, Clone, Args)]
+pub struct MakeArgs {
+    /// What the video is about (default: "How octopuses change colour").
+    #[arg(value_name = "TOPIC", value_parser = topic, conflicts_with = "topic_flag")]
+    pub topic: Option<String>,
+    /// The topic, as a flag (same as TOPIC).
+    #[arg(long = "topic", value_name = "TOPIC", value_parser = topic)]
+    pub topic_flag: Option<String>,
+    /// Channel from the config (default: the first one).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Use only the offline providers (no network, no keys).
+    #[arg(long, overrides_with = "offline")]
+    pub offline: bool,
+    /// Target length in seconds (5–3600; default from the config, else 60).
+    #[arg(long, value_name = "SECS", value_parser = duration, allow_negative_numbers = true)]
+    pub duration: Option<f64>,
+    /// Vertical 1080×1920 (YouTube Shorts).
+    #[arg(long, conflicts_with = "square")]
+    pub shorts: bool,
+    /// Square 1080×1080.
+    #[arg(long)]
+    pub square: bool,
+    /// Upload the finished video (rotating over the channel's accounts).
+    #[arg(long)]
+    pub upload: bool,
+    /// Schedule the upload (private until then), RFC 3339, e.g. 2030-01-31T15:00:00Z.
+    #[arg(long, value_name = "RFC3339", value_parser = publish_at, requires = "upload")]
+    pub publish_at: Option<DateTime<Utc>>,
+    /// Output directory for the video, thumbnails and reports (default from the config).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Job id: rerun with the same id to resume (default: derived from the topic).
+    #[arg(long, value_name = "ID", value_parser = job_id)]
+    pub job: Option<String>,
+    /// Render on the CPU compositor.
+    #[arg(long)]
+    pub cpu: bool,
+    /// Post every job event to URL, signed with YTEMPIRE_WEBHOOK_SECRET.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+}
+
+/// `ytempire upload`.
+#[derive(Debug, Clone, Args)]
+pub struct UploadArgs {
+    /// The MP4 to upload.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Title.
+    #[arg(long, value_parser = nonempty("--title"))]
+    pub title: String,
+    /// Description.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Comma-separated tags.
+    #[arg(long, value_delimiter = ',')]
+    pub tags: Vec<String>,
+    /// private, unlisted or public (default: private).
+    #[arg(long, value_name = "P", value_parser = privacy)]
+    pub privacy: Option<ytempire_core::Privacy>,
+    /// Thumbnail image (PNG or JPEG, under 2 MB).
+    #[arg(long, value_name = "IMG")]
+    pub thumbnail: Option<PathBuf>,
+    /// Upload with this account only (default: rotate over all).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Schedule publication (the video stays private until then), RFC 3339.
+    #[arg(long, value_name = "RFC3339", value_parser = publish_at)]
+    pub publish_at: Option<DateTime<Utc>>,
+    /// Token store (default from the config).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+    /// OAuth client secrets JSON (default from the config).
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Where resumable sessions are saved (default from the config).
+    #[arg(long, value_name = "DIR")]
+    pub session_dir: Option<PathBuf>,
+}
+
+/// `ytempire accounts …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum AccountsCommand {
+    /// Authorise a Google account in the browser and store it with its channel id.
+    Add(AccountAddArgs),
+    /// List the stored accounts.
+    List,
+    /// Remove a stored account.
+    Remove {
+        /// The account's name.
+        name: String,
+    },
+}
+
+/// `ytempire accounts add`.
+#[derive(Debug, Clone, Args)]
+pub struct AccountAddArgs {
+    /// Your name for the account (e.g. the channel's).
+    pub name: String,
+    /// Google Cloud project the quota is charged to (default: the OAuth client's).
+    #[arg(long, value_name = "ID")]
+    pub project: Option<String>,
+    /// OAuth client secrets JSON (default from the config).
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
+    /// Seconds to wait for the browser's answer.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Only print the consent URL; do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `ytempire queue …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum QueueCommand {
+    /// Add a video job to the queue.
+    Submit(QueueSubmitArgs),
+    /// List jobs (optionally in one state).
+    List {
+        /// queued, running, succeeded, failed or cancelled.
+        #[arg(long, value_parser = job_state)]
+        state: Option<ytempire_core::queue::JobState>,
+    },
+    /// One job's state, attempts, place in the queue and last error.
+    Status {
+        /// Job id.
+        id: String,
+    },
+    /// Cancel a queued job.
+    Cancel {
+        /// Job id.
+        id: String,
+    },
+    /// Put a failed or cancelled job back in the queue.
+    Retry {
+        /// Job id.
+        id: String,
+    },
+    /// Run queued jobs until none is left (Ctrl-C stops; unfinished jobs resume next time).
+    Work {
+        /// Jobs in flight at once.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        workers: u16,
+        /// Use only the offline providers.
+        #[arg(long)]
+        offline: bool,
+    },
+}
+
+/// `ytempire queue submit`.
+#[derive(Debug, Clone, Args)]
+pub struct QueueSubmitArgs {
+    /// What the video is about.
+    #[arg(value_parser = topic)]
+    pub topic: String,
+    /// Channel from the config.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// Target length in seconds (5–3600).
+    #[arg(long, value_name = "SECS", value_parser = duration, allow_negative_numbers = true)]
+    pub duration: Option<f64>,
+    /// Vertical 1080×1920.
+    #[arg(long, conflicts_with = "square")]
+    pub shorts: bool,
+    /// Square 1080×1080.
+    #[arg(long)]
+    pub square: bool,
+    /// Upload when done.
+    #[arg(long)]
+    pub upload: bool,
+    /// Higher runs first.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub priority: i32,
+    /// Job id (default: derived from the topic).
+    #[arg(long, value_name = "ID", value_parser = job_id)]
+    pub job: Option<String>,
+}
+
+/// `ytempire trends`.
+#[derive(Debug, Clone, Args)]
+pub struct TrendsArgs {
+    /// Channel whose niche and accounts to use.
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// ISO 3166-1 region, e.g. US.
+    #[arg(long, default_value = "US")]
+    pub region: String,
+    /// How many topics.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub limit: u32,
+}
+
+/// `ytempire report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Where to write the HTML report (default: OUTPUT_DIR/cost-report.html).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn topic(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(
+            "the topic is empty; say what the video is about, e.g. \"How volcanoes form\"".into(),
+        );
+    }
+    if t.chars().count() > 200 {
+        return Err("the topic is longer than 200 characters; shorten it".into());
+    }
+    Ok(t.to_string())
+}
+
+fn duration(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("--duration takes seconds, e.g. 60, not {s:?}"))?;
+    if !v.is_finite() || !(5.0..=3600.0).contains(&v) {
+        return Err(format!(
+            "--duration {s} is out of range: give between 5 and 3600 seconds"
+        ));
+    }
+    Ok(v)
+}
+
+fn publish_at(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| {
+            format!(
+                "--publish-at {s:?} is not an RFC 3339 time ({e}); write e.g. 2030-01-31T15:00:00Z"
+            )
+        })
+}
+
+fn job_id(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 100
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "--job {s:?} must be 1-100 ASCII letters, digits, '-' or '_'"
+        ))
+    }
+}
+
+fn privacy(s: &str) -> Result<ytempire_core::Privacy, String> {
+    s.parse()
+        .map_err(|_| format!("--privacy {s:?} must be private, unlisted or public"))
+}
+
+fn job_state(s: &str) -> Result<ytempire_core::queue::JobState, String> {
+    ytempire_core::queue::JobState::parse(s).ok_or_else(|| {
+        format!("{s:?} is not a job state: queued, running, succeeded, failed or cancelled")
+    })
+}
+
+fn nonempty(flag: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |s: &str| {
+        if s.trim().is_empty() {
+            Err(format!("{flag} is empty"))
+        } else {
+            Ok(s.to_string())
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! `ytempire make`: one video from a topic, with progress bars, resumable by job id,
+//! optionally uploaded; prints where everything is and who made what.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use ytempire_core::layers::FsCacheStore;
+use ytempire_core::metering::Outcome;
+use ytempire_core::pipeline::{CancellationToken, JobOutcome, JobSpec, Pipeline};
+use ytempire_core::{
+    DynUploader, Error, ErrorKind, Privacy, ProgressSink, ProviderInfo, Result, Topic,
+    UploadReceipt, UploadRequest, Uploader,
+};
+use ytempire_cost::stage::{DefaultChain, QualityGate};
+use ytempire_cost::{BudgetConfig, Catalog, CostLedger, Decimal};
+use ytempire_render::pipeline::{CompositorChoice, RenderOptions};
+
+use super::args::MakeArgs;
+use super::jobid::job_id_for;
+use super::progress::ProgressWatcher;
+use super::{one_line, providers, upload};
+use crate::config::{ChannelSettings, Compositor, Config, Format, Paths};
+
+/// The topic used when none is given.
+pub const DEFAULT_TOPIC: &str = "How octopuses change colour";
+
+/// Where a finished `make` put things.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MakeReport {
+    /// Job id.
+    pub job: String,
+    /// The MP4.
+    pub video: PathBuf,
+    /// Thumbnail files.
+    pub thumbnails: Vec<PathBuf>,
+    /// Quality verdict JSON, when the gate ran.
+    pub quality_report: Option<PathBuf>,
+    /// HTML cost report.
+    pub cost_report: PathBuf,
+    /// `stage → provider/model` that answered.
+    pub provenance: BTreeMap<String, String>,
+    /// The upload, when one happened.
+    pub receipt: Option<UploadReceipt>,
+}
+
+/// Open the cost ledger at `path` with the config's budgets.
+///
+/// # Errors
+/// The ledger's, or `Io` creating its directory.
+pub fn open_budgeted_ledger(config: &Config, path: &Path) -> Result<Arc<CostLedger>> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    let usd = |v: f64| Decimal::try_from(v).unwrap_or_default();
+    let mut budgets = BudgetConfig::default()
+        .with_per_job(config.budget.per_video_usd.map(|u| usd(u.0)))
+        .with_refuse_unpriced(config.budget.refuse_unpriced);
+    for (provider, cap) in &config.budget.per_provider_day_usd {
+        budgets = budgets.with_provider_day(provider.clone(), usd(cap.0));
+    }
+    let ledger = CostLedger::open(path, Catalog::embedded()?)?
+        .with_budgets(budgets)
+        .on_alert(|alert| eprintln!("budget: {alert}"));
+    Ok(Arc::new(ledger))
+}
+
+/// Paths with `--out` applied (the data directory follows it unless configured).
+pub fn paths_with_out(config: &Config, out: Option<&Path>) -> Paths {
+    let mut paths = config.paths.clone();
+    if let Some(out) = out {
+        paths.output_dir = out.to_path_buf();
+    }
+    paths
+}
+
+/// Build the pipeline `make` and `queue work` run.
+///
+/// # Errors
+/// Config, ledger or uploader errors.
+pub async fn build_pipeline(
+    config: &Config,
+    paths: &Paths,
+    channel: &ChannelSettings,
+    offline: bool,
+    cpu: bool,
+    upload: Option<DynUploader>,
+) -> Result<(Pipeline, Arc<CostLedger>)> {
+    let data = paths.data_dir();
+    let ledger = open_budgeted_ledger(config, &data.join("ledger.sqlite"))?;
+    let cache = Arc::new(FsCacheStore::new(data.join("cache")));
+    let chains = providers::build(config, offline, ledger.clone(), cache).await?;
+    for note in &chains.notes {
+        eprintln!("{note}");
+    }
+    let compositor = match (cpu, config.video.compositor) {
+        (true, _) | (false, Compositor::Cpu) => CompositorChoice::Cpu,
+        (false, Compositor::Gpu) => CompositorChoice::Gpu,
+        (false, Compositor::Auto) => CompositorChoice::Auto,
+    };
+    let options = RenderOptions {
+        compositor,
+        ..RenderOptions::default()
+    };
+    let _ = channel;
+    let mut builder = DefaultChain::new(
+        data.join("jobs"),
+        chains.llm,
+        chains.tts,
+        chains.images,
+        ledger.clone(),
+    )
+    .render_options(options)
+    .thumbnails(config.video.thumbnails.0)
+    .quality(QualityGate {
+        threshold: config.video.quality_threshold.0,
+        ..QualityGate::default()
+    })
+    .builder();
+    if let Some(u) = upload {
+        builder = builder.uploader(u);
+    }
+    Ok((builder.build()?, ledger))
+}
+
+/// Run `ytempire make`.
+///
+/// # Errors
+/// Whatever stopped the job (with how to resume), or a blocked upload.
+pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
+    let started = Instant::now();
+    let topic = args
+        .topic
+        .clone()
+        .or(args.topic_flag.clone())
+        .unwrap_or_else(|| DEFAULT_TOPIC.to_string());
+    let channel = config.channel(args.channel.as_deref())?;
+    let format = if args.shorts {
+        Some(Format::Shorts)
+    } else if args.square {
+        Some(Format::Square)
+    } else {
+        None
+    };
+    let spec = config.video.spec(format);
+    let duration = args.duration.unwrap_or(config.video.duration_secs.0);
+    let paths = paths_with_out(config, args.out.as_deref());
+    let out = paths.output_dir.clone();
+    let id = args.job.clone().unwrap_or_else(|| job_id_for(&topic));
+
+    let uploader = if args.upload {
+        let accounts = upload::accounts(config, &paths.data_dir(), &channel.accounts, None)?;
+        let u = accounts.uploader().await?;
+        Some(match args.publish_at {
+            Some(at) => Arc::new(Scheduled { inner: u, at }) as DynUploader,
+            None => u,
+        })
+    } else {
+        None
+    };
+    let (pipeline, ledger) =
+        build_pipeline(config, &paths, &channel, args.offline, args.cpu, uploader).await?;
+    let job = JobSpec::new(id.clone(), Topic::new(topic))
+        .with_channel(channel.profile())
+        .with_video(spec)
+        .with_duration(duration)
+        .with_upload(args.upload);
+    job.validate()?;
+
+    let webhook = args
+        .webhook
+        .as_deref()
+        .map(|url| crate::webhook::spawn_webhook(url, pipeline.subscribe()))
+        .transpose()?;
+    let watcher = ProgressWatcher::start(pipeline.subscribe(), &id);
+    let cancel = CancellationToken::new();
+    let ctrl_c = cancel.clone();
+    let signals = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            ctrl_c.cancel();
+        }
+    });
+    let result = pipeline.run(&job, &cancel).await;
+    signals.abort();
+    watcher.finish().await;
+    if let Some(w) = webhook {
+        let r = w.shutdown().await;
+        eprintln!(
+            "webhook: {} delivered, {} retried, {} dropped, {} failed",
+            r.delivered, r.retried, r.dropped, r.failed
+        );
+    }
+    let outcome = result.map_err(|e| resumable(&e, &id))?;
+    let report = publish(&outcome, &out, &ledger, &paths).await?;
+    print_summary(&outcome, &report, &ledger, started);
+    if args.upload
+        && let Some(why) = &outcome.upload_blocked
+    {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "{why}; the video is at {}: improve it and rerun, or upload it yourself with `ytempire upload`",
+                report.video.display()
+            ),
+        ));
+    }
+    Ok(report)
+}
+
+/// The run's error with how to resume.
+fn resumable(e: &Error, id: &str) -> Error {
+    if e.kind() == ErrorKind::Cancelled {
+        return Error::new(
+            ErrorKind::Cancelled,
+            format!("job {id} was interrupted; rerun with --job {id} to resume where it stopped"),
+        );
+    }
+    let line = one_line(e);
+    let prefix = format!("{}: ", e.kind());
+    let rest = line.strip_prefix(&prefix).unwrap_or(&line);
+    Error::new(
+        e.kind(),
+        format!("job {id}: {rest}; after fixing it, rerun with --job {id} to resume"),
+    )
+}
+
+/// Copy the outputs next to each other in `out` and write the reports.
+async fn publish(
+    outcome: &JobOutcome,
+    out: &Path,
+    ledger: &CostLedger,
+    paths: &Paths,
+) -> Result<MakeReport> {
+    tokio::fs::create_dir_all(out)
+        .await
+        .map_err(|e| Error::io(format!("creating {}", out.display()), e))?;
+    let id = &outcome.job;
+    let video = out.join(format!("{id}.mp4"));
+    ytempire_core::fs::copy_atomic(&outcome.video, &video).await?;
+    let mut thumbnails = Vec::new();
+    for (i, t) in outcome.thumbnails.iter().enumerate() {
+        let ext = t.extension().and_then(|e| e.to_str()).unwrap_or("jpg");
+        let letter = char::from(b'a' + u8::try_from(i % 26).unwrap_or(0));
+        let name = out.join(format!("{id}-thumbnail-{letter}.{ext}"));
+        ytempire_core::fs::copy_atomic(t, &name).await?;
+        thumbnails.push(name);
+    }
+    let quality_report = match &outcome.quality {
+        Some(q) => {
+            let path = out.join(format!("{id}-quality.json"));
+            let json = serde_json::to_vec_pretty(q)
+                .map_err(|e| Error::internal(format!("serialising the quality verdict: {e}")))?;
+            ytempire_core::fs::write_atomic(&path, &json).await?;
+            Some(path)
+        }
+        None => None,
+    };
+    let cost_report = out.join("cost-report.html");
+    ytempire_cost::render_report_file(&paths.data_dir().join("ledger.sqlite"), &cost_report)?;
+    let mut provenance = provenance(ledger, id);
+    if let Some(w) = &outcome.script.script.written_by {
+        provenance
+            .entry("script".into())
+            .or_insert_with(|| w.clone());
+    }
+    Ok(MakeReport {
+        job: id.clone(),
+        video,
+        thumbnails,
+        quality_report,
+        cost_report,
+        provenance,
+        receipt: outcome.receipt.clone(),
+    })
+}
+
+/// `stage → provider/model (×n)` of the successful provider calls recorded for `job`.
+pub fn provenance(ledger: &CostLedger, job: &str) -> BTreeMap<String, String> {
+    let mut by_stage: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for e in ledger.entries().unwrap_or_default() {
+        if e.job.as_deref() != Some(job) || e.outcome != Outcome::Success {
+            continue;
+        }
+        let stage = e.stage.clone().unwrap_or_else(|| "other".into());
+        *by_stage
+            .entry(stage)
+            .or_default()
+            .entry(format!("{}/{}", e.provider, e.model))
+            .or_default() += 1;
+    }
+    by_stage
+        .into_iter()
+        .map(|(stage, who)| {
+            let list: Vec<String> = who
+                .into_iter()
+                .map(|(w, n)| if n > 1 { format!("{w} ×{n}") } else { w })
+                .collect();
+            (stage, list.join(", "))
+        })
+        .collect()
+}
+
+fn print_summary(outcome: &JobOutcome, report: &MakeReport, ledger: &CostLedger, started: Instant) {
+    let cost = ledger.job_spend(&report.job);
+    println!();
+    println!("job:        {}", report.job);
+    println!("title:      {}", outcome.script.metadata.title);
+    println!("video:      {}", report.video.display());
+    println!(
+        "            {} frames, {:.1}s, {} compositor, {} encoder",
+        outcome.render.frames,
+        outcome.render.duration_secs,
+        outcome.render.backend,
+        outcome.render.encoder
+    );
+    for t in &report.thumbnails {
+        println!("thumbnail:  {}", t.display());
+    }
+    if let (Some(q), Some(path)) = (&outcome.quality, &report.quality_report) {
+        let verdict = if q.passed {
+            "passes the gate"
+        } else {
+            "blocked by the gate"
+        };
+        println!(
+            "quality:    {:.1}/10, {verdict} ({})",
+            q.score,
+            path.display()
+        );
+    }
+    println!(
+        "cost:       ${cost:.4} (report: {})",
+        report.cost_report.display()
+    );
+    for (label, stage) in [
+        ("script by: ", "script"),
+        ("spoken by: ", "narration"),
+        ("visuals by:", "visuals"),
+    ] {
+        let who = report
+            .provenance
+            .get(stage)
+            .map_or("(restored from cache)", String::as_str);
+        println!("{label} {who}");
+    }
+    if let Some(r) = &report.receipt {
+        println!(
+            "uploaded:   {} as {} (account {}, thumbnail {})",
+            r.url,
+            r.video_id,
+            r.account,
+            if r.thumbnail_set { "set" } else { "not set" }
+        );
+    }
+    if !outcome.resumed.is_empty() {
+        let names: Vec<&str> = outcome.resumed.iter().map(|s| s.as_str()).collect();
+        println!("resumed:    {}", names.join(", "));
+    }
+    println!("job dir:    {}", outcome.dir.display());
+    println!("wall time:  {:.1}s", started.elapsed().as_secs_f64());
+}
+
+/// Schedules uploads: private until `at` (`publishAt`).
+#[derive(Debug)]
+struct Scheduled {
+    inner: DynUploader,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+impl std::fmt::Display for Scheduled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scheduled({}, {})", self.inner, self.at.to_rfc3339())
+    }
+}
+
+#[async_trait]
+impl Uploader for Scheduled {
+    fn info(&self) -> ProviderInfo {
+        self.inner.info()
+    }
+
+    async fn upload(
+        &self,
+        request: &UploadRequest,
+        progress: &dyn ProgressSink,
+    ) -> Result<UploadReceipt> {
+        let mut req = request.clone();
+        req.metadata.privacy = Privacy::Private;
+        req.metadata.publish_at = Some(self.at);
+        self.inner.upload(&req, progress).await
+    }
+}

@@ -1,0 +1,177 @@
+//! `ytempire upload`: one MP4 to YouTube with the resumable protocol, rotating over the
+//! stored accounts by remaining quota (or one `--account`), with a thumbnail and
+//! `publishAt` scheduling. Also builds the [`YouTubeAccounts`] every YouTube command uses.
+
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ytempire_core::{
+    Error, Privacy, Result, Thumbnail, ThumbnailFormat, UploadProgress, UploadRequest,
+    VideoMetadata,
+};
+use ytempire_youtube::{UploadConfig, YouTubeAccounts};
+
+use super::args::UploadArgs;
+use crate::config::Config;
+
+/// The YouTube accounts from the config (paths relative to `data` where not configured),
+/// limited to `only` (else the channel's `accounts`, else all). `secrets` overrides the
+/// client-secrets file.
+///
+/// # Errors
+/// `Config` for a bad upload chunk size.
+pub fn accounts(
+    config: &Config,
+    data: &Path,
+    channel_accounts: &[String],
+    secrets: Option<&Path>,
+) -> Result<YouTubeAccounts> {
+    let yt = &config.youtube;
+    let mut accounts = YouTubeAccounts::new(yt.token_store(data))
+        .with_client_secrets_file(
+            secrets
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| yt.client_secrets()),
+        )
+        .with_ledger_file(yt.quota_ledger(data))
+        .with_session_dir(yt.session_dir(data));
+    if !channel_accounts.is_empty() {
+        accounts = accounts.with_accounts(channel_accounts.iter().cloned());
+    }
+    if let Some(kib) = yt.chunk_kib {
+        accounts =
+            accounts.with_upload_config(UploadConfig::default().with_chunk_size(kib * 1024)?);
+    }
+    Ok(accounts)
+}
+
+/// Read a PNG or JPEG thumbnail.
+///
+/// # Errors
+/// `InvalidRequest` when the file is unreadable or not PNG/JPEG.
+pub fn read_thumbnail(path: &Path) -> Result<Thumbnail> {
+    let data = std::fs::read(path)
+        .map_err(|e| Error::io(format!("reading the thumbnail {}", path.display()), e))?;
+    let format = match image::guess_format(&data) {
+        Ok(image::ImageFormat::Png) => ThumbnailFormat::Png,
+        Ok(image::ImageFormat::Jpeg) => ThumbnailFormat::Jpeg,
+        _ => {
+            return Err(Error::invalid_request(format!(
+                "thumbnail {} must be a PNG or JPEG image",
+                path.display()
+            )));
+        }
+    };
+    let (width, height) = image::load_from_memory(&data)
+        .map_err(|e| {
+            Error::invalid_request(format!("thumbnail {} does not decode: {e}", path.display()))
+        })?
+        .into_rgb8()
+        .dimensions();
+    Ok(Thumbnail {
+        width,
+        height,
+        format,
+        variant: "a".into(),
+        data,
+    })
+}
+
+/// Run `ytempire upload`.
+///
+/// # Errors
+/// A missing file, bad metadata, no usable account, or the upload's error.
+pub async fn run(config: &Config, args: UploadArgs) -> Result<()> {
+    if !args.file.is_file() {
+        return Err(Error::invalid_request(format!(
+            "{} is not a file; give the MP4 to upload",
+            args.file.display()
+        )));
+    }
+    let data = config.paths.data_dir();
+    let mut yt = config.youtube.clone();
+    if let Some(s) = &args.store {
+        yt.token_store = Some(s.clone());
+    }
+    if let Some(s) = &args.session_dir {
+        yt.session_dir = Some(s.clone());
+    }
+    let mut cfg = config.clone();
+    cfg.youtube = yt;
+    let only: Vec<String> = args.account.iter().cloned().collect();
+    let accounts = accounts(&cfg, &data, &only, args.secrets.as_deref())?;
+
+    let mut privacy = args.privacy.unwrap_or(Privacy::Private);
+    if args.publish_at.is_some() {
+        privacy = Privacy::Private;
+    }
+    let mut metadata = VideoMetadata::new(args.title.clone())
+        .with_description(args.description.clone())
+        .with_tags(
+            args.tags
+                .iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+        )
+        .with_privacy(privacy)
+        .with_made_for_kids(false)
+        .with_synthetic_media(true);
+    if let Some(at) = args.publish_at {
+        metadata = metadata.with_publish_at(at);
+    }
+    metadata.validate()?;
+    let mut request = UploadRequest::new(args.file.clone(), metadata);
+    if let Some(t) = &args.thumbnail {
+        request = request.with_thumbnail(read_thumbnail(t)?);
+    }
+    request.account = args.account.clone();
+
+    let uploader = accounts.uploader().await?;
+    let bar = upload_bar(&args.file);
+    let progress = |p: UploadProgress| {
+        bar.set_length(p.total_bytes.max(1));
+        bar.set_position(p.bytes_sent);
+    };
+    let result = uploader.upload(&request, &progress).await;
+    bar.finish_and_clear();
+    let receipt = result?;
+    println!("uploaded:  {}", receipt.url);
+    println!("video id:  {}", receipt.video_id);
+    println!("account:   {}", receipt.account);
+    println!(
+        "thumbnail: {}",
+        if receipt.thumbnail_set {
+            "set".to_string()
+        } else {
+            receipt
+                .thumbnail_error
+                .clone()
+                .unwrap_or_else(|| "not set".into())
+        }
+    );
+    Ok(())
+}
+
+fn upload_bar(file: &Path) -> ProgressBar {
+    use std::io::IsTerminal as _;
+    let bar = ProgressBar::with_draw_target(
+        Some(1),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix:>10} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(
+        file.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("upload")
+            .to_string(),
+    );
+    bar
+}

@@ -1,0 +1,247 @@
+//! `ytempire accounts add|list|remove` and `ytempire upload` through the built binary against
+//! the fake YouTube: the consent flow (the test plays the browser), the channel id read with
+//! `channels.list?mine=true`, an upload with a thumbnail, and a consent that never comes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod cli_common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cli_common::{command, small_config, start};
+use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+
+fn config(dir: &Path, fake: &FakeYouTube) -> String {
+    let secrets = dir.join("client_secret.json");
+    std::fs::write(
+        &secrets,
+        serde_json::json!({"installed": {
+            "client_id": FAKE_CLIENT_ID,
+            "client_secret": FAKE_CLIENT_SECRET,
+            "auth_uri": format!("{}/auth", fake.base_url()),
+            "token_uri": format!("{}/token", fake.base_url()),
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let extra = format!(
+        "[youtube]\nclient_secrets = \"{}\"\ntoken_store = \"{}\"\nsession_dir = \"{}\"\n",
+        secrets.display(),
+        dir.join("accounts.json").display(),
+        dir.join("sessions").display()
+    );
+    small_config(dir, &extra).to_str().unwrap().to_string()
+}
+
+fn env(fake: &FakeYouTube) -> Vec<(&'static str, String)> {
+    let e = fake.endpoints();
+    vec![
+        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
+        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
+        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_list_upload_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeYouTube::start().await.unwrap();
+    fake.add_account("cooking", "proj-cook", "UCcook");
+    fake.set_consenting_account("cooking");
+    let cfg = config(dir.path(), &fake);
+    let env = env(&fake);
+    let args = [
+        "--config",
+        cfg.as_str(),
+        "accounts",
+        "add",
+        "cooking",
+        "--no-browser",
+        "--timeout",
+        "30",
+    ];
+    let running = start(command(dir.path(), &args, &env), dir.path(), "add");
+    // Play the browser: follow the printed consent URL.
+    let began = Instant::now();
+    let url = loop {
+        if let Some(u) = running
+            .stderr_now()
+            .lines()
+            .find(|l| l.starts_with("http") && l.contains("/auth?"))
+        {
+            break u.trim().to_string();
+        }
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "{}",
+            running.stderr_now()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let page = reqwest::get(&url).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let out = running.wait(Duration::from_secs(30)).await;
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout.contains("account cooking stored"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("UCcook"), "{}", out.stdout);
+
+    let list = start(
+        command(
+            dir.path(),
+            &["--config", cfg.as_str(), "accounts", "list"],
+            &env,
+        ),
+        dir.path(),
+        "list",
+    )
+    .wait(Duration::from_secs(10))
+    .await;
+    assert_eq!(list.code, Some(0), "{list:?}");
+    assert!(
+        list.stdout.contains("cooking") && list.stdout.contains("UCcook"),
+        "{}",
+        list.stdout
+    );
+
+    // Upload a file with a thumbnail through the stored account.
+    let video = dir.path().join("clip.mp4");
+    let bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&video, &bytes).unwrap();
+    let thumb = dir.path().join("thumb.png");
+    image::RgbImage::from_pixel(640, 360, image::Rgb([200, 40, 40]))
+        .save(&thumb)
+        .unwrap();
+    let args = [
+        "--config",
+        cfg.as_str(),
+        "upload",
+        video.to_str().unwrap(),
+        "--title",
+        "Pasta in 60 seconds",
+        "--tags",
+        "pasta,quick",
+        "--thumbnail",
+        thumb.to_str().unwrap(),
+        "--account",
+        "cooking",
+        "--publish-at",
+        "2031-01-31T15:00:00Z",
+    ];
+    let up = start(command(dir.path(), &args, &env), dir.path(), "upload")
+        .wait(Duration::from_secs(30))
+        .await;
+    assert_eq!(up.code, Some(0), "{up:?}");
+    let videos = fake.videos();
+    assert_eq!(videos.len(), 1);
+    assert_eq!(videos[0].account, "cooking");
+    assert_eq!(videos[0].bytes, bytes);
+    assert_eq!(videos[0].resource["status"]["privacyStatus"], "private");
+    assert!(
+        videos[0].resource["status"]["publishAt"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("2031-01-31T15:00:00")),
+        "{}",
+        videos[0].resource
+    );
+    assert!(fake.thumbnails().contains_key(&videos[0].id));
+    assert!(up.stdout.contains(&videos[0].id), "{}", up.stdout);
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+
+    // Trending topics through the stored account, niche matches first.
+    fake.add_popular_video("v1", "Ten cat facts", 900, &["cats"]);
+    fake.add_popular_video("v2", "General knowledge quiz", 500, &["quiz"]);
+    let trends = start(
+        command(
+            dir.path(),
+            &[
+                "--config",
+                cfg.as_str(),
+                "trends",
+                "--region",
+                "US",
+                "--limit",
+                "5",
+            ],
+            &env,
+        ),
+        dir.path(),
+        "trends",
+    )
+    .wait(Duration::from_secs(10))
+    .await;
+    assert_eq!(trends.code, Some(0), "{trends:?}");
+    let lines: Vec<&str> = trends.stdout.lines().collect();
+    assert!(
+        lines[0].contains("* General knowledge quiz"),
+        "{}",
+        trends.stdout
+    );
+    assert!(
+        lines[1].contains("Ten cat facts (900 views)"),
+        "{}",
+        trends.stdout
+    );
+
+    let rm = |tag: &'static str| {
+        start(
+            command(
+                dir.path(),
+                &["--config", cfg.as_str(), "accounts", "remove", "cooking"],
+                &env,
+            ),
+            dir.path(),
+            tag,
+        )
+        .wait_blocking(Duration::from_secs(10))
+    };
+    let first = rm("rm1");
+    assert_eq!(first.code, Some(0), "{first:?}");
+    let second = rm("rm2");
+    assert_eq!(second.code, Some(1), "{second:?}");
+    assert!(
+        second.stderr.contains("no account named \"cooking\""),
+        "{second:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_gives_up_when_nobody_consents() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeYouTube::start().await.unwrap();
+    let cfg = config(dir.path(), &fake);
+    let args = [
+        "--config",
+        cfg.as_str(),
+        "accounts",
+        "add",
+        "late",
+        "--no-browser",
+        "--timeout",
+        "1",
+    ];
+    let out = start(command(dir.path(), &args, &env(&fake)), dir.path(), "late")
+        .wait(Duration::from_secs(10))
+        .await;
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let last = out.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("ytempire: error: ") && last.contains("within 1 s"),
+        "{out:?}"
+    );
+    assert!(
+        !dir.path().join("accounts.json").exists()
+            || !std::fs::read_to_string(dir.path().join("accounts.json"))
+                .unwrap()
+                .contains("late")
+    );
+}
