@@ -61,6 +61,10 @@ pub struct Paths {
     pub output_dir: PathBuf,
     /// Job directories, provider cache, cost ledger and queue (default `OUTPUT_DIR/.ytempire`).
     pub data_dir: Option<PathBuf>,
+    /// A folder of the user's music (WAV files; sub-folder names and `<file>.wav.tags`
+    /// sidecars give moods), picked by the channel's `music_mood`. Without one, a generated
+    /// ambient bed plays under the narration.
+    pub music_dir: Option<PathBuf>,
 }
 
 impl Default for Paths {
@@ -68,6 +72,7 @@ impl Default for Paths {
         Self {
             output_dir: PathBuf::from("out"),
             data_dir: None,
+            music_dir: None,
         }
     }
 }

@@ -32,4 +32,4 @@ pub use frame::Frame;
 #[cfg(feature = "gpu")]
 pub use gpu::GpuCompositor;
 pub use scene::{Scene, SceneStyle};
-pub use stage::{ThumbnailMaker, VideoRenderer};
+pub use stage::{MusicPlan, ThumbnailMaker, VideoRenderer};

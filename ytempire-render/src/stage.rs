@@ -3,7 +3,11 @@
 //!
 //! - [`VideoRenderer`] implements core's [`RenderStage`]: the timeline through the compositor,
 //!   encoder and muxer ([`render_video_with_progress`]), reporting progress as frames are drawn
-//!   (at most 100 events per render, carried from the render thread on a channel).
+//!   (at most 100 events per render, carried from the render thread on a channel). It is also
+//!   the music stage: when the timeline has no music, its [`MusicPlan`] adds some (a track of
+//!   the local library for the channel's mood, else a generated ambient bed; on by default),
+//!   so the video is never silent between sentences. Core's timeline stage knows nothing of
+//!   audio files, so this is where `Timeline.music` gets set.
 //! - [`ThumbnailMaker`] implements [`ThumbnailStage`]: A/B variants from the first visual and
 //!   the video's title.
 //! - [`sample_frames`] decodes a few downscaled frames of a rendered MP4 for scoring
@@ -34,25 +38,125 @@ use ytempire_core::pipeline::{
 };
 use ytempire_core::{Error, Result, Thumbnail, Timeline, Visual};
 
+use crate::audio::music::{MusicLibrary, ambient_bed, prepare_track, write_mono_wav};
 use crate::pipeline::{RenderOptions, render_video_with_progress};
 
-/// [`RenderStage`] over this crate's compositor, encoder and muxer.
+/// Background music [`VideoRenderer`] adds to a timeline that has none.
+///
+/// In order: a track of `library` for `mood` (see [`MusicLibrary::pick`]; looped with a
+/// crossfade or cut to the video), else, when `generated`, an ambient bed
+/// ([`ambient_bed`]), else nothing. The mixer puts it 10 LU under the narration and ducks it
+/// a further 12 dB under speech ([`crate::audio::MixSettings`]).
+#[derive(Debug, Clone)]
+pub struct MusicPlan {
+    /// A local music library to pick from; `None` for none.
+    pub library: Option<MusicLibrary>,
+    /// The channel's mood ("calm", "upbeat"…), matched against the library's moods.
+    pub mood: Option<String>,
+    /// Generate an ambient bed when the library gives nothing (default on).
+    pub generated: bool,
+    /// Seed for the pick and the bed; `None` derives one from the output path, so each job
+    /// gets its own and a rerun the same.
+    pub seed: Option<u64>,
+}
+
+impl Default for MusicPlan {
+    /// No library, a generated bed.
+    fn default() -> Self {
+        Self {
+            library: None,
+            mood: None,
+            generated: true,
+            seed: None,
+        }
+    }
+}
+
+impl MusicPlan {
+    /// No music added (the timeline's own, if any, is still mixed).
+    pub fn none() -> Self {
+        Self {
+            generated: false,
+            ..Self::default()
+        }
+    }
+
+    /// Write the music for a job rendered to `out` into a temporary WAV; `None` when the
+    /// plan adds nothing. Blocking.
+    fn materialise(&self, out: &Path) -> Result<Option<tempfile::NamedTempFile>> {
+        let seed = self
+            .seed
+            .unwrap_or_else(|| crate::sources::query_seed(&out.to_string_lossy()));
+        let track = self
+            .library
+            .as_ref()
+            .and_then(|l| l.pick(self.mood.as_deref(), seed));
+        if track.is_none() && !self.generated {
+            return Ok(None);
+        }
+        let file = tempfile::Builder::new()
+            .prefix("ytempire-music-")
+            .suffix(".wav")
+            .tempfile()
+            .map_err(|e| Error::io("creating the music file", e))?;
+        match track {
+            Some(t) => write_mono_wav(&prepare_track(&t.path)?, file.path())?,
+            None => ambient_bed(seed, crate::audio::SAMPLE_RATE).write_wav(file.path())?,
+        }
+        Ok(Some(file))
+    }
+}
+
+/// [`RenderStage`] over this crate's compositor, encoder and muxer, adding background music
+/// per its [`MusicPlan`].
 #[derive(Debug, Clone, Default)]
 pub struct VideoRenderer {
     /// Render options (compositor, encoder, caption style, loudness).
     pub options: RenderOptions,
+    /// Music added when the timeline has none (a generated bed by default).
+    pub music: MusicPlan,
 }
 
 impl VideoRenderer {
-    /// Render with `options`.
+    /// Render with `options` and the default [`MusicPlan`].
     pub fn new(options: RenderOptions) -> Self {
-        Self { options }
+        Self {
+            options,
+            music: MusicPlan::default(),
+        }
+    }
+
+    /// Use `music` for timelines without music.
+    pub fn with_music(mut self, music: MusicPlan) -> Self {
+        self.music = music;
+        self
     }
 }
 
 #[async_trait]
 impl RenderStage for VideoRenderer {
     async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
+        // Music first (the file lives until the render ends).
+        let mut _music_file = None;
+        let with_music;
+        let timeline = if timeline.music.is_none() {
+            let plan = self.music.clone();
+            let target = out.to_path_buf();
+            _music_file = tokio::task::spawn_blocking(move || plan.materialise(&target))
+                .await
+                .map_err(|e| Error::internal(format!("music task failed: {e}")))??;
+            match &_music_file {
+                Some(f) => {
+                    let mut t = timeline.clone();
+                    t.music = Some(f.path().to_path_buf());
+                    with_music = t;
+                    &with_music
+                }
+                None => timeline,
+            }
+        } else {
+            timeline
+        };
         // The frames are drawn on a blocking thread, outside the stage's task-local progress
         // reporter: carry the fractions back on a channel and report them here.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<f64>();
@@ -101,10 +205,14 @@ impl ThumbnailStage for ThumbnailMaker {
         script: &ScriptOutput,
         visuals: &[Visual],
     ) -> Result<Vec<Thumbnail>> {
-        let background = visuals
+        let mut background = visuals
             .first()
             .cloned()
             .ok_or_else(|| Error::invalid_request("no visual to make a thumbnail from"))?;
+        if background.provider == "procedural" {
+            // The scene picture carries its key phrase; the title goes over a plain one.
+            background = plain_procedural(&background, &job.channel).unwrap_or(background);
+        }
         let title = script.metadata.title.clone();
         let variants = self.variants;
         let seed = crate::sources::query_seed(&job.id);
@@ -116,6 +224,27 @@ impl ThumbnailStage for ThumbnailMaker {
         report_progress(1.0);
         Ok(made)
     }
+}
+
+/// The plain background behind a procedural visual (its variant read from the id
+/// `procedural:<seed>:<variant>:<w>x<h>`), in the channel's palette; `None` when the id
+/// does not parse or drawing fails.
+fn plain_procedural(visual: &Visual, channel: &ytempire_core::ChannelProfile) -> Option<Visual> {
+    let variant: u64 = visual.id.split(':').nth(2)?.parse().ok()?;
+    let img = crate::sources::Procedural::for_channel(channel)
+        .render(&visual.query, variant, visual.width, visual.height)
+        .ok()?;
+    let png = crate::sources::inspect::encode_png(&image::DynamicImage::ImageRgb8(img)).ok()?;
+    Some(
+        Visual::image_bytes(
+            visual.id.clone(),
+            visual.width,
+            visual.height,
+            "image/png",
+            png,
+        )
+        .with_origin(visual.provider.clone(), visual.query.clone()),
+    )
 }
 
 /// Frames decoded from a rendered video by [`sample_frames`], with what the file declares.

@@ -16,6 +16,8 @@ use ytempire_core::{
 };
 use ytempire_cost::stage::{DefaultChain, QualityGate};
 use ytempire_cost::{BudgetConfig, Catalog, CostLedger, Decimal};
+use ytempire_render::MusicPlan;
+use ytempire_render::audio::music::MusicLibrary;
 use ytempire_render::pipeline::{CompositorChoice, RenderOptions};
 
 use super::args::MakeArgs;
@@ -106,7 +108,15 @@ pub async fn build_pipeline(
         compositor,
         ..RenderOptions::default()
     };
-    let _ = channel;
+    let library = match &paths.music_dir {
+        Some(dir) => Some(MusicLibrary::index(dir)?),
+        None => None,
+    };
+    let music = MusicPlan {
+        library,
+        mood: channel.music_mood.clone(),
+        ..MusicPlan::default()
+    };
     let mut builder = DefaultChain::new(
         data.join("jobs"),
         chains.llm,
@@ -115,6 +125,7 @@ pub async fn build_pipeline(
         ledger.clone(),
     )
     .render_options(options)
+    .music(music)
     .thumbnails(config.video.thumbnails.0)
     .quality(QualityGate {
         threshold: config.video.quality_threshold.0,

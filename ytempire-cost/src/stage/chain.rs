@@ -10,7 +10,7 @@ use ytempire_core::pipeline::{
 use ytempire_core::{DynImageSource, DynLanguageModel, DynSpeechSynthesizer, Result};
 use ytempire_llm::WriterStage;
 use ytempire_render::pipeline::RenderOptions;
-use ytempire_render::{ThumbnailMaker, VideoRenderer};
+use ytempire_render::{MusicPlan, ThumbnailMaker, VideoRenderer};
 
 use super::{LedgerProbe, QualityGate};
 use crate::{Budgeted, CostLedger};
@@ -54,6 +54,7 @@ pub struct DefaultChain {
     thumbnails: usize,
     quality: Option<QualityGate>,
     limits: ResourceLimits,
+    music: MusicPlan,
 }
 
 impl DefaultChain {
@@ -76,6 +77,7 @@ impl DefaultChain {
             thumbnails: ThumbnailMaker::default().variants,
             quality: Some(QualityGate::default()),
             limits: ResourceLimits::default(),
+            music: MusicPlan::default(),
         }
     }
 
@@ -83,6 +85,14 @@ impl DefaultChain {
     #[must_use]
     pub fn render_options(mut self, options: RenderOptions) -> Self {
         self.render = options;
+        self
+    }
+
+    /// Background music (default: [`MusicPlan::default`], a generated ambient bed under the
+    /// narration; [`MusicPlan::none`] for none).
+    #[must_use]
+    pub fn music(mut self, plan: MusicPlan) -> Self {
+        self.music = plan;
         self
     }
 
@@ -148,7 +158,7 @@ impl DefaultChain {
             .script(WriterStage::new(self.budgeted_llm()))
             .narration(SpeechNarrator::new(self.budgeted_tts()))
             .visuals(SourceVisuals::new(self.budgeted_images()))
-            .render(VideoRenderer::new(self.render.clone()))
+            .render(VideoRenderer::new(self.render.clone()).with_music(self.music.clone()))
             .cost_probe(Arc::new(LedgerProbe(self.ledger.clone())))
             .limits(self.limits.clone());
         if self.thumbnails > 0 {

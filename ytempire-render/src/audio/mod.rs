@@ -17,6 +17,7 @@ use ytempire_core::{Error, ErrorKind, Result};
 
 pub mod aac;
 mod limiter;
+pub mod music;
 mod normalize;
 pub mod stream;
 

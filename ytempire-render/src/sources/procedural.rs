@@ -7,6 +7,13 @@
 //! (soft bokeh discs, flowing light bands, or large glowing blobs with sparkles), then a
 //! glow, a vignette and fine film grain. Output is a real PNG at exactly the requested size.
 //!
+//! As an [`ImageSource`], each picture also carries the scene's key phrase (the request's
+//! query, i.e. the scene's visual cue: at most eight words) as bold typography in the upper
+//! middle, white with a dark outline over a soft shade, so an offline video still says what
+//! each scene is about ([`Procedural::plain`] turns that off; [`Procedural::render`] always
+//! draws the plain background). The phrase is static: images cannot animate, and the
+//! compositor's per-segment text is the script's on-screen text, not the cue.
+//!
 //! ```
 //! use ytempire_render::sources::Procedural;
 //! let img = Procedural::new().render("octopus coral reef", 0, 320, 180).unwrap();
@@ -22,6 +29,8 @@ use ytempire_core::{
 };
 
 use super::inspect::encode_png;
+use crate::scene::Color;
+use crate::text::{TextBlock, TextRenderer};
 
 /// Largest side [`Procedural`] draws, in pixels.
 pub const MAX_SIDE: u32 = 8192;
@@ -32,6 +41,7 @@ type Rgb = [f32; 3];
 #[derive(Debug, Clone, Default)]
 pub struct Procedural {
     palette: Option<Vec<Rgb>>,
+    plain: bool,
 }
 
 impl std::fmt::Display for Procedural {
@@ -276,7 +286,36 @@ impl Procedural {
             .collect();
         Self {
             palette: (!parsed.is_empty()).then_some(parsed),
+            plain: false,
         }
+    }
+
+    /// Backgrounds only, without the key phrase over them.
+    pub fn plain(mut self) -> Self {
+        self.plain = true;
+        self
+    }
+
+    /// [`Self::render`] with `query`'s key phrase drawn over it (see the module docs); the
+    /// plain background when the picture is under 90 pixels high or no font can draw the
+    /// phrase.
+    ///
+    /// # Errors
+    /// As [`Self::render`].
+    pub fn render_with_phrase(
+        &self,
+        query: &str,
+        variant: u64,
+        width: u32,
+        height: u32,
+    ) -> Result<RgbImage> {
+        let mut img = self.render(query, variant, width, height)?;
+        let phrase = key_phrase(query);
+        if height >= 90 && !phrase.is_empty() {
+            // A phrase no font covers leaves the background as it is.
+            let _ = draw_phrase(&mut img, &phrase);
+        }
+        Ok(img)
     }
 
     /// Four colours, darkest first: base, second base, accent, highlight.
@@ -379,6 +418,74 @@ impl Procedural {
     }
 }
 
+/// The phrase drawn for a query: whitespace collapsed, at most eight words, the first letter
+/// upper-case.
+pub(crate) fn key_phrase(query: &str) -> String {
+    let words: Vec<&str> = query.split_whitespace().take(8).collect();
+    let joined = words.join(" ");
+    let mut chars = joined.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Draw `phrase` centred at 42 % of the height, at most 70 % wide and 40 % high, bold white
+/// with a dark outline, over a soft elliptical shade.
+fn draw_phrase(img: &mut RgbImage, phrase: &str) -> Result<()> {
+    let (w, h) = img.dimensions();
+    let (wf, hf) = (w as f32, h as f32);
+    let spans = [(phrase, Color::rgb(255, 255, 255))];
+    let block = TextBlock {
+        spans: &spans,
+        font_px: hf / 9.0,
+        min_font_px: (hf / 40.0).max(8.0),
+        stroke_px: (hf / 200.0).max(1.0),
+        stroke: Color::rgba(10, 10, 20, 220),
+        box_color: Color::rgba(0, 0, 0, 0),
+        padding_px: 0.0,
+        max_size: ((wf * 0.7) as u32, (hf * 0.4) as u32),
+        centered: true,
+    };
+    let ov = TextRenderer::new().render(&block)?;
+    let x0 = w.saturating_sub(ov.width) / 2;
+    let y0 =
+        ((hf * 0.42 - ov.height as f32 / 2.0).max(0.0) as u32).min(h.saturating_sub(ov.height));
+    // Shade: darken an ellipse a little larger than the text so it reads on light palettes.
+    let (cx, cy) = (
+        x0 as f32 + ov.width as f32 / 2.0,
+        y0 as f32 + ov.height as f32 / 2.0,
+    );
+    let (rx, ry) = (ov.width as f32 * 0.75 + 1.0, ov.height as f32 * 1.1 + 1.0);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let d = ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2);
+        if d < 1.0 {
+            let k = 1.0 - 0.45 * (1.0 - smoothstep(0.3, 1.0, d));
+            for c in &mut p.0 {
+                *c = (f32::from(*c) * k).round() as u8;
+            }
+        }
+    }
+    for oy in 0..ov.height.min(h - y0) {
+        for ox in 0..ov.width.min(w - x0) {
+            let i = (oy as usize * ov.width as usize + ox as usize) * 4;
+            let Some(src) = ov.rgba.get(i..i + 4) else {
+                continue;
+            };
+            let a = u16::from(src[3]);
+            if a == 0 {
+                continue;
+            }
+            let p = img.get_pixel_mut(x0 + ox, y0 + oy);
+            for (dst, s) in p.0.iter_mut().zip(src) {
+                let v = u16::from(*s) + u16::from(*dst) * (255 - a) / 255;
+                *dst = v.min(255) as u8;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Soft out-of-focus discs of light.
 fn bokeh(c: &mut Canvas, rng: &mut SplitMix, cols: [Rgb; 3], min_side: f32) {
     let (wf, hf) = (c.w as f32, c.h as f32);
@@ -479,7 +586,11 @@ impl ImageSource for Procedural {
             if request.exclude.contains(&id) {
                 continue;
             }
-            let img = self.render(&request.query, this, request.width, request.height)?;
+            let img = if self.plain {
+                self.render(&request.query, this, request.width, request.height)?
+            } else {
+                self.render_with_phrase(&request.query, this, request.width, request.height)?
+            };
             let png = encode_png(&DynamicImage::ImageRgb8(img))?;
             visuals.push(
                 Visual::image_bytes(id, request.width, request.height, "image/png", png)
@@ -569,6 +680,29 @@ mod tests {
             g += u64::from(px[1]);
         }
         assert!(r > g * 2, "brand red expected: r {r} g {g}");
+    }
+
+    #[test]
+    fn phrase_is_drawn_over_the_background() {
+        let p = Procedural::new();
+        let plain = p.render("octopus skin cells", 0, 640, 360).unwrap();
+        let with = p
+            .render_with_phrase("octopus skin cells", 0, 640, 360)
+            .unwrap();
+        assert_eq!(key_phrase("  octopus   skin cells "), "Octopus skin cells");
+        // White glyphs appear in the text band, and the corners are untouched.
+        let white = |img: &RgbImage| {
+            img.enumerate_pixels()
+                .filter(|(_, y, p)| (100..200).contains(y) && p.0.iter().all(|c| *c > 240))
+                .count()
+        };
+        assert!(white(&with) > 500 + white(&plain), "{}", white(&with));
+        assert_eq!(plain.get_pixel(2, 2), with.get_pixel(2, 2));
+        // Too small to read: the plain background.
+        assert_eq!(
+            p.render_with_phrase("octopus", 0, 64, 36).unwrap(),
+            p.render("octopus", 0, 64, 36).unwrap()
+        );
     }
 
     #[test]

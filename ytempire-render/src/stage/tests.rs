@@ -99,3 +99,42 @@ async fn thumbnails_come_from_the_first_visual() {
         .await;
     assert!(none.is_err());
 }
+
+#[test]
+fn music_plan_writes_a_bed_a_library_track_or_nothing() {
+    use crate::audio::music::{LOOP_SECS, MusicLibrary, ambient_bed};
+    let out = Path::new("/jobs/a/video.mp4");
+    let bed = MusicPlan::default().materialise(out).unwrap().unwrap();
+    let spec = hound::WavReader::open(bed.path()).unwrap().spec();
+    assert_eq!(
+        (spec.channels, spec.sample_rate),
+        (2, crate::audio::SAMPLE_RATE)
+    );
+    let secs = crate::audio::load_wav(bed.path()).unwrap().duration_secs();
+    assert!((secs - LOOP_SECS).abs() < 0.01, "{secs}");
+    assert!(MusicPlan::none().materialise(out).unwrap().is_none());
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("calm")).unwrap();
+    ambient_bed(5, 16_000)
+        .write_wav(&dir.path().join("calm/slow.wav"))
+        .unwrap();
+    let plan = MusicPlan {
+        library: Some(MusicLibrary::index(dir.path()).unwrap()),
+        mood: Some("calm".into()),
+        ..MusicPlan::none()
+    };
+    let track = plan.materialise(out).unwrap().unwrap();
+    let spec = hound::WavReader::open(track.path()).unwrap().spec();
+    assert_eq!(
+        spec.channels, 1,
+        "library tracks are prepared mono for the mixer"
+    );
+    let secs = crate::audio::load_wav(track.path())
+        .unwrap()
+        .duration_secs();
+    assert!(
+        (secs - (LOOP_SECS - 2.0)).abs() < 0.05,
+        "looped with a 2 s crossfade: {secs}"
+    );
+}
