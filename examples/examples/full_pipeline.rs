@@ -140,12 +140,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         RenderOptions::default(),
         ResourceLimits::default(),
     )?;
-    let id: String = topic
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(60)
-        .collect();
+    let id = ytempire_examples::cli::jobid::job_id_for(&topic);
     let job = JobSpec::new(id.clone(), Topic::new(topic)).with_duration(duration);
     let started = std::time::Instant::now();
     let outcome = pipeline.run(&job, &CancellationToken::new()).await?;

@@ -58,26 +58,15 @@ fn parse() -> Result<Args, String> {
             "--cpu" => a.cpu = true,
             "--webhook" => a.webhook = Some(value("--webhook")?),
             "-h" | "--help" => {
-                return Err("usage: quickstart [--topic T] [--duration SECS] [--shorts|--square] [--out DIR] [--cpu] [--job ID] [--webhook URL]".into());
+                println!(
+                    "usage: quickstart [--topic T] [--duration SECS] [--shorts|--square] [--out DIR] [--cpu] [--job ID] [--webhook URL]"
+                );
+                std::process::exit(0);
             }
             other => return Err(format!("unknown option {other:?}; try --help")),
         }
     }
     Ok(a)
-}
-
-fn slug(text: &str) -> String {
-    let s: String = text
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let s = s
-        .split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    s.chars().take(60).collect()
 }
 
 #[tokio::main]
@@ -127,7 +116,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .map(|url| ytempire_examples::webhook::spawn_webhook(url, pipeline.subscribe()))
         .transpose()?;
 
-    let id = args.job.clone().unwrap_or_else(|| slug(&args.topic));
+    let id = args
+        .job
+        .clone()
+        .unwrap_or_else(|| ytempire_examples::cli::jobid::job_id_for(&args.topic));
     let mut channel = ChannelProfile::new("ytempire quickstart", "science explainers");
     channel.words_per_minute = 160;
     let job = JobSpec::new(id.clone(), Topic::new(args.topic.clone()))
@@ -195,6 +187,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
     let outcome = pipeline.run(&job, &cancel).await;
+    // A failed run (even one refused before any stage started) sends no `Finished`
+    // event: stop the watcher instead of waiting for it.
+    if outcome.is_err() {
+        watcher.abort();
+    }
     let _ = watcher.await;
     if let Some(webhook) = webhook {
         let r = webhook.shutdown().await;

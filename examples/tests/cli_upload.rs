@@ -1,5 +1,6 @@
 //! `ytempire make --upload` end to end through the built binary against loopback fakes: the
-//! language model is ytempire-llm's fake OpenAI, YouTube is ytempire-youtube's fake. The
+//! language model is ytempire-llm's fake OpenAI, the narration ytempire-tts's fake ElevenLabs,
+//! the visuals ytempire-render's fake Pexels, YouTube is ytempire-youtube's fake. The
 //! first account's project has no quota left, so rotation uploads with the second; and a
 //! run killed during the upload resumes its session on rerun, repeating no paid call.
 
@@ -18,11 +19,13 @@ use std::time::{Duration, Instant};
 use cli_common::{command, small_config, start};
 use secrecy::SecretString;
 use ytempire_llm::testing::FakeOpenAi;
+use ytempire_render::sources::testing::FakePexels;
+use ytempire_tts::fakes::FakeServer;
 use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault};
 use ytempire_youtube::{Account, TokenStore};
 
-/// Config for the fakes: the fake OpenAI writes the script (offline as fallback), espeak
-/// narrates, procedural visuals; YouTube files under `dir`; the channel rotates `accounts`.
+/// Config for the fakes: the fake OpenAI writes the script, the fake ElevenLabs narrates, the
+/// fake Pexels gives the visuals (offline providers as fallback); YouTube files under `dir`; the channel rotates `accounts`.
 fn fake_config(dir: &Path, fake: &FakeYouTube, accounts: &[&str]) -> String {
     let secrets = dir.join("client_secret.json");
     std::fs::write(
@@ -43,10 +46,10 @@ kind = "openai"
 model = "gpt-4o-mini"
 
 [[providers.narration]]
-kind = "espeak"
+kind = "elevenlabs"
 
 [[providers.visuals]]
-kind = "procedural"
+kind = "pexels"
 
 [youtube]
 client_secrets = "{secrets}"
@@ -79,9 +82,28 @@ async fn store_account(dir: &Path, fake: &FakeYouTube, name: &str, project: &str
         .unwrap();
 }
 
-fn env(llm: &FakeOpenAi, yt: &FakeYouTube) -> Vec<(&'static str, String)> {
+/// The speech and stock-media fakes.
+struct Media {
+    voice: FakeServer,
+    stock: FakePexels,
+}
+
+impl Media {
+    async fn start() -> Self {
+        Self {
+            voice: FakeServer::elevenlabs().await.unwrap(),
+            stock: FakePexels::start().await.unwrap(),
+        }
+    }
+}
+
+fn env(llm: &FakeOpenAi, yt: &FakeYouTube, media: &Media) -> Vec<(&'static str, String)> {
     let e = yt.endpoints();
     vec![
+        ("ELEVENLABS_API_KEY", "el-test-key".to_string()),
+        ("ELEVENLABS_BASE_URL", media.voice.url("/")),
+        ("PEXELS_API_KEY", "px-test-key".to_string()),
+        ("PEXELS_BASE_URL", media.stock.base_url()),
         ("OPENAI_API_KEY", "sk-test-key".to_string()),
         ("OPENAI_BASE_URL", llm.base_url()),
         ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
@@ -107,6 +129,7 @@ async fn make_upload_rotates_to_the_account_with_quota() {
     let llm = FakeOpenAi::start().await.unwrap();
     llm.require_key("sk-test-key");
     let yt = FakeYouTube::start().await.unwrap();
+    let media = Media::start().await;
     store_account(dir.path(), &yt, "first", "project-a", "UCfirst").await;
     store_account(dir.path(), &yt, "second", "project-b", "UCsecond").await;
     yt.set_quota_limit("project-a", 0);
@@ -122,7 +145,7 @@ async fn make_upload_rotates_to_the_account_with_quota() {
         "How tides work",
     ];
     let out = start(
-        command(dir.path(), &args, &env(&llm, &yt)),
+        command(dir.path(), &args, &env(&llm, &yt, &media)),
         dir.path(),
         "e2e",
     )
@@ -159,6 +182,23 @@ async fn make_upload_rotates_to_the_account_with_quota() {
         out.stdout
     );
     assert!(out.stdout.contains("account second"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("spoken by:  elevenlabs/"),
+        "narration from the fake ElevenLabs: {}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("visuals by: pexels/"),
+        "visuals from the fake Pexels: {}",
+        out.stdout
+    );
+    assert!(!media.voice.requests().is_empty());
+    assert!(media.stock.api_requests() > 0);
+    assert!(
+        media.stock.violations().is_empty(),
+        "{:?}",
+        media.stock.violations()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -166,6 +206,7 @@ async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let llm = FakeOpenAi::start().await.unwrap();
     let yt = FakeYouTube::start().await.unwrap();
+    let media = Media::start().await;
     store_account(dir.path(), &yt, "solo", "project-s", "UCsolo").await;
     // The first two chunk attempts fail with 503: the uploader backs off (≥ 0.5 s, then
     // ≥ 1 s) with its session open, the window this test kills it in.
@@ -191,7 +232,7 @@ async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
     ];
 
     let running = start(
-        command(dir.path(), &args, &env(&llm, &yt)),
+        command(dir.path(), &args, &env(&llm, &yt, &media)),
         dir.path(),
         "first",
     );
@@ -215,9 +256,12 @@ async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
     assert_eq!(inserts(&yt), 1);
     let llm_calls = llm.requests().len();
     assert!(llm_calls >= 1);
+    let voice_calls = media.voice.requests().len();
+    let stock_calls = media.stock.api_requests();
+    assert!(voice_calls >= 1 && stock_calls >= 1);
 
     let out = start(
-        command(dir.path(), &args, &env(&llm, &yt)),
+        command(dir.path(), &args, &env(&llm, &yt, &media)),
         dir.path(),
         "second",
     )
@@ -234,6 +278,16 @@ async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
         llm.requests().len(),
         llm_calls,
         "the script was not paid for twice"
+    );
+    assert_eq!(
+        media.voice.requests().len(),
+        voice_calls,
+        "the narration was not paid for twice"
+    );
+    assert_eq!(
+        media.stock.api_requests(),
+        stock_calls,
+        "no stock search was repeated"
     );
     assert!(
         out.stdout.contains(
