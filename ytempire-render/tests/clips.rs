@@ -630,8 +630,7 @@ fn render_job_with_a_clip_makes_a_valid_mp4() {
         255,
     ];
     assert!(near(p, MAGENTA, 12), "{p:?}");
-    if Command::new("ffprobe").arg("-version").output().is_err() {
-        eprintln!("SKIPPED ffprobe check: ffprobe not on PATH");
+    if !common::tool_ok("ffprobe") {
         return;
     }
     let o = Command::new("ffprobe")

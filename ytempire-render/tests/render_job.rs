@@ -100,6 +100,10 @@ async fn renders_a_valid_mp4_with_normalised_narration() {
     );
     no_leftovers(dir.path());
     if Command::new("ffprobe").arg("-version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "ffprobe is missing under CI=true (scripts/setup.sh installs ffmpeg)"
+        );
         eprintln!("SKIPPED ffprobe checks: ffprobe not on PATH");
         return;
     }

@@ -12,6 +12,10 @@
 //! | `GoogleTts` (v1 / v1beta1 `text:synthesize`) | `google` | SSML marks | 5000 bytes |
 //! | `ElevenLabs` (`/v1/text-to-speech/{voice}/with-timestamps`) | `elevenlabs` | character alignment | per model |
 //! | `OpenAiSpeech` (`/v1/audio/speech`, any compatible server) | `openai` | estimated | 4096 characters |
+//! | `piper::Piper` (neural ONNX voices, onnxruntime loaded at run time) | `piper` | model durations | none |
+//!
+//! [`offline_voice`] picks the offline default: Piper when its runtime and a voice are
+//! installed (`scripts/setup.sh`), espeak-ng otherwise.
 //!
 //! ## Shared machinery
 //!
@@ -49,6 +53,8 @@ pub mod google;
 mod long;
 #[cfg(feature = "openai")]
 pub mod openai;
+#[cfg(feature = "piper")]
+pub mod piper;
 pub mod ssml;
 pub mod timing;
 pub mod voice;
@@ -62,3 +68,32 @@ pub use long::Chunked;
 #[cfg(feature = "openai")]
 pub use openai::{OpenAiFormat, OpenAiSpeech};
 pub use voice::{Voice, VoiceChoice, select_voice};
+
+/// The offline default voice and why it was chosen: Piper (feature `piper`) when onnxruntime
+/// and a voice are installed (found as the `piper::voice` module describes; `scripts/setup.sh`
+/// installs both), espeak-ng otherwise. Loading Piper's model blocks for about a second.
+///
+/// ```no_run
+/// let (tts, reason) = ytempire_tts::offline_voice();
+/// println!("narration: {tts} ({reason})");
+/// ```
+pub fn offline_voice() -> (ytempire_core::DynSpeechSynthesizer, String) {
+    #[cfg(feature = "piper")]
+    let why_not = match piper::Piper::discover() {
+        Ok(p) => {
+            let v = p.voice();
+            let reason = format!(
+                "Piper neural voice {} ({}, {} Hz; licence: {})",
+                v.id, v.language, v.sample_rate, v.licence
+            );
+            return (std::sync::Arc::new(p), reason);
+        }
+        Err(e) => format!("Piper unavailable: {e}"),
+    };
+    #[cfg(not(feature = "piper"))]
+    let why_not = "built without the `piper` feature".to_owned();
+    (
+        std::sync::Arc::new(EspeakNg::new()),
+        format!("espeak-ng ({why_not})"),
+    )
+}

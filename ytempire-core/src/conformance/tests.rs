@@ -41,6 +41,12 @@ async fn a_broken_provider_fails_the_suite() {
     }
     let r = llm::run_all(&llm, &[]).await;
     assert!(r.failed.iter().any(|(n, _)| *n == "returns_text"), "{r}");
+    // A trend source that answers nothing fails.
+    let r = trend::run_all(&FakeTrend::with_topics([]), &[]).await;
+    assert!(
+        r.failed.iter().any(|(n, _)| *n == "returns_at_most_limit"),
+        "{r}"
+    );
     let tts_no_timings = FakeTts::new().with_capabilities(crate::Capabilities::new());
     let r = tts::run_all(&tts_no_timings, &[]).await;
     assert!(

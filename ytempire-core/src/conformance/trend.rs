@@ -13,10 +13,12 @@ pub async fn run_all(provider: &dyn TrendSource, skips: &[Skip]) -> Report {
     r.finish()
 }
 
-/// At most `limit` topics, each with a title.
+/// At least one and at most `limit` topics, each with a title (a source that answers
+/// nothing is not conformant: the suite asks for no niche).
 pub async fn returns_at_most_limit(p: &dyn TrendSource) -> Verdict {
     for limit in [1, 3] {
         let resp = ok_or_fail!(p.trends(&TrendRequest::new(limit)).await, "trends");
+        ensure!(!resp.topics.is_empty(), "limit {limit} but no topics");
         ensure!(
             resp.topics.len() <= limit as usize,
             "limit {limit} but {} topics",

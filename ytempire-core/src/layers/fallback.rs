@@ -13,6 +13,10 @@
 //!   names the provider that gave it: a response's `answered_by`
 //!   ([`Provenance`](crate::Provenance)) is filled with the answering provider's id and model
 //!   unless something inside it (a leaf, a nested chain) already set it.
+//! - Remembers providers that keep failing as down or refusing and skips them for a growing
+//!   cooldown, then tries them once again ([`Breakers`]);
+//!   a skip is recorded as an attempt like a capability skip. Chains given the same
+//!   [`Breakers`] ([`Fallback::with_breakers`]) share what they learn.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -30,25 +34,51 @@ use std::sync::Arc;
 use super::{LayerRequest, LayerResponse, for_each_trait};
 use crate::{Capabilities, Error, ErrorKind, ProviderInfo, Result};
 
+mod breaker;
+
+pub(crate) use breaker::probing;
+use breaker::{Admission, scope_probe};
+pub use breaker::{BreakerConfig, Breakers, OpenBreaker};
+
 /// Tries each provider in order; see the [layers module docs](crate::layers).
 #[derive(Debug)]
 pub struct Fallback<T: ?Sized> {
     providers: Vec<Arc<T>>,
+    breakers: Breakers,
 }
 
 impl<T: ?Sized> Clone for Fallback<T> {
+    /// The clone shares the cooldown state.
     fn clone(&self) -> Self {
         Self {
             providers: self.providers.clone(),
+            breakers: self.breakers.clone(),
         }
     }
 }
 
 impl<T: ?Sized> Fallback<T> {
-    /// A chain over `providers`, first = preferred. An empty chain fails every call with
-    /// `Config`.
+    /// A chain over `providers`, first = preferred, with its own cooldown state
+    /// ([`BreakerConfig::default`]). An empty chain fails every call with `Config`.
     pub fn new(providers: Vec<Arc<T>>) -> Self {
-        Self { providers }
+        Self {
+            providers,
+            breakers: Breakers::default(),
+        }
+    }
+
+    /// Keep cooldown state in `breakers`: give several chains (the script's, the
+    /// narration's...) clones of one registry so a provider found down by one is skipped by
+    /// all. [`Breakers::new`]`(`[`BreakerConfig::disabled`]`())` turns cooldowns off.
+    #[must_use]
+    pub fn with_breakers(mut self, breakers: Breakers) -> Self {
+        self.breakers = breakers;
+        self
+    }
+
+    /// The cooldown state ([`Breakers::open`] lists providers being skipped).
+    pub fn breakers(&self) -> &Breakers {
+        &self.breakers
     }
 
     /// The providers, in order.
@@ -85,12 +115,29 @@ impl<T: ?Sized> Fallback<T> {
                 attempts.push(err.with_kind(ErrorKind::Unsupported).with_provider(label));
                 continue;
             }
-            match call(provider).await {
+            let ticket = match self.breakers.admit(&label) {
+                Admission::Call(ticket) => ticket,
+                Admission::Skip(open) => {
+                    tracing::info!(provider = %label, cooldown = %open, "skipping provider");
+                    let err = Error::new(
+                        open.kind,
+                        format!(
+                            "not called: {open} (next try in {} s)",
+                            open.remaining.as_secs()
+                        ),
+                    );
+                    attempts.push(err.with_provider(label));
+                    continue;
+                }
+            };
+            match scope_probe(ticket.is_probe(), call(provider)).await {
                 Ok(mut value) => {
+                    ticket.settle(None);
                     value.fill_answered_by(&info);
                     return Ok(value);
                 }
                 Err(err) => {
+                    ticket.settle(Some(&err));
                     let stop = !err.should_fallback();
                     let err = if err.provider().is_some() {
                         err

@@ -43,7 +43,7 @@ pub use ext::{
     ImageSourceLayers, LanguageModelLayers, SpeechSynthesizerLayers, TrendSourceLayers,
     UploaderLayers,
 };
-pub use fallback::Fallback;
+pub use fallback::{BreakerConfig, Breakers, Fallback, OpenBreaker};
 pub use limit::{ConcurrencyLimit, RateLimit};
 pub use metered::Metered;
 pub use retry::{Backoff, JitterSource, Retry, RetryConfig, SeededJitter, current_attempt};

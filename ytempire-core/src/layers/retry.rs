@@ -237,7 +237,9 @@ impl<P> Retry<P> {
                 Err(err) => err,
             };
             let elapsed = start.elapsed();
-            if attempt > self.config.max_retries || !Req::may_retry(&err) {
+            // A fallback chain's half-open try of a cooling-down provider is one attempt.
+            let probe = super::fallback::probing();
+            if attempt > self.config.max_retries || !Req::may_retry(&err) || probe {
                 return Err(err.with_attempts(attempt, elapsed));
             }
             let backoff = self.next_backoff(prev);

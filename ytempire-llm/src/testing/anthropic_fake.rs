@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
-use ytempire_core::{ChatRequest, LanguageModel, Message};
+use ytempire_core::Message;
 
 use super::FakeReply;
+use super::script_fixtures::{self, Broken};
 use super::{Server, Shared, fake_handle};
-use crate::OfflineWriter;
 
 /// A running fake Anthropic server; stops when dropped.
 #[derive(Debug)]
@@ -23,8 +23,8 @@ pub struct FakeAnthropic {
 }
 
 impl FakeAnthropic {
-    /// Start on 127.0.0.1 on a free port. With no reply queued it answers like the offline
-    /// writer would.
+    /// Start on 127.0.0.1 on a free port. With no reply queued it answers with the same
+    /// fixtures as [`FakeOpenAi::start`](super::FakeOpenAi::start).
     pub async fn start() -> std::io::Result<Self> {
         let routes = Router::new().route("/v1/messages", post(handle));
         Ok(Self {
@@ -189,6 +189,11 @@ async fn handle(
         )
             .into_response()
     };
+    let max_tokens = parsed.get("max_tokens").and_then(Value::as_u64);
+    let fixture = |broken| {
+        let (text, cut) = script_fixtures::default_text(&messages, false, max_tokens, broken);
+        ok(&text, if cut { "max_tokens" } else { "end_turn" })
+    };
     match reply {
         Some(FakeReply::Text(t)) => ok(&t, "end_turn"),
         Some(FakeReply::RateLimited { secs, .. }) => {
@@ -224,17 +229,9 @@ async fn handle(
         Some(FakeReply::Malformed) => {
             ([("content-type", "application/json")], "<html>oops</html>").into_response()
         }
-        Some(FakeReply::Delay(_)) | None => {
-            let mut req = ChatRequest::new(messages);
-            req.max_tokens = parsed
-                .get("max_tokens")
-                .and_then(Value::as_u64)
-                .and_then(|m| u32::try_from(m).ok());
-            let text = match OfflineWriter::new().complete(&req).await {
-                Ok(r) => r.text,
-                Err(e) => e.to_string(),
-            };
-            ok(&text, "end_turn")
-        }
+        Some(FakeReply::MalformedScript) => fixture(Some(Broken::Malformed)),
+        Some(FakeReply::SchemaViolatingScript) => fixture(Some(Broken::SchemaViolating)),
+        Some(FakeReply::OffPlanScript) => fixture(Some(Broken::OffPlan)),
+        Some(FakeReply::Delay(_)) | None => fixture(None),
     }
 }

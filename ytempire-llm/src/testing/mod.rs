@@ -5,6 +5,7 @@
 
 mod anthropic_fake;
 mod openai_fake;
+mod script_fixtures;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 pub use anthropic_fake::FakeAnthropic;
 pub use openai_fake::{FakeOpenAi, FakeReply};
+pub use script_fixtures::FIXTURE_CUE;
 
 /// State shared between a fake's handle and its request handler.
 #[derive(Debug, Default)]

@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde_json::{Value, json};
-use ytempire_core::{ChatRequest, LanguageModel, Message};
+use ytempire_core::Message;
 
+use super::script_fixtures::{self, Broken};
 use super::{Server, Shared, fake_handle};
-use crate::OfflineWriter;
 
 /// What the fake answers to the next request.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +44,14 @@ pub enum FakeReply {
     Malformed,
     /// Wait this long before answering (for client timeouts).
     Delay(Duration),
+    /// 200 with a script for the prompt's brief wrapped in prose, with a trailing comma
+    /// (not JSON).
+    MalformedScript,
+    /// 200 with script JSON that breaks the schema (scenes without the required
+    /// `visual_cue`).
+    SchemaViolatingScript,
+    /// 200 with a schema-valid script that misses the plan (one scene, a one-word hook).
+    OffPlanScript,
 }
 
 /// A running fake; stops when dropped.
@@ -53,8 +61,11 @@ pub struct FakeOpenAi {
 }
 
 impl FakeOpenAi {
-    /// Start on 127.0.0.1 on a free port. With no scripted reply queued, it answers like
-    /// the offline writer would (valid script JSON for script prompts).
+    /// Start on 127.0.0.1 on a free port. With no scripted reply queued, it answers a
+    /// script prompt (one with a `BRIEF:` line) with fixture script JSON that meets the
+    /// brief's plan, written independently of the offline writer (its visual cues contain
+    /// [`FIXTURE_CUE`](super::FIXTURE_CUE)); other prompts get a short fixture text (a JSON
+    /// object in JSON mode). `max_tokens` cuts the answer (`finish_reason: length`).
     pub async fn start() -> std::io::Result<Self> {
         let routes = Router::new().route("/v1/chat/completions", post(handle));
         Ok(Self {
@@ -320,20 +331,50 @@ async fn handle(
         Some(FakeReply::Malformed) => {
             ([("content-type", "application/json")], "<html>oops</html>").into_response()
         }
+        Some(FakeReply::MalformedScript) => default_answer(
+            &parsed,
+            &messages,
+            Some(Broken::Malformed),
+            &model,
+            prompt_tokens,
+            stream,
+        ),
+        Some(FakeReply::SchemaViolatingScript) => default_answer(
+            &parsed,
+            &messages,
+            Some(Broken::SchemaViolating),
+            &model,
+            prompt_tokens,
+            stream,
+        ),
+        Some(FakeReply::OffPlanScript) => default_answer(
+            &parsed,
+            &messages,
+            Some(Broken::OffPlan),
+            &model,
+            prompt_tokens,
+            stream,
+        ),
         Some(FakeReply::Delay(_)) | None => {
-            let mut req = ChatRequest::new(messages);
-            req.max_tokens = ["max_completion_tokens", "max_tokens"]
-                .iter()
-                .find_map(|k| parsed.get(*k)?.as_u64())
-                .and_then(|m| u32::try_from(m).ok());
-            if parsed.get("response_format").is_some() {
-                req.response_format = ytempire_core::ResponseFormat::JsonObject;
-            }
-            let text = match OfflineWriter::new().complete(&req).await {
-                Ok(r) => r.text,
-                Err(e) => e.to_string(),
-            };
-            completion(&model, Some(&text), "stop", prompt_tokens, stream)
+            default_answer(&parsed, &messages, None, &model, prompt_tokens, stream)
         }
     }
+}
+
+/// The fixture answer (see [`script_fixtures::default_text`]).
+fn default_answer(
+    body: &Value,
+    messages: &[Message],
+    broken: Option<Broken>,
+    model: &str,
+    prompt_tokens: u64,
+    stream: bool,
+) -> Response {
+    let max = ["max_completion_tokens", "max_tokens"]
+        .iter()
+        .find_map(|k| body.get(*k)?.as_u64());
+    let json = body.get("response_format").is_some();
+    let (text, cut) = script_fixtures::default_text(messages, json, max, broken);
+    let finish = if cut { "length" } else { "stop" };
+    completion(model, Some(&text), finish, prompt_tokens, stream)
 }

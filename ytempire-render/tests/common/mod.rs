@@ -56,14 +56,24 @@ pub(crate) fn frame_of(p: [u8; 4]) -> usize {
     ((f64::from(p[1]) - 20.0) / 10.0).round().max(0.0) as usize
 }
 
-/// Whether an `ffmpeg` binary runs; says SKIPPED when not.
+/// Whether an `ffmpeg` binary runs; says SKIPPED when not (a failure under `CI=true`).
 pub(crate) fn ffmpeg_ok() -> bool {
-    let ok = std::process::Command::new("ffmpeg")
+    tool_ok("ffmpeg")
+}
+
+/// Whether `tool -version` runs; says SKIPPED when not, and fails under `CI=true`, where
+/// scripts/setup.sh installed ffmpeg and ffprobe.
+pub(crate) fn tool_ok(tool: &str) -> bool {
+    let ok = std::process::Command::new(tool)
         .arg("-version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("SKIPPED: ffmpeg not on PATH");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is missing under CI=true (scripts/setup.sh installs it)"
+        );
+        eprintln!("SKIPPED: {tool} not on PATH");
     }
     ok
 }
