@@ -1,10 +1,13 @@
-//! Google's error envelope (`{"error":{"code","message","errors":[{reason,domain}],"status"}}`)
-//! mapped onto core's [`Error`], keeping status, reason and request id, never a secret.
+//! YouTube's vendor table for core's one HTTP error path (`ytempire_core::http`): Google's
+//! error envelope (`{"error":{"code","message","errors":[{reason,domain}],"status"}}`) read
+//! into a [`VendorError`]; status, kind, request id, `Retry-After` and URL scrubbing are
+//! core's, as for every vendor.
 
-use std::time::Duration;
+use std::time::SystemTime;
 
 use reqwest::header::HeaderMap;
 use serde::Deserialize;
+use ytempire_core::http::VendorError;
 use ytempire_core::{Error, ErrorKind};
 
 /// The provider id used in errors and [`ytempire_core::ProviderInfo`].
@@ -40,103 +43,74 @@ struct Item {
     reason: Option<String>,
 }
 
-/// Map a non-success reply to an [`Error`].
-pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &str) -> Error {
-    let parsed = serde_json::from_str::<Envelope>(body).ok();
-    let reason = parsed
-        .as_ref()
-        .and_then(|e| e.error.errors.iter().find_map(|i| i.reason.clone()))
-        .or_else(|| parsed.as_ref().and_then(|e| e.error.status.clone()));
-    let message = parsed
-        .as_ref()
-        .map(|e| e.error.message.clone())
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| truncate(body, 300));
-    let kind = match (status, reason.as_deref()) {
-        (_, Some(REASON_QUOTA_EXCEEDED)) => ErrorKind::QuotaExhausted,
-        (_, Some(REASON_UPLOAD_LIMIT_EXCEEDED)) => ErrorKind::QuotaExhausted,
-        (_, Some(REASON_RATE_LIMIT_EXCEEDED | REASON_USER_RATE_LIMIT_EXCEEDED)) => {
-            ErrorKind::RateLimited
-        }
-        (429, _) => ErrorKind::RateLimited,
-        (401, _) => ErrorKind::Unauthenticated,
-        (403, _) => ErrorKind::PermissionDenied,
-        (404 | 410, _) => ErrorKind::NotFound,
-        (408, _) => ErrorKind::Timeout,
-        (400 | 409 | 411 | 413 | 422, _) => ErrorKind::InvalidRequest,
-        (s, _) if s >= 500 => ErrorKind::Upstream,
-        _ => ErrorKind::InvalidRequest,
+/// Google's error envelope read by the vendor table: the first `errors[].reason` (else the
+/// envelope's `status`) is the code; YouTube's own reasons decide the kind where the status
+/// alone would mislead (a 403 that means a spent quota, a 400 that means the upload cap).
+pub(crate) fn vendor_error(_status: u16, body: &[u8]) -> VendorError {
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
+        return VendorError::raw(body);
     };
-    let message = match reason.as_deref() {
-        Some(REASON_UPLOAD_LIMIT_EXCEEDED) => {
-            format!(
-                "{message} (the channel's 24-hour upload limit; try another channel or wait a day)"
-            )
-        }
+    let error = envelope.error;
+    let reason = error
+        .errors
+        .iter()
+        .find_map(|i| i.reason.clone())
+        .or(error.status);
+    let mut message = error.message;
+    if message.is_empty() {
+        message = ytempire_core::http::excerpt(body);
+    }
+    let kind = match reason.as_deref() {
         Some(REASON_QUOTA_EXCEEDED) => {
-            format!(
-                "{message} (the Cloud project's daily quota is spent; it resets at midnight Pacific time)"
-            )
+            message.push_str(
+                " (the Cloud project's daily quota is spent; it resets at midnight Pacific time)",
+            );
+            Some(ErrorKind::QuotaExhausted)
         }
-        _ => message,
+        Some(REASON_UPLOAD_LIMIT_EXCEEDED) => {
+            message.push_str(
+                " (the channel's 24-hour upload limit; try another channel or wait a day)",
+            );
+            Some(ErrorKind::QuotaExhausted)
+        }
+        Some(REASON_RATE_LIMIT_EXCEEDED | REASON_USER_RATE_LIMIT_EXCEEDED) => {
+            Some(ErrorKind::RateLimited)
+        }
+        _ => None,
     };
-    let mut err = Error::new(kind, message)
-        .with_provider(PROVIDER)
-        .with_status(status);
+    let mut vendor = VendorError::new(message);
+    vendor.kind = kind;
     if let Some(r) = reason {
-        err = err.with_code(r);
+        vendor = vendor.with_code(r);
     }
-    if let Some(id) = headers
-        .get("x-request-id")
-        .or_else(|| headers.get("x-guploader-uploadid"))
-        .and_then(|v| v.to_str().ok())
-    {
-        err = err.with_request_id(id);
-    }
-    if let Some(wait) = retry_after(headers) {
-        err = err.with_retry_after(wait);
-    }
-    err
+    vendor
 }
 
-/// How long YouTube asked us to wait (`Retry-After` in seconds or as an HTTP date).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    ytempire_core::wire::retry_after(
-        |name| headers.get(name).and_then(|v| v.to_str().ok()),
-        std::time::SystemTime::now(),
+/// Map a non-success reply to an [`Error`] through core's one status check
+/// ([`ytempire_core::http::status_error`]): YouTube's reasons first, core's status table
+/// otherwise; request id and `Retry-After` read the shared way.
+pub(crate) fn from_response(status: u16, headers: &HeaderMap, body: &str) -> Error {
+    ytempire_core::http::status_error(
+        PROVIDER,
+        status,
+        headers,
+        vendor_error(status, body.as_bytes()),
+        ytempire_core::http::retry_after(headers, SystemTime::now()),
     )
 }
 
-/// A transport failure (connection refused, reset, dropped mid-body, timeout).
+/// A transport failure (connection refused, reset, dropped mid-body, timeout) through core's
+/// [`ytempire_core::http::transport_error`] (one URL scrubber: no query, no user info), with
+/// what we were doing in front.
 pub(crate) fn transport(context: &str, err: &reqwest::Error) -> Error {
-    let kind = if err.is_timeout() {
-        ErrorKind::Timeout
-    } else {
-        ErrorKind::Transport
-    };
-    // reqwest's Display names the URL; strip the query so nothing sensitive leaks.
-    let cleaned = err.without_url_ref();
-    Error::new(kind, format!("{context}: {cleaned}")).with_provider(PROVIDER)
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        let mut text = self.to_string();
-        if let Some(url) = self.url() {
-            text = text.replace(url.as_str(), url.path());
-        }
-        let mut source = std::error::Error::source(self);
-        while let Some(s) = source {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-        }
-        text
-    }
+    let base = ytempire_core::http::transport_error(PROVIDER, err);
+    let detail = base
+        .message()
+        .strip_prefix(PROVIDER)
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(base.message())
+        .to_owned();
+    Error::new(base.kind(), format!("{context}: {detail}")).with_provider(PROVIDER)
 }
 
 /// At most `max` bytes of `s`, cut on a character boundary.
@@ -177,7 +151,49 @@ mod tests {
         assert_eq!(f.kind(), ErrorKind::PermissionDenied);
         let s = from_response(503, &h, "oops");
         assert_eq!(s.kind(), ErrorKind::Upstream);
-        assert_eq!(s.message(), "oops");
+        assert_eq!(s.message(), "youtube answered HTTP 503: oops");
+    }
+
+    #[test]
+    fn statuses_follow_cores_table() {
+        let h = HeaderMap::new();
+        // A conflict is the server's state, not a broken request: core says Upstream.
+        let conflict = from_response(409, &h, &body(409, "conflict"));
+        assert_eq!(conflict.kind(), ErrorKind::Upstream);
+        assert_eq!(conflict.status(), Some(409));
+        assert_eq!(conflict.code(), Some("conflict"));
+        assert_eq!(
+            from_response(401, &h, &body(401, "authError")).kind(),
+            ErrorKind::Unauthenticated
+        );
+        assert_eq!(
+            from_response(404, &h, &body(404, "videoNotFound")).kind(),
+            ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn request_id_and_retry_after_are_read_the_shared_way() {
+        let mut h = HeaderMap::new();
+        h.insert("x-goog-request-id", "req-42".parse().unwrap());
+        h.insert("retry-after", "7".parse().unwrap());
+        let e = from_response(503, &h, &body(503, "backendError"));
+        assert_eq!(e.request_id(), Some("req-42"));
+        assert_eq!(e.retry_after(), Some(std::time::Duration::from_secs(7)));
+        assert_eq!(e.code(), Some("backendError"));
+    }
+
+    #[test]
+    fn quota_reasons_explain_what_to_do() {
+        let h = HeaderMap::new();
+        let q = from_response(403, &h, &body(403, "quotaExceeded"));
+        assert!(
+            q.message().contains("resets at midnight Pacific time"),
+            "{q}"
+        );
+        let html = from_response(502, &h, "<html><body>Bad gateway</body></html>");
+        assert_eq!(html.kind(), ErrorKind::Upstream);
+        assert!(!html.message().contains('\n'));
     }
 
     #[test]
