@@ -1,7 +1,8 @@
 //! Budgets that stop spending: per job (default $3.00) and per provider per UTC day.
 //!
 //! The ledger keeps running totals of priced spend plus *reservations*: the estimated cost of
-//! calls in flight. [`Budgeted`] estimates a call from its request (tokens, characters, images)
+//! calls in flight. [`Budgeted`] (for all five provider traits, through core's
+//! `for_each_provider_trait!`) estimates a call from its request (tokens, characters, images)
 //! with the ledger's catalog, reserves it, and refuses with [`ErrorKind::BudgetExceeded`] when
 //! spent + reserved + estimate would cross a cap, so no money is spent past it. With a cheaper
 //! provider configured ([`Budgeted::degrade_to`]) it tries that one instead, and the answer
@@ -37,9 +38,9 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use ytempire_core::metering::current_labels;
 use ytempire_core::{
-    ChatRequest, ChatResponse, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    InputUnit, LanguageModel, ProviderInfo, Result, Speech, SpeechRequest, SpeechSynthesizer,
-    Usage,
+    ChatRequest, ChatResponse, Error, ErrorKind, ImageRequest, ImageResponse, InputUnit,
+    ProviderInfo, Result, Speech, SpeechRequest, TrendRequest, TrendResponse, UploadReceipt,
+    UploadRequest, Usage,
 };
 
 use crate::catalog::Cost;
@@ -471,47 +472,94 @@ pub fn estimate_images(request: &ImageRequest) -> Usage {
     Usage::images(u64::from(request.count.max(1)))
 }
 
-#[async_trait]
-impl<P: LanguageModel> LanguageModel for Budgeted<P> {
-    fn info(&self) -> ProviderInfo {
-        self.inner.info()
-    }
+/// What a request is expected to use, for [`CostLedger::admit`]: the `estimate_*` functions
+/// above, a trends refresh as nothing billable, an upload as YouTube's `videos.insert` quota.
+trait Estimate {
+    fn estimate(&self, info: &ProviderInfo) -> Usage;
+}
 
-    async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse> {
-        let (p, _held) = self.choose(|p| p.info(), |p| estimate_chat(&p.info(), request))?;
-        let mut answer = p.complete(request).await?;
-        // After degrading, the cheaper provider answered: say so (unless it knows better).
-        answer.fill_answered_by(&p.info());
-        Ok(answer)
+impl Estimate for ChatRequest {
+    fn estimate(&self, info: &ProviderInfo) -> Usage {
+        estimate_chat(info, self)
     }
 }
 
-#[async_trait]
-impl<P: SpeechSynthesizer> SpeechSynthesizer for Budgeted<P> {
-    fn info(&self) -> ProviderInfo {
-        self.inner.info()
-    }
-
-    async fn synthesize(&self, request: &SpeechRequest) -> Result<Speech> {
-        let (p, _held) = self.choose(|p| p.info(), |_| estimate_speech(request))?;
-        let mut answer = p.synthesize(request).await?;
-        // After degrading, the cheaper provider answered: say so (unless it knows better).
-        answer.fill_answered_by(&p.info());
-        Ok(answer)
+impl Estimate for SpeechRequest {
+    fn estimate(&self, _info: &ProviderInfo) -> Usage {
+        estimate_speech(self)
     }
 }
 
-#[async_trait]
-impl<P: ImageSource> ImageSource for Budgeted<P> {
-    fn info(&self) -> ProviderInfo {
-        self.inner.info()
-    }
-
-    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        let (p, _held) = self.choose(|p| p.info(), |_| estimate_images(request))?;
-        let mut answer = p.fetch(request).await?;
-        // After degrading, the cheaper provider answered: say so (unless it knows better).
-        answer.fill_answered_by(&p.info());
-        Ok(answer)
+impl Estimate for ImageRequest {
+    fn estimate(&self, _info: &ProviderInfo) -> Usage {
+        estimate_images(self)
     }
 }
+
+impl Estimate for TrendRequest {
+    fn estimate(&self, _info: &ProviderInfo) -> Usage {
+        Usage::new()
+    }
+}
+
+impl Estimate for UploadRequest {
+    fn estimate(&self, _info: &ProviderInfo) -> Usage {
+        Usage::quota(UPLOAD_QUOTA_UNITS)
+    }
+}
+
+/// YouTube quota units one `videos.insert` costs.
+const UPLOAD_QUOTA_UNITS: u64 = 1600;
+
+/// Names the provider that answered, after degrading (responses without provenance ignore it).
+trait Answered {
+    fn answered(&mut self, _info: &ProviderInfo) {}
+}
+
+impl Answered for ChatResponse {
+    fn answered(&mut self, info: &ProviderInfo) {
+        self.fill_answered_by(info);
+    }
+}
+
+impl Answered for Speech {
+    fn answered(&mut self, info: &ProviderInfo) {
+        self.fill_answered_by(info);
+    }
+}
+
+impl Answered for ImageResponse {
+    fn answered(&mut self, info: &ProviderInfo) {
+        self.fill_answered_by(info);
+    }
+}
+
+impl Answered for TrendResponse {}
+impl Answered for UploadReceipt {}
+
+/// `Budgeted<P>` for one provider trait; used through core's `for_each_provider_trait!`, so
+/// every capability is budgeted the same way.
+macro_rules! budgeted {
+    ($trait:ident, $method:ident, $req:ident, $resp:ident $(, $extra:ident : $extra_ty:ty)?) => {
+        #[async_trait]
+        impl<P: ytempire_core::$trait> ytempire_core::$trait for Budgeted<P> {
+            fn info(&self) -> ProviderInfo {
+                self.inner.info()
+            }
+
+            async fn $method(
+                &self,
+                request: &ytempire_core::$req
+                $(, $extra: $extra_ty)?
+            ) -> Result<ytempire_core::$resp> {
+                let (p, _held) = self.choose(|p| p.info(), |p| request.estimate(&p.info()))?;
+                let mut answer = p.$method(request $(, $extra)?).await?;
+                // After degrading, the cheaper provider answered: say so (unless it knows better).
+                answer.answered(&p.info());
+                Ok(answer)
+            }
+        }
+    };
+}
+
+ytempire_core::for_each_provider_trait!(budgeted);

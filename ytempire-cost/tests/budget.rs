@@ -168,3 +168,37 @@ async fn reservations_hold_concurrent_calls_under_the_cap() {
     assert!(ledger.admit(Some("j"), &info, &usage).is_ok());
     drop(r1);
 }
+
+#[tokio::test]
+async fn trends_and_uploads_are_budgeted_too() {
+    use ytempire_core::fakes::{FakeTrend, FakeUploader};
+    use ytempire_core::{
+        Capabilities, TrendRequest, TrendSource, UploadRequest, UploaderExt, VideoMetadata,
+    };
+    let ledger = Arc::new(CostLedger::in_memory(Catalog::embedded().unwrap()).unwrap());
+
+    // A free trend source passes through and answers.
+    let trends = Arc::new(FakeTrend::new());
+    let guarded = Budgeted::new(trends.clone(), ledger.clone());
+    let answer = guarded.trends(&TrendRequest::new(3)).await.unwrap();
+    assert_eq!(trends.calls(), 1);
+    assert!(answer.topics.len() <= 3);
+    assert_eq!(guarded.to_string(), format!("Budgeted({trends})"));
+
+    // A paid uploader the catalog cannot price is refused before it is called.
+    let paid = Arc::new(
+        FakeUploader::new()
+            .named("acme-video", "push")
+            .with_capabilities(Capabilities::new().with_paid(true)),
+    );
+    let guarded = Budgeted::new(paid.clone(), ledger.clone());
+    let request = UploadRequest::new("video.mp4", VideoMetadata::new("A title"));
+    let err = guarded.upload_quietly(&request).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BudgetExceeded, "{err}");
+    assert!(err.message().contains("unpriced"), "{err}");
+    assert_eq!(
+        paid.calls(),
+        0,
+        "the refused upload never reached the provider"
+    );
+}
