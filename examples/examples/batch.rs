@@ -19,7 +19,7 @@ use ytempire_core::queue::{
     JobQueue, JobState, QueueBackend, QueueConfig, SqliteQueue, SubmitOptions,
 };
 use ytempire_core::{Topic, VideoSpec};
-use ytempire_render::pipeline::RenderOptions;
+use ytempire_render::video::RenderOptions;
 
 const TOPICS: &[&str] = &[
     "How octopuses change colour",

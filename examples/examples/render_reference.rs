@@ -22,8 +22,8 @@ use std::process::{Command, ExitCode};
 use clap::{Parser, ValueEnum};
 use ytempire_core::{Motion, Segment, Timeline, VideoSpec, Visual, WordTiming};
 use ytempire_render::encode::{EncoderChoice, FfmpegCodec, Preset};
-use ytempire_render::pipeline::{CompositorChoice, RenderOptions, render_video};
 use ytempire_render::scene::Easing;
+use ytempire_render::video::{CompositorChoice, RenderOptions, render_video};
 
 /// Render the reference job: a Ken Burns zoom over one still, a caption line and a narration.
 #[derive(Debug, Parser)]

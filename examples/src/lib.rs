@@ -23,7 +23,7 @@ use ytempire_core::{
     DynImageSource, DynLanguageModel, DynSpeechSynthesizer, Error, Result, UsageSink,
 };
 use ytempire_cost::CostLedger;
-use ytempire_render::pipeline::RenderOptions;
+use ytempire_render::video::RenderOptions;
 
 pub use ytempire_cost::stage::{
     DefaultChain, LedgerProbe, QualityGate, audio_expectations, sample_video, score_job,

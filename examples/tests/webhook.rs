@@ -30,7 +30,7 @@ use ytempire_core::pipeline::{
 };
 use ytempire_core::{ErrorKind, Topic, VideoSpec};
 use ytempire_examples::webhook::ReqwestWebhookTransport;
-use ytempire_render::pipeline::{CompositorChoice, RenderOptions};
+use ytempire_render::video::{CompositorChoice, RenderOptions};
 
 const SECRET: &str = "loopback-shared-secret";
 

@@ -139,6 +139,7 @@ pub mod metering;
 pub mod pipeline;
 mod provider;
 pub mod queue;
+mod trend;
 mod tts;
 mod types;
 mod upload;
@@ -155,11 +156,9 @@ pub use llm::{
 };
 pub use metering::{UsageRecord, UsageSink};
 pub use provider::{Capabilities, InputUnit, Provenance, ProviderInfo};
+pub use trend::{TrendRequest, TrendResponse, TrendSource};
 pub use tts::{
     Speech, SpeechRequest, SpeechSynthesizer, SpeechSynthesizerExt, TextFormat, TimingSource,
 };
 pub use types::*;
-pub use upload::{
-    NoProgress, ProgressSink, TrendRequest, TrendResponse, TrendSource, UploadProgress,
-    UploadRequest, Uploader, UploaderExt,
-};
+pub use upload::{NoProgress, ProgressSink, UploadProgress, UploadRequest, Uploader, UploaderExt};

@@ -1,10 +1,10 @@
-//! Publishing: [`Uploader`], upload progress and trend discovery ([`TrendSource`]).
+//! Publishing: [`Uploader`] and upload progress.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::{ProviderInfo, Result, Thumbnail, Topic, UploadReceipt, Usage, VideoMetadata};
+use crate::{ProviderInfo, Result, Thumbnail, UploadReceipt, VideoMetadata};
 
 /// A replayable upload request: a file on disk and its metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -119,64 +119,3 @@ pub trait UploaderExt: Uploader {
 }
 
 impl<T: Uploader + ?Sized> UploaderExt for T {}
-
-/// A replayable request for trending topics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[non_exhaustive]
-pub struct TrendRequest {
-    /// ISO 3166-1 region, e.g. "US".
-    #[serde(default)]
-    pub region: Option<String>,
-    /// Platform category id to narrow to.
-    #[serde(default)]
-    pub category: Option<String>,
-    /// Free-text niche filter.
-    #[serde(default)]
-    pub niche: Option<String>,
-    /// Most topics to return.
-    pub limit: u32,
-}
-
-impl TrendRequest {
-    /// Up to `limit` topics.
-    pub fn new(limit: u32) -> Self {
-        Self {
-            limit,
-            ..Self::default()
-        }
-    }
-
-    /// Restrict to a region.
-    #[must_use]
-    pub fn with_region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
-    }
-}
-
-/// Trending topics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TrendResponse {
-    /// Topics, hottest first.
-    pub topics: Vec<Topic>,
-    /// What it consumed.
-    pub usage: Usage,
-}
-
-impl TrendResponse {
-    /// A response with topics and usage.
-    pub fn new(topics: Vec<Topic>, usage: Usage) -> Self {
-        Self { topics, usage }
-    }
-}
-
-/// A source of topics (platform charts, search trends, RSS, a fixed list).
-#[async_trait]
-pub trait TrendSource: Send + Sync + std::fmt::Debug + std::fmt::Display + 'static {
-    /// Who this is and what it can do.
-    fn info(&self) -> ProviderInfo;
-
-    /// Current topics.
-    async fn trends(&self, request: &TrendRequest) -> Result<TrendResponse>;
-}

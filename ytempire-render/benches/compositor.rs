@@ -13,7 +13,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use image::{Rgba, RgbaImage};
 use ytempire_core::{Motion, Segment, Timeline, Transition, VideoSpec, Visual, WordTiming};
-use ytempire_render::scene::{Color, Scene, SceneStyle, Watermark, WatermarkContent};
+use ytempire_render::scene::{Color, RenderPlan, SceneStyle, Watermark, WatermarkContent};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
 fn picture() -> Visual {
@@ -25,7 +25,7 @@ fn picture() -> Visual {
     Visual::image_bytes("bg", 1920, 1080, "image/png", out.into_inner())
 }
 
-fn scenes() -> Vec<(&'static str, Scene)> {
+fn scenes() -> Vec<(&'static str, RenderPlan)> {
     let spec = VideoSpec::landscape();
     let v = picture();
     let kb = Motion::KenBurns {
@@ -64,7 +64,7 @@ fn scenes() -> Vec<(&'static str, Scene)> {
         }),
         ..plain.clone()
     };
-    let mk = |t: &Timeline, s: &SceneStyle| Scene::from_timeline(t, s).unwrap();
+    let mk = |t: &Timeline, s: &SceneStyle| RenderPlan::from_timeline(t, s).unwrap();
     vec![
         ("still", mk(&one(Motion::Still), &plain)),
         ("kenburns", mk(&one(kb.clone()), &plain)),

@@ -1,6 +1,6 @@
 //! The `Compositor` trait and automatic backend choice.
 //!
-//! Both backends draw the same [`Scene`] plan with the same sampling and blending rules (see
+//! Both backends draw the same [`RenderPlan`] plan with the same sampling and blending rules (see
 //! `scene::plan`), and decode video clips with the same decoder (see [`crate::clip`]), so their
 //! frames agree within ±2 per channel.
 
@@ -8,7 +8,7 @@ use ytempire_core::Result;
 
 use crate::Frame;
 use crate::cpu::CpuCompositor;
-use crate::scene::Scene;
+use crate::scene::RenderPlan;
 
 /// Which implementation draws the frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,9 +46,9 @@ pub trait Compositor: Send {
     /// Which backend this is.
     fn backend(&self) -> Backend;
     /// Load everything the scene needs.
-    fn prepare(&mut self, scene: &Scene) -> Result<()>;
+    fn prepare(&mut self, scene: &RenderPlan) -> Result<()>;
     /// Draw one frame.
-    fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()>;
+    fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()>;
 }
 
 /// A GPU compositor on a hardware wgpu adapter, else the CPU one. Logs the choice with

@@ -19,17 +19,17 @@ pub mod frame;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod mux;
-pub mod pipeline;
 pub mod scene;
 pub mod sources;
 pub mod stage;
 pub mod text;
 pub mod thumbnail;
+pub mod video;
 
 pub use compositor::{Backend, Compositor, auto_compositor};
 pub use cpu::CpuCompositor;
 pub use frame::Frame;
 #[cfg(feature = "gpu")]
 pub use gpu::GpuCompositor;
-pub use scene::{Scene, SceneStyle};
+pub use scene::{RenderPlan, SceneStyle};
 pub use stage::{MusicPlan, ThumbnailMaker, VideoRenderer};

@@ -39,7 +39,7 @@ use ytempire_core::pipeline::{
 use ytempire_core::{Error, Result, Thumbnail, Timeline, Visual};
 
 use crate::audio::music::{MusicLibrary, ambient_bed, prepare_track, write_mono_wav};
-use crate::pipeline::{RenderOptions, render_video_with_progress};
+use crate::video::{RenderOptions, render_video_with_progress};
 
 /// Background music [`VideoRenderer`] adds to a timeline that has none.
 ///

@@ -17,7 +17,7 @@ use std::process::Command;
 
 use ytempire_core::{Segment, Timeline, VideoSpec};
 use ytempire_render::clip::{ClipFrame, ClipSource, clip_visual};
-use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle};
+use ytempire_render::scene::{ClipPlayback, RenderPlan, SceneStyle};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
 // Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
@@ -201,7 +201,7 @@ fn render(path: &Path, playback: ClipPlayback, times: &[f64]) -> Vec<usize> {
         clip_playback: playback,
         ..SceneStyle::default()
     };
-    let scene = Scene::from_timeline(&t, &style).unwrap();
+    let scene = RenderPlan::from_timeline(&t, &style).unwrap();
     let mut c = CpuCompositor::new();
     c.prepare(&scene).unwrap();
     let mut f = Frame::new(W, H).unwrap();

@@ -17,8 +17,8 @@ use image::{Rgba, RgbaImage};
 use ytempire_core::{ErrorKind, Motion, Segment, Timeline, Transition, VideoSpec, Visual};
 use ytempire_render::clip::{ClipSource, ColorMatrix, clip_visual};
 use ytempire_render::encode::EncoderChoice;
-use ytempire_render::pipeline::{CompositorChoice, RenderOptions, render_video_blocking};
-use ytempire_render::scene::{ClipPlayback, Scene, SceneStyle, SourceImage};
+use ytempire_render::scene::{ClipPlayback, RenderPlan, SceneStyle, SourceImage};
+use ytempire_render::video::{CompositorChoice, RenderOptions, render_video_blocking};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
 // Test clip geometry: 160×90 at 10 fps, 20 frames (2 s), IDR every 5 frames.
@@ -93,7 +93,7 @@ fn clip_seg(path: &Path, start: f64, end: f64) -> Segment {
 }
 
 fn render(t: &Timeline, style: &SceneStyle, times: &[f64]) -> Vec<Frame> {
-    let scene = Scene::from_timeline(t, style).unwrap();
+    let scene = RenderPlan::from_timeline(t, style).unwrap();
     let mut c = CpuCompositor::new();
     c.prepare(&scene).unwrap();
     times
@@ -496,7 +496,7 @@ fn bad_files_give_typed_errors() {
         let mut v = Visual::image_file("bad", W, H, path.clone());
         v.kind = ytempire_core::MediaKind::VideoClip;
         let t = Timeline::new(spec).with_segment(Segment::new(v, 0.0, 1.0));
-        let scene = Scene::from_timeline(&t, &no_text()).unwrap();
+        let scene = RenderPlan::from_timeline(&t, &no_text()).unwrap();
         let e = c.prepare(&scene).unwrap_err();
         assert_eq!(e.kind(), kind, "{}: {e}", path.display());
         assert!(e.to_string().contains("segment 0"), "{e}");
@@ -683,7 +683,7 @@ fn gpu_plays_clips_like_the_cpu() {
             })
             .with_transition(Transition::Crossfade { secs: 0.5 }),
         );
-    let scene = Scene::from_timeline(&t, &no_text()).unwrap();
+    let scene = RenderPlan::from_timeline(&t, &no_text()).unwrap();
     let mut cpu = CpuCompositor::new();
     let mut gpu = gpu;
     cpu.prepare(&scene).unwrap();

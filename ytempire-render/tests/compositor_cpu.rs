@@ -11,10 +11,10 @@ mod common;
 
 use image::{Rgba, RgbaImage};
 use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual, WordTiming};
-use ytempire_render::scene::{Color, Scene, SceneStyle};
+use ytempire_render::scene::{Color, RenderPlan, SceneStyle};
 use ytempire_render::{Backend, Compositor, CpuCompositor, Frame};
 
-fn render(scene: &Scene, t: f64) -> Frame {
+fn render(scene: &RenderPlan, t: f64) -> Frame {
     let mut c = CpuCompositor::new();
     c.prepare(scene).unwrap();
     let mut f = Frame::new(scene.spec().width, scene.spec().height).unwrap();
@@ -43,7 +43,7 @@ fn still_image_fills_frame_with_its_pixels() {
         1.0,
     ));
     let f = render(
-        &Scene::from_timeline(&t, &SceneStyle::default()).unwrap(),
+        &RenderPlan::from_timeline(&t, &SceneStyle::default()).unwrap(),
         0.5,
     );
     assert_eq!(px(&f, 0, 0), [255, 0, 0, 255]);
@@ -97,7 +97,7 @@ fn caption_highlight_moves_with_the_spoken_word() {
     ];
     let mut style = SceneStyle::default();
     style.caption.highlight = Color::rgb(255, 0, 0);
-    let scene = Scene::from_timeline(&t, &style).unwrap();
+    let scene = RenderPlan::from_timeline(&t, &style).unwrap();
     let red_x = |f: &Frame| {
         let xs: Vec<u32> = (0..f.height)
             .flat_map(|y| (0..f.width).map(move |x| (x, y)))
@@ -127,7 +127,7 @@ fn progress_bar_grows() {
         progress_bar: Some(Color::rgb(0, 255, 0)),
         ..SceneStyle::default()
     };
-    let scene = Scene::from_timeline(&t, &style).unwrap();
+    let scene = RenderPlan::from_timeline(&t, &style).unwrap();
     let green = |f: &Frame| (0..200).filter(|&x| px(f, x, 199)[1] == 255).count();
     assert_eq!(green(&render(&scene, 1.0)), 50);
     assert_eq!(green(&render(&scene, 3.0)), 150);
@@ -146,7 +146,7 @@ fn bad_input_gives_typed_errors() {
     assert_eq!(c.backend(), Backend::Cpu);
 
     let missing = Visual::image_file("m", 10, 10, "/nonexistent/ytempire.png".into());
-    let s = Scene::from_timeline(
+    let s = RenderPlan::from_timeline(
         &Timeline::new(spec).with_segment(Segment::new(missing, 0.0, 1.0)),
         &style,
     )
@@ -154,7 +154,7 @@ fn bad_input_gives_typed_errors() {
     assert_eq!(c.prepare(&s).unwrap_err().kind(), ErrorKind::NotFound);
 
     let corrupt = Visual::image_bytes("c", 10, 10, "image/png", b"\x89PNG not really".to_vec());
-    let s = Scene::from_timeline(
+    let s = RenderPlan::from_timeline(
         &Timeline::new(spec).with_segment(Segment::new(corrupt, 0.0, 1.0)),
         &style,
     )
@@ -162,7 +162,7 @@ fn bad_input_gives_typed_errors() {
     assert_eq!(c.prepare(&s).unwrap_err().kind(), ErrorKind::Render);
 
     let img = common::picture(16, 16, 0);
-    let good = Scene::from_timeline(
+    let good = RenderPlan::from_timeline(
         &Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0)),
         &style,
     )
@@ -173,7 +173,7 @@ fn bad_input_gives_typed_errors() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest, "not prepared");
     c.prepare(&good).unwrap();
-    let other = Scene::from_timeline(
+    let other = RenderPlan::from_timeline(
         &Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0)),
         &style,
     )
@@ -204,7 +204,7 @@ fn bad_input_gives_typed_errors() {
     let mut huge = SceneStyle::default();
     huge.caption.font_px = 400.0;
     huge.caption.min_font_px = 400.0;
-    let s = Scene::from_timeline(&t, &huge).unwrap();
+    let s = RenderPlan::from_timeline(&t, &huge).unwrap();
     assert_eq!(
         CpuCompositor::new().prepare(&s).unwrap_err().kind(),
         ErrorKind::InvalidRequest
@@ -215,7 +215,7 @@ fn bad_input_gives_typed_errors() {
     bad.caption.font_px = f32::NAN;
     let t = Timeline::new(spec).with_segment(Segment::new(common::visual("g", &img), 0.0, 1.0));
     assert_eq!(
-        Scene::from_timeline(&t, &bad).unwrap_err().kind(),
+        RenderPlan::from_timeline(&t, &bad).unwrap_err().kind(),
         ErrorKind::InvalidRequest
     );
 }

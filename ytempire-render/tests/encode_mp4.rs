@@ -16,7 +16,7 @@ use ytempire_render::encode::{
     ffmpeg_available, ffmpeg_has_encoder,
 };
 use ytempire_render::mux::{AudioInput, Mp4Writer, top_level_boxes};
-use ytempire_render::pipeline::encode_frames;
+use ytempire_render::video::encode_frames;
 
 /// Whether a check that needs `what` may run: a missing tool skips it locally, but under
 /// `CI=true` (where scripts/setup.sh installed ffmpeg) it is a failure, not a pass.

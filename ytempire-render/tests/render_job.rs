@@ -12,7 +12,7 @@ use std::process::Command;
 use ytempire_core::{ErrorKind, Motion, Segment, Timeline, VideoSpec, Visual, WordTiming};
 use ytempire_render::encode::EncoderChoice;
 use ytempire_render::mux::top_level_boxes;
-use ytempire_render::pipeline::{
+use ytempire_render::video::{
     CompositorChoice, RenderOptions, render_video, render_video_blocking,
 };
 

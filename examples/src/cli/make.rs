@@ -18,7 +18,7 @@ use ytempire_cost::stage::{DefaultChain, QualityGate};
 use ytempire_cost::{BudgetConfig, Catalog, CostLedger, Decimal};
 use ytempire_render::MusicPlan;
 use ytempire_render::audio::music::MusicLibrary;
-use ytempire_render::pipeline::{CompositorChoice, RenderOptions};
+use ytempire_render::video::{CompositorChoice, RenderOptions};
 
 use super::args::MakeArgs;
 use super::jobid::job_id_for;

@@ -9,7 +9,7 @@ use ytempire_core::pipeline::{
 };
 use ytempire_core::{DynImageSource, DynLanguageModel, DynSpeechSynthesizer, Result};
 use ytempire_llm::WriterStage;
-use ytempire_render::pipeline::RenderOptions;
+use ytempire_render::video::RenderOptions;
 use ytempire_render::{MusicPlan, ThumbnailMaker, VideoRenderer};
 
 use super::{LedgerProbe, QualityGate};

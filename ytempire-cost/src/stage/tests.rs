@@ -18,7 +18,7 @@ use ytempire_core::{
     VideoMetadata, VideoSpec,
 };
 use ytempire_render::encode::EncoderChoice;
-use ytempire_render::pipeline::{CompositorChoice, RenderOptions};
+use ytempire_render::video::{CompositorChoice, RenderOptions};
 
 use super::*;
 use crate::{BudgetConfig, Catalog};

@@ -13,7 +13,7 @@ use ytempire_core::{Error, Result};
 use crate::Frame;
 use crate::compositor::{Backend, Compositor};
 use crate::scene::plan::DrawOp;
-use crate::scene::{Scene, SegmentMedia};
+use crate::scene::{RenderPlan, SegmentMedia};
 use crate::text::OverlayStore;
 
 /// Rows per parallel task.
@@ -36,7 +36,7 @@ impl CpuCompositor {
 }
 
 /// Checks shared by both backends before drawing a frame.
-pub(crate) fn check_frame(scene: &Scene, prepared: Option<u64>, out: &Frame) -> Result<()> {
+pub(crate) fn check_frame(scene: &RenderPlan, prepared: Option<u64>, out: &Frame) -> Result<()> {
     let spec = scene.spec();
     if prepared != Some(scene.id) {
         return Err(Error::invalid_request(
@@ -60,7 +60,7 @@ impl Compositor for CpuCompositor {
         Backend::Cpu
     }
 
-    fn prepare(&mut self, scene: &Scene) -> Result<()> {
+    fn prepare(&mut self, scene: &RenderPlan) -> Result<()> {
         self.prepared = None;
         // Release the previous scene's pictures and clip decoders before loading this one.
         self.media = SegmentMedia::default();
@@ -70,7 +70,7 @@ impl Compositor for CpuCompositor {
         Ok(())
     }
 
-    fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
+    fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()> {
         check_frame(scene, self.prepared, out)?;
         self.media.update(scene, t_secs)?;
         scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)?;

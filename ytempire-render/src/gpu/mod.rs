@@ -23,7 +23,7 @@ use crate::Frame;
 use crate::compositor::{Backend, Compositor};
 use crate::cpu::check_frame;
 use crate::scene::plan::DrawOp;
-use crate::scene::{Background, Scene, SegmentMedia};
+use crate::scene::{Background, RenderPlan, SegmentMedia};
 use crate::text::OverlayStore;
 use clip::{ClipTextures, LayerLayout, new_layer_texture, write_layer};
 
@@ -298,7 +298,7 @@ impl GpuCompositor {
         });
     }
 
-    fn params_for(&mut self, scene: &Scene) {
+    fn params_for(&mut self, scene: &RenderPlan) {
         let spec = scene.spec();
         let (w, h) = (spec.width as f32, spec.height as f32);
         self.params.clear();
@@ -405,7 +405,7 @@ impl Compositor for GpuCompositor {
         Backend::Gpu
     }
 
-    fn prepare(&mut self, scene: &Scene) -> Result<()> {
+    fn prepare(&mut self, scene: &RenderPlan) -> Result<()> {
         self.prepared = None;
         let max = self.device.limits().max_texture_dimension_2d;
         let spec = scene.spec();
@@ -456,7 +456,7 @@ impl Compositor for GpuCompositor {
         Ok(())
     }
 
-    fn render_frame(&mut self, scene: &Scene, t_secs: f64, out: &mut Frame) -> Result<()> {
+    fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()> {
         check_frame(scene, self.prepared, out)?;
         self.media.update(scene, t_secs)?;
         scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)?;

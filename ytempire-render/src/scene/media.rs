@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use ytempire_core::{Error, MediaKind, Result};
 
-use super::{Scene, SourceImage, decode_visual};
+use super::{RenderPlan, SourceImage, decode_visual};
 use crate::clip::{ClipDecoder, ClipSource};
 
 /// What one segment shows.
@@ -42,7 +42,7 @@ impl SegmentMedia {
     /// # Errors
     /// `NotFound` for a missing file; `Render`, `InvalidRequest` or `Unsupported` for a corrupt
     /// image or clip (see [`crate::clip`]).
-    pub(crate) fn load(scene: &Scene, lazy_stills: bool) -> Result<Self> {
+    pub(crate) fn load(scene: &RenderPlan, lazy_stills: bool) -> Result<Self> {
         let mut entries: Vec<Entry> = Vec::with_capacity(scene.segments.len());
         for (i, seg) in scene.segments.iter().enumerate() {
             let clip = seg.visual.kind == MediaKind::VideoClip;
@@ -79,7 +79,7 @@ impl SegmentMedia {
     ///
     /// # Errors
     /// `Render` for corrupt clip data, `Io`/`NotFound` when a clip file cannot be read.
-    pub(crate) fn update(&mut self, scene: &Scene, t: f64) -> Result<()> {
+    pub(crate) fn update(&mut self, scene: &RenderPlan, t: f64) -> Result<()> {
         let t = super::plan::clamp_time(t);
         let on_screen = scene.visible(t);
         let shown_at = |i: usize| {
@@ -114,7 +114,7 @@ impl SegmentMedia {
 
     /// Decode the stills on screen (sharing pixels between segments showing the same visual)
     /// and drop the others.
-    fn update_stills(&mut self, scene: &Scene, shown: &dyn Fn(usize) -> bool) -> Result<()> {
+    fn update_stills(&mut self, scene: &RenderPlan, shown: &dyn Fn(usize) -> bool) -> Result<()> {
         for i in 0..self.entries.len() {
             if !matches!(self.entries.get(i), Some(Entry::Still(_))) {
                 continue;
@@ -227,7 +227,7 @@ mod tests {
             )
             .with_segment(Segment::new(v(3), 4.0, 6.0))
             .with_segment(Segment::new(v(1), 6.0, 8.0));
-        let scene = Scene::from_timeline(&t, &SceneStyle::default()).unwrap();
+        let scene = RenderPlan::from_timeline(&t, &SceneStyle::default()).unwrap();
         let mut lazy = SegmentMedia::load(&scene, true).unwrap();
         assert_eq!(lazy.stills_in_memory(), 0);
         lazy.update(&scene, 0.5).unwrap();

@@ -1,6 +1,6 @@
 //! Backend-independent scene description: what is on screen at any time, with no wgpu types.
 //!
-//! A [`Scene`] is built once from a core [`Timeline`] and a [`SceneStyle`]. Compositors ask it
+//! A [`RenderPlan`] is built once from a core [`Timeline`] and a [`SceneStyle`]. Compositors ask it
 //! for the draw operations of one instant (the `plan` module) and turn those into pixels; the CPU
 //! and GPU compositors share the plan, so they agree on every layer's geometry and timing.
 //!
@@ -53,16 +53,16 @@ pub(crate) struct Phrase {
 ///
 /// ```no_run
 /// use ytempire_core::{Segment, Timeline, VideoSpec, Visual};
-/// use ytempire_render::scene::{Scene, SceneStyle};
+/// use ytempire_render::scene::{RenderPlan, SceneStyle};
 /// # fn main() -> ytempire_core::Result<()> {
 /// let still = Visual::image_file("bg", 1920, 1080, "bg.png".into());
 /// let timeline = Timeline::new(VideoSpec::landscape()).with_segment(Segment::new(still, 0.0, 10.0));
-/// let scene = Scene::from_timeline(&timeline, &SceneStyle::default())?;
+/// let scene = RenderPlan::from_timeline(&timeline, &SceneStyle::default())?;
 /// assert_eq!(scene.duration_secs(), 10.0);
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Scene {
+pub struct RenderPlan {
     /// Unique per `from_timeline` call (clones share it): compositors check they were
     /// prepared for this scene.
     pub(crate) id: u64,
@@ -73,7 +73,7 @@ pub struct Scene {
     pub(crate) style: SceneStyle,
 }
 
-impl Scene {
+impl RenderPlan {
     /// Validate a timeline and turn it into a scene.
     ///
     /// Images and clips are not read here: a compositor's `prepare` decodes stills and probes
@@ -82,7 +82,7 @@ impl Scene {
     /// # Errors
     /// `InvalidRequest` for an empty timeline, zero/odd/oversized dimensions, fps 0, bad
     /// segment or caption times, or an invalid style.
-    pub fn from_timeline(t: &Timeline, style: &SceneStyle) -> Result<Scene> {
+    pub fn from_timeline(t: &Timeline, style: &SceneStyle) -> Result<RenderPlan> {
         t.validate()?;
         style.validate()?;
         let mut segments = Vec::with_capacity(t.segments.len());
@@ -125,7 +125,7 @@ impl Scene {
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let phrases = group_phrases(&t.captions, style.caption.max_words)?;
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        Ok(Scene {
+        Ok(RenderPlan {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             spec: t.spec,
             duration: t.duration_secs(),
@@ -242,7 +242,9 @@ mod tests {
         let style = SceneStyle::default();
         let empty = Timeline::new(VideoSpec::new(320, 180, 30));
         assert_eq!(
-            Scene::from_timeline(&empty, &style).unwrap_err().kind(),
+            RenderPlan::from_timeline(&empty, &style)
+                .unwrap_err()
+                .kind(),
             ytempire_core::ErrorKind::InvalidRequest
         );
         for spec in [
@@ -251,7 +253,7 @@ mod tests {
             VideoSpec::new(320, 180, 0),
         ] {
             let t = Timeline::new(spec).with_segment(Segment::new(still(), 0.0, 1.0));
-            let e = Scene::from_timeline(&t, &style).unwrap_err();
+            let e = RenderPlan::from_timeline(&t, &style).unwrap_err();
             assert_eq!(
                 e.kind(),
                 ytempire_core::ErrorKind::InvalidRequest,

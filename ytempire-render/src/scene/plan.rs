@@ -8,13 +8,13 @@
 //! - Everything is premultiplied RGBA8 and blended source-over.
 //! - A segment's picture is its still or, for a video clip, the clip frame that
 //!   `SegmentMedia::update` decoded for this instant; both go through the same cover-and-Ken-Burns
-//!   affine ([`Scene::segment_affine`]).
+//!   affine ([`RenderPlan::segment_affine`]).
 
 use std::sync::Arc;
 
 use ytempire_core::{Motion, Result, Transition};
 
-use super::{Background, Scene, SegmentMedia, SourceImage};
+use super::{Background, RenderPlan, SegmentMedia, SourceImage};
 use crate::text::{Overlay, OverlayKey, OverlayStore};
 
 /// An integer pixel rectangle `[x0, x1) × [y0, y1)`, inside the frame.
@@ -95,7 +95,7 @@ pub(crate) struct Visible {
     pub(crate) prev: Option<Leaving>,
 }
 
-impl Scene {
+impl RenderPlan {
     /// The segments drawn at `t` (a [`clamp_time`]d time); `None` before the first segment or
     /// in a gap between segments.
     pub(crate) fn visible(&self, t: f64) -> Option<Visible> {

@@ -9,7 +9,7 @@ use ytempire_core::{Script, Segment, Timeline, Topic, VideoMetadata, VideoSpec, 
 
 use super::*;
 use crate::encode::EncoderChoice;
-use crate::pipeline::CompositorChoice;
+use crate::video::CompositorChoice;
 
 fn still(dir: &Path) -> Visual {
     let path = dir.join("still.png");

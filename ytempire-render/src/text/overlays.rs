@@ -10,7 +10,7 @@ use image::imageops::FilterType;
 use ytempire_core::Result;
 
 use super::{Overlay, TextBlock, TextRenderer};
-use crate::scene::{Color, Scene, SourceImage, WatermarkContent, decode_visual};
+use crate::scene::{Color, RenderPlan, SourceImage, WatermarkContent, decode_visual};
 
 /// Which overlay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,7 +44,7 @@ impl OverlayStore {
 
     /// Rasterise the fixed overlays and lay out every caption phrase, so that
     /// text that cannot fit is reported before rendering starts.
-    pub(crate) fn prepare(&mut self, scene: &Scene) -> Result<()> {
+    pub(crate) fn prepare(&mut self, scene: &RenderPlan) -> Result<()> {
         self.clear();
         if scene.style.watermark.is_some() {
             self.get(scene, OverlayKey::Watermark)?;
@@ -70,7 +70,7 @@ impl OverlayStore {
     }
 
     /// The overlay for `key`, from cache or freshly rasterised.
-    pub(crate) fn get(&mut self, scene: &Scene, key: OverlayKey) -> Result<Arc<Overlay>> {
+    pub(crate) fn get(&mut self, scene: &RenderPlan, key: OverlayKey) -> Result<Arc<Overlay>> {
         if let Some(o) = self.fixed.get(&key) {
             return Ok(Arc::clone(o));
         }
@@ -89,7 +89,7 @@ impl OverlayStore {
         Ok(ov)
     }
 
-    fn build(&mut self, scene: &Scene, key: OverlayKey) -> Result<Overlay> {
+    fn build(&mut self, scene: &RenderPlan, key: OverlayKey) -> Result<Overlay> {
         let u = scene.unit();
         let (_, _, sw, sh) = scene.safe_rect();
         let style = &scene.style;

@@ -1,4 +1,4 @@
-//! Scene corpus shared by the compositor tests: every layer type in every aspect.
+//! RenderPlan corpus shared by the compositor tests: every layer type in every aspect.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 use std::path::Path;
@@ -12,7 +12,7 @@ use ytempire_render::Frame;
 use ytempire_render::encode::{Encoder, EncoderSettings, OpenH264Encoder};
 use ytempire_render::mux::Mp4Writer;
 use ytempire_render::scene::{
-    Background, ClipPlayback, Color, Corner, Scene, SceneStyle, Watermark, WatermarkContent,
+    Background, ClipPlayback, Color, Corner, RenderPlan, SceneStyle, Watermark, WatermarkContent,
 };
 
 /// PNG bytes of an image.
@@ -181,7 +181,7 @@ pub(crate) const SPECS: [VideoSpec; 3] = [
 /// A named scene and the times to render it at.
 pub(crate) struct Case {
     pub(crate) name: String,
-    pub(crate) scene: Scene,
+    pub(crate) scene: RenderPlan,
     pub(crate) times: Vec<f64>,
 }
 
@@ -212,7 +212,7 @@ pub(crate) fn corpus(spec: VideoSpec) -> Vec<Case> {
     let tag = format!("{}x{}", spec.width, spec.height);
     let mut cases = Vec::new();
     let mut add = |name: &str, t: Timeline, style: SceneStyle, times: Vec<f64>| {
-        let scene = Scene::from_timeline(&t, &style).unwrap();
+        let scene = RenderPlan::from_timeline(&t, &style).unwrap();
         cases.push(Case {
             name: format!("{name}-{tag}"),
             scene,

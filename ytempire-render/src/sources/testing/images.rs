@@ -9,7 +9,7 @@ use ytempire_core::{Error, ErrorKind, Result};
 
 use crate::encode::{EncoderSettings, OpenH264Encoder, Preset};
 use crate::mux::Mp4Writer;
-use crate::pipeline::encode_frames;
+use crate::video::encode_frames;
 
 fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);

@@ -1,4 +1,5 @@
-//! The render pipeline: timeline → compositor → bounded channel → encoder thread → MP4.
+//! Timeline to MP4 (called `pipeline` before; not the job pipeline of `ytempire_core::pipeline`):
+//! timeline → compositor → bounded channel → encoder thread → MP4.
 //!
 //! [`render_video`] (async) and [`render_video_blocking`] validate the timeline, start the
 //! soundtrack (mix, loudness, AAC) on its own thread, then composite frames one at a time on
@@ -21,7 +22,7 @@ use crate::audio::{self, Loudness, MixSettings};
 use crate::compositor::{Backend, Compositor, auto_compositor};
 use crate::encode::{Encoder, EncoderChoice, EncoderSettings, Packet, Preset, create_encoder};
 use crate::mux::{AudioInput, Mp4Writer, MuxSummary, PacketSpool};
-use crate::scene::{Scene, SceneStyle};
+use crate::scene::{RenderPlan, SceneStyle};
 use crate::{CpuCompositor, Frame};
 
 /// Which compositor draws the frames.
@@ -110,7 +111,7 @@ pub struct RenderReport {
 ///
 /// ```no_run
 /// # async fn demo(timeline: ytempire_core::Timeline) -> ytempire_core::Result<()> {
-/// use ytempire_render::pipeline::{RenderOptions, render_video};
+/// use ytempire_render::video::{RenderOptions, render_video};
 /// let report = render_video(&timeline, &RenderOptions::default(), "out.mp4".as_ref()).await?;
 /// println!("{} frames at {:.1} fps on {}", report.frames, report.fps_achieved, report.backend);
 /// # Ok(())
@@ -177,7 +178,7 @@ pub fn render_video_blocking_with_progress(
 ) -> Result<RenderReport> {
     let started = Instant::now();
     timeline.validate()?;
-    let scene = Scene::from_timeline(timeline, &opts.style)?;
+    let scene = RenderPlan::from_timeline(timeline, &opts.style)?;
     let spec = scene.spec();
     let mut settings = EncoderSettings::youtube(&spec)?;
     settings.preset = opts.preset;
