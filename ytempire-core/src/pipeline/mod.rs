@@ -17,6 +17,7 @@ mod artifacts;
 mod events;
 mod progress;
 mod runner;
+mod saved;
 mod stages;
 pub mod webhook;
 

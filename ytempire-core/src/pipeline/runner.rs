@@ -10,14 +10,14 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use super::artifacts::{ArtifactRef, ArtifactStore, Manifest, StageState};
+use super::artifacts::{ArtifactStore, Manifest, StageState};
 use super::events::{PipelineEvent, with_progress};
 use super::progress::UploadProgressEvents;
+use super::saved::{Saved, SavedNarration, SavedThumbnails, SavedVideo};
 use super::stages::*;
 use crate::metering::{Labels, with_labels};
 use crate::{
-    AudioTrack, DynUploader, Error, Result, Thumbnail, Timeline, UploadReceipt, UploadRequest,
-    Visual, VisualContent, WordTiming,
+    DynUploader, Error, Result, Timeline, UploadReceipt, UploadRequest, Visual, VisualContent,
 };
 
 /// Bounds on concurrent work across every job a pipeline runs: network-bound stages (script,
@@ -262,13 +262,6 @@ pub struct Pipeline {
     inner: Arc<Inner>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct NarrationMeta {
-    timings: Vec<WordTiming>,
-    parts: Vec<(f64, f64)>,
-    voice: String,
-}
-
 impl Pipeline {
     /// Start building a pipeline that stores jobs under `root`.
     pub fn builder(root: impl Into<PathBuf>) -> PipelineBuilder {
@@ -299,6 +292,7 @@ impl Pipeline {
         };
         // A rerun uses the job as first submitted so restored artifacts stay consistent.
         let job = manifest.job.clone();
+        let run_store = store.clone();
         let mut run = Run {
             pipeline: self,
             store,
@@ -307,215 +301,91 @@ impl Pipeline {
             resumed: Vec::new(),
         };
 
-        let script: ScriptOutput =
-            match run.restored(&manifest, StageName::Script, "script").await? {
-                Some(r) => run.store.read_json(&r).await?,
-                None => {
-                    let out = run
-                        .stage(
-                            &mut manifest,
-                            StageName::Script,
-                            self.inner.script.write(&job),
-                        )
-                        .await?;
-                    let r = run.store.put_json(&out).await?;
-                    run.finish(&mut manifest, StageName::Script, vec![("script", r)])
-                        .await?;
-                    out
-                }
-            };
+        let script: ScriptOutput = run
+            .step(&mut manifest, StageName::Script, || {
+                self.inner.script.write(&job)
+            })
+            .await?;
 
-        let (mut narration, wav_path) = match run
-            .restored(&manifest, StageName::Narration, "audio")
-            .await?
-        {
-            Some(audio_ref) => {
-                let meta_ref = manifest
-                    .stage(StageName::Narration)
-                    .outputs
-                    .get("timings")
-                    .cloned()
-                    .ok_or_else(|| Error::internal("narration manifest lacks timings"))?;
-                let audio = load_wav(run.store.verified_path(&audio_ref).await?).await?;
-                let meta: NarrationMeta = run.store.read_json(&meta_ref).await?;
-                let n = Narration {
-                    audio,
-                    timings: meta.timings,
-                    parts: meta.parts,
-                    voice: meta.voice,
-                };
-                (n, run.store.path(&audio_ref))
-            }
-            None => {
-                let n = run
-                    .stage(
-                        &mut manifest,
-                        StageName::Narration,
-                        self.inner.narration.narrate(&job, &script.script),
-                    )
-                    .await?;
-                let audio_ref = run.store.put_bytes("wav", &n.audio.to_wav_bytes()?).await?;
-                let meta = NarrationMeta {
-                    timings: n.timings.clone(),
-                    parts: n.parts.clone(),
-                    voice: n.voice.clone(),
-                };
-                let meta_ref = run.store.put_json(&meta).await?;
-                let path = run.store.path(&audio_ref);
-                run.finish(
-                    &mut manifest,
-                    StageName::Narration,
-                    vec![("audio", audio_ref), ("timings", meta_ref)],
-                )
-                .await?;
-                (n, path)
-            }
-        };
+        let SavedNarration {
+            mut narration,
+            wav: wav_path,
+        } = run
+            .step(&mut manifest, StageName::Narration, || async {
+                let narration = self.inner.narration.narrate(&job, &script.script).await?;
+                Ok(SavedNarration {
+                    narration,
+                    wav: PathBuf::new(),
+                })
+            })
+            .await?;
 
-        let visuals: Vec<Visual> = match run
-            .restored(&manifest, StageName::Visuals, "visuals")
-            .await?
-        {
-            Some(r) => run.store.read_json(&r).await?,
-            None => {
+        let visuals: Vec<Visual> = run
+            .step(&mut manifest, StageName::Visuals, || async {
                 // Each visual's bytes go to the store as soon as it is found.
-                let mut sink = StoreSink(run.store.clone());
-                let stored = run
-                    .stage(
-                        &mut manifest,
-                        StageName::Visuals,
-                        self.inner
-                            .visuals
-                            .visuals_into(&job, &script.script, &mut sink),
-                    )
-                    .await?;
-                let r = run.store.put_json(&stored).await?;
-                run.finish(&mut manifest, StageName::Visuals, vec![("visuals", r)])
-                    .await?;
-                stored
-            }
-        };
+                let mut sink = StoreSink(run_store.clone());
+                self.inner
+                    .visuals
+                    .visuals_into(&job, &script.script, &mut sink)
+                    .await
+            })
+            .await?;
 
-        let timeline: Timeline = match run
-            .restored(&manifest, StageName::Timeline, "timeline")
-            .await?
-        {
-            Some(r) => run.store.read_json(&r).await?,
-            None => {
-                let tl = self.inner.timeline.clone();
-                let build =
-                    async { tl.build(&job, &script.script, &narration, &wav_path, &visuals) };
-                let t = run.stage(&mut manifest, StageName::Timeline, build).await?;
-                let r = run.store.put_json(&t).await?;
-                run.finish(&mut manifest, StageName::Timeline, vec![("timeline", r)])
-                    .await?;
-                t
-            }
-        };
+        let timeline: Timeline = run
+            .step(&mut manifest, StageName::Timeline, || async {
+                self.inner
+                    .timeline
+                    .build(&job, &script.script, &narration, &wav_path, &visuals)
+            })
+            .await?;
 
         // The narration's samples are stored (`wav_path`); let them go so memory does not
         // grow with the video's length. The quality stage streams them from the file.
         narration.audio.samples = Vec::new();
 
-        let (video, render) = match run.restored(&manifest, StageName::Render, "video").await? {
-            Some(v) => {
-                let s = manifest
-                    .stage(StageName::Render)
-                    .outputs
-                    .get("summary")
-                    .cloned()
-                    .ok_or_else(|| Error::internal("render manifest lacks summary"))?;
-                (run.store.path(&v), run.store.read_json(&s).await?)
-            }
-            None => {
-                let tmp = run.store.dir().join("render.partial.mp4");
-                let summary = run
-                    .stage(
-                        &mut manifest,
-                        StageName::Render,
-                        self.inner.render.render(&timeline, &tmp),
-                    )
-                    .await?;
-                let v = run.store.put_file("mp4", &tmp).await?;
-                let s = run.store.put_json(&summary).await?;
-                let path = run.store.path(&v);
-                run.finish(
-                    &mut manifest,
-                    StageName::Render,
-                    vec![("video", v), ("summary", s)],
-                )
-                .await?;
-                (path, summary)
-            }
-        };
+        let partial = run_store.dir().join("render.partial.mp4");
+        let SavedVideo {
+            video,
+            summary: render,
+        } = run
+            .step(&mut manifest, StageName::Render, || async {
+                let summary = self.inner.render.render(&timeline, &partial).await?;
+                Ok(SavedVideo {
+                    video: partial.clone(),
+                    summary,
+                })
+            })
+            .await?;
 
-        let mut thumbnails: Vec<Thumbnail> = Vec::new();
-        let mut thumb_paths = Vec::new();
+        let mut thumbnails = SavedThumbnails {
+            thumbnails: Vec::new(),
+            files: Vec::new(),
+        };
         if let Some(stage) = &self.inner.thumbnails {
-            match run
-                .restored(&manifest, StageName::Thumbnail, "thumbnails")
-                .await?
-            {
-                Some(r) => thumbnails = run.store.read_json(&r).await?,
-                None => {
-                    thumbnails = run
-                        .stage(
-                            &mut manifest,
-                            StageName::Thumbnail,
-                            stage.thumbnails(&job, &script, &visuals),
-                        )
-                        .await?;
-                    let r = run.store.put_json(&thumbnails).await?;
-                    let mut outputs = vec![("thumbnails".to_string(), r)];
-                    for (i, t) in thumbnails.iter().enumerate() {
-                        let ext = if t.format == crate::ThumbnailFormat::Png {
-                            "png"
-                        } else {
-                            "jpg"
-                        };
-                        outputs.push((
-                            format!("thumbnail_{i}"),
-                            run.store.put_bytes(ext, &t.data).await?,
-                        ));
-                    }
-                    run.finish_named(&mut manifest, StageName::Thumbnail, outputs)
-                        .await?;
-                }
-            }
-            let rec = manifest.stage(StageName::Thumbnail);
-            thumb_paths = (0..thumbnails.len())
-                .filter_map(|i| rec.outputs.get(&format!("thumbnail_{i}")))
-                .map(|r| run.store.path(r))
-                .collect();
+            thumbnails = run
+                .step(&mut manifest, StageName::Thumbnail, || async {
+                    Ok(SavedThumbnails {
+                        thumbnails: stage.thumbnails(&job, &script, &visuals).await?,
+                        files: Vec::new(),
+                    })
+                })
+                .await?;
         }
 
-        let mut quality = None;
+        let mut quality: Option<QualityVerdict> = None;
         if let Some(stage) = &self.inner.quality {
+            let inputs = QualityInputs {
+                job: &job,
+                script: &script,
+                narration: &narration,
+                narration_audio: &wav_path,
+                video: &video,
+                render: &render,
+                thumbnails: &thumbnails.thumbnails,
+            };
             quality = Some(
-                match run
-                    .restored(&manifest, StageName::Quality, "verdict")
-                    .await?
-                {
-                    Some(r) => run.store.read_json(&r).await?,
-                    None => {
-                        let inputs = QualityInputs {
-                            job: &job,
-                            script: &script,
-                            narration: &narration,
-                            narration_audio: &wav_path,
-                            video: &video,
-                            render: &render,
-                            thumbnails: &thumbnails,
-                        };
-                        let verdict = run
-                            .stage(&mut manifest, StageName::Quality, stage.assess(inputs))
-                            .await?;
-                        let r = run.store.put_json(&verdict).await?;
-                        run.finish(&mut manifest, StageName::Quality, vec![("verdict", r)])
-                            .await?;
-                        verdict
-                    }
-                },
+                run.step(&mut manifest, StageName::Quality, || stage.assess(inputs))
+                    .await?,
             );
         }
 
@@ -537,41 +407,27 @@ impl Pipeline {
                 let uploader = self.inner.uploader.clone().ok_or_else(|| {
                     Error::config("job asks for upload but the pipeline has no uploader; add one with .uploader(..)")
                 })?;
-                receipt = Some(
-                    match run
-                        .restored(&manifest, StageName::Upload, "receipt")
-                        .await?
-                    {
-                        Some(r) => run.store.read_json(&r).await?,
-                        None => {
-                            let mut req =
-                                UploadRequest::new(video.clone(), script.metadata.clone());
-                            if let Some(t) = thumbnails.first() {
-                                req = req.with_thumbnail(t.clone());
-                            }
-                            let sink =
-                                UploadProgressEvents::new(self.inner.events.clone(), &job.id);
-                            let rec = run
-                                .stage(&mut manifest, StageName::Upload, async {
-                                    uploader.upload(&req, &sink).await
-                                })
-                                .await?;
-                            if let Some(why) = &rec.thumbnail_error {
-                                self.emit(PipelineEvent::Warning {
-                                    job: job.id.clone(),
-                                    message: format!(
-                                        "video {} is up but its thumbnail was not set: {why}",
-                                        rec.video_id
-                                    ),
-                                });
-                            }
-                            let r = run.store.put_json(&rec).await?;
-                            run.finish(&mut manifest, StageName::Upload, vec![("receipt", r)])
-                                .await?;
-                            rec
+                let mut request = UploadRequest::new(video.clone(), script.metadata.clone());
+                if let Some(t) = thumbnails.thumbnails.first() {
+                    request = request.with_thumbnail(t.clone());
+                }
+                let sink = UploadProgressEvents::new(self.inner.events.clone(), &job.id);
+                let rec: UploadReceipt = run
+                    .step(&mut manifest, StageName::Upload, || async {
+                        let rec = uploader.upload(&request, &sink).await?;
+                        if let Some(why) = &rec.thumbnail_error {
+                            self.emit(PipelineEvent::Warning {
+                                job: job.id.clone(),
+                                message: format!(
+                                    "video {} is up but its thumbnail was not set: {why}",
+                                    rec.video_id
+                                ),
+                            });
                         }
-                    },
-                );
+                        Ok(rec)
+                    })
+                    .await?;
+                receipt = Some(rec);
             }
         }
 
@@ -582,7 +438,7 @@ impl Pipeline {
             job: job.id.clone(),
             dir: run.store.dir().to_path_buf(),
             video,
-            thumbnails: thumb_paths,
+            thumbnails: thumbnails.files,
             script,
             render,
             quality,
@@ -615,13 +471,6 @@ impl VisualSink for StoreSink {
     }
 }
 
-/// Decode a stored WAV off the async threads, streaming from disk.
-async fn load_wav(path: std::path::PathBuf) -> Result<AudioTrack> {
-    tokio::task::spawn_blocking(move || AudioTrack::read_wav(&path))
-        .await
-        .map_err(|e| Error::internal(format!("WAV decoding task failed: {e}")))?
-}
-
 /// State of one `run` call.
 struct Run<'a> {
     pipeline: &'a Pipeline,
@@ -632,30 +481,44 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// The named output of `stage` if it finished in an earlier run and its files are intact.
-    async fn restored(
+    /// One stage by its save/restore contract: the output a previous run finished and
+    /// stored (its artifacts intact), else `make()`'s future run as a stage, saved and
+    /// recorded as finished.
+    async fn step<T, F, Fut>(
         &mut self,
-        manifest: &Manifest,
+        manifest: &mut Manifest,
         stage: StageName,
-        key: &str,
-    ) -> Result<Option<ArtifactRef>> {
+        make: F,
+    ) -> Result<T>
+    where
+        T: Saved,
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
         let rec = manifest.stage(stage);
-        if rec.state != StageState::Finished || !rec.outputs.values().all(|r| self.store.exists(r))
-        {
-            return Ok(None);
+        let intact = rec.state == StageState::Finished
+            && rec.outputs.contains_key(T::KEY)
+            && rec.outputs.values().all(|r| self.store.exists(r));
+        if intact {
+            let value = T::load(&self.store, &rec.outputs).await?;
+            self.resumed.push(stage);
+            tracing::info!(job = %self.job.id, %stage, "restored from a previous run");
+            self.pipeline.emit(PipelineEvent::StageFinished {
+                job: self.job.id.clone(),
+                stage,
+                elapsed_secs: 0.0,
+                resumed: true,
+            });
+            return Ok(value);
         }
-        let Some(r) = rec.outputs.get(key).cloned() else {
-            return Ok(None);
-        };
-        self.resumed.push(stage);
-        tracing::info!(job = %self.job.id, %stage, "restored from a previous run");
-        self.pipeline.emit(PipelineEvent::StageFinished {
-            job: self.job.id.clone(),
-            stage,
-            elapsed_secs: 0.0,
-            resumed: true,
-        });
-        Ok(Some(r))
+        let mut value = self.stage(manifest, stage, make()).await?;
+        let outputs = value.save(&self.store).await?;
+        let rec = manifest.stages.entry(stage).or_default();
+        rec.state = StageState::Finished;
+        rec.finished_at = Some(chrono::Utc::now());
+        rec.outputs = outputs;
+        self.store.save_manifest(manifest).await?;
+        Ok(value)
     }
 
     /// Run one stage's future with labels, a span, progress events and cancellation.
@@ -737,32 +600,6 @@ impl Run<'_> {
                 Err(e)
             }
         }
-    }
-
-    async fn finish(
-        &mut self,
-        manifest: &mut Manifest,
-        stage: StageName,
-        outputs: Vec<(&str, ArtifactRef)>,
-    ) -> Result<()> {
-        let named = outputs
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        self.finish_named(manifest, stage, named).await
-    }
-
-    async fn finish_named(
-        &mut self,
-        manifest: &mut Manifest,
-        stage: StageName,
-        outputs: Vec<(String, ArtifactRef)>,
-    ) -> Result<()> {
-        let rec = manifest.stages.entry(stage).or_default();
-        rec.state = StageState::Finished;
-        rec.finished_at = Some(chrono::Utc::now());
-        rec.outputs = outputs.into_iter().collect();
-        self.store.save_manifest(manifest).await
     }
 }
 
