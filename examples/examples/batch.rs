@@ -59,7 +59,7 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 20.0, value_parser = parse_duration)]
     duration: f64,
     /// Frame size.
-    #[arg(long, value_name = "WxH", default_value = "640x360", value_parser = parse_size)]
+    #[arg(long, value_name = "WxH", default_value = "640x360", value_parser = ytempire_examples::util::parse_size)]
     size: (u32, u32),
     /// Directory for jobs, cache, ledger and queue.
     #[arg(long, value_name = "DIR", default_value = "out/batch")]
@@ -76,31 +76,10 @@ fn parse_duration(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let bad = || "expected WIDTHxHEIGHT with even sides from 2 to 8192, e.g. 1280x720".to_owned();
-    let (w, h) = s.split_once('x').ok_or_else(bad)?;
-    let (w, h) = (
-        w.parse::<u32>().map_err(|_| bad())?,
-        h.parse::<u32>().map_err(|_| bad())?,
-    );
-    let ok = |n: u32| (2..=8192).contains(&n) && n.is_multiple_of(2);
-    if ok(w) && ok(h) {
-        Ok((w, h))
-    } else {
-        Err(bad())
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("batch: error: {}", e.to_string().replace('\n', " "));
-            ExitCode::FAILURE
-        }
-    }
+    ytempire_examples::util::finish("batch", run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

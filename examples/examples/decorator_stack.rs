@@ -22,16 +22,7 @@ struct Args {}
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let Args {} = Args::parse();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "decorator_stack: error: {}",
-                e.to_string().replace('\n', " ")
-            );
-            ExitCode::FAILURE
-        }
-    }
+    ytempire_examples::util::finish("decorator_stack", run().await)
 }
 
 async fn run() -> ytempire_core::Result<()> {

@@ -53,7 +53,7 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = parse_secs)]
     secs: f64,
     /// Frame size.
-    #[arg(long, value_name = "WxH", default_value = "1920x1080", value_parser = parse_size)]
+    #[arg(long, value_name = "WxH", default_value = "1920x1080", value_parser = ytempire_examples::util::parse_size)]
     size: (u32, u32),
     /// A narration as long as the video (a modulated tone), for memory measurements.
     #[arg(long)]
@@ -99,21 +99,6 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(v),
         _ => Err("expected a number of seconds above 0 and at most 3600".into()),
-    }
-}
-
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let bad = || "expected WIDTHxHEIGHT with even sides from 2 to 8192, e.g. 1280x720".to_owned();
-    let (w, h) = s.split_once('x').ok_or_else(bad)?;
-    let (w, h) = (
-        w.parse::<u32>().map_err(|_| bad())?,
-        h.parse::<u32>().map_err(|_| bad())?,
-    );
-    let ok = |n: u32| (2..=8192).contains(&n) && n.is_multiple_of(2);
-    if ok(w) && ok(h) {
-        Ok((w, h))
-    } else {
-        Err(bad())
     }
 }
 
@@ -173,16 +158,7 @@ fn peak_rss_kib() -> Option<u64> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!(
-                "render_reference: error: {}",
-                e.to_string().replace('\n', " ")
-            );
-            ExitCode::FAILURE
-        }
-    }
+    ytempire_examples::util::finish("render_reference", run(args).await)
 }
 
 fn options(args: &Args) -> Result<RenderOptions, Box<dyn std::error::Error>> {

@@ -35,13 +35,7 @@ struct Args {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("script: error: {}", e.to_string().replace('\n', " "));
-            ExitCode::FAILURE
-        }
-    }
+    ytempire_examples::util::finish("script", run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {

@@ -28,13 +28,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("speak: error: {}", e.to_string().replace('\n', " "));
-            ExitCode::FAILURE
-        }
-    }
+    ytempire_examples::util::finish("speak", run(args).await)
 }
 
 async fn run(args: Args) -> ytempire_core::Result<()> {

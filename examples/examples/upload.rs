@@ -19,16 +19,14 @@
 //! `YTEMPIRE_YOUTUBE_UPLOAD_BASE` and `YTEMPIRE_OAUTH_TOKEN_URL`, else Google's. Stored
 //! refresh tokens are encrypted when `YTEMPIRE_TOKEN_KEY` is set.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use secrecy::SecretString;
-use ytempire_core::{
-    Privacy, Thumbnail, ThumbnailFormat, UploadProgress, UploadRequest, Uploader, VideoMetadata,
-};
+use ytempire_core::{Privacy, UploadProgress, UploadRequest, Uploader, VideoMetadata};
 use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{
     Account, ClientSecrets, Endpoints, InstalledAppFlow, OAuthClient, RefreshingToken, TokenStore,
@@ -95,38 +93,10 @@ struct Args {
     demo: bool,
 }
 
-fn thumbnail(path: &Path) -> Result<Thumbnail, Box<dyn std::error::Error>> {
-    let data = std::fs::read(path)
-        .map_err(|e| format!("reading the thumbnail {}: {e}", path.display()))?;
-    let bad = |e: image::ImageError| format!("thumbnail {}: {e}", path.display());
-    let format = match image::guess_format(&data).map_err(bad)? {
-        image::ImageFormat::Png => ThumbnailFormat::Png,
-        image::ImageFormat::Jpeg => ThumbnailFormat::Jpeg,
-        other => return Err(format!("thumbnail must be PNG or JPEG, not {other:?}").into()),
-    };
-    let (width, height) = image::load_from_memory(&data)
-        .map_err(bad)?
-        .into_rgb8()
-        .dimensions();
-    Ok(Thumbnail {
-        width,
-        height,
-        format,
-        variant: "a".into(),
-        data,
-    })
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    match run(args).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("upload: error: {}", e.to_string().replace('\n', " "));
-            ExitCode::FAILURE
-        }
-    }
+    ytempire_examples::util::finish("upload", run(args).await)
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
@@ -212,7 +182,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .with_synthetic_media(true);
     let mut request = UploadRequest::new(file, metadata);
     if let Some(t) = &args.thumbnail {
-        request = request.with_thumbnail(thumbnail(t)?);
+        request = request.with_thumbnail(ytempire_examples::cli::upload::read_thumbnail(t)?);
     }
 
     let client = OAuthClient::new(secrets.with_token_url(endpoints.token_url.clone()));

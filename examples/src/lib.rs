@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod util;
 pub mod webhook;
 
 use std::path::Path;
