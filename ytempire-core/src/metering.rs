@@ -146,6 +146,16 @@ impl UsageRecord {
 pub trait UsageSink: Send + Sync + std::fmt::Debug {
     /// Record one attempt.
     fn record(&self, record: UsageRecord);
+
+    /// An attempt is about to be sent: `record` is what will be recorded if the process dies
+    /// before the answer (no usage, outcome `Failure(Cancelled)`, zero elapsed). The same
+    /// attempt's [`record`](Self::record) (same provider, model, attempt, labels and
+    /// `started_at`) replaces it. A durable sink (the cost ledger) stores it at once, so a
+    /// paid request in flight when the process is killed still shows in the books; the
+    /// default ignores it.
+    fn started(&self, record: &UsageRecord) {
+        let _ = record;
+    }
 }
 
 /// A [`UsageSink`] that keeps records in memory (tests, small tools).

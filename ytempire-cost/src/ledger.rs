@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
@@ -131,6 +131,23 @@ pub struct CostLedger {
     conn: Mutex<Connection>,
     catalog: Catalog,
     pub(crate) budgets: BudgetState,
+    /// Rows stored by [`UsageSink::started`] for attempts not yet finished, by attempt key.
+    in_flight: Mutex<HashMap<String, i64>>,
+}
+
+/// What identifies one attempt between [`UsageSink::started`] and [`UsageSink::record`].
+fn attempt_key(record: &UsageRecord) -> String {
+    format!(
+        "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+        record.labels.job.as_deref().unwrap_or(""),
+        record.labels.stage.as_deref().unwrap_or(""),
+        record.provider,
+        record.model,
+        record.attempt,
+        record
+            .started_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+    )
 }
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -175,6 +192,7 @@ impl CostLedger {
             conn: Mutex::new(conn),
             catalog,
             budgets: BudgetState::default(),
+            in_flight: Mutex::new(HashMap::new()),
         };
         ledger.budgets.set_loading(true);
         for entry in ledger.entries()? {
@@ -211,8 +229,18 @@ impl CostLedger {
             Cost::Priced(d) => (Some(d.to_string()), None),
             Cost::Unpriced { reason } => (None, Some(reason.clone())),
         };
+        let announced = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&attempt_key(record));
         let id = {
             let conn = self.lock();
+            if let Some(row) = announced {
+                // The attempt finished: its placeholder gives way to the real record.
+                conn.execute("DELETE FROM attempts WHERE id = ?1", params![row])
+                    .map_err(db_err)?;
+            }
             conn.execute(
                 "INSERT INTO attempts (job, stage, capability, provider, model, usage_json,
                  cost_usd, unpriced_reason, cached, attempt, outcome, started_at, day, elapsed_ms,
@@ -408,6 +436,23 @@ impl UsageSink for CostLedger {
     fn record(&self, record: UsageRecord) {
         if let Err(err) = self.try_record(&record) {
             tracing::error!(%err, provider = %record.provider, "cost ledger could not record an attempt");
+        }
+    }
+
+    /// Store the attempt at once as cancelled with no usage, so a paid request the process
+    /// dies in still shows (the report counts it as a cancelled attempt); the attempt's
+    /// `record` replaces the row.
+    fn started(&self, record: &UsageRecord) {
+        match self.try_record(record) {
+            Ok(entry) => {
+                self.in_flight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(attempt_key(record), entry.id);
+            }
+            Err(err) => {
+                tracing::error!(%err, provider = %record.provider, "cost ledger could not record an attempt's start");
+            }
         }
     }
 }

@@ -178,3 +178,118 @@ fn csv_and_json_exports_carry_every_row() {
     assert_eq!(rows[0]["cost"]["status"], "priced");
     assert_eq!(rows[6]["cost"]["status"], "unpriced");
 }
+
+/// A provider whose answer never comes.
+#[derive(Debug)]
+struct Hanging;
+
+impl std::fmt::Display for Hanging {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("hanging")
+    }
+}
+
+#[async_trait::async_trait]
+impl ytempire_core::LanguageModel for Hanging {
+    fn info(&self) -> ytempire_core::ProviderInfo {
+        ytempire_core::ProviderInfo::new(
+            "openai",
+            "gpt-4o",
+            ytempire_core::Capabilities::new().with_paid(true),
+        )
+    }
+
+    async fn complete(
+        &self,
+        _request: &ytempire_core::ChatRequest,
+    ) -> ytempire_core::Result<ytempire_core::ChatResponse> {
+        std::future::pending().await
+    }
+}
+
+/// A process killed while a paid request is in flight (simulated by forgetting the call's
+/// future after it was sent: no destructor runs, as under kill -9) leaves the attempt in the
+/// ledger file; the rerun's answered attempt is a second row, and only it costs money.
+#[tokio::test]
+async fn an_attempt_in_flight_when_the_process_dies_stays_in_the_books() {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::Context;
+    use ytempire_core::fakes::FakeLlm;
+    use ytempire_core::layers::Metered;
+    use ytempire_core::metering::Labels;
+    use ytempire_core::{ChatRequest, LanguageModel, Message};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite");
+    let request = ChatRequest::new(vec![Message::user("a script about octopuses")]);
+    let labels = Labels::new("job-1", "script");
+    {
+        let ledger = Arc::new(CostLedger::open(&path, Catalog::embedded().unwrap()).unwrap());
+        let hanging = Metered::new(Hanging, ledger.clone(), labels.clone());
+        let mut call = Box::pin(hanging.complete(&request));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        assert!(
+            call.as_mut().poll(&mut cx).is_pending(),
+            "the request is out"
+        );
+        std::mem::forget(call);
+    }
+    // The rerun: a new process, the same ledger file, an answer this time.
+    let ledger = Arc::new(CostLedger::open(&path, Catalog::embedded().unwrap()).unwrap());
+    let answering = Metered::new(
+        FakeLlm::new().named("openai", "gpt-4o"),
+        ledger.clone(),
+        labels,
+    );
+    answering.complete(&request).await.unwrap();
+
+    let entries = ledger.entries().unwrap();
+    let outcomes: Vec<Outcome> = entries.iter().map(|e| e.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [Outcome::Failure(ErrorKind::Cancelled), Outcome::Success],
+        "both the lost attempt and the answered one are in the books"
+    );
+    assert!(entries.iter().all(|e| e.job.as_deref() == Some("job-1")));
+    let lost = &entries[0];
+    assert_eq!(lost.usage, Usage::default());
+    assert_eq!(
+        lost.cost,
+        Cost::Priced(Decimal::ZERO),
+        "nothing is known to be billed"
+    );
+    let Cost::Priced(answered) = entries[1].cost.clone() else {
+        panic!("gpt-4o is in the catalog");
+    };
+    assert_eq!(
+        ledger.total().unwrap(),
+        answered,
+        "only the answer is money spent"
+    );
+}
+
+#[test]
+fn an_answered_attempt_replaces_its_announcement() {
+    let ledger = CostLedger::in_memory(Catalog::embedded().unwrap()).unwrap();
+    let started = rec(
+        "a",
+        "script",
+        "openai",
+        "gpt-4o",
+        Usage::default(),
+        Outcome::Failure(ErrorKind::Cancelled),
+        1,
+        1,
+    );
+    ledger.started(&started);
+    assert_eq!(ledger.entries().unwrap().len(), 1);
+    let mut done = started.clone();
+    done.usage = Usage::tokens(1000, 500);
+    done.outcome = Outcome::Success;
+    ledger.record(done);
+    let entries = ledger.entries().unwrap();
+    assert_eq!(entries.len(), 1, "one attempt, one row");
+    assert_eq!(entries[0].outcome, Outcome::Success);
+    assert_eq!(ledger.total().unwrap(), d("0.0075"));
+}

@@ -4,7 +4,8 @@
 //! task scope ([`crate::metering::with_labels`]), the attempt number of the enclosing `Retry`
 //! ([`super::current_attempt`]), the elapsed time and the outcome. An attempt abandoned
 //! half-way (an outer timeout or a cancelled job dropped it) is recorded as a `Cancelled`
-//! failure, so no attempt goes unrecorded. Put `Metered` inside `Retry` so each attempt is seen.
+//! failure, so no attempt goes unrecorded; before each attempt is sent the sink hears of it
+//! ([`UsageSink::started`]), so a durable sink keeps even an attempt the process died in. Put `Metered` inside `Retry` so each attempt is seen.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -72,6 +73,7 @@ impl<P> Metered<P> {
             started_at: Utc::now(),
             start: Instant::now(),
         };
+        guard.announce();
         let result = call().await;
         match &result {
             Ok(resp) => guard.finish(resp.usage().clone(), Outcome::Success),
@@ -93,6 +95,23 @@ struct Pending<'a> {
 }
 
 impl Pending<'_> {
+    /// Tell the sink the attempt is about to be sent ([`UsageSink::started`]).
+    fn announce(&self) {
+        if let Some(info) = &self.info {
+            self.sink.started(&UsageRecord::new(
+                self.labels.clone(),
+                self.capability,
+                info.provider.clone(),
+                info.model.clone(),
+                Usage::default(),
+                Outcome::Failure(ErrorKind::Cancelled),
+                self.attempt,
+                self.started_at,
+                std::time::Duration::ZERO,
+            ));
+        }
+    }
+
     fn finish(&mut self, usage: Usage, outcome: Outcome) {
         let Some(info) = self.info.take() else {
             return;
