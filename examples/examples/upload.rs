@@ -27,7 +27,7 @@ use std::time::Duration;
 use clap::Parser;
 use secrecy::SecretString;
 use ytempire_core::{Privacy, UploadProgress, UploadRequest, Uploader, VideoMetadata};
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{
     Account, ClientSecrets, Endpoints, InstalledAppFlow, OAuthClient, RefreshingToken, TokenStore,
     YouTubeClient, YouTubeUploader,

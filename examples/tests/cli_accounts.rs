@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use cli_common::{command, small_config, start};
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 
 fn config(dir: &Path, fake: &FakeYouTube) -> String {
     let secrets = dir.join("client_secret.json");

@@ -34,7 +34,7 @@
 //!
 //! ## Testing
 //!
-//! The `testing` feature exports loopback fakes of every vendor (`fakes`) that speak the wire
+//! The `testing` feature exports loopback fakes of every vendor (`testing`) that speak the wire
 //! format, return real audio, validate requests and inject faults.
 
 #![forbid(unsafe_code)]
@@ -46,8 +46,6 @@ pub mod chunk;
 #[cfg(feature = "elevenlabs")]
 pub mod elevenlabs;
 pub mod espeak;
-#[cfg(feature = "testing")]
-pub mod fakes;
 #[cfg(feature = "google")]
 pub mod google;
 mod long;
@@ -56,6 +54,8 @@ pub mod openai;
 #[cfg(feature = "piper")]
 pub mod piper;
 pub mod ssml;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod timing;
 pub mod voice;
 

@@ -15,7 +15,7 @@ use ytempire_core::layers::Fallback;
 use ytempire_core::{
     DynSpeechSynthesizer, ErrorKind, SpeechRequest, SpeechSynthesizer, TimingSource,
 };
-use ytempire_tts::fakes::{FakeServer, Fault};
+use ytempire_tts::testing::{FakeServer, Fault};
 use ytempire_tts::{Chunked, ElevenLabs, EspeakNg, GoogleTts, OpenAiSpeech, timing};
 
 fn eleven(fake: &FakeServer) -> ElevenLabs {

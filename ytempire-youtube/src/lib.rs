@@ -55,7 +55,7 @@
 //!
 //! ## Testing
 //!
-//! With the `testing` feature, [`fake::FakeYouTube`] is a loopback YouTube (token endpoint,
+//! With the `testing` feature, [`testing::FakeYouTube`] is a loopback YouTube (token endpoint,
 //! resumable uploads storing bytes exactly, thumbnails, lists, quota) with fault injection,
 //! checking every request against the official discovery document.
 
@@ -76,7 +76,7 @@ mod upload;
 
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod fake;
+pub mod testing;
 
 pub use client::{
     API_BASE_ENV, ChannelInfo, ChannelStatistics, Endpoints, THUMBNAIL_MAX_BYTES, TOKEN_URL_ENV,

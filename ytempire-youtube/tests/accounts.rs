@@ -18,7 +18,7 @@ use base64::Engine as _;
 use common::*;
 use secrecy::SecretString;
 use ytempire_core::{ErrorKind, NoProgress, UploadRequest};
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{Account, AddAccount, TokenStore, YouTubeAccounts};
 
 /// Google's client-secrets JSON for a desktop client whose endpoints are the fake's.

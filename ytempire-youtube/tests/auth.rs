@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use secrecy::ExposeSecret;
 use ytempire_core::{ErrorKind, UploadRequest, Uploader};
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{
     AccessTokenSource, Account, ClientSecrets, InstalledAppFlow, OAuthClient, RefreshingToken,
     TokenStore, YouTubeUploader,
@@ -124,7 +124,7 @@ async fn tokens_never_reach_logs_debug_or_errors() {
     let refresh = fake.add_account("main", "proj-a", "UCmain");
     let up = YouTubeUploader::new(client(&fake, "main", "proj-a", &refresh)).with_config(config(3));
     let v = video(2 * CHUNK as usize + 5, 11);
-    fake.inject(ytempire_youtube::fake::Fault::DropMidChunk {
+    fake.inject(ytempire_youtube::testing::Fault::DropMidChunk {
         chunk: 2,
         after_bytes: 10,
     });

@@ -13,7 +13,7 @@ mod common;
 
 use common::*;
 use ytempire_core::{UploadRequest, Uploader};
-use ytempire_youtube::fake::FakeYouTube;
+use ytempire_youtube::testing::FakeYouTube;
 use ytempire_youtube::{UploadConfig, YouTubeUploader};
 
 fn vm_hwm_kib() -> u64 {

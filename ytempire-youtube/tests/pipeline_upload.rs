@@ -27,7 +27,7 @@ use ytempire_core::{
     Result, Scene, Script, Thumbnail, ThumbnailFormat, Timeline, Topic, VideoMetadata, VideoSpec,
     Visual,
 };
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault};
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault};
 use ytempire_youtube::{Account, ClientSecrets, TokenStore, YouTubeAccounts};
 
 #[derive(Debug)]
@@ -191,7 +191,7 @@ async fn a_passing_gate_uploads_the_video_and_its_thumbnail_with_progress() {
     assert_eq!(videos[0].id, receipt.video_id);
     assert_eq!(
         videos[0].sha256,
-        ytempire_youtube::fake::sha256_hex(&bytes(VIDEO_LEN, 42))
+        ytempire_youtube::testing::sha256_hex(&bytes(VIDEO_LEN, 42))
     );
     assert_eq!(videos[0].resource["snippet"]["title"], "Octopus facts");
     assert_eq!(fake.thumbnails()[&receipt.video_id].1, png().data);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use common::*;
 use ytempire_core::{ErrorKind, UploadRequest, Uploader};
-use ytempire_youtube::fake::{FakeYouTube, Fault, sha256_hex};
+use ytempire_youtube::testing::{FakeYouTube, Fault, sha256_hex};
 use ytempire_youtube::{QuotaCosts, QuotaLedger, RotatingUploader, YouTubeUploader};
 
 fn posts_by(fake: &FakeYouTube) -> usize {

@@ -12,7 +12,7 @@ mod common;
 use common::*;
 use ytempire_core::{ErrorKind, TrendRequest, TrendSource};
 use ytempire_youtube::MostPopularTrends;
-use ytempire_youtube::fake::FakeYouTube;
+use ytempire_youtube::testing::FakeYouTube;
 
 #[tokio::test]
 async fn channel_and_video_statistics_are_typed() {

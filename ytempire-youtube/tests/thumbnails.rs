@@ -14,7 +14,7 @@ use chrono::TimeZone as _;
 use common::*;
 use serde_json::json;
 use ytempire_core::{ErrorKind, Privacy, Thumbnail, ThumbnailFormat, UploadRequest, Uploader};
-use ytempire_youtube::fake::{FakeYouTube, Fault};
+use ytempire_youtube::testing::{FakeYouTube, Fault};
 
 fn png(seed: u8) -> Thumbnail {
     let mut data = b"\x89PNG\r\n\x1a\n".to_vec();

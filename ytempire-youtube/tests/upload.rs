@@ -11,7 +11,7 @@ mod common;
 
 use common::*;
 use ytempire_core::{ErrorKind, Thumbnail, ThumbnailFormat, UploadRequest, Uploader};
-use ytempire_youtube::fake::{FakeYouTube, Fault, sha256_hex};
+use ytempire_youtube::testing::{FakeYouTube, Fault, sha256_hex};
 
 /// 4 full chunks and a short fifth.
 const LEN: usize = 4 * CHUNK as usize + 1000;

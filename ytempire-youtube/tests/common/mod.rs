@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ytempire_core::{UploadProgress, VideoMetadata};
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{
     Account, CHUNK_ALIGN, ClientSecrets, OAuthClient, RefreshingToken, UploadConfig, YouTubeClient,
     YouTubeUploader,

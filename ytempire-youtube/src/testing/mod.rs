@@ -19,7 +19,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> ytempire_core::Result<()> {
-//! use ytempire_youtube::fake::{Fault, FakeYouTube};
+//! use ytempire_youtube::testing::{Fault, FakeYouTube};
 //! let fake = FakeYouTube::start().await?;
 //! let refresh = fake.add_account("main", "project-a", "UCmain");
 //! fake.inject(Fault::DropMidChunk { chunk: 2, after_bytes: 1000 });

@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> ytempire_core::Result<()> {
-//! use ytempire_tts::fakes::{FakeServer, Fault};
+//! use ytempire_tts::testing::{FakeServer, Fault};
 //! let fake = FakeServer::openai().await?;
 //! fake.push_fault(Fault::RateLimited { retry_after_secs: 2 });
 //! let tts = ytempire_tts::OpenAiSpeech::new(Some("k".to_owned().into()))?.with_base_url(fake.url("/v1"));
