@@ -24,7 +24,7 @@ use ytempire_core::{
 };
 
 use ytempire_core::ErrorKind;
-use ytempire_core::http::{self, VendorError};
+use ytempire_core::http::{self, OpenAiAccount, VendorError};
 
 use crate::{audio, chunk::check_limit, timing};
 
@@ -141,6 +141,9 @@ impl OpenAiSpeech {
     /// # Errors
     /// As [`OpenAiSpeech::from_env`].
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        if let Ok(account) = OpenAiAccount::from_env_with(&lookup) {
+            return Self::for_account(&account);
+        }
         let key = http::key_from(&lookup, "OPENAI_API_KEY").ok();
         if key.is_none() && http::var_from(&lookup, "OPENAI_BASE_URL").is_none() {
             return Err(Error::config(
@@ -151,6 +154,15 @@ impl OpenAiSpeech {
         let base = http::base_url_from(&lookup, "OPENAI_BASE_URL", DEFAULT_BASE_URL)
             .map_err(|e| e.with_provider(PROVIDER))?;
         Ok(Self::new(key)?.with_base_url(base))
+    }
+
+    /// Speech through a shared [`OpenAiAccount`] (the one chat and images use too): its key
+    /// and base URL, `tts-1`, voice `alloy`, WAV.
+    ///
+    /// # Errors
+    /// `Config` when the HTTP client cannot be built.
+    pub fn for_account(account: &OpenAiAccount) -> Result<Self> {
+        Ok(Self::new(account.api_key.clone())?.with_base_url(account.base_url.clone()))
     }
 
     /// Point at another server (`…/v1`).

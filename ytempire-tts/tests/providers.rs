@@ -407,3 +407,25 @@ async fn from_env_points_every_vendor_at_its_base_url() {
         );
     }
 }
+
+#[tokio::test]
+async fn one_openai_account_configures_speech() {
+    use ytempire_core::http::OpenAiAccount;
+    let o = FakeServer::openai().await.unwrap();
+    let req = SpeechRequest::new("One account for chat, speech and images.");
+    let account = OpenAiAccount::new("sk-shared".to_owned().into()).with_base_url(o.url("/v1/"));
+    let speech = OpenAiSpeech::for_account(&account)
+        .unwrap()
+        .synthesize(&req)
+        .await
+        .unwrap();
+    assert!(speech.audio.duration_secs() > 0.0);
+    // The fake requires a bearer key: a keyless account is refused as unauthenticated.
+    let keyless = OpenAiAccount::keyless(o.url("/v1"));
+    let err = OpenAiSpeech::for_account(&keyless)
+        .unwrap()
+        .synthesize(&req)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{err}");
+}

@@ -13,6 +13,7 @@
 //! | request ids (one list of headers) and `Retry-After` (attached whenever the server sent it) | [`request_id`], [`REQUEST_ID_HEADERS`], [`retry_after`] |
 //! | bounded bodies and JSON decoding with an excerpt of the body in the error | [`read_body`], [`json`], [`download`] |
 //! | keys and base URLs from the environment, with a lookup seam for tests | [`env_key`], [`env_base_url`], [`env_var`], [`key_and_base_url`], [`key_from`], [`base_url_from`], [`var_from`], [`check_base_url`], [`process_env`] |
+//! | one OpenAI account (key, base URL, organisation, project) for chat, speech and images | [`OpenAiAccount`] |
 //! | webhooks over reqwest | [`webhook`] |
 //!
 //! Clients never retry on their own: retries belong to core's `Retry` layer, which reads
@@ -52,6 +53,7 @@
 mod body;
 mod env;
 mod error;
+mod openai;
 pub mod webhook;
 
 use std::time::Duration;
@@ -67,6 +69,7 @@ pub use error::{
     REQUEST_ID_HEADERS, VendorError, check, check_at, request_id, retry_after, scrub_url,
     status_error, transport_error,
 };
+pub use openai::{OPENAI_BASE_URL, OpenAiAccount};
 pub use secrecy::{ExposeSecret, SecretString};
 
 /// Default total per-request timeout of the vendor clients (generation can take a while).

@@ -41,12 +41,11 @@ use ytempire_core::{
     ProviderInfo, Result, Usage, Visual,
 };
 
-use ytempire_core::http::{self, VendorError};
+use ytempire_core::http::{self, OpenAiAccount, VendorError};
 
 use super::inspect::{decode_image, short_hash};
 
-/// The public OpenAI endpoint.
-pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub use ytempire_core::http::OPENAI_BASE_URL;
 
 /// Which rules of the spec a model follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,13 +200,20 @@ impl OpenAiImagesConfig {
         model: impl Into<String>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
-        let (key, base) = http::key_and_base_url(
-            &lookup,
-            "OPENAI_API_KEY",
-            "OPENAI_BASE_URL",
-            OPENAI_BASE_URL,
-        )?;
-        Ok(Self::openai(model, key).with_base_url(base))
+        Ok(Self::for_account(
+            model,
+            &OpenAiAccount::from_env_with(lookup)?,
+        ))
+    }
+
+    /// Images through a shared [`OpenAiAccount`] (the one chat and speech use too): its key
+    /// and base URL.
+    pub fn for_account(model: impl Into<String>, account: &OpenAiAccount) -> Self {
+        Self {
+            base_url: account.base_url.clone(),
+            api_key: account.api_key.clone(),
+            ..Self::openai(model, SecretString::from(String::new()))
+        }
     }
 
     /// Set the base URL.

@@ -19,7 +19,7 @@ use ytempire_core::{
 
 use crate::tokens::{TokenCounter, context_window};
 use wire::{WireErrorBody, WireRequest, WireResponse};
-use ytempire_core::http::{self, VendorError, transport_error};
+use ytempire_core::http::{self, OpenAiAccount, VendorError, transport_error};
 
 /// OpenAI's error JSON (`{"error":{"message","type","param","code"}}`) through the shared
 /// code table.
@@ -30,8 +30,7 @@ fn vendor_error(status: u16, body: &[u8]) -> VendorError {
     }
 }
 
-/// The public OpenAI endpoint.
-pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+pub use ytempire_core::http::OPENAI_BASE_URL;
 
 /// Configuration of an [`OpenAiCompatible`] client. `Debug` never shows the key (a
 /// [`SecretString`] prints `[REDACTED]`).
@@ -129,16 +128,23 @@ impl OpenAiConfig {
         model: impl Into<String>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self> {
-        let (key, base) = http::key_and_base_url(
-            &lookup,
-            "OPENAI_API_KEY",
-            "OPENAI_BASE_URL",
-            OPENAI_BASE_URL,
-        )?;
-        let mut cfg = Self::openai(model, key).with_base_url(base);
-        cfg.organization = http::var_from(&lookup, "OPENAI_ORG_ID");
-        cfg.project = http::var_from(&lookup, "OPENAI_PROJECT_ID");
-        Ok(cfg)
+        Ok(Self::for_account(
+            model,
+            &OpenAiAccount::from_env_with(lookup)?,
+        ))
+    }
+
+    /// Chat through a shared [`OpenAiAccount`] (the one speech and images use too): OpenAI's
+    /// settings when it has a key, a compatible server's when it has none.
+    pub fn for_account(model: impl Into<String>, account: &OpenAiAccount) -> Self {
+        let mut cfg = match &account.api_key {
+            Some(key) => Self::openai(model, key.clone()),
+            None => Self::compatible("openai", account.base_url.clone(), model),
+        };
+        cfg.base_url.clone_from(&account.base_url);
+        cfg.organization.clone_from(&account.organization);
+        cfg.project.clone_from(&account.project);
+        cfg
     }
 
     /// Set the base URL.
