@@ -202,21 +202,42 @@ pub struct Providers {
     /// With no language-model key set, look for a local OpenAI-compatible server (Ollama
     /// :11434, llama.cpp :8080, LM Studio :1234) and use it before the offline writer.
     pub probe_local: bool,
+    /// Skip a provider that keeps failing (down, refusing, out of quota) for a cooldown
+    /// (30 s, doubling to 10 minutes), shared by the script, narration and visuals chains;
+    /// `false` tries every provider on every call.
+    pub cooldown: bool,
     /// Script writers (`openai`, `anthropic`, `compatible`, `offline`).
     pub script: Vec<ScriptProvider>,
     /// Narrators (`elevenlabs`, `google`, `openai`, `espeak`).
     pub narration: Vec<NarrationProvider>,
     /// Visual sources (`pexels`, `stability`, `openai`, `procedural`).
     pub visuals: Vec<VisualProvider>,
+    /// The offline voice, last in the narration chain (`piper` or `espeak`; `make --voice`
+    /// overrides it).
+    pub offline_voice: OfflineVoice,
+}
+
+/// The offline voice: Piper's neural voice (falling back to espeak-ng when its runtime or a
+/// voice is not installed, or it has no voice for the language) or espeak-ng alone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OfflineVoice {
+    /// Piper (installed by `scripts/setup.sh`), espeak-ng when it cannot speak.
+    #[default]
+    Piper,
+    /// espeak-ng only.
+    Espeak,
 }
 
 impl Default for Providers {
     fn default() -> Self {
         Self {
             probe_local: true,
+            cooldown: true,
             script: Vec::new(),
             narration: Vec::new(),
             visuals: Vec::new(),
+            offline_voice: OfflineVoice::default(),
         }
     }
 }

@@ -13,115 +13,12 @@
 
 mod cli_common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cli_common::{command, small_config, start};
-use secrecy::SecretString;
+use cli_common::fakes::{Media, env, fake_config, inserts, store_account};
+use cli_common::{command, start};
 use ytempire_llm::testing::FakeOpenAi;
-use ytempire_render::sources::testing::FakePexels;
-use ytempire_tts::fakes::FakeServer;
-use ytempire_youtube::fake::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault};
-use ytempire_youtube::{Account, TokenStore};
-
-/// Config for the fakes: the fake OpenAI writes the script, the fake ElevenLabs narrates, the
-/// fake Pexels gives the visuals (offline providers as fallback); YouTube files under `dir`; the channel rotates `accounts`.
-fn fake_config(dir: &Path, fake: &FakeYouTube, accounts: &[&str]) -> String {
-    let secrets = dir.join("client_secret.json");
-    std::fs::write(
-        &secrets,
-        serde_json::json!({"installed": {
-            "client_id": FAKE_CLIENT_ID,
-            "client_secret": FAKE_CLIENT_SECRET,
-            "auth_uri": format!("{}/auth", fake.base_url()),
-            "token_uri": format!("{}/token", fake.base_url()),
-        }})
-        .to_string(),
-    )
-    .unwrap();
-    let names: Vec<String> = accounts.iter().map(|a| format!("{a:?}")).collect();
-    let extra = format!(
-        r#"[[providers.script]]
-kind = "openai"
-model = "gpt-4o-mini"
-
-[[providers.narration]]
-kind = "elevenlabs"
-
-[[providers.visuals]]
-kind = "pexels"
-
-[youtube]
-client_secrets = "{secrets}"
-token_store = "{store}"
-quota_ledger = "{quota}"
-session_dir = "{sessions}"
-
-[[channels]]
-name = "Tides"
-niche = "oceans"
-accounts = [{names}]
-"#,
-        secrets = secrets.display(),
-        store = dir.join("accounts.json").display(),
-        quota = dir.join("quota.json").display(),
-        sessions = dir.join("sessions").display(),
-        names = names.join(", "),
-    );
-    small_config(dir, &extra).to_str().unwrap().to_string()
-}
-
-async fn store_account(dir: &Path, fake: &FakeYouTube, name: &str, project: &str, channel: &str) {
-    let refresh = fake.add_account(name, project, channel);
-    TokenStore::open(dir.join("accounts.json"))
-        .add(
-            Account::new(name, project).with_channel_id(channel),
-            SecretString::from(refresh),
-        )
-        .await
-        .unwrap();
-}
-
-/// The speech and stock-media fakes.
-struct Media {
-    voice: FakeServer,
-    stock: FakePexels,
-}
-
-impl Media {
-    async fn start() -> Self {
-        Self {
-            voice: FakeServer::elevenlabs().await.unwrap(),
-            stock: FakePexels::start().await.unwrap(),
-        }
-    }
-}
-
-fn env(llm: &FakeOpenAi, yt: &FakeYouTube, media: &Media) -> Vec<(&'static str, String)> {
-    let e = yt.endpoints();
-    vec![
-        ("ELEVENLABS_API_KEY", "el-test-key".to_string()),
-        ("ELEVENLABS_BASE_URL", media.voice.url("/")),
-        ("PEXELS_API_KEY", "px-test-key".to_string()),
-        ("PEXELS_BASE_URL", media.stock.base_url()),
-        ("OPENAI_API_KEY", "sk-test-key".to_string()),
-        ("OPENAI_BASE_URL", llm.base_url()),
-        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
-        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
-        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
-    ]
-}
-
-fn inserts(yt: &FakeYouTube) -> usize {
-    yt.requests()
-        .iter()
-        .filter(|r| {
-            r.method == "POST"
-                && r.path.ends_with("/youtube/v3/videos")
-                && r.query.contains("uploadType=resumable")
-        })
-        .count()
-}
+use ytempire_youtube::testing::{FakeYouTube, Fault};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn make_upload_rotates_to_the_account_with_quota() {
@@ -273,6 +170,17 @@ async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
         inserts(&yt),
         1,
         "the rerun resumed the session: one videos.insert"
+    );
+    let printed = cli_common::printed_paths(&out.stdout, "video:");
+    assert_eq!(
+        yt.videos()[0].bytes,
+        std::fs::read(&printed[0]).unwrap(),
+        "the resumed upload is byte-identical"
+    );
+    assert_eq!(
+        yt.open_sessions(),
+        0,
+        "the session was completed, not abandoned"
     );
     assert_eq!(
         llm.requests().len(),

@@ -129,6 +129,9 @@ mod error;
 pub mod fakes;
 mod forward;
 pub mod fs;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http;
@@ -139,6 +142,7 @@ pub mod metering;
 pub mod pipeline;
 mod provider;
 pub mod queue;
+pub mod text;
 mod trend;
 mod tts;
 mod types;

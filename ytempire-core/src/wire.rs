@@ -14,7 +14,8 @@ use crate::ErrorKind;
 
 /// Parse a `Retry-After` value: delay seconds (`"120"`, or `"1.5"` as some vendors send) or an
 /// HTTP date (`"Wed, 21 Oct 2015 07:28:00 GMT"`, measured from `now`; a past date means no
-/// wait). Negative, non-finite or unparseable values give `None`.
+/// wait). Negative, non-finite, unparseable or unrepresentably large (`1e30`) values give
+/// `None`.
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
@@ -27,7 +28,10 @@ use crate::ErrorKind;
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // `try_from`: a value too large for a `Duration` (`1e30`) is refused, not a panic.
+        return (secs >= 0.0)
+            .then(|| Duration::try_from_secs_f64(secs).ok())
+            .flatten();
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
     let at = SystemTime::from(at.with_timezone(&Utc));
@@ -50,10 +54,10 @@ pub fn retry_after<'a>(
     now: SystemTime,
 ) -> Option<Duration> {
     if let Some(ms) = header("retry-after-ms").and_then(|v| v.trim().parse::<f64>().ok())
-        && ms.is_finite()
         && ms >= 0.0
+        && let Ok(wait) = Duration::try_from_secs_f64(ms / 1000.0)
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(wait);
     }
     parse_retry_after(header("retry-after")?, now)
 }
@@ -113,6 +117,29 @@ mod tests {
         };
         assert_eq!(retry_after(both, now), Some(Duration::from_secs(4)));
         assert_eq!(retry_after(|_| None, now), None);
+    }
+
+    /// Found by the `webhook` fuzz target (scripts/fuzz): a `Retry-After` of 10^76 seconds
+    /// panicked in `Duration::from_secs_f64`, so any vendor or webhook endpoint could crash
+    /// the caller with one header.
+    #[test]
+    fn retry_after_too_large_for_a_duration_is_refused_not_a_panic() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let huge = format!("1{}", "3".repeat(75));
+        for bad in [huge.as_str(), "1e30", "18446744073709551616"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad:?}");
+        }
+        let ms = |name: &str| match name {
+            "retry-after-ms" => Some("1e40"),
+            "retry-after" => Some("2"),
+            _ => None,
+        };
+        assert_eq!(retry_after(ms, now), Some(Duration::from_secs(2)));
+        // Large but representable waits still parse (callers cap them).
+        assert_eq!(
+            parse_retry_after("1e12", now),
+            Some(Duration::from_secs(1_000_000_000_000))
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub mod compositor;
 pub mod cpu;
 pub mod encode;
 pub mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod mux;

@@ -20,7 +20,12 @@ pub fn sentences(text: &str) -> Vec<&str> {
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         let boundary = match c {
-            '.' | '!' | '?' | '…' | '。' => chars.peek().is_none_or(|(_, n)| n.is_whitespace()),
+            '.' | '!' | '?' | '…' => chars.peek().is_none_or(|(_, n)| n.is_whitespace()),
+            // Chinese and Japanese write no space after a full stop; a closing quote or
+            // bracket stays with its sentence.
+            '。' | '！' | '？' => chars
+                .peek()
+                .is_none_or(|(_, n)| !matches!(n, '」' | '』' | '）' | '”' | '’' | '"' | ')')),
             '\n' => chars.peek().is_some_and(|(_, n)| *n == '\n'),
             _ => false,
         };
@@ -97,9 +102,18 @@ fn split_words(
     unit: InputUnit,
     overhead: usize,
 ) -> Result<Vec<String>> {
+    // Unspaced scripts (Chinese, Japanese, Thai) split at dictionary words, joined as written.
+    let sep = if ytempire_core::text::is_unspaced(sentence) {
+        ""
+    } else {
+        " "
+    };
     pack(
-        sentence.split_whitespace().map(str::to_owned).collect(),
-        " ",
+        ytempire_core::text::words(sentence)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        sep,
         max,
         unit,
         overhead,
@@ -201,6 +215,10 @@ mod tests {
         assert_eq!(
             sentences("Pi is 3.14 today! Really? Yes.\n\nNew para"),
             ["Pi is 3.14 today!", "Really?", "Yes.", "New para"]
+        );
+        assert_eq!(
+            sentences("熊猫很可爱。它们吃竹子！「真的？」是的。"),
+            ["熊猫很可爱。", "它们吃竹子！", "「真的？」是的。"]
         );
     }
 

@@ -25,8 +25,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::json;
 use ytempire_core::{
-    Capabilities, Error, ErrorKind, InputUnit, ProviderInfo, Result, Speech, SpeechRequest,
-    SpeechSynthesizer, TextFormat, TimingSource, Usage,
+    AudioTrack, Capabilities, Error, ErrorKind, InputUnit, ProviderInfo, Result, Speech,
+    SpeechRequest, SpeechSynthesizer, TextFormat, TimingSource, Usage, WordTiming,
 };
 
 use ytempire_core::http::{self, VendorError};
@@ -286,54 +286,8 @@ impl SpeechSynthesizer for ElevenLabs {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = http::read_body(PROVIDER, response, http::MAX_BODY).await?;
-        let (pcm, alignment) = if request.word_timings {
-            let parsed: TimestampsResponse = http::json(PROVIDER, &bytes)?;
-            let pcm = base64::engine::general_purpose::STANDARD
-                .decode(parsed.audio_base64.as_bytes())
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidResponse,
-                        format!("elevenlabs: audio_base64: {e}"),
-                    )
-                    .with_provider(PROVIDER)
-                })?;
-            (pcm, parsed.alignment)
-        } else {
-            (bytes, None)
-        };
-        let track = audio::pcm16le_to_track(&pcm, self.pcm_rate, 1)
-            .map_err(|e| e.with_provider(PROVIDER))?;
-        let track = match request.sample_rate {
-            Some(rate) => audio::resample(&track, rate)?,
-            None => track,
-        };
+        let (track, timings, source) = decode_body(bytes, request, self.pcm_rate)?;
         let total = track.duration_secs();
-        let (timings, source) = match alignment {
-            _ if !request.word_timings => (Vec::new(), TimingSource::None),
-            Some(a) => (
-                timing::from_char_alignment(
-                    &a.characters,
-                    &a.character_start_times_seconds,
-                    &a.character_end_times_seconds,
-                )
-                .map_err(|e| e.with_provider(PROVIDER))?
-                .into_iter()
-                .map(|mut w| {
-                    w.end_secs = w.end_secs.min(total);
-                    w.start_secs = w.start_secs.min(w.end_secs);
-                    w
-                })
-                .collect(),
-                TimingSource::Provider,
-            ),
-            None => {
-                let (s, e) = audio::voiced_span(&track).unwrap_or((0.0, total));
-                (
-                    timing::distribute(&request.text, s, e),
-                    TimingSource::Estimated,
-                )
-            }
-        };
         let billed = billed.unwrap_or(request.text.chars().count() as u64);
         Ok(Speech::new(
             track,
@@ -342,6 +296,86 @@ impl SpeechSynthesizer for ElevenLabs {
             voice,
             Usage::characters(billed, total),
         ))
+    }
+}
+
+/// Decode an answer's body: raw PCM, or (with word timings wanted) the `/with-timestamps`
+/// JSON of base64 PCM and per-character alignment; resampled to the request's rate.
+pub(crate) fn decode_body(
+    bytes: Vec<u8>,
+    request: &SpeechRequest,
+    pcm_rate: u32,
+) -> Result<(AudioTrack, Vec<WordTiming>, TimingSource)> {
+    let (pcm, alignment) = if request.word_timings {
+        let parsed: TimestampsResponse = http::json(PROVIDER, &bytes)?;
+        let pcm = base64::engine::general_purpose::STANDARD
+            .decode(parsed.audio_base64.as_bytes())
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    format!("elevenlabs: audio_base64: {e}"),
+                )
+                .with_provider(PROVIDER)
+            })?;
+        (pcm, parsed.alignment)
+    } else {
+        (bytes, None)
+    };
+    let track =
+        audio::pcm16le_to_track(&pcm, pcm_rate, 1).map_err(|e| e.with_provider(PROVIDER))?;
+    let track = match request.sample_rate {
+        Some(rate) => audio::resample(&track, rate)?,
+        None => track,
+    };
+    let total = track.duration_secs();
+    let (timings, source) = match alignment {
+        _ if !request.word_timings => (Vec::new(), TimingSource::None),
+        Some(a) => (
+            timing::from_char_alignment(
+                &a.characters,
+                &a.character_start_times_seconds,
+                &a.character_end_times_seconds,
+            )
+            .map_err(|e| e.with_provider(PROVIDER))?
+            .into_iter()
+            .map(|mut w| {
+                // Inside the audio, whatever the vendor's alignment says (negative too).
+                w.end_secs = w.end_secs.clamp(0.0, total);
+                w.start_secs = w.start_secs.clamp(0.0, w.end_secs);
+                w
+            })
+            .collect(),
+            TimingSource::Provider,
+        ),
+        None => {
+            let (s, e) = audio::voiced_span(&track).unwrap_or((0.0, total));
+            (
+                timing::distribute(&request.text, s, e),
+                TimingSource::Estimated,
+            )
+        }
+    };
+    Ok((track, timings, source))
+}
+
+/// Fuzzing entry points (feature `fuzzing`): the body decoder and the error table.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+
+    /// Decode `bytes` as a `/with-timestamps` answer for `text`.
+    pub(crate) fn with_timestamps(
+        bytes: &[u8],
+        text: &str,
+    ) -> Result<(AudioTrack, Vec<WordTiming>, TimingSource)> {
+        let mut request = SpeechRequest::new(text);
+        request.word_timings = true;
+        decode_body(bytes.to_vec(), &request, 24_000)
+    }
+
+    /// Read `bytes` as an error body.
+    pub(crate) fn error_body(bytes: &[u8]) -> VendorError {
+        vendor_error(bytes)
     }
 }
 
@@ -357,6 +391,34 @@ mod tests {
         let v = vendor_error(br#"{"detail":[{"loc":["body","text"],"msg":"field required","type":"value_error.missing"}]}"#);
         assert_eq!(v.field.as_deref(), Some("text"));
         assert_eq!(v.message, "field required");
+    }
+
+    /// Seen while fuzzing (`elevenlabs` target's invariant, confirmed with a crafted input):
+    /// an alignment with a negative start passed through as a word timing before the audio.
+    #[test]
+    fn alignment_times_are_kept_inside_the_audio() {
+        // 2 400 samples at 24 kHz: 0.1 s of audio.
+        let pcm = base64::engine::general_purpose::STANDARD.encode(vec![0x10u8; 4800]);
+        let body = json!({
+            "audio_base64": pcm,
+            "alignment": {
+                "characters": ["H", "i", " ", "y", "o"],
+                "character_start_times_seconds": [-5.0, 0.01, 0.02, 0.05, 0.5],
+                "character_end_times_seconds": [0.01, -1.0, 0.03, 0.06, 9.0]
+            }
+        });
+        let mut request = SpeechRequest::new("Hi yo");
+        request.word_timings = true;
+        let (track, timings, source) =
+            decode_body(body.to_string().into_bytes(), &request, 24_000).unwrap();
+        assert_eq!(source, TimingSource::Provider);
+        let total = track.duration_secs();
+        assert!((total - 0.1).abs() < 1e-9);
+        let words: Vec<(&str, f64, f64)> = timings
+            .iter()
+            .map(|w| (w.word.as_str(), w.start_secs, w.end_secs))
+            .collect();
+        assert_eq!(words, [("Hi", 0.0, 0.0), ("yo", 0.05, 0.1)]);
     }
 
     #[test]

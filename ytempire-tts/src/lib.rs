@@ -46,6 +46,9 @@ pub mod chunk;
 #[cfg(feature = "elevenlabs")]
 pub mod elevenlabs;
 pub mod espeak;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "google")]
 pub mod google;
 mod long;

@@ -14,16 +14,34 @@
 
 use ytempire_core::{Error, Result, WordTiming};
 
-/// The words of `text` as written (split on whitespace; tokens without a letter or digit,
-/// such as a lone dash, are not words).
+/// The words of `text` as written ([`ytempire_core::text::words`]: split on whitespace, and
+/// Chinese, Japanese, Thai and other unspaced scripts by dictionary; tokens without a letter
+/// or digit, such as a lone dash, are not words).
 pub fn words(text: &str) -> Vec<&str> {
-    text.split_whitespace()
+    ytempire_core::text::words(text)
+        .into_iter()
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .collect()
 }
 
-/// A rough syllable count: vowel groups (with a silent final `e`), digits one each, at least 1.
+/// A rough syllable count: vowel groups (with a silent final `e`), digits one each, each
+/// Chinese character or kana one, a syllable per three letters of Thai and other unspaced
+/// scripts; at least 1.
 pub fn syllables(word: &str) -> u32 {
+    if word.chars().any(ytempire_core::text::is_unspaced_script) {
+        let (mut cjk, mut other, mut rest) = (0u32, 0u32, String::new());
+        for c in word.chars().filter(|c| c.is_alphanumeric()) {
+            match c as u32 {
+                0x3040..=0x30FF | 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFF => {
+                    cjk += 1;
+                }
+                _ if ytempire_core::text::is_unspaced_script(c) => other += 1,
+                _ => rest.push(c),
+            }
+        }
+        let rest = if rest.is_empty() { 0 } else { syllables(&rest) };
+        return (cjk + other.div_ceil(3) + rest).max(1);
+    }
     let lower: Vec<char> = word
         .chars()
         .filter(|c| c.is_alphanumeric())
@@ -51,8 +69,8 @@ pub fn syllables(word: &str) -> u32 {
 /// Pause weight (in syllables) after a word, from its trailing punctuation.
 fn pause_after(word: &str) -> f64 {
     match word.chars().last() {
-        Some(',' | ';' | ':') => 0.8,
-        Some('.' | '!' | '?') => 1.2,
+        Some(',' | ';' | ':' | '，' | '、' | '；' | '：') => 0.8,
+        Some('.' | '!' | '?' | '。' | '！' | '？') => 1.2,
         Some('—' | '–') => 0.6,
         _ => 0.0,
     }

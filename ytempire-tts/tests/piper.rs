@@ -156,32 +156,43 @@ async fn offline_default_is_piper_when_installed() {
     assert!(reason.contains("licence"), "{reason}");
 }
 
-/// Synthesis time / audio time for a 160-word text on 2 threads; prints the figure and the
-/// first words' timings (run with `--nocapture`).
+/// Synthesis time / audio time for a 160-word text on 2 cores, sentences one after another
+/// (each on both cores) and two at once (one core each); prints both figures and the first
+/// words' timings (run with `--nocapture`). Both must give the same words in order, with
+/// timings that sit inside the audio.
 #[tokio::test]
-async fn piper_speed_on_two_threads() {
+async fn piper_speed_on_two_cores_sequential_and_parallel() {
     let Some(p) = piper() else { return };
-    let p = p.with_threads(2);
-    // Warm up: loads the model with 2 threads.
-    p.synthesize(&SpeechRequest::new("Warm up.")).await.unwrap();
     assert_eq!(timing::words(TEXT_160).len(), 160);
-    let started = Instant::now();
-    let s = p
-        .synthesize(&SpeechRequest::new(TEXT_160).with_sample_rate(48_000))
-        .await
-        .unwrap();
-    let took = started.elapsed().as_secs_f64();
-    let secs = s.audio.duration_secs();
-    println!(
-        "piper 160 words: {secs:.1} s audio in {took:.2} s → synthesis/audio {:.3}",
-        took / secs
-    );
-    for t in s.timings.iter().take(10) {
+    let mut figures = Vec::new();
+    for parallel in [1, 2] {
+        let p = p.clone().with_threads(2).with_parallel_sentences(parallel);
+        // Warm up: loads the model with these settings.
+        p.synthesize(&SpeechRequest::new("Warm up.")).await.unwrap();
+        let started = Instant::now();
+        let s = p
+            .synthesize(&SpeechRequest::new(TEXT_160).with_sample_rate(48_000))
+            .await
+            .unwrap();
+        let took = started.elapsed().as_secs_f64();
+        let secs = s.audio.duration_secs();
+        println!(
+            "piper 160 words, {parallel} sentence(s) at once on 2 cores: {secs:.1} s audio in {took:.2} s → synthesis/audio {:.3}",
+            took / secs
+        );
+        assert_eq!(
+            s.timings
+                .iter()
+                .map(|t| t.word.as_str())
+                .collect::<Vec<_>>(),
+            timing::words(TEXT_160)
+        );
+        assert!(timing::check_monotonic(&s.timings, secs));
+        // 14 sentences with pauses between them: about 2.5 words a second, give or take.
+        assert!((35.0..90.0).contains(&secs), "{secs}");
+        figures.push(s);
+    }
+    for t in figures[1].timings.iter().take(10) {
         println!("{:>12} {:6.3} – {:6.3}", t.word, t.start_secs, t.end_secs);
     }
-    assert_eq!(s.timings.len(), 160);
-    assert!(
-        took / secs < 1.0,
-        "slower than real time: {took:.1}s for {secs:.1}s"
-    );
 }

@@ -29,6 +29,9 @@ pub enum Command {
     Make(MakeArgs),
     /// Upload an MP4 to YouTube (resumable), rotating over the stored accounts.
     Upload(UploadArgs),
+    /// Set the thumbnail of an uploaded video (when the upload could not), retrying
+    /// transient failures.
+    Thumbnail(ThumbnailArgs),
     /// Add, list or remove YouTube accounts.
     #[command(subcommand)]
     Accounts(AccountsCommand),
@@ -56,6 +59,10 @@ pub struct MakeArgs {
     /// Use only the offline providers (no network, no keys).
     #[arg(long, overrides_with = "offline")]
     pub offline: bool,
+    /// The offline voice: piper (neural; espeak-ng when not installed) or espeak (default
+    /// from the config's providers.offline_voice, else piper).
+    #[arg(long, value_name = "VOICE", value_parser = offline_voice)]
+    pub voice: Option<crate::config::OfflineVoice>,
     /// Target length in seconds (5–3600; default from the config, else 60).
     #[arg(long, value_name = "SECS", value_parser = duration, allow_negative_numbers = true)]
     pub duration: Option<f64>,
@@ -121,6 +128,26 @@ pub struct UploadArgs {
     /// Where resumable sessions are saved (default from the config).
     #[arg(long, value_name = "DIR")]
     pub session_dir: Option<PathBuf>,
+}
+
+/// `ytempire thumbnail`.
+#[derive(Debug, Clone, Args)]
+pub struct ThumbnailArgs {
+    /// The video's id (printed by the upload, e.g. `dQw4w9WgXcQ`).
+    #[arg(value_name = "VIDEO_ID", value_parser = nonempty("VIDEO_ID"))]
+    pub video_id: String,
+    /// The image (PNG or JPEG, under 2 MB).
+    #[arg(value_name = "IMG")]
+    pub image: PathBuf,
+    /// The account that uploaded the video (default: the only stored account).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Token store (default from the config).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+    /// OAuth client secrets JSON (default from the config).
+    #[arg(long, value_name = "FILE")]
+    pub secrets: Option<PathBuf>,
 }
 
 /// `ytempire accounts …`.
@@ -297,6 +324,15 @@ fn job_id(s: &str) -> Result<String, String> {
 fn privacy(s: &str) -> Result<ytempire_core::Privacy, String> {
     s.parse()
         .map_err(|_| format!("--privacy {s:?} must be private, unlisted or public"))
+}
+
+fn offline_voice(s: &str) -> Result<crate::config::OfflineVoice, String> {
+    use crate::config::OfflineVoice;
+    match s.trim().to_ascii_lowercase().as_str() {
+        "piper" => Ok(OfflineVoice::Piper),
+        "espeak" | "espeak-ng" => Ok(OfflineVoice::Espeak),
+        _ => Err(format!("--voice {s:?} must be piper or espeak")),
+    }
 }
 
 fn job_state(s: &str) -> Result<ytempire_core::queue::JobState, String> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use ytempire_core::layers::FsCacheStore;
+use ytempire_core::layers::{Breakers, FsCacheStore};
 use ytempire_core::metering::Outcome;
 use ytempire_core::pipeline::{CancellationToken, JobOutcome, JobSpec, Pipeline};
 use ytempire_core::{
@@ -92,10 +92,30 @@ pub async fn build_pipeline(
     cpu: bool,
     upload: Option<DynUploader>,
 ) -> Result<(Pipeline, Arc<CostLedger>)> {
+    build_pipeline_with_breakers(config, paths, channel, offline, cpu, upload)
+        .await
+        .map(|(pipeline, ledger, _, _)| (pipeline, ledger))
+}
+
+/// [`build_pipeline`], also returning the cooldown state its provider chains share (for
+/// the summary's list of providers being skipped) and which offline voice speaks, and why.
+///
+/// # Errors
+/// Config, ledger or uploader errors.
+pub async fn build_pipeline_with_breakers(
+    config: &Config,
+    paths: &Paths,
+    channel: &ChannelSettings,
+    offline: bool,
+    cpu: bool,
+    upload: Option<DynUploader>,
+) -> Result<(Pipeline, Arc<CostLedger>, Breakers, String)> {
     let data = paths.data_dir();
     let ledger = open_budgeted_ledger(config, &data.join("ledger.sqlite"))?;
     let cache = Arc::new(FsCacheStore::new(data.join("cache")));
     let chains = providers::build(config, offline, ledger.clone(), cache).await?;
+    let breakers = chains.breakers.clone();
+    let offline_voice = chains.offline_voice.clone();
     for note in &chains.notes {
         eprintln!("{note}");
     }
@@ -124,6 +144,8 @@ pub async fn build_pipeline(
         chains.images,
         ledger.clone(),
     )
+    .visual_sources(chains.image_sources)
+    .visual_history(data.join("visual-history.json"))
     .render_options(options)
     .music(music)
     .thumbnails(config.video.thumbnails.0)
@@ -135,7 +157,7 @@ pub async fn build_pipeline(
     if let Some(u) = upload {
         builder = builder.uploader(u);
     }
-    Ok((builder.build()?, ledger))
+    Ok((builder.build()?, ledger, breakers, offline_voice))
 }
 
 /// Run `ytempire make`.
@@ -173,8 +195,14 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
     } else {
         None
     };
-    let (pipeline, ledger) =
-        build_pipeline(config, &paths, &channel, args.offline, args.cpu, uploader).await?;
+    // `--voice` overrides the config's offline voice.
+    let mut voiced = config.clone();
+    if let Some(voice) = args.voice {
+        voiced.providers.offline_voice = voice;
+    }
+    let (pipeline, ledger, breakers, voice) =
+        build_pipeline_with_breakers(&voiced, &paths, &channel, args.offline, args.cpu, uploader)
+            .await?;
     let job = JobSpec::new(id.clone(), Topic::new(topic))
         .with_channel(channel.profile())
         .with_video(spec)
@@ -206,8 +234,12 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
         );
     }
     let outcome = result.map_err(|e| resumable(&e, &id))?;
-    let report = publish(&outcome, &out, &ledger, &paths).await?;
-    print_summary(&outcome, &report, &ledger, started);
+    let report = publish(&outcome, &out, &ledger, &paths)
+        .await
+        .map_err(|e| unwritable_out(&e, &out, &id, &outcome.dir))?;
+    print_summary(
+        config, &outcome, &report, &ledger, &breakers, &voice, started,
+    );
     if args.upload
         && let Some(why) = &outcome.upload_blocked
     {
@@ -236,6 +268,20 @@ fn resumable(e: &Error, id: &str) -> Error {
     Error::new(
         e.kind(),
         format!("job {id}: {rest}; after fixing it, rerun with --job {id} to resume"),
+    )
+}
+
+/// A failure to write the outputs to `out` (read-only, full, a file in the way), with
+/// where the finished job is kept and how to get its outputs without redoing it.
+fn unwritable_out(e: &Error, out: &Path, id: &str, job_dir: &Path) -> Error {
+    Error::new(
+        e.kind(),
+        format!(
+            "job {id} is made but its outputs cannot be written to {out}: {cause}; the finished job is kept in {job}: make {out} a writable directory with free space (or give another --out DIR) and rerun with --job {id}: it copies the outputs without redoing any stage",
+            out = out.display(),
+            cause = one_line(e),
+            job = job_dir.display(),
+        ),
     )
 }
 
@@ -315,7 +361,15 @@ pub fn provenance(ledger: &CostLedger, job: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn print_summary(outcome: &JobOutcome, report: &MakeReport, ledger: &CostLedger, started: Instant) {
+fn print_summary(
+    config: &Config,
+    outcome: &JobOutcome,
+    report: &MakeReport,
+    ledger: &CostLedger,
+    breakers: &Breakers,
+    voice: &str,
+    started: Instant,
+) {
     let cost = ledger.job_spend(&report.job);
     println!();
     println!("job:        {}", report.job);
@@ -358,6 +412,7 @@ fn print_summary(outcome: &JobOutcome, report: &MakeReport, ledger: &CostLedger,
             .map_or("(restored from cache)", String::as_str);
         println!("{label} {who}");
     }
+    println!("voice:      {voice}");
     if let Some(r) = &report.receipt {
         println!(
             "uploaded:   {} as {} (account {}, thumbnail {})",
@@ -366,10 +421,24 @@ fn print_summary(outcome: &JobOutcome, report: &MakeReport, ledger: &CostLedger,
             r.account,
             if r.thumbnail_set { "set" } else { "not set" }
         );
+        if let (false, Some(why), Some(image)) = (
+            r.thumbnail_set,
+            &r.thumbnail_error,
+            report.thumbnails.first(),
+        ) {
+            let command =
+                upload::thumbnail_command(config, &r.video_id, image, &r.account, None, None);
+            println!("            the thumbnail failed: {why}");
+            println!("            set it later with: {command}");
+        }
     }
     if !outcome.resumed.is_empty() {
         let names: Vec<&str> = outcome.resumed.iter().map(|s| s.as_str()).collect();
         println!("resumed:    {}", names.join(", "));
+    }
+    // Providers found down or refusing, skipped by every chain until their cooldown ends.
+    for open in breakers.open() {
+        println!("cooldown:   {open}");
     }
     println!("job dir:    {}", outcome.dir.display());
     println!("wall time:  {:.1}s", started.elapsed().as_secs_f64());

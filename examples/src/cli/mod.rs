@@ -15,6 +15,7 @@ pub mod queue;
 pub mod report;
 pub mod trends;
 pub mod upload;
+pub mod voice;
 
 use std::path::PathBuf;
 
@@ -131,6 +132,7 @@ pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Make(args) => make::run(&config, args).await.map(|_| ()),
         Command::Upload(args) => upload::run(&config, args).await,
+        Command::Thumbnail(args) => upload::set_thumbnail(&config, args).await,
         Command::Accounts(cmd) => accounts::run(&config, cmd).await,
         Command::Queue(cmd) => queue::run(&config, cmd).await,
         Command::Trends(args) => trends::run(&config, args).await,

@@ -2,15 +2,16 @@
 //! order as `Cache(Fallback[Retry(Metered(vendor))…, Metered(offline)])`, the offline one
 //! always last. Vendors without their key are left out, and said so. With no language-model
 //! key, a local OpenAI-compatible server (Ollama, llama.cpp, LM Studio) is probed and used
-//! before the offline writer.
+//! before the offline writer. The three chains share one cooldown registry ([`Breakers`]):
+//! a provider found down by one is skipped by all until its cooldown ends.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 use ytempire_core::layers::{
-    CacheStore, Fallback, ImageSourceLayers, LanguageModelLayers, RetryConfig,
-    SpeechSynthesizerLayers,
+    BreakerConfig, Breakers, CacheStore, Fallback, ImageSourceLayers, LanguageModelLayers,
+    RetryConfig, SpeechSynthesizerLayers,
 };
 use ytempire_core::metering::Labels;
 use ytempire_core::{
@@ -32,8 +33,15 @@ pub struct Chains {
     pub tts: DynSpeechSynthesizer,
     /// Visuals chain.
     pub images: DynImageSource,
+    /// The same visual sources one by one, in order (each with the shared cooldowns and
+    /// cache), for the ranked visuals stage that asks them all.
+    pub image_sources: Vec<DynImageSource>,
     /// Human-readable notes: providers skipped (and why), a local server found.
     pub notes: Vec<String>,
+    /// The cooldown state the three chains share ([`Breakers::open`] for the summary).
+    pub breakers: Breakers,
+    /// Which offline voice speaks, and why (e.g. why Piper was not used), for the summary.
+    pub offline_voice: String,
 }
 
 /// Local OpenAI-compatible servers probed when no language-model key is set.
@@ -160,6 +168,11 @@ pub async fn build(
 ) -> Result<Chains> {
     let mut notes = Vec::new();
     let retry = RetryConfig::default;
+    let breakers = Breakers::new(if config.providers.cooldown {
+        BreakerConfig::default()
+    } else {
+        BreakerConfig::disabled()
+    });
     let labels = Labels::default;
 
     // Script.
@@ -207,6 +220,7 @@ pub async fn build(
             .into_dyn(),
     );
     let llm = Fallback::<dyn LanguageModel>::new(llms)
+        .with_breakers(breakers.clone())
         .with_cache(cache.clone())
         .into_dyn();
 
@@ -232,12 +246,13 @@ pub async fn build(
             }
         }
     }
-    let mut espeak = ytempire_tts::EspeakNg::new();
-    if let Some(v) = espeak_voice {
-        espeak = espeak.with_voice(v);
+    let offline_voice =
+        super::voice::offline_narrators(config.providers.offline_voice, espeak_voice).await;
+    for v in offline_voice.voices {
+        voices.push(v.metered(sink.clone(), labels()).into_dyn());
     }
-    voices.push(espeak.metered(sink.clone(), labels()).into_dyn());
     let tts = Fallback::<dyn SpeechSynthesizer>::new(voices)
+        .with_breakers(breakers.clone())
         .with_cache(cache.clone())
         .into_dyn();
 
@@ -263,7 +278,17 @@ pub async fn build(
             .metered(sink, labels())
             .into_dyn(),
     );
+    let image_sources = sources
+        .iter()
+        .map(|s| {
+            Fallback::<dyn ImageSource>::new(vec![s.clone()])
+                .with_breakers(breakers.clone())
+                .with_cache(cache.clone())
+                .into_dyn()
+        })
+        .collect();
     let images = Fallback::<dyn ImageSource>::new(sources)
+        .with_breakers(breakers.clone())
         .with_cache(cache)
         .into_dyn();
 
@@ -271,7 +296,10 @@ pub async fn build(
         llm,
         tts,
         images,
+        image_sources,
         notes,
+        breakers,
+        offline_voice: offline_voice.summary,
     })
 }
 

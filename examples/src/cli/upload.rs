@@ -1,6 +1,8 @@
 //! `ytempire upload`: one MP4 to YouTube with the resumable protocol, rotating over the
 //! stored accounts by remaining quota (or one `--account`), with a thumbnail and
-//! `publishAt` scheduling. Also builds the [`YouTubeAccounts`] every YouTube command uses.
+//! `publishAt` scheduling. Also builds the [`YouTubeAccounts`] every YouTube command uses,
+//! and runs `ytempire thumbnail`, which sets a thumbnail later when an upload could not
+//! ([`thumbnail_command`] is the line the summaries print for it).
 
 use std::path::Path;
 
@@ -11,7 +13,7 @@ use ytempire_core::{
 };
 use ytempire_youtube::{UploadConfig, YouTubeAccounts};
 
-use super::args::UploadArgs;
+use super::args::{ThumbnailArgs, UploadArgs};
 use crate::config::Config;
 
 /// The YouTube accounts from the config (paths relative to `data` where not configured),
@@ -149,7 +151,110 @@ pub async fn run(config: &Config, args: UploadArgs) -> Result<()> {
                 .unwrap_or_else(|| "not set".into())
         }
     );
+    if let (Some(_), Some(image)) = (&receipt.thumbnail_error, &args.thumbnail) {
+        let command = thumbnail_command(
+            config,
+            &receipt.video_id,
+            image,
+            &receipt.account,
+            args.store.as_deref(),
+            args.secrets.as_deref(),
+        );
+        println!("           set it later with: {command}");
+    }
     Ok(())
+}
+
+/// Run `ytempire thumbnail`: set the thumbnail of a video through the stored account that
+/// uploaded it (`--account`, else the only stored one). Transient failures (5xx, rate
+/// limits, dropped connections) are retried by the uploader's one retry loop.
+///
+/// # Errors
+/// An unreadable or unsuitable image, no such account (or several and no `--account`),
+/// or YouTube's error once the retries are spent.
+pub async fn set_thumbnail(config: &Config, args: ThumbnailArgs) -> Result<()> {
+    let thumbnail = read_thumbnail(&args.image)?;
+    let data = config.paths.data_dir();
+    let mut cfg = config.clone();
+    if let Some(s) = &args.store {
+        cfg.youtube.token_store = Some(s.clone());
+    }
+    let accounts = accounts(&cfg, &data, &[], args.secrets.as_deref())?;
+    let account = match &args.account {
+        Some(a) => a.clone(),
+        None => {
+            let list = accounts.list().await?;
+            match list.as_slice() {
+                [only] => only.name.clone(),
+                [] => {
+                    return Err(Error::config(format!(
+                        "no account in {}; add the one that uploaded the video with `ytempire accounts add NAME`",
+                        accounts.store_path().display()
+                    )));
+                }
+                many => {
+                    let names: Vec<&str> = many.iter().map(|a| a.name.as_str()).collect();
+                    return Err(Error::invalid_request(format!(
+                        "{} accounts are stored ({}); say which one uploaded the video with --account NAME",
+                        names.len(),
+                        names.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let units = accounts
+        .set_thumbnail(&account, &args.video_id, &thumbnail)
+        .await?;
+    println!(
+        "thumbnail: set on {} (account {account}, {units} quota units)",
+        args.video_id
+    );
+    Ok(())
+}
+
+/// The `ytempire thumbnail …` command line that sets `image` on `video_id` later (with
+/// `--config` when one was loaded, `--store`/`--secrets` when given), quoted for a POSIX
+/// shell.
+pub fn thumbnail_command(
+    config: &Config,
+    video_id: &str,
+    image: &Path,
+    account: &str,
+    store: Option<&Path>,
+    secrets: Option<&Path>,
+) -> String {
+    let mut words = vec!["ytempire".to_string()];
+    if let Some(c) = &config.source {
+        words.push("--config".into());
+        words.push(shell_quote(&c.display().to_string()));
+    }
+    words.push("thumbnail".into());
+    words.push(shell_quote(video_id));
+    words.push(shell_quote(&image.display().to_string()));
+    words.push("--account".into());
+    words.push(shell_quote(account));
+    for (flag, path) in [("--store", store), ("--secrets", secrets)] {
+        if let Some(p) = path {
+            words.push(flag.into());
+            words.push(shell_quote(&p.display().to_string()));
+        }
+    }
+    words.join(" ")
+}
+
+/// `word` as one POSIX shell word: as is when it holds only safe characters, else in
+/// single quotes.
+fn shell_quote(word: &str) -> String {
+    let safe = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:=@%+,".contains(c));
+    if safe {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 fn upload_bar(file: &Path) -> ProgressBar {

@@ -8,6 +8,9 @@
     clippy::panic,
     reason = "test helpers"
 )]
+
+pub(crate) mod fakes;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,6 +32,10 @@ pub(crate) const CLEARED: &[&str] = &[
     "YTEMPIRE_YOUTUBE_UPLOAD_BASE",
     "YTEMPIRE_OAUTH_TOKEN_URL",
     "RUST_LOG",
+    // Piper's discovery: tests point these where they mean to.
+    "YTEMPIRE_HOME",
+    "YTEMPIRE_ONNXRUNTIME",
+    "YTEMPIRE_PIPER_VOICES",
 ];
 
 /// What a finished run printed.

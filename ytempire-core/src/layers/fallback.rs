@@ -14,8 +14,8 @@
 //!   ([`Provenance`](crate::Provenance)) is filled with the answering provider's id and model
 //!   unless something inside it (a leaf, a nested chain) already set it.
 //! - Remembers providers that keep failing as down or refusing and skips them for a growing
-//!   cooldown, then tries them once again ([`Breakers`]);
-//!   a skip is recorded as an attempt like a capability skip. Chains given the same
+//!   cooldown, then tries them once again ([`Breakers`]); the last provider is always
+//!   called, cooling down or not; a skip is recorded as an attempt like a capability skip. Chains given the same
 //!   [`Breakers`] ([`Fallback::with_breakers`]) share what they learn.
 //!
 //! ```
@@ -107,7 +107,8 @@ impl<T: ?Sized> Fallback<T> {
             return Err(Error::config("fallback chain has no providers"));
         }
         let mut attempts = Vec::with_capacity(self.providers.len());
-        for provider in &self.providers {
+        let last = self.providers.len() - 1;
+        for (i, provider) in self.providers.iter().enumerate() {
             let info = info(provider);
             let label = info.label();
             if let Err(err) = request.check(&info.capabilities) {
@@ -115,7 +116,7 @@ impl<T: ?Sized> Fallback<T> {
                 attempts.push(err.with_kind(ErrorKind::Unsupported).with_provider(label));
                 continue;
             }
-            let ticket = match self.breakers.admit(&label) {
+            let ticket = match self.breakers.admit_in(&label, i == last) {
                 Admission::Call(ticket) => ticket,
                 Admission::Skip(open) => {
                     tracing::info!(provider = %label, cooldown = %open, "skipping provider");

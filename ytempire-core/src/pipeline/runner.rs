@@ -407,7 +407,10 @@ impl Pipeline {
                 let uploader = self.inner.uploader.clone().ok_or_else(|| {
                     Error::config("job asks for upload but the pipeline has no uploader; add one with .uploader(..)")
                 })?;
-                let mut request = UploadRequest::new(video.clone(), script.metadata.clone());
+                // Stock pictures are credited at the end of the description.
+                let mut metadata = script.metadata.clone();
+                metadata.description = crate::with_credits(&metadata.description, &visuals);
+                let mut request = UploadRequest::new(video.clone(), metadata);
                 if let Some(t) = thumbnails.thumbnails.first() {
                     request = request.with_thumbnail(t.clone());
                 }

@@ -39,9 +39,9 @@ impl Scene {
         self
     }
 
-    /// Number of spoken words.
+    /// Number of spoken words (in any script: [`crate::text::words`]).
     pub fn word_count(&self) -> usize {
-        self.narration.split_whitespace().count()
+        crate::text::word_count(&self.narration)
     }
 }
 
@@ -131,11 +131,11 @@ impl Script {
         self.narration_parts().join(" ")
     }
 
-    /// Spoken words in the whole script.
+    /// Spoken words in the whole script (in any script: [`crate::text::words`]).
     pub fn word_count(&self) -> usize {
         self.narration_parts()
             .iter()
-            .map(|p| p.split_whitespace().count())
+            .map(|p| crate::text::word_count(p))
             .sum()
     }
 

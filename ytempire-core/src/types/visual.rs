@@ -87,6 +87,16 @@ pub struct Visual {
     /// `Fallback` layer or the visuals stage (see [`Provenance`](crate::Provenance)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_by: Option<crate::Provenance>,
+    /// What the source says the picture shows (Pexels `alt` text and page slug, Pixabay
+    /// `tags`, a library file's name and sidecar tags); empty for generated pictures. The
+    /// visuals stage ranks candidates by how well this matches the scene.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Relevance of [`description`](Self::description) to the scene it was chosen for
+    /// (0–1), recorded by the visuals stage that ranked it; `None` when it was not ranked
+    /// (e.g. a picture generated for the scene's query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevance: Option<f64>,
 }
 
 impl Visual {
@@ -112,6 +122,8 @@ impl Visual {
             provider: String::new(),
             query: String::new(),
             answered_by: None,
+            description: String::new(),
+            relevance: None,
         }
     }
 
@@ -128,6 +140,13 @@ impl Visual {
     pub fn with_origin(mut self, provider: impl Into<String>, query: impl Into<String>) -> Self {
         self.provider = provider.into();
         self.query = query.into();
+        self
+    }
+
+    /// Set what the source says the picture shows.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = description.into();
         self
     }
 

@@ -6,8 +6,12 @@ use ytempire_core::Script;
 
 use super::{QualityScore, SubScore, clamp10, title_length_part};
 
+/// Lower-case words without punctuation; Chinese, Japanese and Thai split by dictionary
+/// (`ytempire_core::text::words`).
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+    ytempire_core::text::words(text)
+        .into_iter()
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric() && c != '\''))
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect()

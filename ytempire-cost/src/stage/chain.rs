@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ytempire_core::pipeline::{
-    Pipeline, PipelineBuilder, ResourceLimits, SourceVisuals, SpeechNarrator,
-};
+use ytempire_core::pipeline::{Pipeline, PipelineBuilder, ResourceLimits, SpeechNarrator};
 use ytempire_core::{DynImageSource, DynLanguageModel, DynSpeechSynthesizer, Result};
 use ytempire_llm::WriterStage;
+use ytempire_render::sources::{RankedVisuals, VisualHistory};
 use ytempire_render::video::RenderOptions;
 use ytempire_render::{MusicPlan, ThumbnailMaker, VideoRenderer};
 
@@ -16,7 +15,9 @@ use super::{LedgerProbe, QualityGate};
 use crate::{Budgeted, CostLedger};
 
 /// The default pipeline: script ([`WriterStage`]), narration ([`SpeechNarrator`]), visuals
-/// ([`SourceVisuals`]), render ([`VideoRenderer`]), thumbnails ([`ThumbnailMaker`]), quality
+/// ([`RankedVisuals`]: candidates from the image sources in order, ranked by relevance to each
+/// scene, no repeats within a video or, with [`visual_history`](Self::visual_history), across
+/// the channel's last videos), render ([`VideoRenderer`]), thumbnails ([`ThumbnailMaker`]), quality
 /// ([`QualityGate`]) and cost events ([`LedgerProbe`]), over the language model, speech
 /// synthesizer and image source an application gives (single providers or fallback chains).
 ///
@@ -55,6 +56,8 @@ pub struct DefaultChain {
     quality: Option<QualityGate>,
     limits: ResourceLimits,
     music: MusicPlan,
+    visual_sources: Vec<DynImageSource>,
+    visual_history: Option<PathBuf>,
 }
 
 impl DefaultChain {
@@ -78,7 +81,26 @@ impl DefaultChain {
             quality: Some(QualityGate::default()),
             limits: ResourceLimits::default(),
             music: MusicPlan::default(),
+            visual_sources: Vec::new(),
+            visual_history: None,
         }
+    }
+
+    /// Rank visuals from these sources, asked in order (stock, library, AI, procedural last),
+    /// instead of the single `images` source given to [`new`](Self::new). Paid ones are
+    /// [`Budgeted`] like the others.
+    #[must_use]
+    pub fn visual_sources(mut self, sources: Vec<DynImageSource>) -> Self {
+        self.visual_sources = sources;
+        self
+    }
+
+    /// Remember each channel's stock visuals in the JSON file at `path` and never reuse those
+    /// of its last 20 videos (default: no memory across videos).
+    #[must_use]
+    pub fn visual_history(mut self, path: impl Into<PathBuf>) -> Self {
+        self.visual_history = Some(path.into());
+        self
     }
 
     /// Render with `options` (default: [`RenderOptions::default`]).
@@ -151,13 +173,37 @@ impl DefaultChain {
         }
     }
 
+    /// The visuals stage: [`RankedVisuals`] over the visual sources (or the one image
+    /// source), each [`Budgeted`] when paid.
+    pub fn visuals_stage(&self) -> RankedVisuals {
+        let sources = if self.visual_sources.is_empty() {
+            vec![self.budgeted_images()]
+        } else {
+            self.visual_sources
+                .iter()
+                .map(|s| {
+                    if s.info().capabilities.paid {
+                        Arc::new(Budgeted::new(s.clone(), self.ledger.clone())) as DynImageSource
+                    } else {
+                        s.clone()
+                    }
+                })
+                .collect()
+        };
+        let stage = RankedVisuals::new(sources);
+        match &self.visual_history {
+            Some(path) => stage.with_history(VisualHistory::new(path.clone())),
+            None => stage,
+        }
+    }
+
     /// Core's builder with every default stage set: replace any, add an uploader, then
     /// [`build`](PipelineBuilder::build).
     pub fn builder(self) -> PipelineBuilder {
         let mut builder = Pipeline::builder(&self.root)
             .script(WriterStage::new(self.budgeted_llm()))
             .narration(SpeechNarrator::new(self.budgeted_tts()))
-            .visuals(SourceVisuals::new(self.budgeted_images()))
+            .visuals(self.visuals_stage())
             .render(VideoRenderer::new(self.render.clone()).with_music(self.music.clone()))
             .cost_probe(Arc::new(LedgerProbe(self.ledger.clone())))
             .limits(self.limits.clone());

@@ -151,7 +151,7 @@ struct Composer<'a> {
 }
 
 fn words(s: &str) -> usize {
-    s.split_whitespace().count()
+    ytempire_core::text::word_count(s)
 }
 
 /// Split text into sentences (on `.`, `!`, `?` followed by space, and on line breaks).

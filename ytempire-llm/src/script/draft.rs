@@ -182,7 +182,7 @@ impl fmt::Display for ScriptValidationError {
 impl std::error::Error for ScriptValidationError {}
 
 fn words(s: &str) -> usize {
-    s.split_whitespace().count()
+    ytempire_core::text::word_count(s)
 }
 
 fn band(target: usize, tol: f64) -> (usize, usize) {

@@ -78,6 +78,8 @@ use ytempire_core::{Error, ErrorKind, MediaKind, Result, Visual, VisualContent};
 pub use color::{ClipColor, ColorMatrix};
 pub use decoder::{ClipDecoder, ClipFrame};
 use mp4::ClipIndex;
+#[cfg(feature = "fuzzing")]
+pub(crate) use mp4::avcc_to_annexb;
 
 /// Largest clip side accepted (the still-image limit, which GPUs can hold as a texture).
 pub const MAX_CLIP_SIDE: u32 = crate::scene::MAX_IMAGE_SIDE;

@@ -135,6 +135,33 @@ impl RenderPlan {
         })
     }
 
+    /// The caption on screen at `t` seconds: its phrase's words (as grouped from the
+    /// timeline's word timings) and the index of the highlighted (spoken) word; `None` when
+    /// no caption shows.
+    pub fn caption_at(&self, t: f64) -> Option<(Vec<&str>, usize)> {
+        let (pi, word) = self.caption_index(t)?;
+        let phrase = self.phrases.get(pi)?;
+        Some((phrase.words.iter().map(|w| w.word.as_str()).collect(), word))
+    }
+
+    /// `(phrase, highlighted word)` at `t`, ignoring whether captions are enabled.
+    pub(crate) fn caption_index(&self, t: f64) -> Option<(usize, usize)> {
+        let pi = self
+            .phrases
+            .partition_point(|p| p.start <= t)
+            .checked_sub(1)?;
+        let phrase = self.phrases.get(pi)?;
+        if t >= phrase.end && t > phrase.start {
+            return None;
+        }
+        let word = phrase
+            .words
+            .iter()
+            .rposition(|w| w.start_secs <= t)
+            .unwrap_or(0);
+        Some((pi, word))
+    }
+
     /// Length in seconds (end of the last segment).
     pub fn duration_secs(&self) -> f64 {
         self.duration
@@ -188,9 +215,7 @@ fn group_phrases(words: &[WordTiming], max_words: usize) -> Result<Vec<Phrase>> 
                 w.word, w.start_secs, w.end_secs
             )));
         }
-        if !w.word.trim().is_empty() {
-            sorted.push(w.clone());
-        }
+        split_words(w, &mut sorted);
     }
     sorted.sort_by(|a, b| a.start_secs.total_cmp(&b.start_secs));
     let mut phrases: Vec<Phrase> = Vec::new();
@@ -220,6 +245,28 @@ fn group_phrases(words: &[WordTiming], max_words: usize) -> Result<Vec<Phrase>> 
         }
     }
     Ok(phrases)
+}
+
+/// Push `w`, split into its words when it holds several (a provider that times a whole
+/// Chinese, Japanese or Thai clause as one "word"), each part timed by its share of the
+/// characters. Blank words are dropped.
+fn split_words(w: &WordTiming, out: &mut Vec<WordTiming>) {
+    let parts = ytempire_core::text::words(&w.word);
+    if parts.len() <= 1 {
+        if !w.word.trim().is_empty() {
+            out.push(w.clone());
+        }
+        return;
+    }
+    let total: usize = parts.iter().map(|p| p.chars().count()).sum();
+    let span = w.end_secs - w.start_secs;
+    let mut done = 0usize;
+    for p in parts {
+        let start = w.start_secs + span * done as f64 / total.max(1) as f64;
+        done += p.chars().count();
+        let end = w.start_secs + span * done as f64 / total.max(1) as f64;
+        out.push(WordTiming::new(p, start, end.min(w.end_secs)));
+    }
 }
 
 fn make_phrase(words: Vec<WordTiming>) -> Phrase {
@@ -287,5 +334,32 @@ mod tests {
         // Each phrase holds until the next one starts.
         assert!((p[0].end - p[1].start).abs() < 1e-9);
         assert!(group_phrases(&[WordTiming::new("x", 2.0, 1.0)], 4).is_err());
+    }
+
+    #[test]
+    fn a_clause_timed_as_one_word_is_split_into_its_words() {
+        let clause = "为什么熊猫是黑白色的？科学家认为这种颜色帮助它们隐藏自己。";
+        let p = group_phrases(&[WordTiming::new(clause, 1.0, 7.0)], 4).unwrap();
+        assert!(p.len() >= 3, "{p:?}");
+        let words: Vec<&WordTiming> = p.iter().flat_map(|p| &p.words).collect();
+        let text: String = words.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(text, clause);
+        for ph in &p {
+            assert!(ph.words.len() <= 4);
+            let chars: usize = ph.words.iter().map(|w| w.word.chars().count()).sum();
+            assert!(chars <= 16, "{ph:?}");
+        }
+        // In order, inside the clause's time, and the sentence end closes a phrase.
+        assert!((words[0].start_secs - 1.0).abs() < 1e-9);
+        assert!((words.last().unwrap().end_secs - 7.0).abs() < 1e-9);
+        assert!(
+            words
+                .windows(2)
+                .all(|w| w[0].end_secs <= w[1].start_secs + 1e-9)
+        );
+        assert!(
+            p.iter()
+                .any(|ph| ph.words.last().unwrap().word.ends_with('？'))
+        );
     }
 }

@@ -319,19 +319,9 @@ impl RenderPlan {
         if !self.style.caption.enabled || self.phrases.is_empty() {
             return Ok(());
         }
-        let idx = self.phrases.partition_point(|p| p.start <= t);
-        let Some(pi) = idx.checked_sub(1) else {
+        let Some((pi, word)) = self.caption_index(t) else {
             return Ok(());
         };
-        let phrase = &self.phrases[pi];
-        if t >= phrase.end && t > phrase.start {
-            return Ok(());
-        }
-        let word = phrase
-            .words
-            .iter()
-            .rposition(|w| w.start_secs <= t)
-            .unwrap_or(0);
         let ov = overlays.get(self, OverlayKey::Caption { phrase: pi, word })?;
         let (sx, sy, sw, sh) = self.safe_rect();
         let bottom = match self.style.caption.bottom_px {

@@ -5,7 +5,8 @@
 //! Its tags are the words of its path relative to the folder (`ocean/blue-whale_01.jpg` →
 //! `ocean blue whale 01`) plus, when a sidecar `<file stem>.txt` sits next to it, the words in
 //! that file. A candidate scores one point per query word found among its tags (plurals
-//! folded); the best scores win, ties broken by path. Candidates are decoded before they are
+//! folded); the best scores win, ties broken by path. Each visual's description is its path
+//! words and sidecar text, for the ranked visuals stage. Candidates are decoded before they are
 //! returned, so a corrupt or zero-byte file is skipped (and logged) rather than handed out.
 //!
 //! ```no_run
@@ -70,6 +71,8 @@ struct Entry {
     path: PathBuf,
     rel: String,
     tags: BTreeSet<String>,
+    /// The file's path words and sidecar text, for ranking.
+    description: String,
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
@@ -122,11 +125,19 @@ impl LocalFolder {
                     .replace('\\', "/");
                 let stem_rel = rel.rsplit_once('.').map_or(rel.as_str(), |(s, _)| s);
                 let mut tags = words(stem_rel);
+                let mut description = stem_rel.replace(['/', '-', '_'], " ");
                 let sidecar = path.with_extension("txt");
                 if let Ok(text) = std::fs::read_to_string(&sidecar) {
                     tags.extend(words(&text));
+                    description.push_str("; ");
+                    description.push_str(text.trim());
                 }
-                Entry { path, rel, tags }
+                Entry {
+                    path,
+                    rel,
+                    tags,
+                    description,
+                }
             })
             .collect())
     }
@@ -171,7 +182,8 @@ impl ImageSource for LocalFolder {
             match decode_image(&bytes, &entry.rel) {
                 Ok(img) => visuals.push(
                     Visual::image_file(id, img.width(), img.height(), entry.path)
-                        .with_origin("local", request.query.clone()),
+                        .with_origin("local", request.query.clone())
+                        .with_description(entry.description),
                 ),
                 Err(e) => {
                     tracing::warn!(file = %entry.rel, error = %e, "skipping unreadable image");

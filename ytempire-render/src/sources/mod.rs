@@ -19,6 +19,12 @@
 //! downloaded or generated picture with [`inspect::decode_image`]. Under the `testing`
 //! feature, `testing` has loopback fakes of all three vendors with fault injection.
 //!
+//! [`RankedVisuals`] is the pipeline's visuals stage: per scene it asks the sources in order
+//! with queries from the visual cue and the narration's key words, ranks the candidates by
+//! the [`relevance`] of their text (Pexels `alt` and slug, library names and tags) to what
+//! the scene says, never reuses a picture within a video or across the channel's recent
+//! videos ([`VisualHistory`]), and records each choice's score.
+//!
 //! [`VisualSelector`] runs a chain of them per scene (stock → AI → procedural): it builds
 //! the query from the scene's visual cue and the channel style, rejects visuals below a
 //! minimum resolution, crops to the frame's aspect (e.g. 9:16), and refuses near-duplicates
@@ -49,6 +55,7 @@
 //! ```
 
 pub mod clock;
+mod history;
 pub mod inspect;
 mod local;
 #[cfg(feature = "openai-images")]
@@ -56,6 +63,8 @@ pub mod openai_images;
 #[cfg(feature = "pexels")]
 pub mod pexels;
 mod procedural;
+mod ranked;
+pub mod relevance;
 mod selector;
 #[cfg(feature = "stability")]
 pub mod stability;
@@ -63,6 +72,7 @@ pub mod stability;
 pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use history::{DEFAULT_HISTORY_VIDEOS, VisualHistory};
 pub use local::LocalFolder;
 #[cfg(feature = "openai-images")]
 pub use openai_images::{OPENAI_BASE_URL, OpenAiImages, OpenAiImagesConfig};
@@ -73,6 +83,8 @@ pub use pexels::{
     RateLimit, VideoFile, VideoPage, VideoSearch,
 };
 pub use procedural::{MAX_SIDE, Procedural, query_seed};
+pub use ranked::{DEFAULT_MIN_RELEVANCE, RankedVisuals};
+pub use relevance::{Relevance, SceneTerms, key_words};
 pub use selector::{Selected, SelectorConfig, VisualSelector, crop_to_fill};
 #[cfg(feature = "stability")]
 pub use stability::{

@@ -112,7 +112,8 @@ impl SelectorConfig {
         self
     }
 
-    fn orientation(&self) -> Orientation {
+    /// The orientation of the frame (what to ask sources for).
+    pub fn orientation(&self) -> Orientation {
         match self.width.cmp(&self.height) {
             std::cmp::Ordering::Less => Orientation::Portrait,
             std::cmp::Ordering::Greater => Orientation::Landscape,
@@ -281,7 +282,17 @@ impl VisualSelector {
     }
 
     /// Check, crop and dedupe one candidate; on success it is recorded as used.
-    fn accept(&mut self, visual: Visual) -> Result<(Visual, String)> {
+    pub(crate) fn accept(&mut self, visual: Visual) -> Result<(Visual, String)> {
+        self.accept_with(visual, true)
+    }
+
+    /// [`accept`](Self::accept), refusing look-alikes only when `by_look`: the last resort of a
+    /// stage that would otherwise have no picture at all.
+    pub(crate) fn accept_with(
+        &mut self,
+        visual: Visual,
+        by_look: bool,
+    ) -> Result<(Visual, String)> {
         if self.used_ids.contains(&visual.id) {
             return Err(Error::new(
                 ErrorKind::InvalidResponse,
@@ -289,7 +300,7 @@ impl VisualSelector {
             ));
         }
         if visual.kind == MediaKind::VideoClip {
-            return self.accept_clip(visual);
+            return self.accept_clip(visual, by_look);
         }
         let decoded = decode_visual(&visual)?;
         let (rw, rh) = self.config.crop_region(decoded.width(), decoded.height());
@@ -309,7 +320,7 @@ impl VisualSelector {
             ));
         }
         let cropped = crop_to_fill(&decoded.image, self.config.width, self.config.height);
-        let hash = self.unseen_hash(&visual.id, &cropped)?;
+        let hash = self.unseen_hash(&visual.id, &cropped, by_look)?;
         let png = encode_png(&cropped)?;
         let mut out = Visual::image_bytes(
             visual.id.clone(),
@@ -320,6 +331,9 @@ impl VisualSelector {
         )
         .with_origin(visual.provider.clone(), visual.query.clone());
         out.attribution = visual.attribution;
+        out.description = visual.description;
+        out.relevance = visual.relevance;
+        out.answered_by = visual.answered_by;
         self.used_ids.insert(visual.id);
         let b64 = hash.to_base64();
         self.used_hashes.push(hash);
@@ -327,15 +341,16 @@ impl VisualSelector {
     }
 
     /// Perceptual hash of `cropped`, refused when it is near one already used.
-    fn unseen_hash(&self, id: &str, cropped: &DynamicImage) -> Result<ImageHash> {
+    fn unseen_hash(&self, id: &str, cropped: &DynamicImage, by_look: bool) -> Result<ImageHash> {
         let hash = HasherConfig::new()
             .hash_alg(HashAlg::Gradient)
             .hash_size(8, 8)
             .to_hasher()
             .hash_image(cropped);
-        if let Some(dist) = self
-            .used_hashes
-            .iter()
+        if let Some(dist) = by_look
+            .then_some(&self.used_hashes)
+            .into_iter()
+            .flatten()
             .map(|h| h.dist(&hash))
             .find(|d| *d <= self.config.max_hash_distance)
         {
@@ -352,7 +367,7 @@ impl VisualSelector {
     /// A video clip: probed (corrupt or non-H.264 files are typed errors), held to the same
     /// minimum size, and deduped by its first frame. The clip itself is kept as it is: the
     /// compositors scale it to fill the frame.
-    fn accept_clip(&mut self, visual: Visual) -> Result<(Visual, String)> {
+    fn accept_clip(&mut self, visual: Visual, by_look: bool) -> Result<(Visual, String)> {
         let source = crate::clip::ClipSource::from_visual(&visual)
             .map_err(|e| Error::new(ErrorKind::InvalidResponse, e.message().to_owned()))?;
         let info = source.info().clone();
@@ -377,7 +392,7 @@ impl VisualSelector {
             self.config.width,
             self.config.height,
         );
-        let hash = self.unseen_hash(&visual.id, &cropped)?;
+        let hash = self.unseen_hash(&visual.id, &cropped, by_look)?;
         self.used_ids.insert(visual.id.clone());
         let b64 = hash.to_base64();
         self.used_hashes.push(hash);

@@ -103,12 +103,12 @@ impl OverlayStore {
                     .words
                     .iter()
                     .enumerate()
-                    .map(|(i, w)| {
-                        if i + 1 < p.words.len() {
+                    .map(|(i, w)| match p.words.get(i + 1) {
+                        // Chinese, Japanese and Thai words are shown without spaces.
+                        Some(next) if ytempire_core::text::space_between(&w.word, &next.word) => {
                             format!("{} ", w.word.trim())
-                        } else {
-                            w.word.trim().to_owned()
                         }
+                        _ => w.word.trim().to_owned(),
                     })
                     .collect();
                 let spans: Vec<(&str, Color)> = texts

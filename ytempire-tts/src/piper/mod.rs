@@ -5,8 +5,10 @@
 //!   voice JSON's `phoneme_id_map` (see `phonemes`).
 //! - Word timings come from the model's own phoneme durations (the `/Ceil` tensor, exposed as
 //!   an output on load), so they match the audio by construction ([`TimingSource::Provider`]).
-//! - Text is spoken sentence by sentence; each sentence runs on all cores (onnxruntime's
-//!   intra-op threads), one sentence after another.
+//! - Text is spoken sentence by sentence, several sentences at once: the model is loaded as one
+//!   onnxruntime session per core (at most four; a session runs one input at a time), each
+//!   sentence's phonemes are fetched concurrently, and the sentences are then joined in order.
+//!   Each sentence's word timings come from its own durations, offset by the audio before it.
 //! - The voice's rate (22 050 Hz for medium voices) is resampled to the requested rate.
 //! - Voices and the runtime are found as described in [`voice`]: `scripts/setup.sh` installs
 //!   both under `.ytempire/piper/`.
@@ -59,7 +61,8 @@ pub struct Piper {
     voices: Arc<Vec<Slot>>,
     default: usize,
     espeak: PathBuf,
-    threads: usize,
+    cores: usize,
+    parallel: usize,
 }
 
 impl std::fmt::Display for Piper {
@@ -126,7 +129,8 @@ impl Piper {
             ),
             default,
             espeak: PathBuf::from("espeak-ng"),
-            threads: 0,
+            cores: 0,
+            parallel: 0,
         };
         tts.model(default)?;
         Ok(tts)
@@ -146,10 +150,25 @@ impl Piper {
         self
     }
 
-    /// onnxruntime threads per sentence (0 = all cores). Models are loaded again, on first use.
+    /// Cores to use in all (0 = every available core), shared out over the sentences run at
+    /// once. Models are loaded again, on first use.
     #[must_use]
-    pub fn with_threads(mut self, threads: usize) -> Self {
-        self.threads = threads;
+    pub fn with_threads(mut self, cores: usize) -> Self {
+        self.cores = cores;
+        self.reload()
+    }
+
+    /// Sentences synthesised at once (0 = one per core, at most four; 1 = one after another,
+    /// each on all the cores). Each costs a copy of the model in memory. Models are loaded
+    /// again, on first use.
+    #[must_use]
+    pub fn with_parallel_sentences(mut self, parallel: usize) -> Self {
+        self.parallel = parallel;
+        self.reload()
+    }
+
+    /// Forget the loaded models (their thread settings changed).
+    fn reload(mut self) -> Self {
         self.voices = Arc::new(
             self.voices
                 .iter()
@@ -194,7 +213,8 @@ impl Piper {
         if let Some(m) = slot.model.get() {
             return Ok(m.clone());
         }
-        let m = Arc::new(onnx::Model::load(&slot.voice.model, self.threads)?);
+        let threads = onnx::Threads::plan(self.cores, self.parallel);
+        let m = Arc::new(onnx::Model::load(&slot.voice.model, threads)?);
         Ok(slot.model.get_or_init(|| m).clone())
     }
 
@@ -274,6 +294,44 @@ impl Piper {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Each sentence of `text` with its words and phonemes, in order, fetching up to `parallel`
+    /// sentences' phonemes at once (each is two `espeak-ng` runs). Sentences without words
+    /// are left out.
+    async fn phonemize_all(
+        &self,
+        v: &PiperVoice,
+        text: &str,
+        parallel: usize,
+    ) -> Result<Vec<(Vec<String>, phonemes::Phonemized)>> {
+        let sentences: Vec<(String, Vec<String>)> = chunk::sentences(text)
+            .into_iter()
+            .map(|s| {
+                let words = timing::words(s).into_iter().map(str::to_owned).collect();
+                (s.to_owned(), words)
+            })
+            .filter(|(_, w): &(String, Vec<String>)| !w.is_empty())
+            .collect();
+        let v = Arc::new(v.clone());
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut done: Vec<(usize, Vec<String>, phonemes::Phonemized)> = Vec::new();
+        for (i, (sentence, words)) in sentences.into_iter().enumerate() {
+            while tasks.len() >= parallel.max(1) {
+                done.push(joined(tasks.join_next().await)?);
+            }
+            let (me, v) = (self.clone(), v.clone());
+            tasks.spawn(async move {
+                let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+                let p = me.phonemize(&v, &sentence, &refs).await?;
+                Ok((i, words, p))
+            });
+        }
+        while !tasks.is_empty() {
+            done.push(joined(tasks.join_next().await)?);
+        }
+        done.sort_by_key(|(i, _, _)| *i);
+        Ok(done.into_iter().map(|(_, w, p)| (w, p)).collect())
+    }
+
     /// Phoneme ids of one sentence and the word each id belongs to.
     async fn phonemize(
         &self,
@@ -315,6 +373,57 @@ impl Piper {
     }
 }
 
+/// One phonemizing task's outcome (`None`: no task was left, which the callers rule out).
+fn joined<T>(r: Option<std::result::Result<Result<T>, tokio::task::JoinError>>) -> Result<T> {
+    match r {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => Err(err(
+            ErrorKind::Upstream,
+            format!("Piper phonemizer task failed: {e}"),
+        )),
+        None => Err(err(ErrorKind::Upstream, "Piper phonemizer: no task left")),
+    }
+}
+
+/// The sentences' audio joined in order, with each word's timing from its sentence's
+/// durations (frames of [`onnx::HOP`] samples) offset by the audio before the sentence.
+fn join_sentences(
+    inputs: &[(Vec<String>, phonemes::Phonemized)],
+    outputs: Vec<onnx::Output>,
+    sr: u32,
+) -> Result<(Vec<i16>, Vec<WordTiming>)> {
+    let mut samples: Vec<i16> = Vec::new();
+    let mut timings: Vec<WordTiming> = Vec::new();
+    let frame = onnx::HOP as f64 / f64::from(sr);
+    for ((words, p), out) in inputs.iter().zip(outputs) {
+        if out.durations.len() != p.ids.len() {
+            return Err(err(
+                ErrorKind::InvalidResponse,
+                format!(
+                    "Piper returned {} durations for {} phoneme ids",
+                    out.durations.len(),
+                    p.ids.len()
+                ),
+            ));
+        }
+        let offset = samples.len() as f64 / f64::from(sr);
+        let audio_secs = out.audio.len() as f64 / f64::from(sr);
+        for (w, (s, e)) in words
+            .iter()
+            .zip(phonemes::word_frames(p, &out.durations, words.len()))
+        {
+            let end = (e * frame).min(audio_secs);
+            timings.push(WordTiming::new(
+                w.clone(),
+                offset + (s * frame).min(end),
+                offset + end,
+            ));
+        }
+        samples.extend(to_pcm16(&out.audio));
+    }
+    Ok((samples, timings))
+}
+
 /// Peak-normalise one sentence's float audio to 16-bit, as Piper does.
 fn to_pcm16(audio: &[f32]) -> Vec<i16> {
     let peak = audio.iter().fold(0.01f32, |m, s| m.max(s.abs()));
@@ -351,19 +460,9 @@ impl SpeechSynthesizer for Piper {
             .map(|s| s.voice.clone())
             .ok_or_else(|| err(ErrorKind::InvalidRequest, "no such Piper voice"))?;
 
-        let mut inputs = Vec::new();
-        for sentence in chunk::sentences(&request.text) {
-            let words: Vec<String> = timing::words(sentence)
-                .into_iter()
-                .map(str::to_owned)
-                .collect();
-            if words.is_empty() {
-                continue;
-            }
-            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
-            let p = self.phonemize(&v, sentence, &refs).await?;
-            inputs.push((words, p));
-        }
+        let inputs = self
+            .phonemize_all(&v, &request.text, model.parallel())
+            .await?;
         if inputs.is_empty() {
             return Err(err(
                 ErrorKind::InvalidRequest,
@@ -374,38 +473,9 @@ impl SpeechSynthesizer for Piper {
         let scales = [v.scales[0], v.scales[1] / rate, v.scales[2]];
         let sr = v.sample_rate;
         let (samples, timings) = tokio::task::spawn_blocking(move || {
-            let mut samples: Vec<i16> = Vec::new();
-            let mut timings: Vec<WordTiming> = Vec::new();
-            for (words, p) in &inputs {
-                let out = model.run(&p.ids, scales)?;
-                if out.durations.len() != p.ids.len() {
-                    return Err(err(
-                        ErrorKind::InvalidResponse,
-                        format!(
-                            "Piper returned {} durations for {} phoneme ids",
-                            out.durations.len(),
-                            p.ids.len()
-                        ),
-                    ));
-                }
-                let offset = samples.len() as f64 / f64::from(sr);
-                let frame = onnx::HOP as f64 / f64::from(sr);
-                let audio_secs = out.audio.len() as f64 / f64::from(sr);
-                for (w, (s, e)) in
-                    words
-                        .iter()
-                        .zip(phonemes::word_frames(p, &out.durations, words.len()))
-                {
-                    let end = (e * frame).min(audio_secs);
-                    timings.push(WordTiming::new(
-                        w.clone(),
-                        offset + (s * frame).min(end),
-                        offset + end,
-                    ));
-                }
-                samples.extend(to_pcm16(&out.audio));
-            }
-            Ok((samples, timings))
+            let ids: Vec<&[i64]> = inputs.iter().map(|(_, p)| p.ids.as_slice()).collect();
+            let outputs = model.run_all(&ids, scales)?;
+            join_sentences(&inputs, outputs, sr)
         })
         .await
         .map_err(|e| err(ErrorKind::Upstream, format!("Piper worker failed: {e}")))??;

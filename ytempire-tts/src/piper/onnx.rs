@@ -6,6 +6,7 @@
 //! output that tensor ([`expose_output`]), so word timings come from the model itself.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use ort::session::Session;
@@ -121,10 +122,11 @@ pub(crate) fn expose_output(model: &[u8], name: &str) -> Option<Vec<u8>> {
     found.then_some(out)
 }
 
-/// A loaded Piper model.
+/// A loaded Piper model: one onnxruntime session per sentence run at once (a session runs one
+/// input at a time: `Session::run` takes `&mut self`).
 #[derive(Debug)]
 pub(crate) struct Model {
-    session: Mutex<Session>,
+    sessions: Vec<Mutex<Session>>,
 }
 
 /// One sentence's output.
@@ -136,9 +138,44 @@ pub(crate) struct Output {
     pub durations: Vec<f32>,
 }
 
+/// How a model uses the cores: `sessions` sentences at once, each on `intra` threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Threads {
+    /// Sessions, i.e. sentences synthesised at the same time (at least 1).
+    pub sessions: usize,
+    /// onnxruntime intra-op threads per session (at least 1).
+    pub intra: usize,
+}
+
+impl Threads {
+    /// Spread `cores` (0 = every available core) over `parallel` sentences at once (0 = one per
+    /// core, at most [`MAX_SESSIONS`]); each session gets an equal share of the cores.
+    pub(crate) fn plan(cores: usize, parallel: usize) -> Self {
+        let cores = if cores == 0 {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        } else {
+            cores
+        };
+        let sessions = if parallel == 0 {
+            cores.min(MAX_SESSIONS)
+        } else {
+            parallel
+        }
+        .max(1);
+        Self {
+            sessions,
+            intra: (cores / sessions).max(1),
+        }
+    }
+}
+
+/// Sessions loaded by default at most: each holds its own copy of the weights (about the
+/// model file's size) and the gain beyond four sentences at once is small.
+pub(crate) const MAX_SESSIONS: usize = 4;
+
 impl Model {
-    /// Load `path`, exposing the duration output. `threads`: intra-op threads (0 = all cores).
-    pub(crate) fn load(path: &Path, threads: usize) -> Result<Self> {
+    /// Load `path`, exposing the duration output, as `threads` sessions (loaded in parallel).
+    pub(crate) fn load(path: &Path, threads: Threads) -> Result<Self> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::io(format!("reading Piper model {}", path.display()), e))?;
         let edited = expose_output(&bytes, DURATIONS).ok_or_else(|| {
@@ -148,45 +185,103 @@ impl Model {
             )
         })?;
         drop(bytes);
-        let ort_err = |e: ort::Error| {
-            err(
-                ErrorKind::Config,
-                format!("onnxruntime cannot load {}: {e}", path.display()),
-            )
-        };
-        let mut builder = Session::builder()
-            .map_err(ort_err)?
-            .with_optimization_level(GraphOptimizationLevel::Level3)
-            .map_err(|e| ort_err(e.into()))?;
-        if threads > 0 {
-            builder = builder
-                .with_intra_threads(threads)
-                .map_err(|e| ort_err(e.into()))?;
-        }
-        let session = builder.commit_from_memory(&edited).map_err(ort_err)?;
-        if !session.outputs().iter().any(|o| o.name() == DURATIONS) {
-            return Err(err(
-                ErrorKind::Config,
-                format!(
-                    "{} has no {DURATIONS} tensor: not a Piper VITS model",
-                    path.display()
-                ),
-            ));
-        }
-        Ok(Self {
-            session: Mutex::new(session),
-        })
+        let sessions = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads.sessions.max(1))
+                .map(|_| scope.spawn(|| session(path, &edited, threads.intra)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(err(
+                            ErrorKind::Upstream,
+                            format!("loading {} panicked", path.display()),
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        Ok(Self { sessions })
     }
 
-    /// Run one sentence's ids with `scales` = `[noise_scale, length_scale, noise_w]`.
-    pub(crate) fn run(&self, ids: &[i64], scales: [f32; 3]) -> Result<Output> {
+    /// Sessions, i.e. sentences this model runs at once.
+    pub(crate) fn parallel(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Run every sentence's ids with `scales` = `[noise_scale, length_scale, noise_w]`, up to
+    /// one sentence per session at once; outputs in input order. The first failure is returned.
+    pub(crate) fn run_all(&self, inputs: &[&[i64]], scales: [f32; 3]) -> Result<Vec<Output>> {
+        let workers = self.sessions.len().min(inputs.len());
+        if workers <= 1 {
+            return inputs
+                .iter()
+                .map(|ids| self.run_on(0, ids, scales))
+                .collect();
+        }
+        let next = AtomicUsize::new(0);
+        let failed = AtomicBool::new(false);
+        let mut done: Vec<(usize, Result<Output>)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let (next, failed) = (&next, &failed);
+                    scope.spawn(move || {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(ids) = inputs.get(i) else { break };
+                            if failed.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            let out = self.run_on(w, ids, scales);
+                            if out.is_err() {
+                                failed.store(true, Ordering::Relaxed);
+                            }
+                            mine.push((i, out));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![(
+                            0,
+                            Err(err(ErrorKind::Upstream, "a Piper worker panicked".into())),
+                        )]
+                    })
+                })
+                .collect()
+        });
+        if let Some(pos) = done.iter().position(|(_, r)| r.is_err()) {
+            return Err(match done.swap_remove(pos).1 {
+                Err(e) => e,
+                Ok(_) => err(ErrorKind::Upstream, "Piper worker failed".into()),
+            });
+        }
+        done.sort_by_key(|(i, _)| *i);
+        if done.len() != inputs.len() {
+            return Err(err(
+                ErrorKind::Upstream,
+                format!("Piper ran {} of {} sentences", done.len(), inputs.len()),
+            ));
+        }
+        done.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Run one sentence's ids on session `w`.
+    fn run_on(&self, w: usize, ids: &[i64], scales: [f32; 3]) -> Result<Output> {
         let fail = |e: ort::Error| err(ErrorKind::Upstream, format!("Piper inference: {e}"));
         let n = ids.len();
         let input = Tensor::from_array(([1usize, n], ids.to_vec())).map_err(fail)?;
         let lengths = Tensor::from_array(([1usize], vec![n as i64])).map_err(fail)?;
         let scales = Tensor::from_array(([3usize], scales.to_vec())).map_err(fail)?;
         let mut session = self
-            .session
+            .sessions
+            .get(w)
+            .ok_or_else(|| err(ErrorKind::Upstream, format!("no Piper session {w}")))?
             .lock()
             .map_err(|_| err(ErrorKind::Upstream, "Piper session lock poisoned".into()))?;
         let outputs = session
@@ -209,6 +304,34 @@ impl Model {
     }
 }
 
+/// One onnxruntime session of the (edited) model bytes on `intra` threads.
+fn session(path: &Path, edited: &[u8], intra: usize) -> Result<Mutex<Session>> {
+    let ort_err = |e: ort::Error| {
+        err(
+            ErrorKind::Config,
+            format!("onnxruntime cannot load {}: {e}", path.display()),
+        )
+    };
+    let session = Session::builder()
+        .map_err(ort_err)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)
+        .map_err(|e| ort_err(e.into()))?
+        .with_intra_threads(intra.max(1))
+        .map_err(|e| ort_err(e.into()))?
+        .commit_from_memory(edited)
+        .map_err(ort_err)?;
+    if !session.outputs().iter().any(|o| o.name() == DURATIONS) {
+        return Err(err(
+            ErrorKind::Config,
+            format!(
+                "{} has no {DURATIONS} tensor: not a Piper VITS model",
+                path.display()
+            ),
+        ));
+    }
+    Ok(Mutex::new(session))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +350,38 @@ mod tests {
         assert_eq!(graph[3], 12 << 3 | 2);
         assert_eq!(&out[4 + graph_len..], &[0x42, 1, b'x']);
         assert!(expose_output(b"\x08\x08", "d").is_none());
+    }
+
+    #[test]
+    fn threads_spread_cores_over_sessions() {
+        assert_eq!(
+            Threads::plan(2, 0),
+            Threads {
+                sessions: 2,
+                intra: 1
+            }
+        );
+        assert_eq!(
+            Threads::plan(16, 0),
+            Threads {
+                sessions: MAX_SESSIONS,
+                intra: 4
+            }
+        );
+        assert_eq!(
+            Threads::plan(2, 1),
+            Threads {
+                sessions: 1,
+                intra: 2
+            }
+        );
+        assert_eq!(
+            Threads::plan(3, 8),
+            Threads {
+                sessions: 8,
+                intra: 1
+            }
+        );
+        assert!(Threads::plan(0, 0).sessions >= 1);
     }
 }

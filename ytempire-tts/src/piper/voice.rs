@@ -57,10 +57,19 @@ pub fn find_runtime() -> Result<PathBuf> {
             )))
         };
     }
-    let dir = local_dir().map(|d| d.join("runtime"));
-    let mut found: Vec<PathBuf> = dir
-        .iter()
-        .flat_map(|d| walk(d, 4))
+    match local_dir() {
+        Some(d) => find_runtime_in(&d.join("runtime")),
+        None => Err(config(format!(
+            "onnxruntime not found: run scripts/setup.sh (installs it under {LOCAL_DIR}/runtime) or set {ENV_RUNTIME} to libonnxruntime.so"
+        ))),
+    }
+}
+
+/// The newest onnxruntime library file under `dir` (as [`find_runtime`] searches the local
+/// directory's `runtime/`).
+pub fn find_runtime_in(dir: &Path) -> Result<PathBuf> {
+    let mut found: Vec<PathBuf> = walk(dir, 4)
+        .into_iter()
         .filter(|p| {
             p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
                 n.starts_with("libonnxruntime.so")
@@ -72,7 +81,8 @@ pub fn find_runtime() -> Result<PathBuf> {
     found.sort();
     found.pop().ok_or_else(|| {
         config(format!(
-            "onnxruntime not found: run scripts/setup.sh (installs it under {LOCAL_DIR}/runtime) or set {ENV_RUNTIME} to libonnxruntime.so"
+            "onnxruntime not found under {}: run scripts/setup.sh (installs it under {LOCAL_DIR}/runtime) or set {ENV_RUNTIME} to libonnxruntime.so",
+            dir.display()
         ))
     })
 }

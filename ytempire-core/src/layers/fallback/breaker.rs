@@ -8,7 +8,8 @@
 //!   failures as it made attempts ([`Error::attempts`]), so `Retry(dead)` under the default
 //!   retry config opens on its first failed call.
 //! - While open, the chain skips it (recorded as an attempt in the aggregate error, and a
-//!   `tracing` warning). When the cooldown ends, one call tries it again (*half-open*; a
+//!   `tracing` warning), unless it is the chain's last provider: with nothing left to fall
+//!   back to, the last one is always called. When the cooldown ends, one call tries it again (*half-open*; a
 //!   [`Retry`](crate::layers::Retry) inside makes a single attempt for it). Success, or an
 //!   answer that shows the provider is reachable (a refused request, a rate limit...), closes
 //!   it; another down-or-refusing failure opens it again for twice as long, up to
@@ -246,7 +247,15 @@ impl Breakers {
 
     /// Whether `label` may be called now; a half-open try marks it so concurrent calls
     /// keep skipping until that try settles.
+    #[cfg(test)]
     pub(crate) fn admit(&self, label: &str) -> Admission {
+        self.admit_in(label, false)
+    }
+
+    /// [`admit`](Self::admit) for a chain's provider; `last` (nothing after it to fall back
+    /// to) is called even while its breaker is open: skipping it would turn a possible
+    /// answer into a certain failure.
+    pub(crate) fn admit_in(&self, label: &str, last: bool) -> Admission {
         let now = Instant::now();
         let mut reg = self.lock();
         let Some(state) = reg.states.get_mut(label) else {
@@ -260,6 +269,11 @@ impl Breakers {
             drop(reg);
             tracing::info!(provider = %label, "cooldown over: trying provider once (half-open)");
             return Admission::Call(self.ticket(label, true));
+        }
+        if last {
+            drop(reg);
+            tracing::info!(provider = %label, "cooling down but last in the chain: trying it");
+            return Admission::Call(self.ticket(label, false));
         }
         state.skipped += 1;
         match state.open_breaker(label, now) {

@@ -5,6 +5,8 @@
 //! output and JSON mode are available, whether to send the older `max_tokens` instead of
 //! `max_completion_tokens`, and whether to stream (SSE with `include_usage`).
 
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing;
 mod streaming;
 mod wire;
 

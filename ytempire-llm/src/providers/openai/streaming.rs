@@ -96,22 +96,30 @@ fn bad(label: &str, what: String) -> Error {
     Error::new(ErrorKind::InvalidResponse, format!("{label}: {what}")).with_provider(label)
 }
 
-/// Read an SSE body to the end.
-pub(super) async fn collect(label: &str, resp: reqwest::Response) -> Result<Answer> {
-    let mut answer = Answer::default();
-    let mut stream = resp.bytes_stream();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut done = false;
-    let mut event: Option<String> = None;
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| ytempire_core::http::transport_error(label, &e))?;
-        buf.extend_from_slice(&chunk);
-        while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = buf.drain(..=pos).collect();
+/// The line-by-line SSE reader: bytes go in as they arrive (split anywhere), chunks come out
+/// into an [`Answer`]. Feeding the same bytes in any split gives the same outcome.
+#[derive(Debug, Default)]
+pub(super) struct SseReader {
+    answer: Answer,
+    buf: Vec<u8>,
+    event: Option<String>,
+    done: bool,
+}
+
+impl SseReader {
+    /// Take the next bytes of the body. Returns `true` once `data: [DONE]` was read (the
+    /// rest of the body is then ignored).
+    pub(super) fn feed(&mut self, label: &str, chunk: &[u8]) -> Result<bool> {
+        if self.done {
+            return Ok(true);
+        }
+        self.buf.extend_from_slice(chunk);
+        while let Some(pos) = self.buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=pos).collect();
             let line = String::from_utf8_lossy(&line);
             let line = line.trim_end_matches(['\n', '\r']);
             if let Some(name) = line.strip_prefix("event:") {
-                event = Some(name.trim().to_owned());
+                self.event = Some(name.trim().to_owned());
                 continue;
             }
             let Some(data) = line.strip_prefix("data:") else {
@@ -119,10 +127,11 @@ pub(super) async fn collect(label: &str, resp: reqwest::Response) -> Result<Answ
             };
             let data = data.trim_start();
             if data.starts_with("[DONE]") {
-                done = true;
-                break;
+                self.done = true;
+                self.buf.clear();
+                return Ok(true);
             }
-            if event.as_deref() == Some("error") || data.starts_with("{\"error\"") {
+            if self.event.as_deref() == Some("error") || data.starts_with("{\"error\"") {
                 return Err(Error::new(
                     ErrorKind::Upstream,
                     format!("{label}: the stream reported an error: {data}"),
@@ -131,18 +140,33 @@ pub(super) async fn collect(label: &str, resp: reqwest::Response) -> Result<Answ
             }
             let chunk: WireChunk = serde_json::from_str(data)
                 .map_err(|e| bad(label, format!("malformed stream chunk: {e}")))?;
-            answer.push(chunk);
+            self.answer.push(chunk);
         }
-        if done {
+        Ok(false)
+    }
+
+    /// The answer, once the body has ended.
+    pub(super) fn finish(self, label: &str) -> Result<Answer> {
+        if !self.done {
+            return Err(Error::new(
+                ErrorKind::Transport,
+                format!("{label}: the stream ended before [DONE]"),
+            )
+            .with_provider(label));
+        }
+        Ok(self.answer)
+    }
+}
+
+/// Read an SSE body to the end.
+pub(super) async fn collect(label: &str, resp: reqwest::Response) -> Result<Answer> {
+    let mut reader = SseReader::default();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ytempire_core::http::transport_error(label, &e))?;
+        if reader.feed(label, &chunk)? {
             break;
         }
     }
-    if !done {
-        return Err(Error::new(
-            ErrorKind::Transport,
-            format!("{label}: the stream ended before [DONE]"),
-        )
-        .with_provider(label));
-    }
-    Ok(answer)
+    reader.finish(label)
 }

@@ -154,9 +154,33 @@ impl PexelsConfig {
     }
 }
 
+/// What a Pexels result shows, for ranking: its `alt` text, then the words of its page's URL
+/// slug (`https://www.pexels.com/photo/brown-octopus-on-sand-2014422/` → `brown octopus on
+/// sand`), which Pexels writes from the title even where `alt` is empty.
+pub(crate) fn describe(alt: Option<&str>, page_url: &str) -> String {
+    let slug = page_url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let slug = slug
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('-')
+        .replace('-', " ");
+    let alt = alt.map(str::trim).unwrap_or_default();
+    match (alt.is_empty(), slug.trim().is_empty()) {
+        (true, _) => slug.trim().to_owned(),
+        (false, true) => alt.to_owned(),
+        (false, false) => format!("{alt}; {}", slug.trim()),
+    }
+}
+
 /// Pexels' error table: `{"error": "…"}` or `{"code": "…", "message": "…"}`; no code changes
 /// the kind the status gives.
-fn vendor_error(body: &[u8]) -> VendorError {
+pub(crate) fn vendor_error(body: &[u8]) -> VendorError {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
@@ -384,6 +408,7 @@ impl Pexels {
             bytes,
         )
         .with_origin(PROVIDER, query)
+        .with_description(describe(photo.alt.as_deref(), &photo.url))
         .with_attribution(Attribution {
             author: photo.photographer.clone(),
             url: Some(photo.photographer_url.clone()),
@@ -435,6 +460,7 @@ impl Pexels {
             bytes,
         )
         .with_origin(PROVIDER, query)
+        .with_description(describe(None, &video.url))
         .with_attribution(Attribution {
             author: video.user.name.clone(),
             url: video.user.url.clone(),
@@ -613,6 +639,25 @@ impl ImageSource for Pexels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn description_joins_alt_and_page_slug() {
+        assert_eq!(
+            describe(
+                Some("An octopus on sand"),
+                "https://www.pexels.com/photo/brown-octopus-hiding-2014422/"
+            ),
+            "An octopus on sand; brown octopus hiding"
+        );
+        assert_eq!(
+            describe(None, "https://www.pexels.com/video/waves-at-dusk-857195/"),
+            "waves at dusk"
+        );
+        assert_eq!(
+            describe(Some(" "), "https://www.pexels.com/photo/2014422/"),
+            ""
+        );
+    }
 
     fn photo() -> PexelsPhoto {
         let base = "https://images.pexels.com/photos/1/pexels-photo-1.jpeg";

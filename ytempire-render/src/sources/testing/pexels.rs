@@ -49,6 +49,7 @@ struct PexelsState {
     /// (limit, remaining, reset unix seconds)
     rate: Mutex<(u64, u64, u64)>,
     results: Mutex<u64>,
+    alts: Mutex<Vec<String>>,
     clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
 }
 
@@ -69,6 +70,7 @@ impl FakePexels {
         let state = Arc::new(PexelsState {
             rate: Mutex::new((200, 200, reset)),
             results: Mutex::new(40),
+            alts: Mutex::new(Vec::new()),
             clips: Mutex::new(HashMap::new()),
         });
         let server = Server::start(Arc::new(PexelsVendor(Arc::clone(&state)))).await?;
@@ -94,6 +96,13 @@ impl FakePexels {
     /// Results per query (0: every search finds nothing).
     pub fn set_results(&self, total: u64) {
         *lock(&self.state.results) = total;
+    }
+
+    /// Describe photos with `alts`: result `i` of every search gets `alts[(i + k) % n]`, `k`
+    /// a per-query rotation, and a page URL slugged from it, so each search returns the
+    /// whole catalogue in a query-dependent order. Empty (the default): `Test photo {id}`.
+    pub fn set_alts(&self, alts: Vec<String>) {
+        *lock(&self.state.alts) = alts;
     }
 
     /// API requests received (searches), not CDN downloads.
@@ -212,7 +221,7 @@ fn validate(path: &str, q: &[(String, String)]) -> Vec<String> {
 }
 
 impl PexelsVendor {
-    fn photo(origin: &str, id: u64) -> Value {
+    fn photo(origin: &str, id: u64, alt: Option<&str>) -> Value {
         let (w, h) = photo_dims(id);
         let base = format!("{origin}/photos/{id}/pexels-photo-{id}.jpeg");
         let q = "auto=compress&cs=tinysrgb";
@@ -220,7 +229,18 @@ impl PexelsVendor {
         let handle = who.to_lowercase().replace(' ', "");
         json!({
             "id": id, "width": w, "height": h,
-            "url": format!("https://www.pexels.com/photo/test-photo-{id}/"),
+            "url": match alt {
+                Some(a) => {
+                    let slug: String = a
+                        .to_lowercase()
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|w| !w.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("-");
+                    format!("https://www.pexels.com/photo/{slug}-{id}/")
+                }
+                None => format!("https://www.pexels.com/photo/test-photo-{id}/"),
+            },
             "photographer": who,
             "photographer_url": format!("https://www.pexels.com/@{handle}"),
             "photographer_id": fnv(who) % 1_000_000,
@@ -236,7 +256,7 @@ impl PexelsVendor {
                 "tiny": format!("{base}?{q}&dpr=1&fit=crop&h=200&w=280"),
             },
             "liked": false,
-            "alt": format!("Test photo {id}"),
+            "alt": alt.map_or_else(|| format!("Test photo {id}"), str::to_owned),
         })
     }
 
@@ -310,7 +330,17 @@ impl PexelsVendor {
             body["prev_page"] = Value::String(format!("{origin}{path}?page={}", page - 1));
         }
         if path == "/v1/search" {
-            body["photos"] = ids.iter().map(|id| Self::photo(&origin, *id)).collect();
+            let alts = lock(&self.0.alts).clone();
+            let turn = fnv(&query) as usize;
+            body["photos"] = ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    let alt = (!alts.is_empty())
+                        .then(|| alts[(first as usize + i + turn) % alts.len()].as_str());
+                    Self::photo(&origin, *id, alt)
+                })
+                .collect();
         } else {
             body["url"] = Value::String("https://www.pexels.com/search/videos/".into());
             body["videos"] = ids

@@ -65,6 +65,7 @@ async fn dead_provider_is_skipped_within_the_cooldown_and_the_skip_is_recorded()
     // opened by the third call at 4 s, for 30 s; it is now 20 s
     assert_eq!(open[0].remaining, Duration::from_secs(14));
 
+    // A chain's last provider is called even while it cools down.
     let only: Fallback<dyn LanguageModel> =
         Fallback::new(vec![dead.clone() as Arc<dyn LanguageModel>])
             .with_breakers(chain.breakers().clone());
@@ -73,10 +74,38 @@ async fn dead_provider_is_skipped_within_the_cooldown_and_the_skip_is_recorded()
     assert_eq!(err.related().len(), 1);
     assert_eq!(err.related()[0].provider(), Some("openai/gpt-4o"));
     assert!(
-        err.related()[0].message().contains("skipped for 30 s"),
-        "{err}"
+        !err.related()[0].message().contains("skipped for"),
+        "it was called: {err}"
     );
-    assert_eq!(dead.calls(), 3);
+    assert_eq!(dead.calls(), 4);
+    assert_eq!(
+        chain.breakers().open()[0].skipped,
+        7,
+        "not counted as a skip"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_every_provider_is_open_the_last_is_still_tried() {
+    let breakers = Breakers::default();
+    let first = dead("openai", ErrorKind::Transport, 100);
+    // The offline writer failed three times (say, a missing tool), then works again.
+    let offline = Arc::new(FakeLlm::new().named("offline", "template"));
+    for _ in 0..3 {
+        offline.fail_next(ErrorKind::Upstream);
+    }
+    let chain = chain(first.clone(), offline.clone()).with_breakers(breakers.clone());
+    for _ in 0..3 {
+        chain.complete_text("hi").await.unwrap_err();
+    }
+    let open: Vec<String> = breakers.open().iter().map(|o| o.provider.clone()).collect();
+    assert_eq!(open, ["offline/template", "openai/gpt-4o"], "both open");
+
+    assert_eq!(chain.complete_text("hi").await.unwrap(), "echo: hi");
+    assert_eq!(first.calls(), 3, "the first is skipped");
+    assert_eq!(offline.calls(), 4, "the last is called although it is open");
+    let open: Vec<String> = breakers.open().iter().map(|o| o.provider.clone()).collect();
+    assert_eq!(open, ["openai/gpt-4o"], "its answer closed the last one");
 }
 
 #[tokio::test(start_paused = true)]

@@ -1,0 +1,128 @@
+//! The loopback fakes `ytempire make --upload` runs against: ytempire-llm's fake OpenAI
+//! writes the script, ytempire-tts's fake ElevenLabs narrates, ytempire-render's fake
+//! Pexels gives the visuals, ytempire-youtube's fake takes the upload.
+
+use std::path::Path;
+
+use secrecy::SecretString;
+use ytempire_llm::testing::FakeOpenAi;
+use ytempire_render::sources::testing::FakePexels;
+use ytempire_tts::testing::FakeServer;
+use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
+use ytempire_youtube::{Account, TokenStore};
+
+use super::small_config;
+
+/// Config for the fakes: the fake OpenAI writes the script, the fake ElevenLabs narrates, the
+/// fake Pexels gives the visuals (offline providers as fallback); YouTube files under `dir`; the channel rotates `accounts`.
+pub(crate) fn fake_config(dir: &Path, fake: &FakeYouTube, accounts: &[&str]) -> String {
+    let secrets = dir.join("client_secret.json");
+    std::fs::write(
+        &secrets,
+        serde_json::json!({"installed": {
+            "client_id": FAKE_CLIENT_ID,
+            "client_secret": FAKE_CLIENT_SECRET,
+            "auth_uri": format!("{}/auth", fake.base_url()),
+            "token_uri": format!("{}/token", fake.base_url()),
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let names: Vec<String> = accounts.iter().map(|a| format!("{a:?}")).collect();
+    let extra = format!(
+        r#"[[providers.script]]
+kind = "openai"
+model = "gpt-4o-mini"
+
+[[providers.narration]]
+kind = "elevenlabs"
+
+[[providers.visuals]]
+kind = "pexels"
+
+[youtube]
+client_secrets = "{secrets}"
+token_store = "{store}"
+quota_ledger = "{quota}"
+session_dir = "{sessions}"
+
+[[channels]]
+name = "Tides"
+niche = "oceans"
+accounts = [{names}]
+"#,
+        secrets = secrets.display(),
+        store = dir.join("accounts.json").display(),
+        quota = dir.join("quota.json").display(),
+        sessions = dir.join("sessions").display(),
+        names = names.join(", "),
+    );
+    small_config(dir, &extra).to_str().unwrap().to_string()
+}
+
+/// Add account `name` to the fake and to the token store under `dir`.
+pub(crate) async fn store_account(
+    dir: &Path,
+    fake: &FakeYouTube,
+    name: &str,
+    project: &str,
+    channel: &str,
+) {
+    let refresh = fake.add_account(name, project, channel);
+    TokenStore::open(dir.join("accounts.json"))
+        .add(
+            Account::new(name, project).with_channel_id(channel),
+            SecretString::from(refresh),
+        )
+        .await
+        .unwrap();
+}
+
+/// The speech and stock-media fakes.
+pub(crate) struct Media {
+    /// Fake ElevenLabs.
+    pub(crate) voice: FakeServer,
+    /// Fake Pexels.
+    pub(crate) stock: FakePexels,
+}
+
+impl Media {
+    pub(crate) async fn start() -> Self {
+        Self {
+            voice: FakeServer::elevenlabs().await.unwrap(),
+            stock: FakePexels::start().await.unwrap(),
+        }
+    }
+}
+
+/// The environment that points every vendor at the fakes.
+pub(crate) fn env(
+    llm: &FakeOpenAi,
+    yt: &FakeYouTube,
+    media: &Media,
+) -> Vec<(&'static str, String)> {
+    let e = yt.endpoints();
+    vec![
+        ("ELEVENLABS_API_KEY", "el-test-key".to_string()),
+        ("ELEVENLABS_BASE_URL", media.voice.url("/")),
+        ("PEXELS_API_KEY", "px-test-key".to_string()),
+        ("PEXELS_BASE_URL", media.stock.base_url()),
+        ("OPENAI_API_KEY", "sk-test-key".to_string()),
+        ("OPENAI_BASE_URL", llm.base_url()),
+        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
+        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
+        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
+    ]
+}
+
+/// `videos.insert` session starts the fake saw.
+pub(crate) fn inserts(yt: &FakeYouTube) -> usize {
+    yt.requests()
+        .iter()
+        .filter(|r| {
+            r.method == "POST"
+                && r.path.ends_with("/youtube/v3/videos")
+                && r.query.contains("uploadType=resumable")
+        })
+        .count()
+}

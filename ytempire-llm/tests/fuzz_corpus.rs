@@ -1,0 +1,58 @@
+//! Replays the committed fuzz corpus and crash regressions of the crate's fuzz targets
+//! (`scripts/fuzz`: `sse`, `script`, `openai_chat`) on stable, through the same entry points.
+#![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
+#![cfg(feature = "fuzzing")]
+
+use std::path::Path;
+
+use ytempire_core::fuzzing::replay;
+use ytempire_llm::fuzzing;
+
+fn replay_clean(target: &str, run: fn(&[u8]) -> Result<(), String>) -> usize {
+    replay(env!("CARGO_MANIFEST_DIR"), target, |path: &Path, data| {
+        if let Err(e) = run(data) {
+            panic!("{target} {}: {e}", path.display());
+        }
+    })
+    .unwrap()
+}
+
+#[test]
+fn sse_corpus_replays_clean() {
+    assert!(replay_clean("sse", fuzzing::openai_sse) >= 3);
+}
+
+#[test]
+fn openai_chat_corpus_replays_clean() {
+    assert!(replay_clean("openai_chat", fuzzing::openai_chat) >= 3);
+}
+
+#[test]
+fn script_corpus_replays_clean_and_accepts_the_valid_answers() {
+    let mut accepted = 0;
+    let n = replay(
+        env!("CARGO_MANIFEST_DIR"),
+        "script",
+        |path, data| match fuzzing::script(data) {
+            Ok(true) => accepted += 1,
+            Ok(false) => {}
+            Err(e) => panic!("script {}: {e}", path.display()),
+        },
+    )
+    .unwrap();
+    assert!(n >= 3, "only {n} script inputs");
+    // The seeds include valid answers (plain, fenced, wrapped in prose): the harness can
+    // accept, so the fuzzer explores past validation.
+    assert!(
+        accepted >= 2,
+        "only {accepted} of {n} script inputs accepted"
+    );
+}
+
+#[test]
+fn the_script_seed_is_accepted_and_a_banned_term_is_not() {
+    let seed = fuzzing::script_seed();
+    assert_eq!(fuzzing::script(seed.as_bytes()), Ok(true));
+    let banned = seed.replacen("the", "the forbidden", 1);
+    assert_eq!(fuzzing::script(banned.as_bytes()), Ok(false));
+}
