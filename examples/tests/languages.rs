@@ -22,7 +22,7 @@ use ytempire_llm::{ScriptPlan, Tolerance, parse_draft};
 use ytempire_render::scene::{RenderPlan, SceneStyle};
 use ytempire_tts::{EspeakNg, timing};
 
-/// `(channel language, espeak-ng voice, prose)` for each language.
+/// `(channel language, the espeak-ng voice it must pick, prose)` for each language.
 const LANGUAGES: [(&str, &str, &str); 3] = [
     (
         "zh",
@@ -116,9 +116,16 @@ async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
         // Narration: one timing per word, in order, inside the audio.
         let scene = &script.scenes[0].narration;
         let speech = espeak
-            .synthesize(&SpeechRequest::new(scene.clone()).with_voice(voice))
+            .synthesize(&SpeechRequest::new(scene.clone()).with_language(language))
             .await
             .unwrap();
+        // The channel's language picks the voice (`zh` finds Mandarin through espeak-ng's
+        // other-language tags).
+        assert!(
+            speech.voice.starts_with(voice),
+            "{language}: {}",
+            speech.voice
+        );
         let dur = speech.audio.duration_secs();
         let timed: Vec<&str> = speech.timings.iter().map(|t| t.word.as_str()).collect();
         assert_eq!(timed, timing::words(scene), "{language}");

@@ -249,7 +249,22 @@ fn parse_voices(listing: &str) -> Vec<Voice> {
                 Some("M") => VoiceGender::Male,
                 _ => VoiceGender::Any,
             };
-            let mut v = Voice::new(*lang, [*lang], gender);
+            // "Other Languages" after the file column: `(zh-cmn 5)(zh 5)` lets `zh` find `cmn`.
+            let mut languages = vec![(*lang).to_owned()];
+            if let Some(file) = cols.get(4)
+                && let Some(at) = line.find(&format!(" {file}"))
+            {
+                let mut rest = &line[at + file.len() + 1..];
+                while let Some(open) = rest.find('(') {
+                    let group = &rest[open + 1..];
+                    let Some(close) = group.find(')') else { break };
+                    if let Some(tag) = group[..close].split_whitespace().next() {
+                        languages.push(tag.to_owned());
+                    }
+                    rest = &group[close + 1..];
+                }
+            }
+            let mut v = Voice::new(*lang, languages, gender);
             v.name = name.replace('_', " ");
             Some(v)
         })
@@ -337,6 +352,19 @@ mod tests {
         assert_eq!(v[1].id, "en-us");
         assert_eq!(v[1].gender, VoiceGender::Female);
         assert_eq!(v[1].name, "English (America)");
+        assert_eq!(v[1].languages, ["en-us", "en"]);
+    }
+
+    #[test]
+    fn other_languages_let_a_bare_tag_find_its_voice() {
+        let listing = "Pty Language       Age/Gender VoiceName          File                 Other Languages\n \
+            5  cmn             --/M      Chinese_(Mandarin,_latin_as_English) sit/cmn              (zh-cmn 5)(zh 5)\n \
+            5  ja              --/M      Japanese           jpx/ja\n";
+        let v = parse_voices(listing);
+        assert_eq!(v[0].languages, ["cmn", "zh-cmn", "zh"]);
+        assert_eq!(v[0].language_match("zh"), 2, "{v:?}");
+        assert_eq!(v[0].language_match("zh-CN"), 1);
+        assert_eq!(v[1].languages, ["ja"]);
     }
 
     #[tokio::test]
