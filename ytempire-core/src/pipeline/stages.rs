@@ -615,7 +615,11 @@ impl TimelineStage for DefaultTimeline {
             let mut seg = Segment::new(visual.clone(), start, end.max(start + 0.1))
                 .with_motion(motion)
                 .with_transition(transition);
-            if let Some(Some(text)) = texts.get(i) {
+            // A procedural picture already shows its query as its key phrase: the same text
+            // is not drawn a second time on top of it.
+            if let Some(Some(text)) = texts.get(i)
+                && !(visual.provider == "procedural" && same_words(&visual.query, text))
+            {
                 seg = seg.with_text(text.clone());
             }
             timeline = timeline.with_segment(seg);
@@ -625,6 +629,13 @@ impl TimelineStage for DefaultTimeline {
         timeline.validate()?;
         Ok(timeline)
     }
+}
+
+/// Whether `a` and `b` are the same words, ignoring case and spacing.
+fn same_words(a: &str, b: &str) -> bool {
+    a.split_whitespace()
+        .map(str::to_lowercase)
+        .eq(b.split_whitespace().map(str::to_lowercase))
 }
 
 #[cfg(test)]

@@ -85,7 +85,9 @@ impl ImageSource for Pictures {
         let n = self.0.fetch_add(1, Ordering::SeqCst);
         let id = format!("pic-{n}");
         assert!(!request.exclude.contains(&id));
-        let v = Visual::image_bytes(id, 4, 4, "image/png", vec![n as u8; 16]);
+        // Like a procedural picture: it shows its query as text.
+        let v = Visual::image_bytes(id, 4, 4, "image/png", vec![n as u8; 16])
+            .with_origin("procedural", request.query.to_uppercase());
         Ok(ImageResponse::new(vec![v], Usage::images(1)))
     }
 }
@@ -209,6 +211,9 @@ async fn timeline_aligns_visuals_with_narration_parts() {
         assert!(pair[1].start_secs < pair[0].end_secs, "crossfades overlap");
     }
     assert_eq!(t.segments[1].on_screen_text.as_deref(), Some("One"));
+    // The hook's title card is not drawn over a picture that already shows the title.
+    assert_eq!(t.segments[0].visual.query, job().topic.title.to_uppercase());
+    assert_eq!(t.segments[0].on_screen_text, None);
     // Captions cover every spoken word and are offset onto the whole track.
     assert_eq!(t.captions.len(), 4 + 3 + 3 + 2);
     assert!(
