@@ -138,6 +138,30 @@ pub fn replay(
     Ok(files.len())
 }
 
+/// [`replay`] for an entry point that reports a broken invariant as `Err`: how many inputs
+/// ran, or the first failure naming the target and the input file.
+///
+/// # Errors
+/// The first input whose run failed, or a corpus that cannot be read.
+#[doc(hidden)]
+pub fn replay_clean(
+    crate_dir: &str,
+    target: &str,
+    run: impl Fn(&[u8]) -> Result<(), String>,
+) -> Result<usize, String> {
+    let mut failures = Vec::new();
+    let ran = replay(crate_dir, target, |path, data| {
+        if let Err(e) = run(data) {
+            failures.push(format!("{target} {}: {e}", path.display()));
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    match failures.into_iter().next() {
+        Some(first) => Err(first),
+        None => Ok(ran),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

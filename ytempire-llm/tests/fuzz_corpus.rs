@@ -3,28 +3,25 @@
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 #![cfg(feature = "fuzzing")]
 
-use std::path::Path;
-
-use ytempire_core::fuzzing::replay;
+use ytempire_core::fuzzing::{replay, replay_clean};
 use ytempire_llm::fuzzing;
-
-fn replay_clean(target: &str, run: fn(&[u8]) -> Result<(), String>) -> usize {
-    replay(env!("CARGO_MANIFEST_DIR"), target, |path: &Path, data| {
-        if let Err(e) = run(data) {
-            panic!("{target} {}: {e}", path.display());
-        }
-    })
-    .unwrap()
-}
 
 #[test]
 fn sse_corpus_replays_clean() {
-    assert!(replay_clean("sse", fuzzing::openai_sse) >= 3);
+    assert!(replay_clean(env!("CARGO_MANIFEST_DIR"), "sse", fuzzing::openai_sse).unwrap() >= 3);
 }
 
 #[test]
 fn openai_chat_corpus_replays_clean() {
-    assert!(replay_clean("openai_chat", fuzzing::openai_chat) >= 3);
+    assert!(
+        replay_clean(
+            env!("CARGO_MANIFEST_DIR"),
+            "openai_chat",
+            fuzzing::openai_chat
+        )
+        .unwrap()
+            >= 3
+    );
 }
 
 #[test]

@@ -3,21 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 #![cfg(feature = "fuzzing")]
 
-use ytempire_core::fuzzing::replay;
+use ytempire_core::fuzzing::{replay, replay_clean};
 use ytempire_render::fuzzing;
-
-fn replay_clean(target: &str, run: fn(&[u8]) -> Result<(), String>) -> usize {
-    replay(env!("CARGO_MANIFEST_DIR"), target, |path, data| {
-        if let Err(e) = run(data) {
-            panic!("{target} {}: {e}", path.display());
-        }
-    })
-    .unwrap()
-}
 
 #[test]
 fn mp4_corpus_replays_clean() {
-    assert!(replay_clean("mp4", fuzzing::mp4) >= 3);
+    assert!(replay_clean(env!("CARGO_MANIFEST_DIR"), "mp4", fuzzing::mp4).unwrap() >= 3);
 }
 
 #[test]
@@ -36,15 +27,15 @@ fn mp4_seeds_probe_as_clips() {
 
 #[test]
 fn h264_corpus_replays_clean() {
-    assert!(replay_clean("h264", fuzzing::h264) >= 3);
+    assert!(replay_clean(env!("CARGO_MANIFEST_DIR"), "h264", fuzzing::h264).unwrap() >= 3);
 }
 
 #[test]
 fn wav_corpus_replays_clean() {
-    assert!(replay_clean("wav", fuzzing::wav) >= 3);
+    assert!(replay_clean(env!("CARGO_MANIFEST_DIR"), "wav", fuzzing::wav).unwrap() >= 3);
 }
 
 #[test]
 fn pexels_corpus_replays_clean() {
-    assert!(replay_clean("pexels", fuzzing::pexels) >= 3);
+    assert!(replay_clean(env!("CARGO_MANIFEST_DIR"), "pexels", fuzzing::pexels).unwrap() >= 3);
 }

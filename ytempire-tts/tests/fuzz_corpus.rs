@@ -3,24 +3,23 @@
 #![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 #![cfg(feature = "fuzzing")]
 
-use ytempire_core::fuzzing::replay;
+use ytempire_core::fuzzing::replay_clean;
 use ytempire_tts::fuzzing;
-
-fn replay_clean(target: &str, run: fn(&[u8]) -> Result<(), String>) -> usize {
-    replay(env!("CARGO_MANIFEST_DIR"), target, |path, data| {
-        if let Err(e) = run(data) {
-            panic!("{target} {}: {e}", path.display());
-        }
-    })
-    .unwrap()
-}
 
 #[test]
 fn wav_corpus_replays_clean() {
-    assert!(replay_clean("wav", fuzzing::wav) >= 3);
+    assert!(replay_clean(env!("CARGO_MANIFEST_DIR"), "wav", fuzzing::wav).unwrap() >= 3);
 }
 
 #[test]
 fn elevenlabs_corpus_replays_clean() {
-    assert!(replay_clean("elevenlabs", fuzzing::elevenlabs) >= 3);
+    assert!(
+        replay_clean(
+            env!("CARGO_MANIFEST_DIR"),
+            "elevenlabs",
+            fuzzing::elevenlabs
+        )
+        .unwrap()
+            >= 3
+    );
 }
