@@ -122,24 +122,7 @@ impl EspeakNg {
     }
 
     async fn run(&self, args: &[String], input: &str) -> Result<Vec<u8>> {
-        let mut child = Command::new(&self.program)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| self.missing(&e))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(input.as_bytes())
-                .await
-                .map_err(|e| Error::io("writing text to espeak-ng", e))?;
-        }
-        let out = child
-            .wait_with_output()
-            .await
-            .map_err(|e| Error::io("waiting for espeak-ng", e))?;
+        let out = pipe(&self.program, args, input, |e| self.missing(&e)).await?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let kind = if stderr.contains("voice does not exist") {
@@ -237,6 +220,36 @@ impl EspeakNg {
 }
 
 /// Parse `espeak-ng --voices` output.
+/// Run `program` with `args`, `input` on its standard input, and collect its output (the
+/// process is killed if the future is dropped). `spawn_error` maps a failure to start it
+/// (a missing program); the caller judges the exit status. Shared by espeak-ng narration and
+/// Piper's phonemes.
+pub(crate) async fn pipe<S: AsRef<std::ffi::OsStr>>(
+    program: &std::path::Path,
+    args: &[S],
+    input: &str,
+    spawn_error: impl FnOnce(std::io::Error) -> Error,
+) -> Result<std::process::Output> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(spawn_error)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .await
+            .map_err(|e| Error::io("writing text to espeak-ng", e))?;
+    }
+    child
+        .wait_with_output()
+        .await
+        .map_err(|e| Error::io("waiting for espeak-ng", e))
+}
+
 fn parse_voices(listing: &str) -> Vec<Voice> {
     listing
         .lines()

@@ -30,12 +30,9 @@ mod phonemes;
 pub mod voice;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use tokio::io::AsyncWriteExt;
-use tokio::process::Command;
 use ytempire_core::{
     AudioTrack, Capabilities, Error, ErrorKind, ProviderInfo, Result, Speech, SpeechRequest,
     SpeechSynthesizer, TextFormat, TimingSource, Usage, WordTiming,
@@ -251,36 +248,20 @@ impl Piper {
     }
 
     async fn espeak(&self, args: &[&str], input: &str) -> Result<String> {
-        let mut child = Command::new(&self.espeak)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| {
-                err(
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        ErrorKind::Config
-                    } else {
-                        ErrorKind::Io
-                    },
-                    format!(
-                        "cannot run {} for Piper phonemes: {e}; install the `espeak-ng` package",
-                        self.espeak.display()
-                    ),
-                )
-            })?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin
-                .write_all(input.as_bytes())
-                .await
-                .map_err(|e| Error::io("writing text to espeak-ng", e))?;
-        }
-        let out = child
-            .wait_with_output()
-            .await
-            .map_err(|e| Error::io("waiting for espeak-ng", e))?;
+        let out = crate::espeak::pipe(&self.espeak, args, input, |e| {
+            err(
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    ErrorKind::Config
+                } else {
+                    ErrorKind::Io
+                },
+                format!(
+                    "cannot run {} for Piper phonemes: {e}; install the `espeak-ng` package",
+                    self.espeak.display()
+                ),
+            )
+        })
+        .await?;
         if !out.status.success() {
             return Err(err(
                 ErrorKind::Upstream,
