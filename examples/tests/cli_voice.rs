@@ -167,3 +167,22 @@ fn unknown_voice_is_a_usage_error_naming_the_choices() {
         out.stderr
     );
 }
+
+#[test]
+fn offline_script_for_a_german_channel_is_english_and_spoken_in_english() {
+    // The offline writer writes English only: the voice follows the text (Piper's English
+    // voice when installed, else espeak-ng's English), and the summary says why.
+    let piper = piper_installed();
+    let out = make(
+        "\n[[channels]]\nname = \"Wissen\"\nniche = \"science\"\nlanguage = \"de\"\n",
+        &[],
+        &[],
+    );
+    let script = line(&out, "script by:");
+    assert!(script.contains("offline/writer-v1"), "{script}");
+    assert!(script.contains("in en, not the channel's de"), "{script}");
+    let spoken = line(&out, "spoken by:");
+    let english = if piper { "piper/en_US" } else { "espeak-ng/en" };
+    assert!(spoken.contains(english), "{spoken}");
+    assert!(!spoken.contains("/de"), "{spoken}");
+}

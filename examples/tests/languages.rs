@@ -170,3 +170,87 @@ async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
         );
     }
 }
+
+/// The x centre of the caption's highlighted (spoken) word in a frame rendered at `t`, or
+/// `None` when no highlight is drawn.
+fn highlight_x(plan: &RenderPlan, t: f64) -> Option<f64> {
+    use ytempire_render::{Compositor, CpuCompositor, Frame};
+    let mut c = CpuCompositor::new();
+    c.prepare(plan).unwrap();
+    let mut f = Frame::new(plan.spec().width, plan.spec().height).unwrap();
+    c.render_frame(plan, t, &mut f).unwrap();
+    let (mut sum, mut n) = (0u64, 0u64);
+    for (i, p) in f.rgba.chunks_exact(4).enumerate() {
+        // The default highlight is (255, 214, 0); the other words are white.
+        if p[0] > 200 && p[1] > 150 && p[1] < 240 && p[2] < 90 {
+            sum += (i % f.width as usize) as u64;
+            n += 1;
+        }
+    }
+    (n > 20).then(|| sum as f64 / n as f64)
+}
+
+/// Arabic and Hebrew captions read right to left on the rendered pixels: within a caption
+/// phrase each next spoken word lights up to the left of the one before (English, the
+/// control, moves to the right). Narrated by espeak-ng's Arabic and Hebrew voices.
+#[tokio::test]
+async fn right_to_left_captions_light_words_from_right_to_left_on_pixels() {
+    const CASES: [(&str, &str, bool); 3] = [
+        (
+            "ar",
+            "الأخطبوط حيوان بحري ذكي جدا يغير لونه بسرعة كبيرة",
+            true,
+        ),
+        ("he", "התמנון הוא בעל חיים ימי חכם מאוד שמשנה את צבעו", true),
+        (
+            "en",
+            "The octopus is a very clever sea animal that changes colour",
+            false,
+        ),
+    ];
+    let espeak = EspeakNg::new();
+    for (language, prose, rtl) in CASES {
+        let speech = espeak
+            .synthesize(&SpeechRequest::new(prose).with_language(language))
+            .await
+            .unwrap();
+        assert!(
+            speech.voice.starts_with(language),
+            "{language}: {}",
+            speech.voice
+        );
+        let dur = speech.audio.duration_secs();
+        let bg = RgbaImage::from_pixel(16, 9, Rgba([0, 0, 80, 255]));
+        let mut png = Vec::new();
+        bg.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        let visual = Visual::image_bytes("bg", 16, 9, "image/png", png);
+        let mut timeline = Timeline::new(VideoSpec::new(640, 360, 15))
+            .with_segment(Segment::new(visual, 0.0, dur));
+        timeline.captions = speech.timings.clone();
+        let plan = RenderPlan::from_timeline(&timeline, &SceneStyle::default()).unwrap();
+        // (phrase, x of the lit word) at the middle of each spoken word.
+        let mut steps = 0;
+        let mut last: Option<(Vec<String>, f64)> = None;
+        for w in &speech.timings {
+            let mid = (w.start_secs + w.end_secs) / 2.0;
+            let (phrase, _) = plan.caption_at(mid).unwrap();
+            let phrase: Vec<String> = phrase.into_iter().map(str::to_owned).collect();
+            let x = highlight_x(&plan, mid)
+                .unwrap_or_else(|| panic!("{language}: no highlight for {w:?}"));
+            if let Some((p, x0)) = &last
+                && *p == phrase
+            {
+                let moved = x - x0;
+                assert!(
+                    if rtl { moved < -5.0 } else { moved > 5.0 },
+                    "{language}: {:?} lit at x={x:.0} after x={x0:.0} in {phrase:?}",
+                    w.word
+                );
+                steps += 1;
+            }
+            last = Some((phrase, x));
+        }
+        assert!(steps >= 3, "{language}: only {steps} steps within phrases");
+    }
+}

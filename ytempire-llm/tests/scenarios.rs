@@ -164,3 +164,35 @@ async fn loopback_openai_fake_covers_every_scenario_and_topic() {
         "{repairs:?}"
     );
 }
+
+/// The offline writer writes English only: for a German channel its script (and so the
+/// voice and captions that follow it) says English, while a language model's script keeps
+/// the channel's language.
+#[cfg(feature = "testing")]
+#[tokio::test]
+async fn offline_script_for_another_language_is_labelled_english() {
+    use ytempire_llm::testing::FakeOpenAi;
+    let mut channel = ChannelProfile::new("Wissen", "science");
+    channel.language = "de".into();
+    let req = ScriptRequest::new(
+        Topic::new("Why the sky is blue"),
+        channel.clone(),
+        Duration::from_secs(60),
+    );
+    let offline = ScriptWriter::new(Arc::new(OfflineWriter::new()))
+        .write(&req)
+        .await
+        .unwrap();
+    assert_eq!(offline.script.language, "en");
+    assert_eq!(offline.metadata.language.as_deref(), Some("en"));
+
+    let fake = FakeOpenAi::start().await.unwrap();
+    let cfg = ytempire_llm::OpenAiConfig::openai("gpt-4o-mini", "sk-test".to_owned().into())
+        .with_base_url(fake.base_url());
+    let model = ScriptWriter::new(Arc::new(ytempire_llm::OpenAiCompatible::new(cfg).unwrap()))
+        .write(&req)
+        .await
+        .unwrap();
+    assert_eq!(model.script.language, "de");
+    assert_eq!(model.metadata.language.as_deref(), Some("de"));
+}

@@ -234,7 +234,7 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
         );
     }
     let outcome = result.map_err(|e| resumable(&e, &id))?;
-    let report = publish(&outcome, &out, &ledger, &paths)
+    let report = publish(&outcome, &out, &ledger, &paths, &channel.language)
         .await
         .map_err(|e| unwritable_out(&e, &out, &id, &outcome.dir))?;
     print_summary(
@@ -291,6 +291,7 @@ async fn publish(
     out: &Path,
     ledger: &CostLedger,
     paths: &Paths,
+    channel_language: &str,
 ) -> Result<MakeReport> {
     tokio::fs::create_dir_all(out)
         .await
@@ -323,6 +324,17 @@ async fn publish(
         provenance
             .entry("script".into())
             .or_insert_with(|| w.clone());
+    }
+    let written = &outcome.script.script.language;
+    if !written.is_empty()
+        && written != channel_language
+        && let Some(by) = provenance.get_mut("script")
+    {
+        by.push_str(&format!(
+            " (in {written}, not the channel's {channel_language}: the offline writer writes \
+             English only; set a language-model key or run a local server to write in \
+             {channel_language})"
+        ));
     }
     Ok(MakeReport {
         job: id.clone(),

@@ -395,8 +395,15 @@ impl NarrationStage for SpeechNarrator {
         let mut voices: Vec<String> = Vec::new();
         let total = parts.len();
         let asked = self.tts.info();
+        // The script's language is the text's (the offline writer writes English for any
+        // channel); the channel's when the script does not say.
+        let language = if script.language.is_empty() {
+            job.channel.language.clone()
+        } else {
+            script.language.clone()
+        };
         for (done, part) in parts.into_iter().enumerate() {
-            let mut req = SpeechRequest::new(part).with_language(job.channel.language.clone());
+            let mut req = SpeechRequest::new(part).with_language(language.clone());
             if let Some(v) = &job.channel.voice.voice_id {
                 req = req.with_voice(v.clone());
             }

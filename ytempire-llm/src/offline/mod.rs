@@ -23,6 +23,9 @@ use ytempire_core::{
 
 use crate::script::{Brief, ContentScenario, MetadataDraft, SceneDraft, ScriptDraft, ScriptPlan};
 
+/// Provider name reported in [`ProviderInfo`].
+pub(crate) const PROVIDER: &str = "offline";
+
 /// Model name reported in [`ProviderInfo`].
 pub const OFFLINE_MODEL: &str = "writer-v1";
 
@@ -62,7 +65,7 @@ impl std::fmt::Display for OfflineWriter {
 impl LanguageModel for OfflineWriter {
     fn info(&self) -> ProviderInfo {
         ProviderInfo::new(
-            "offline",
+            PROVIDER,
             OFFLINE_MODEL,
             Capabilities::new()
                 .with_json_mode(true)

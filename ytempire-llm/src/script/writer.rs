@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use ytempire_core::{
     ChannelProfile, ChatRequest, DynLanguageModel, Error, ErrorKind, InputUnit, Message,
-    ResponseFormat, Result, Script, Topic, Usage, VideoMetadata,
+    Provenance, ResponseFormat, Result, Script, Topic, Usage, VideoMetadata,
 };
 
 use super::{Brief, ContentScenario, Problem, ScriptValidationError, Tolerance, parse_draft};
@@ -267,13 +267,24 @@ impl ScriptWriter {
                 Ok(draft) => {
                     let problems = draft.problems(&plan, &self.tolerance, &request.channel);
                     if problems.is_empty() {
-                        let mut script = draft.to_script(&plan, &brief.language);
                         // Who answered, not who was asked first: behind a fallback chain
                         // `info()` names the chain's first model.
-                        let written_by = response.provenance(&info).label();
+                        let answered = response.provenance(&info);
+                        let language = written_language(&answered, &brief.language);
+                        if language != brief.language {
+                            tracing::warn!(
+                                channel_language = %brief.language,
+                                "the offline writer writes English only: the script, its voice \
+                                 and its captions are English (set a language-model key or a \
+                                 local server for {})",
+                                brief.language
+                            );
+                        }
+                        let mut script = draft.to_script(&plan, language);
+                        let written_by = answered.label();
                         script.template = Some(template.id());
                         script.written_by = Some(written_by.clone());
-                        let metadata = draft.to_metadata(&request.channel, &brief.language);
+                        let metadata = draft.to_metadata(&request.channel, language);
                         return Ok(GeneratedScript {
                             script,
                             metadata,
@@ -304,5 +315,19 @@ impl ScriptWriter {
             .with_provider(info.label())
             .with_code("script_validation_failed")
             .with_source(source))
+    }
+}
+
+/// The language a script is written in: the channel's, except when the offline writer
+/// answered (it writes English only), so the voice and captions follow the text.
+fn written_language<'a>(answered: &Provenance, channel_language: &'a str) -> &'a str {
+    let english = channel_language
+        .split(['-', '_'])
+        .next()
+        .is_some_and(|l| l.eq_ignore_ascii_case("en"));
+    if answered.provider == crate::offline::PROVIDER && !english {
+        "en"
+    } else {
+        channel_language
     }
 }
