@@ -210,7 +210,7 @@ pub struct Providers {
     pub script: Vec<ScriptProvider>,
     /// Narrators (`elevenlabs`, `google`, `openai`, `espeak`).
     pub narration: Vec<NarrationProvider>,
-    /// Visual sources (`pexels`, `stability`, `openai`, `procedural`).
+    /// Visual sources (`pexels`, `pixabay`, `stability`, `openai`, `procedural`).
     pub visuals: Vec<VisualProvider>,
     /// The offline voice, last in the narration chain (`piper` or `espeak`; `make --voice`
     /// overrides it).
@@ -308,6 +308,8 @@ pub struct NarrationProvider {
 pub enum VisualKind {
     /// Pexels stock photos (`PEXELS_API_KEY`).
     Pexels,
+    /// Pixabay stock photos (`PIXABAY_API_KEY`, `PIXABAY_BASE_URL`).
+    Pixabay,
     /// Stability AI generation (`STABILITY_API_KEY`).
     Stability,
     /// OpenAI images (`OPENAI_API_KEY`, `OPENAI_BASE_URL`).

@@ -137,9 +137,11 @@ fn default_narration() -> Vec<NarrationProvider> {
 }
 
 fn default_visuals() -> Vec<VisualProvider> {
-    toml::from_str::<VisualList>(r#"list = [{ kind = "pexels" }, { kind = "procedural" }]"#)
-        .map(|l| l.list)
-        .unwrap_or_default()
+    toml::from_str::<VisualList>(
+        r#"list = [{ kind = "pexels" }, { kind = "pixabay" }, { kind = "procedural" }]"#,
+    )
+    .map(|l| l.list)
+    .unwrap_or_default()
 }
 
 #[derive(serde::Deserialize)]
@@ -438,6 +440,15 @@ fn image_provider(e: &VisualProvider) -> std::result::Result<DynImageSource, Str
             src::Pexels::new(cfg)
                 .map(|p| Arc::new(p) as DynImageSource)
                 .map_err(|err| why("pexels", err))
+        }
+        VisualKind::Pixabay => {
+            let mut cfg = src::PixabayConfig::from_env().map_err(|err| why("pixabay", err))?;
+            if let Some(b) = &e.base_url {
+                cfg = cfg.with_base_url(b.0.clone());
+            }
+            src::Pixabay::new(cfg)
+                .map(|p| Arc::new(p) as DynImageSource)
+                .map_err(|err| why("pixabay", err))
         }
         VisualKind::Stability => {
             let model = match e.model.as_deref().unwrap_or("core") {

@@ -622,10 +622,13 @@ impl TimelineStage for DefaultTimeline {
             let mut seg = Segment::new(visual.clone(), start, end.max(start + 0.1))
                 .with_motion(motion)
                 .with_transition(transition);
-            // A procedural picture already shows its query as its key phrase: the same text
-            // is not drawn a second time on top of it.
+            // A picture whose headline (a procedural picture's key phrase) already says the
+            // same words does not get them drawn a second time on top.
             if let Some(Some(text)) = texts.get(i)
-                && !(visual.provider == "procedural" && same_words(&visual.query, text))
+                && !visual
+                    .headline
+                    .as_deref()
+                    .is_some_and(|h| same_words(h, text))
             {
                 seg = seg.with_text(text.clone());
             }

@@ -85,9 +85,10 @@ impl ImageSource for Pictures {
         let n = self.0.fetch_add(1, Ordering::SeqCst);
         let id = format!("pic-{n}");
         assert!(!request.exclude.contains(&id));
-        // Like a procedural picture: it shows its query as text.
+        // Like a procedural picture: its query is its headline.
         let v = Visual::image_bytes(id, 4, 4, "image/png", vec![n as u8; 16])
-            .with_origin("procedural", request.query.to_uppercase());
+            .with_origin("procedural", request.query.to_uppercase())
+            .with_headline(request.query.to_uppercase());
         Ok(ImageResponse::new(vec![v], Usage::images(1)))
     }
 }

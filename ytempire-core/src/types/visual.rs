@@ -97,6 +97,10 @@ pub struct Visual {
     /// (e.g. a picture generated for the scene's query).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relevance: Option<f64>,
+    /// Words the compositor draws over this picture, one by one in step with the narration
+    /// (a procedural picture's key phrase); `None` for pictures that speak for themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub headline: Option<String>,
 }
 
 impl Visual {
@@ -124,6 +128,7 @@ impl Visual {
             answered_by: None,
             description: String::new(),
             relevance: None,
+            headline: None,
         }
     }
 
@@ -147,6 +152,19 @@ impl Visual {
     #[must_use]
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = description.into();
+        self
+    }
+
+    /// Set the words the compositor draws over the picture (see [`Self::headline`]).
+    ///
+    /// ```
+    /// use ytempire_core::Visual;
+    /// let v = Visual::image_bytes("p", 4, 4, "image/png", vec![]).with_headline("Octopus skin");
+    /// assert_eq!(v.headline.as_deref(), Some("Octopus skin"));
+    /// ```
+    #[must_use]
+    pub fn with_headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
         self
     }
 

@@ -15,6 +15,7 @@
 //! not from `Visual::duration_secs`.
 
 mod assets;
+mod headline;
 mod media;
 pub(crate) mod plan;
 mod style;
@@ -22,6 +23,7 @@ mod style;
 pub(crate) use assets::MAX_IMAGE_SIDE;
 pub use assets::SourceImage;
 pub(crate) use assets::decode_visual;
+pub(crate) use headline::Headline;
 pub(crate) use media::SegmentMedia;
 pub use style::{
     Background, CaptionStyle, ClipPlayback, Color, Corner, Easing, SafeArea, SceneStyle, Watermark,
@@ -39,6 +41,8 @@ pub(crate) struct SceneSegment {
     pub(crate) motion: Motion,
     pub(crate) transition: Transition,
     pub(crate) text: Option<String>,
+    /// The picture's headline, timed (see the `headline` module).
+    pub(crate) headline: Option<Headline>,
 }
 
 /// A few caption words shown together; one of them is highlighted while it is spoken.
@@ -120,9 +124,13 @@ impl RenderPlan {
                     .as_ref()
                     .filter(|x| !x.trim().is_empty())
                     .cloned(),
+                headline: None,
             });
         }
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
+        for i in 0..segments.len() {
+            segments[i].headline = Headline::for_segment(&segments, i, &t.captions);
+        }
         let phrases = group_phrases(&t.captions, style.caption.max_words)?;
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(RenderPlan {

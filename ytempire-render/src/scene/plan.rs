@@ -156,6 +156,7 @@ impl RenderPlan {
                 None => self.push_image(i, t, 0, 255, full, media, ops),
             }
             self.push_segment_text(i, t, overlays, ops)?;
+            self.push_headline(i, t, overlays, ops)?;
         }
         self.push_caption(t, overlays, ops)?;
         self.push_watermark(overlays, ops)?;
@@ -308,6 +309,36 @@ impl RenderPlan {
         };
         push_overlay(ops, ov, x, y, opacity_u8(o));
         Ok(())
+    }
+
+    /// Segment `i`'s headline at `t`: the words spoken so far, the newest fading in.
+    fn push_headline(
+        &self,
+        i: usize,
+        t: f64,
+        overlays: &mut OverlayStore,
+        ops: &mut Vec<DrawOp>,
+    ) -> Result<()> {
+        let Some((shown, fade_in, fade_out)) = self.segments[i]
+            .headline
+            .as_ref()
+            .and_then(|h| h.state_at(t))
+        else {
+            return Ok(());
+        };
+        let (w, h) = (self.spec.width, self.spec.height);
+        let mut push = |shown: usize, opacity: f64| -> Result<()> {
+            let ov = overlays.get(self, OverlayKey::Headline { segment: i, shown })?;
+            let (x, y) = crate::text::headline_origin((ov.width, ov.height), w, h);
+            push_overlay(ops, ov, x as i32, y as i32, opacity_u8(opacity));
+            Ok(())
+        };
+        // The newest word fades in (fill and outline together): the words before it at
+        // full opacity, and the state with it over them at the fade's opacity.
+        if fade_in < 1.0 && shown > 1 {
+            push(shown - 1, fade_out)?;
+        }
+        push(shown, fade_in * fade_out)
     }
 
     fn push_caption(

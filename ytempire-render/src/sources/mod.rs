@@ -7,23 +7,24 @@
 //! | [`Procedural`] | deterministic backgrounds from the query text | free, offline | always | — |
 //! | [`LocalFolder`] | images in a directory matched by name and sidecar tags | free, offline | always | — |
 //! | `Pexels` | stock photo search (plus video clips through `Pexels::fetch_clips`), attribution kept, 24 h search cache, rate-limit headers tracked | free (200 requests/hour) | `pexels` | `PEXELS_API_KEY` |
+//! | `Pixabay` | stock photo search (plus video clips through `Pixabay::fetch_clips`), tags as the description, attribution kept, 24 h search cache, rate-limit headers tracked | free (100 requests/minute) | `pixabay` | `PIXABAY_API_KEY`, `PIXABAY_BASE_URL` |
 //! | `Stability` | Stable Image Ultra / Core / SD3.5 generation | $0.03–$0.08 per image | `stability` | `STABILITY_API_KEY` |
 //! | `OpenAiImages` | OpenAI `images/generations` (`gpt-image-1`, `dall-e-3`, …) or a compatible server | per image / per token | `openai-images` | `OPENAI_API_KEY`, `OPENAI_BASE_URL` |
 //!
-//! The vendor modules (`pexels`, `stability`, `openai_images`; their types are also
-//! re-exported here) document each vendor's wire format and error mapping. The vendor
+//! The vendor modules (`pexels`, `pixabay`, `stability`, `openai_images`; their types are
+//! also re-exported here) document each vendor's wire format and error mapping. The vendor
 //! features are off by default (they pull reqwest and rustls); `vendors` turns
-//! all three on. Each vendor client makes exactly one attempt per HTTP request (retries
+//! all four on. Each vendor client makes exactly one attempt per HTTP request (retries
 //! belong to core's `Retry` layer, which honours the `retry_after` the clients set), keeps
 //! its key in a `SecretString` and out of `Debug`, `Display` and errors, and checks every
 //! downloaded or generated picture with [`inspect::decode_image`]. Under the `testing`
-//! feature, `testing` has loopback fakes of all three vendors with fault injection.
+//! feature, `testing` has loopback fakes of all four vendors with fault injection.
 //!
 //! [`RankedVisuals`] is the pipeline's visuals stage: per scene it asks the sources in order
 //! with queries from the visual cue and the narration's key words, ranks the candidates by
-//! the [`relevance`] of their text (Pexels `alt` and slug, library names and tags) to what
-//! the scene says, never reuses a picture within a video or across the channel's recent
-//! videos ([`VisualHistory`]), and records each choice's score.
+//! the [`relevance`] of their text (Pexels `alt` and slug, Pixabay `tags`, library names and
+//! tags) to what the scene says, never reuses a picture within a video or across the
+//! channel's recent videos ([`VisualHistory`]), and records each choice's score.
 //!
 //! [`VisualSelector`] runs a chain of them per scene (stock → AI → procedural): it builds
 //! the query from the scene's visual cue and the channel style, rejects visuals below a
@@ -62,6 +63,8 @@ mod local;
 pub mod openai_images;
 #[cfg(feature = "pexels")]
 pub mod pexels;
+#[cfg(feature = "pixabay")]
+pub mod pixabay;
 mod procedural;
 mod ranked;
 pub mod relevance;
@@ -81,6 +84,13 @@ pub use pexels::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, PEXELS_BASE_URL, PEXELS_CACHE_TTL, Pexels, PexelsConfig,
     PexelsPhoto, PexelsSize, PexelsUser, PexelsVideo, PhotoPage, PhotoSearch, PhotoSources,
     RateLimit, VideoFile, VideoPage, VideoSearch,
+};
+#[cfg(feature = "pixabay")]
+pub use pixabay::{
+    PIXABAY_BASE_URL, PIXABAY_CACHE_TTL, PIXABAY_DEFAULT_PER_PAGE, PIXABAY_MAX_PER_PAGE,
+    PIXABAY_MAX_QUERY, PIXABAY_MIN_PER_PAGE, Pixabay, PixabayConfig, PixabayImage,
+    PixabayImagePage, PixabayImageType, PixabayRateLimit, PixabaySearch, PixabayVideo,
+    PixabayVideoFile, PixabayVideoFiles, PixabayVideoPage,
 };
 pub use procedural::{MAX_SIDE, Procedural, query_seed};
 pub use ranked::{DEFAULT_MIN_RELEVANCE, RankedVisuals};

@@ -8,11 +8,13 @@
 //! glow, a vignette and fine film grain. Output is a real PNG at exactly the requested size.
 //!
 //! As an [`ImageSource`], each picture also carries the scene's key phrase (the request's
-//! query, i.e. the scene's visual cue: at most eight words) as bold typography in the upper
-//! middle, white with a dark outline over a soft shade, so an offline video still says what
-//! each scene is about ([`Procedural::plain`] turns that off; [`Procedural::render`] always
-//! draws the plain background). The phrase is static: images cannot animate, and the
-//! compositor's per-segment text is the script's on-screen text, not the cue.
+//! query, i.e. the scene's visual cue: at most eight words) as its
+//! [`headline`](Visual::headline): the compositor draws it as bold typography in the upper
+//! middle, white with a dark outline, one word at a time in step with the narration (see
+//! `scene::headline`), over a soft shade drawn into the picture here, so an offline video
+//! still says what each scene is about ([`Procedural::plain`] turns that off;
+//! [`Procedural::render`] always draws the plain background, and
+//! [`Procedural::render_with_phrase`] draws the phrase into the pixels, for stills).
 //!
 //! ```
 //! use ytempire_render::sources::Procedural;
@@ -30,7 +32,7 @@ use ytempire_core::{
 
 use super::inspect::encode_png;
 use crate::scene::Color;
-use crate::text::{TextBlock, TextRenderer};
+use crate::text::{TextBlock, TextRenderer, headline_origin};
 
 /// Largest side [`Procedural`] draws, in pixels.
 pub const MAX_SIDE: u32 = 8192;
@@ -434,38 +436,9 @@ pub(crate) fn key_phrase(query: &str) -> String {
 /// with a dark outline, over a soft elliptical shade.
 fn draw_phrase(img: &mut RgbImage, phrase: &str) -> Result<()> {
     let (w, h) = img.dimensions();
-    let (wf, hf) = (w as f32, h as f32);
     let spans = [(phrase, Color::rgb(255, 255, 255))];
-    let block = TextBlock {
-        spans: &spans,
-        font_px: hf / 9.0,
-        min_font_px: (hf / 40.0).max(8.0),
-        stroke_px: (hf / 200.0).max(1.0),
-        stroke: Color::rgba(10, 10, 20, 220),
-        box_color: Color::rgba(0, 0, 0, 0),
-        padding_px: 0.0,
-        max_size: ((wf * 0.7) as u32, (hf * 0.4) as u32),
-        centered: true,
-    };
-    let ov = TextRenderer::new().render(&block)?;
-    let x0 = w.saturating_sub(ov.width) / 2;
-    let y0 =
-        ((hf * 0.42 - ov.height as f32 / 2.0).max(0.0) as u32).min(h.saturating_sub(ov.height));
-    // Shade: darken an ellipse a little larger than the text so it reads on light palettes.
-    let (cx, cy) = (
-        x0 as f32 + ov.width as f32 / 2.0,
-        y0 as f32 + ov.height as f32 / 2.0,
-    );
-    let (rx, ry) = (ov.width as f32 * 0.75 + 1.0, ov.height as f32 * 1.1 + 1.0);
-    for (x, y, p) in img.enumerate_pixels_mut() {
-        let d = ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2);
-        if d < 1.0 {
-            let k = 1.0 - 0.45 * (1.0 - smoothstep(0.3, 1.0, d));
-            for c in &mut p.0 {
-                *c = (f32::from(*c) * k).round() as u8;
-            }
-        }
-    }
+    let ov = TextRenderer::new().render(&TextBlock::headline(&spans, w, h))?;
+    let (x0, y0) = shade(img, (ov.width, ov.height));
     for oy in 0..ov.height.min(h - y0) {
         for ox in 0..ov.width.min(w - x0) {
             let i = (oy as usize * ov.width as usize + ox as usize) * 4;
@@ -484,6 +457,38 @@ fn draw_phrase(img: &mut RgbImage, phrase: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Darken the picture where `phrase` will be drawn over it as a headline by the compositor
+/// (the same place and size as [`draw_phrase`]), so the words read on light palettes.
+fn shade_for(img: &mut RgbImage, phrase: &str) -> Result<()> {
+    let (w, h) = img.dimensions();
+    let spans = [(phrase, Color::rgb(255, 255, 255))];
+    let ov = TextRenderer::new().render(&TextBlock::headline(&spans, w, h))?;
+    shade(img, (ov.width, ov.height));
+    Ok(())
+}
+
+/// Darken an ellipse a little larger than a headline of `size` at its place; returns the
+/// headline's top-left corner.
+fn shade(img: &mut RgbImage, size: (u32, u32)) -> (u32, u32) {
+    let (w, h) = img.dimensions();
+    let (x0, y0) = headline_origin(size, w, h);
+    let (cx, cy) = (
+        x0 as f32 + size.0 as f32 / 2.0,
+        y0 as f32 + size.1 as f32 / 2.0,
+    );
+    let (rx, ry) = (size.0 as f32 * 0.75 + 1.0, size.1 as f32 * 1.1 + 1.0);
+    for (x, y, p) in img.enumerate_pixels_mut() {
+        let d = ((x as f32 - cx) / rx).powi(2) + ((y as f32 - cy) / ry).powi(2);
+        if d < 1.0 {
+            let k = 1.0 - 0.45 * (1.0 - smoothstep(0.3, 1.0, d));
+            for c in &mut p.0 {
+                *c = (f32::from(*c) * k).round() as u8;
+            }
+        }
+    }
+    (x0, y0)
 }
 
 /// Soft out-of-focus discs of light.
@@ -586,16 +591,23 @@ impl ImageSource for Procedural {
             if request.exclude.contains(&id) {
                 continue;
             }
-            let img = if self.plain {
-                self.render(&request.query, this, request.width, request.height)?
-            } else {
-                self.render_with_phrase(&request.query, this, request.width, request.height)?
-            };
+            let mut img = self.render(&request.query, this, request.width, request.height)?;
+            let phrase = key_phrase(&request.query);
+            // The key phrase is drawn by the compositor, word by word with the narration
+            // (`Visual::headline`); the picture only gets the shade it reads on. A phrase no
+            // font covers is left out.
+            let headline = (!self.plain && request.height >= 90 && !phrase.is_empty())
+                .then(|| shade_for(&mut img, &phrase).ok())
+                .flatten()
+                .map(|()| phrase);
             let png = encode_png(&DynamicImage::ImageRgb8(img))?;
-            visuals.push(
+            let mut visual =
                 Visual::image_bytes(id, request.width, request.height, "image/png", png)
-                    .with_origin("procedural", request.query.clone()),
-            );
+                    .with_origin("procedural", request.query.clone());
+            if let Some(h) = headline {
+                visual = visual.with_headline(h);
+            }
+            visuals.push(visual);
         }
         let usage = Usage {
             images: visuals.len() as u64,

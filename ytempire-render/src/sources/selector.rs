@@ -322,19 +322,17 @@ impl VisualSelector {
         let cropped = crop_to_fill(&decoded.image, self.config.width, self.config.height);
         let hash = self.unseen_hash(&visual.id, &cropped, by_look)?;
         let png = encode_png(&cropped)?;
-        let mut out = Visual::image_bytes(
-            visual.id.clone(),
-            self.config.width,
-            self.config.height,
-            "image/png",
-            png,
-        )
-        .with_origin(visual.provider.clone(), visual.query.clone());
-        out.attribution = visual.attribution;
-        out.description = visual.description;
-        out.relevance = visual.relevance;
-        out.answered_by = visual.answered_by;
-        self.used_ids.insert(visual.id);
+        // The cropped pixels replace the picture's; everything said about it (origin,
+        // attribution, description, score, headline) stays.
+        self.used_ids.insert(visual.id.clone());
+        let mut out = visual;
+        let plain =
+            Visual::image_bytes("", self.config.width, self.config.height, "image/png", png);
+        out.kind = plain.kind;
+        out.width = plain.width;
+        out.height = plain.height;
+        out.content = plain.content;
+        out.duration_secs = None;
         let b64 = hash.to_base64();
         self.used_hashes.push(hash);
         Ok((out, b64))

@@ -84,6 +84,35 @@ pub struct TextBlock<'a> {
     pub centered: bool,
 }
 
+impl<'a> TextBlock<'a> {
+    /// A key phrase over a `width` × `height` picture: bold white with a dark outline, at
+    /// most 70 % of the width and 40 % of the height (the procedural pictures' key phrase,
+    /// and the compositor's animated headline, which must lay out the same).
+    pub(crate) fn headline(spans: &'a [(&'a str, Color)], width: u32, height: u32) -> Self {
+        let (wf, hf) = (width as f32, height as f32);
+        TextBlock {
+            spans,
+            font_px: hf / 9.0,
+            min_font_px: (hf / 40.0).max(8.0),
+            stroke_px: (hf / 200.0).max(1.0),
+            stroke: Color::rgba(10, 10, 20, 220),
+            box_color: Color::rgba(0, 0, 0, 0),
+            padding_px: 0.0,
+            max_size: ((wf * 0.7) as u32, (hf * 0.4) as u32),
+            centered: true,
+        }
+    }
+}
+
+/// Where a headline overlay of `size` sits on a `width` × `height` frame: centred, its
+/// middle at 42 % of the height.
+pub(crate) fn headline_origin(size: (u32, u32), width: u32, height: u32) -> (u32, u32) {
+    let x0 = width.saturating_sub(size.0) / 2;
+    let y0 = ((height as f32 * 0.42 - size.1 as f32 / 2.0).max(0.0) as u32)
+        .min(height.saturating_sub(size.1));
+    (x0, y0)
+}
+
 /// Shapes and rasterises text with the bundled font.
 pub struct TextRenderer {
     fonts: FontSystem,

@@ -1,7 +1,8 @@
 //! Cache of the overlays a scene needs: caption states, title cards, lower thirds, watermark.
 //!
-//! Captions are rasterised lazily, once per (phrase, highlighted word), and only the most
-//! recent few are kept, so memory does not grow with video length.
+//! Captions and headlines are rasterised lazily, once per (phrase, highlighted word) and
+//! (segment, words shown), and only the most recent few are kept, so memory does not grow
+//! with video length.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub(crate) enum OverlayKey {
     LowerThird(usize),
     /// The style's watermark.
     Watermark,
+    /// A segment's headline with its first `shown` words visible.
+    Headline { segment: usize, shown: usize },
 }
 
 const CAPTION_CACHE: usize = 8;
@@ -78,7 +81,10 @@ impl OverlayStore {
             return Ok(Arc::clone(o));
         }
         let ov = Arc::new(self.build(scene, key)?);
-        if matches!(key, OverlayKey::Caption { .. }) {
+        if matches!(
+            key,
+            OverlayKey::Caption { .. } | OverlayKey::Headline { .. }
+        ) {
             if self.captions.len() >= CAPTION_CACHE {
                 self.captions.remove(0);
             }
@@ -155,6 +161,46 @@ impl OverlayStore {
                     },
                     centered: title,
                 })
+            }
+            OverlayKey::Headline { segment, shown } => {
+                let Some(h) = scene
+                    .segments
+                    .get(segment)
+                    .and_then(|s| s.headline.as_ref())
+                else {
+                    return Ok(Overlay::new(0, 0, Vec::new()));
+                };
+                let texts: Vec<String> = h
+                    .words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| match h.words.get(i + 1) {
+                        Some(next) if ytempire_core::text::space_between(w, next) => {
+                            format!("{w} ")
+                        }
+                        _ => w.clone(),
+                    })
+                    .collect();
+                // Words not yet spoken are laid out but transparent, so the shown ones keep
+                // their places as the rest appear.
+                let spans: Vec<(&str, Color)> = texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| {
+                        let c = if i < shown {
+                            Color::rgb(255, 255, 255)
+                        } else {
+                            Color::rgba(0, 0, 0, 0)
+                        };
+                        (t.as_str(), c)
+                    })
+                    .collect();
+                let (w, h) = (scene.spec.width, scene.spec.height);
+                // A headline no font can draw is left out, not a failed render.
+                Ok(self
+                    .text
+                    .render(&TextBlock::headline(&spans, w, h))
+                    .unwrap_or_else(|_| Overlay::new(0, 0, Vec::new())))
             }
             OverlayKey::Watermark => {
                 let Some(wm) = &style.watermark else {

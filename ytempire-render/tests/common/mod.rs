@@ -317,6 +317,23 @@ pub(crate) fn corpus(spec: VideoSpec) -> Vec<Case> {
     let mut t = Timeline::new(spec).with_segment(Segment::new(visual("a", &a), 0.0, 3.0));
     t.captions = captions();
     add("captions", t, no_text.clone(), vec![0.3, 0.9, 2.3]);
+    // A headline appearing word by word with the captions (one word fading in at 0.6 s),
+    // then fading out before a crossfade to the next picture.
+    let mut t = Timeline::new(spec)
+        .with_segment(
+            Segment::new(
+                visual("a", &a).with_headline("Octopus skin cells"),
+                0.0,
+                2.0,
+            )
+            .with_motion(ken_burns()),
+        )
+        .with_segment(
+            Segment::new(visual("b", &b), 2.0, 3.0)
+                .with_transition(Transition::Crossfade { secs: 0.5 }),
+        );
+    t.captions = captions();
+    add("headline", t, no_text.clone(), vec![0.3, 0.6, 1.2, 1.9]);
     // Title card and lower third.
     add(
         "titles",

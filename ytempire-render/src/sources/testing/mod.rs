@@ -1,15 +1,15 @@
-//! Loopback fakes of Pexels, Stability and OpenAI images (feature `testing`).
+//! Loopback fakes of Pexels, Pixabay, Stability and OpenAI images (feature `testing`).
 //!
 //! Each fake listens on `127.0.0.1:0` and speaks its vendor's wire format: it checks the
-//! auth header the vendor expects (the bare key for Pexels, `Bearer` for the others), the
-//! required parameters and fields with their ranges and enums, answers with the vendor's JSON
-//! shapes and error bodies, and serves real pictures generated with `image` (and, for Pexels
-//! videos, real H.264 MP4 clips). Every request is [`Recorded`], protocol mistakes are listed
+//! auth the vendor expects (the bare key for Pexels, the `key` parameter for Pixabay,
+//! `Bearer` for the others), the required parameters and fields with their ranges and enums,
+//! answers with the vendor's JSON shapes and error bodies, and serves real pictures generated
+//! with `image` (and, for Pexels and Pixabay videos, real H.264 MP4 clips). Every request is [`Recorded`], protocol mistakes are listed
 //! by `violations()`, and scripted [`Fault`]s are injected: rate limits with and without
 //! `Retry-After`, 5xx, dropped connections, slow answers, truncated bodies, malformed JSON,
 //! HTML error pages, zero-byte and corrupt images.
 //!
-//! All three fakes share one server core: a fault queue (plus an optional fault for every
+//! All four fakes share one server core: a fault queue (plus an optional fault for every
 //! request), the request log and the violation list.
 //!
 //! ```no_run
@@ -27,6 +27,7 @@
 mod images;
 mod openai;
 mod pexels;
+mod pixabay;
 mod stability;
 
 use std::collections::VecDeque;
@@ -43,6 +44,7 @@ use ytempire_core::{Error, Result};
 pub use images::{clip_mp4, encode_jpeg, picture};
 pub use openai::FakeOpenAiImages;
 pub use pexels::FakePexels;
+pub use pixabay::FakePixabay;
 pub use stability::FakeStability;
 
 /// A fault the next request it applies to (or every request) meets.

@@ -1,0 +1,575 @@
+//! The Pixabay fake: image and video search, CDN downloads, rate-limit headers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use axum::http::Method;
+use axum::response::Response;
+use serde_json::{Value, json};
+use ytempire_core::Result;
+
+use super::images::{clip_mp4, encode_jpeg, picture};
+use super::{
+    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, respond, respond_json,
+    spoil_image,
+};
+
+const USERS: &[(&str, u64)] = &[
+    ("RitaE", 19_628),
+    ("Pexels", 2_286_921),
+    ("jplenio", 7_645_255),
+    ("Quangpraha", 7_201_644),
+    ("Couleur", 1_195_798),
+];
+
+/// What Pixabay answers for a missing or wrong key.
+const BAD_KEY: &str = "Invalid or missing API key";
+
+/// Pixabay's cap on the hits one query can page through.
+const MAX_TOTAL_HITS: u64 = 500;
+
+/// A loopback Pixabay: `GET /api/` (images), `GET /api/videos/`, and the CDN paths its
+/// answers link to (`/get/{id}_640.jpg` and `/get/{id}_1280.jpg`, real JPEGs of the sizes
+/// the answer declares, and `/video/{id}_{tiny|small|medium}.mp4`, real H.264 clips). Stops
+/// when dropped.
+///
+/// - Auth: the `key` query parameter. A missing key is a 400 `[ERROR 400] Invalid or missing
+///   API key` and a recorded violation; a key other than [`FakePixabay::require_key`]'s is
+///   the same 400 (no violation). CDN downloads need no key.
+/// - Validation (a violation is a 400 `[ERROR 400] …` in Pixabay's plain-text style): `q` at
+///   most 100 characters, `image_type` and `orientation` enums (images only), `video_type`
+///   (videos only), `safesearch` `true|false`, `page` ≥ 1, `per_page` 3..=200, no unknown
+///   parameters.
+/// - Every API answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds until
+///   the window resets, as Pixabay sends it; see [`FakePixabay::set_rate_limit`]); when
+///   nothing remains the answer is a 429 carrying those headers. An injected
+///   [`Fault::RateLimited`] is a 429 without them (as a proxy in front would send).
+/// - Each query has [`FakePixabay::set_results`] results (default 40), deterministic per
+///   query and orientation; [`FakePixabay::set_tags`] says what they show.
+#[derive(Debug)]
+pub struct FakePixabay {
+    server: Server,
+    state: Arc<PixabayState>,
+}
+
+#[derive(Debug)]
+struct PixabayState {
+    /// (limit, remaining, seconds until the reset)
+    rate: Mutex<(u64, u64, u64)>,
+    results: Mutex<u64>,
+    tags: Mutex<Vec<String>>,
+    clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl FakePixabay {
+    /// Start on 127.0.0.1 on a free port: 100 requests per window, resetting in 60 s.
+    ///
+    /// # Errors
+    /// `Io` when no port can be bound.
+    pub async fn start() -> Result<Self> {
+        let state = Arc::new(PixabayState {
+            rate: Mutex::new((100, 100, 60)),
+            results: Mutex::new(40),
+            tags: Mutex::new(Vec::new()),
+            clips: Mutex::new(HashMap::new()),
+        });
+        let server = Server::start(Arc::new(PixabayVendor(Arc::clone(&state)))).await?;
+        Ok(Self { server, state })
+    }
+
+    /// The base URL to configure the client with (`http://127.0.0.1:PORT`; the API is under
+    /// `/api/`).
+    pub fn base_url(&self) -> String {
+        self.origin()
+    }
+
+    /// Set the rate-limit window: `limit` requests, `remaining` left, resetting
+    /// `reset_secs` seconds after each answer.
+    pub fn set_rate_limit(&self, limit: u64, remaining: u64, reset_secs: u64) {
+        *lock(&self.state.rate) = (limit, remaining, reset_secs);
+    }
+
+    /// The rate-limit counters now: (limit, remaining, reset seconds).
+    pub fn rate_limit(&self) -> (u64, u64, u64) {
+        *lock(&self.state.rate)
+    }
+
+    /// Results per query (0: every search finds nothing).
+    pub fn set_results(&self, total: u64) {
+        *lock(&self.state.results) = total;
+    }
+
+    /// Tag results with `tags` (each a comma-separated list, as Pixabay sends): result `i` of
+    /// every search gets `tags[(i + k) % n]`, `k` a per-query rotation, and a page URL
+    /// slugged from them, so each search returns the whole catalogue in a query-dependent
+    /// order. Empty (the default): `test, photo`.
+    pub fn set_tags(&self, tags: Vec<String>) {
+        *lock(&self.state.tags) = tags;
+    }
+
+    /// API requests received (searches), not CDN downloads.
+    pub fn api_requests(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/api/"))
+            .count()
+    }
+}
+
+fake_handle!(FakePixabay);
+
+struct PixabayVendor(Arc<PixabayState>);
+
+/// Stable 64-bit FNV-1a.
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Original size from the image id's last digit: 0 landscape, 1 portrait, 2 a small
+/// landscape (smaller than `largeImageURL`'s 1280 px).
+fn image_dims(id: u64) -> (u32, u32) {
+    match id % 10 {
+        1 => (4000, 6000),
+        2 => (960, 640),
+        _ => (6000, 4000),
+    }
+}
+
+/// `orig` scaled to at most `long` pixels on its long side, never up.
+fn fit(orig: (u32, u32), long: u32) -> (u32, u32) {
+    let side = orig.0.max(orig.1).max(1);
+    if side <= long {
+        return orig;
+    }
+    let s =
+        |x: u32| ((u64::from(x) * u64::from(long) + u64::from(side) / 2) / u64::from(side)) as u32;
+    (s(orig.0).max(1), s(orig.1).max(1))
+}
+
+/// The renditions of video `id`: `(name, width, height)`; every third video is vertical,
+/// none has a 4K `large`.
+fn video_renditions(id: u64) -> [(&'static str, u32, u32); 3] {
+    let r = [
+        ("tiny", 960, 540),
+        ("small", 1280, 720),
+        ("medium", 1920, 1080),
+    ];
+    if id % 3 == 1 {
+        r.map(|(n, w, h)| (n, h, w))
+    } else {
+        r
+    }
+}
+
+fn slug(tags: &str) -> String {
+    tags.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+fn validate(images: bool, q: &[(String, String)]) -> Vec<String> {
+    let mut v = Vec::new();
+    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if get("key").is_none_or(|k| k.trim().is_empty()) {
+        v.push("`key` is required".to_owned());
+    }
+    if let Some(s) = get("q")
+        && s.chars().count() > 100
+    {
+        v.push(format!(
+            "`q` is {} characters (at most 100)",
+            s.chars().count()
+        ));
+    }
+    let one_of = |k: &str, allowed: &[&str], v: &mut Vec<String>| {
+        if let Some(x) = get(k)
+            && !allowed.contains(&x)
+        {
+            v.push(format!("`{k}` {x:?} is not {}", allowed.join("|")));
+        }
+    };
+    one_of("safesearch", &["true", "false"], &mut v);
+    one_of("order", &["popular", "latest"], &mut v);
+    if images {
+        one_of(
+            "image_type",
+            &["all", "photo", "illustration", "vector"],
+            &mut v,
+        );
+        one_of("orientation", &["all", "horizontal", "vertical"], &mut v);
+    } else {
+        one_of("video_type", &["all", "film", "animation"], &mut v);
+    }
+    if let Some(p) = get("page")
+        && !p.parse::<u32>().is_ok_and(|p| p >= 1)
+    {
+        v.push(format!("`page` {p:?} must be an integer ≥ 1"));
+    }
+    if let Some(p) = get("per_page")
+        && !p.parse::<u32>().is_ok_and(|p| (3..=200).contains(&p))
+    {
+        v.push(format!("`per_page` {p:?} must be 3..=200"));
+    }
+    for k in ["min_width", "min_height"] {
+        if let Some(x) = get(k)
+            && x.parse::<u32>().is_err()
+        {
+            v.push(format!("`{k}` {x:?} must be an integer"));
+        }
+    }
+    let mut known = vec![
+        "key",
+        "q",
+        "lang",
+        "id",
+        "category",
+        "min_width",
+        "min_height",
+        "colors",
+        "editors_choice",
+        "safesearch",
+        "order",
+        "page",
+        "per_page",
+        "callback",
+        "pretty",
+    ];
+    if images {
+        known.extend(["image_type", "orientation"]);
+    } else {
+        known.push("video_type");
+    }
+    for (k, _) in q {
+        if !known.contains(&k.as_str()) {
+            v.push(format!("unknown parameter `{k}`"));
+        }
+    }
+    v
+}
+
+impl PixabayVendor {
+    fn user(id: u64) -> (&'static str, u64) {
+        USERS[(id % USERS.len() as u64) as usize]
+    }
+
+    fn image(origin: &str, id: u64, tags: &str) -> Value {
+        let orig = image_dims(id);
+        let web = fit(orig, 640);
+        let preview = fit(orig, 150);
+        let (user, user_id) = Self::user(id);
+        json!({
+            "id": id,
+            "pageURL": format!("https://pixabay.com/photos/{}-{id}/", slug(tags)),
+            "type": "photo",
+            "tags": tags,
+            "previewURL": format!("{origin}/get/{id}_150.jpg"),
+            "previewWidth": preview.0, "previewHeight": preview.1,
+            "webformatURL": format!("{origin}/get/{id}_640.jpg"),
+            "webformatWidth": web.0, "webformatHeight": web.1,
+            "largeImageURL": format!("{origin}/get/{id}_1280.jpg"),
+            "imageWidth": orig.0, "imageHeight": orig.1,
+            "imageSize": u64::from(orig.0) * u64::from(orig.1) / 8,
+            "views": 1000 + id % 977, "downloads": 500 + id % 491, "collections": 12,
+            "likes": 40 + id % 37, "comments": 3,
+            "user_id": user_id, "user": user,
+            "userImageURL": format!("https://cdn.pixabay.com/user/2020/01/01/{user_id}_250x250.jpg"),
+        })
+    }
+
+    fn video(origin: &str, id: u64, tags: &str) -> Value {
+        let (user, user_id) = Self::user(id);
+        let mut files = json!({
+            "large": {"url": "", "width": 0, "height": 0, "size": 0, "thumbnail": ""},
+        });
+        for (name, w, h) in video_renditions(id) {
+            files[name] = json!({
+                "url": format!("{origin}/video/{id}_{name}.mp4"),
+                "width": w, "height": h, "size": u64::from(w) * u64::from(h),
+                "thumbnail": format!("{origin}/get/{id}_640.jpg"),
+            });
+        }
+        json!({
+            "id": id,
+            "pageURL": format!("https://pixabay.com/videos/{}-{id}/", slug(tags)),
+            "type": "film",
+            "tags": tags,
+            "duration": 12,
+            "videos": files,
+            "views": 2000 + id % 977, "downloads": 900 + id % 491, "likes": 50, "comments": 4,
+            "user_id": user_id, "user": user,
+            "userImageURL": format!("https://cdn.pixabay.com/user/2020/01/01/{user_id}_250x250.jpg"),
+        })
+    }
+
+    fn search(&self, req: &Incoming, images: bool, q: &[(String, String)]) -> Value {
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let query = get("q").unwrap_or_default().trim().to_lowercase();
+        let page = get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
+        let per_page = get("per_page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(20);
+        let total = *lock(&self.0.results);
+        let hits_total = total.min(MAX_TOTAL_HITS);
+        let shape = match get("orientation") {
+            Some("horizontal") => Some(0),
+            Some("vertical") => Some(1),
+            _ => None,
+        };
+        let origin = req.origin();
+        let first = (page - 1) * per_page;
+        let tags = lock(&self.0.tags).clone();
+        let turn = fnv(&query) as usize;
+        let hits: Vec<Value> = (first..(first + per_page).min(hits_total))
+            .map(|i| {
+                let stem = (fnv(&query) % 100_000) * 1000 + i * 10;
+                // Every seventh horizontal result is a small photo.
+                let digit = match shape {
+                    Some(0) if i % 7 == 6 => 2,
+                    Some(s) => s,
+                    None => i % 3,
+                };
+                let id = stem * 10 + digit;
+                let tag = if tags.is_empty() {
+                    "test, photo".to_owned()
+                } else {
+                    tags[(i as usize + turn) % tags.len()].clone()
+                };
+                if images {
+                    Self::image(&origin, id, &tag)
+                } else {
+                    Self::video(&origin, id, &tag)
+                }
+            })
+            .collect();
+        json!({"total": total, "totalHits": hits_total, "hits": hits})
+    }
+
+    async fn clip(&self, w: u32, h: u32) -> Option<Vec<u8>> {
+        if let Some(c) = lock(&self.0.clips).get(&(w, h)) {
+            return Some(c.clone());
+        }
+        let made = tokio::task::spawn_blocking(move || {
+            clip_mp4(u64::from(w) * 11 + u64::from(h), w, h, 12)
+        })
+        .await
+        .ok()?
+        .ok()?;
+        lock(&self.0.clips).insert((w, h), made.clone());
+        Some(made)
+    }
+
+    fn rate_headers(limit: u64, remaining: u64, reset: u64) -> [(&'static str, String); 3] {
+        [
+            ("x-ratelimit-limit", limit.to_string()),
+            ("x-ratelimit-remaining", remaining.to_string()),
+            ("x-ratelimit-reset", reset.to_string()),
+        ]
+    }
+
+    /// A CDN download: `/get/{id}_{640|1280|150}.jpg` or `/video/{id}_{name}.mp4`.
+    async fn media(&self, path: &str, fault: Option<&Fault>) -> Response {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let parse = |file: &str, ext: &str| {
+            let (id, size) = file.strip_suffix(ext)?.split_once('_')?;
+            Some((id.parse::<u64>().ok()?, size.to_owned()))
+        };
+        match parts.as_slice() {
+            ["get", file] => {
+                let Some((id, size)) = parse(file, ".jpg") else {
+                    return self.error(404, "not_found", "no such file");
+                };
+                let Ok(long) = size.parse::<u32>() else {
+                    return self.error(404, "not_found", "no such size");
+                };
+                let (w, h) = fit(image_dims(id), long);
+                match encode_jpeg(&picture(id, w, h)) {
+                    Ok(jpeg) => respond(200, "image/jpeg", spoil_image(jpeg, fault), &[]),
+                    Err(e) => self.error(500, "encode", &e.to_string()),
+                }
+            }
+            ["video", file] => {
+                let dims = parse(file, ".mp4").and_then(|(id, name)| {
+                    video_renditions(id)
+                        .into_iter()
+                        .find(|(n, _, _)| *n == name)
+                        .map(|(_, w, h)| (w, h))
+                });
+                let Some((w, h)) = dims else {
+                    return self.error(404, "not_found", "no such video");
+                };
+                match self.clip(w, h).await {
+                    Some(mp4) => respond(200, "video/mp4", spoil_image(mp4, fault), &[]),
+                    None => self.error(500, "encode", "could not make the clip"),
+                }
+            }
+            _ => self.error(404, "not_found", "no such file"),
+        }
+    }
+}
+
+#[async_trait]
+impl Vendor for PixabayVendor {
+    fn route(&self, req: &Incoming) -> Option<Route> {
+        if req.method != Method::GET {
+            return None;
+        }
+        let p = req.uri.path();
+        if p == "/api/" || p == "/api/videos/" {
+            Some(Route {
+                api: true,
+                json: true,
+                media: false,
+            })
+        } else if p.starts_with("/get/") || p.starts_with("/video/") {
+            Some(Route {
+                api: false,
+                json: false,
+                media: true,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// Pixabay's errors are plain text: `[ERROR 400] message`.
+    fn error(&self, status: u16, _code: &str, message: &str) -> Response {
+        respond(
+            status,
+            "text/plain; charset=utf-8",
+            format!("[ERROR {status}] {message}").into_bytes(),
+            &[],
+        )
+    }
+
+    fn rate_limited(&self, retry_after_secs: Option<u64>) -> Response {
+        let extra: Vec<(&str, String)> = retry_after_secs
+            .map(|s| vec![("retry-after", s.to_string())])
+            .unwrap_or_default();
+        respond(
+            429,
+            "text/plain; charset=utf-8",
+            b"[ERROR 429] API rate limit exceeded".to_vec(),
+            &extra,
+        )
+    }
+
+    /// A wrong key is Pixabay's 400; a missing one is left to `answer`, which records it as
+    /// a violation.
+    fn check_auth(&self, req: &Incoming, required: Option<&str>) -> Option<Response> {
+        let q = req.query();
+        let key = q.iter().find(|(k, _)| k == "key").map(|(_, v)| v.as_str());
+        match (key, required) {
+            (Some(sent), Some(want)) if !sent.trim().is_empty() && sent != want => {
+                Some(self.error(400, "bad_key", BAD_KEY))
+            }
+            _ => None,
+        }
+    }
+
+    async fn answer(
+        &self,
+        req: &Incoming,
+        route: Route,
+        fault: Option<&Fault>,
+        core: &Core,
+        _recorded: &mut Recorded,
+    ) -> Response {
+        if !route.api {
+            return self.media(req.uri.path(), fault).await;
+        }
+        let q = req.query();
+        let images = req.uri.path() == "/api/";
+        let violations = validate(images, &q);
+        if !violations.is_empty() {
+            core.violate(&violations);
+            let missing_key = violations.iter().any(|v| v.starts_with("`key`"));
+            let message = if missing_key {
+                BAD_KEY.to_owned()
+            } else {
+                violations.join("; ")
+            };
+            return self.error(400, "bad_request", &message);
+        }
+        if fault == Some(&Fault::Unauthorized) {
+            return self.error(400, "bad_key", BAD_KEY);
+        }
+        let (limit, remaining, reset) = {
+            let mut r = lock(&self.0.rate);
+            if r.1 == 0 {
+                let spent = *r;
+                drop(r);
+                return respond(
+                    429,
+                    "text/plain; charset=utf-8",
+                    b"[ERROR 429] API rate limit exceeded".to_vec(),
+                    &Self::rate_headers(spent.0, 0, spent.2),
+                );
+            }
+            r.1 -= 1;
+            *r
+        };
+        let headers = Self::rate_headers(limit, remaining, reset);
+        if fault == Some(&Fault::MalformedJson) {
+            return respond(
+                200,
+                "application/json",
+                br#"{"total":40,"totalHits":40,"hits":[{"id":1,"#.to_vec(),
+                &headers,
+            );
+        }
+        respond_json(200, &self.search(req, images, &q), &headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn validation_follows_the_documented_parameters() {
+        let ok = pairs(&[
+            ("key", "k"),
+            ("q", "yellow flowers"),
+            ("image_type", "photo"),
+            ("orientation", "vertical"),
+            ("safesearch", "true"),
+            ("per_page", "3"),
+        ]);
+        assert!(validate(true, &ok).is_empty());
+        let bad = pairs(&[
+            ("q", &"x".repeat(101)),
+            ("orientation", "portrait"),
+            ("per_page", "2"),
+            ("query", "x"),
+        ]);
+        let v = validate(true, &bad);
+        assert_eq!(v.len(), 5, "{v:?}");
+        // The video API has no orientation.
+        let v = validate(false, &pairs(&[("key", "k"), ("orientation", "vertical")]));
+        assert_eq!(v, ["unknown parameter `orientation`"]);
+    }
+
+    #[test]
+    fn sizes_fit_the_long_side() {
+        assert_eq!(fit((6000, 4000), 640), (640, 427));
+        assert_eq!(fit((4000, 6000), 1280), (853, 1280));
+        assert_eq!(fit((960, 640), 1280), (960, 640));
+        assert_eq!(slug("Octopus, sea, Coral reef"), "octopus-sea-coral-reef");
+    }
+}
