@@ -48,6 +48,10 @@ pub struct ImageRequest {
     /// Whether video clips are acceptable.
     #[serde(default)]
     pub allow_video: bool,
+    /// What the whole video is about (its topic): generators that draw pictures (the
+    /// procedural source) derive one palette from it, so a video's scenes belong together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
 }
 
 fn one() -> u32 {
@@ -66,6 +70,7 @@ impl ImageRequest {
             exclude: Vec::new(),
             seed: None,
             allow_video: false,
+            theme: None,
         }
     }
 
@@ -87,6 +92,19 @@ impl ImageRequest {
     #[must_use]
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Set what the whole video is about (see [`Self::theme`]).
+    ///
+    /// ```
+    /// use ytempire_core::ImageRequest;
+    /// let req = ImageRequest::new("octopus skin", 1920, 1080).with_theme("How octopuses change colour");
+    /// assert_eq!(req.theme.as_deref(), Some("How octopuses change colour"));
+    /// ```
+    #[must_use]
+    pub fn with_theme(mut self, theme: impl Into<String>) -> Self {
+        self.theme = Some(theme.into());
         self
     }
 

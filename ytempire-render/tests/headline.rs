@@ -18,12 +18,17 @@ use ytempire_render::scene::{RenderPlan, SceneStyle};
 use ytempire_render::sources::{Procedural, SelectorConfig, VisualSelector};
 use ytempire_render::{Compositor, CpuCompositor, Frame};
 
-/// White pixels above the captions (the headline's area): `(count, leftmost x)`.
-fn headline_pixels(plan: &RenderPlan, t: f64) -> (usize, u32) {
+fn frame(plan: &RenderPlan, t: f64) -> Frame {
     let mut c = CpuCompositor::new();
     c.prepare(plan).unwrap();
     let mut f = Frame::new(plan.spec().width, plan.spec().height).unwrap();
     c.render_frame(plan, t, &mut f).unwrap();
+    f
+}
+
+/// White pixels above the captions (the headline's area): `(count, leftmost x)`.
+fn headline_pixels(plan: &RenderPlan, t: f64) -> (usize, u32) {
+    let f = frame(plan, t);
     let (mut n, mut left) = (0, u32::MAX);
     for y in 0..f.height * 6 / 10 {
         for x in 0..f.width {
@@ -77,6 +82,22 @@ fn headline_words_appear_as_they_are_spoken_and_leave_before_the_crossfade() {
     assert!(two > one + 50 && three > two + 50, "{one} {two} {three}");
     // The first word stays where it was as the others appear (centred as a whole phrase).
     assert_eq!((left1, left2), (left3, left3));
+    // Words not yet spoken leave no mark at all (no dark glyphs, no outline): with one word
+    // shown, the right part of the phrase is the bare picture.
+    let mut bare = t.clone();
+    for s in &mut bare.segments {
+        s.visual.headline = None;
+    }
+    let bare = RenderPlan::from_timeline(&bare, &style).unwrap();
+    let (f, g) = (frame(&plan, 0.8), frame(&bare, 0.8));
+    let differ = (0..f.height * 6 / 10)
+        .flat_map(|y| (f.width * 6 / 10..f.width).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let i = (y as usize * f.width as usize + x as usize) * 4;
+            (0..3).any(|c| f.rgba[i + c].abs_diff(g.rgba[i + c]) > 8)
+        })
+        .count();
+    assert_eq!(differ, 0);
     // Fading out before the next segment starts; gone while the pictures crossfade.
     let (fading, _) = headline_pixels(&plan, 3.9);
     assert!(fading < three, "{fading} vs {three}");

@@ -2,7 +2,8 @@
 //!
 //! The query is hashed (SHA-256) into a seed, so the same scene always gets the same picture
 //! and different scenes get different ones. A palette comes from the channel's brand colours
-//! when given, otherwise from keywords in the query ("ocean" is blue, "forest" green, "fire"
+//! when given, otherwise from the video's topic (the request's `theme`: one hue family for
+//! all its scenes), otherwise from keywords in the query ("ocean" is blue, "forest" green, "fire"
 //! orange, …) or from the hash. On top of a diagonal gradient one of three styles is drawn
 //! (soft bokeh discs, flowing light bands, or large glowing blobs with sparkles), then a
 //! glow, a vignette and fine film grain. Output is a real PNG at exactly the requested size.
@@ -202,8 +203,9 @@ fn hue_hint(query: &str) -> Option<f32> {
         words
             .iter()
             .any(|w| {
-                keys.iter()
-                    .any(|k| w == k || w.strip_suffix('s') == Some(k))
+                keys.iter().any(|k| {
+                    w == k || [w.strip_suffix('s'), w.strip_suffix("es")].contains(&Some(k))
+                })
             })
             .then_some(*hue)
     })
@@ -321,7 +323,7 @@ impl Procedural {
     }
 
     /// Four colours, darkest first: base, second base, accent, highlight.
-    fn colours(&self, query: &str, rng: &mut SplitMix) -> [Rgb; 4] {
+    fn colours(&self, query: &str, theme: Option<&str>, rng: &mut SplitMix) -> [Rgb; 4] {
         if let Some(p) = &self.palette {
             let mut p = p.clone();
             p.sort_by(|a, b| luminance(*a).total_cmp(&luminance(*b)));
@@ -341,8 +343,13 @@ impl Procedural {
                 lerp(light, [1.0; 3], 0.3),
             ];
         }
-        let hint = hue_hint(query);
-        let hue = hint.unwrap_or_else(|| rng.range(0.0, 360.0)) + rng.range(-14.0, 14.0);
+        // A theme sets the hue (its keywords', else its hash's); each scene stays within
+        // 30 degrees of it. Without one, the query's keywords or its hash decide.
+        let theme_hue = theme
+            .map(|t| hue_hint(t).unwrap_or_else(|| (query_seed(&t.to_lowercase()) % 360) as f32));
+        let hint = theme_hue.or_else(|| hue_hint(query));
+        let spread = if theme_hue.is_some() { 30.0 } else { 14.0 };
+        let hue = hint.unwrap_or_else(|| rng.range(0.0, 360.0)) + rng.range(-spread, spread);
         let shift = if rng.below(2) == 0 { 38.0 } else { -38.0 };
         // A complementary accent only when the subject does not dictate the colours.
         let accent = if hint.is_none() && rng.below(3) == 0 {
@@ -364,6 +371,23 @@ impl Procedural {
     /// [`ytempire_core::ErrorKind::InvalidRequest`] for a zero size or a side above
     /// [`MAX_SIDE`].
     pub fn render(&self, query: &str, variant: u64, width: u32, height: u32) -> Result<RgbImage> {
+        self.render_in(query, None, variant, width, height)
+    }
+
+    /// [`Self::render`] in the palette of `theme` (the video's topic): every query of one
+    /// theme gets a hue near the theme's, so a video's scenes belong together (brand colours,
+    /// when set, still win).
+    ///
+    /// # Errors
+    /// As [`Self::render`].
+    pub fn render_in(
+        &self,
+        query: &str,
+        theme: Option<&str>,
+        variant: u64,
+        width: u32,
+        height: u32,
+    ) -> Result<RgbImage> {
         if width == 0 || height == 0 || width > MAX_SIDE || height > MAX_SIDE {
             return Err(Error::invalid_request(format!(
                 "procedural size {width}x{height} must be within 1..={MAX_SIDE} per side"
@@ -371,7 +395,7 @@ impl Procedural {
         }
         let seed = query_seed(query) ^ variant.wrapping_mul(0xA076_1D64_78BD_642F);
         let mut rng = SplitMix(seed);
-        let [c0, c1, c2, c3] = self.colours(query, &mut rng);
+        let [c0, c1, c2, c3] = self.colours(query, theme, &mut rng);
         let (wf, hf) = (width as f32, height as f32);
         let min_side = wf.min(hf);
         let diag = wf.hypot(hf);
@@ -591,7 +615,13 @@ impl ImageSource for Procedural {
             if request.exclude.contains(&id) {
                 continue;
             }
-            let mut img = self.render(&request.query, this, request.width, request.height)?;
+            let mut img = self.render_in(
+                &request.query,
+                request.theme.as_deref(),
+                this,
+                request.width,
+                request.height,
+            )?;
             let phrase = key_phrase(&request.query);
             // The key phrase is drawn by the compositor, word by word with the narration
             // (`Visual::headline`); the picture only gets the shade it reads on. A phrase no
@@ -670,12 +700,75 @@ mod tests {
     fn keyword_hues_steer_the_palette() {
         let p = Procedural::new();
         let blue = p.render("deep ocean reef", 0, 64, 64).unwrap();
+        assert_eq!(hue_hint("How octopuses change colour"), Some(200.0));
         let (mut r, mut b) = (0u64, 0u64);
         for px in blue.pixels() {
             r += u64::from(px[0]);
             b += u64::from(px[2]);
         }
         assert!(b > r, "ocean should be blue-ish: r {r} b {b}");
+    }
+
+    /// Hue (degrees) of a picture's mean colour.
+    fn mean_hue(img: &RgbImage) -> f32 {
+        let n = img.pixels().len() as f32;
+        let [r, g, b] = img.pixels().fold([0.0f32; 3], |mut acc, p| {
+            for (a, c) in acc.iter_mut().zip(p.0) {
+                *a += f32::from(c) / n;
+            }
+            acc
+        });
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        let d = (max - min).max(1e-3);
+        let h = if max == r {
+            (g - b) / d
+        } else if max == g {
+            (b - r) / d + 2.0
+        } else {
+            (r - g) / d + 4.0
+        };
+        (h * 60.0).rem_euclid(360.0)
+    }
+
+    /// The widest circular gap between any two hues.
+    fn hue_spread(hues: &[f32]) -> f32 {
+        let mut worst: f32 = 0.0;
+        for a in hues {
+            for b in hues {
+                let d = (a - b).abs() % 360.0;
+                worst = worst.max(d.min(360.0 - d));
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn a_theme_gives_all_its_scenes_one_hue_family() {
+        let p = Procedural::new();
+        let queries = [
+            "ocean waves",
+            "forest trees",
+            "fire flames",
+            "castle walls",
+            "robot",
+        ];
+        let hues = |theme: Option<&str>| -> Vec<f32> {
+            queries
+                .iter()
+                .map(|q| mean_hue(&p.render_in(q, theme, 0, 64, 36).unwrap()))
+                .collect()
+        };
+        let free = hues(None);
+        let themed = hues(Some("How octopuses change colour"));
+        let other = hues(Some("The history of Rome"));
+        assert!(hue_spread(&free) > 90.0, "{free:?}");
+        assert!(hue_spread(&themed) < 70.0, "{themed:?}");
+        assert!(hue_spread(&other) < 70.0, "{other:?}");
+        // Different topics, different families.
+        assert!(
+            hue_spread(&[themed[0], other[0]]) > 20.0,
+            "{themed:?} {other:?}"
+        );
     }
 
     #[test]

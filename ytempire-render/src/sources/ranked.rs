@@ -163,7 +163,8 @@ impl RankedVisuals {
                 let mut req = ImageRequest::new(query.clone(), config.width, config.height)
                     .with_count(self.candidates)
                     .with_orientation(config.orientation())
-                    .with_seed(query_seed(query) ^ selector.used_ids().count() as u64);
+                    .with_seed(query_seed(query) ^ selector.used_ids().count() as u64)
+                    .with_theme(job.topic.title.clone());
                 req.exclude = selector.used_ids().map(str::to_owned).collect();
                 req.exclude.extend(banned.iter().cloned());
                 req.exclude.sort();
@@ -223,7 +224,8 @@ impl RankedVisuals {
         if let (Some(source), Some(query)) = (self.sources.last(), queries.first()) {
             let mut req = ImageRequest::new(query.clone(), config.width, config.height)
                 .with_orientation(config.orientation())
-                .with_seed(query_seed(query).rotate_left(17));
+                .with_seed(query_seed(query).rotate_left(17))
+                .with_theme(job.topic.title.clone());
             req.exclude = selector.used_ids().map(str::to_owned).collect();
             if let Ok(resp) = source.fetch(&req).await {
                 let by = resp

@@ -215,12 +215,32 @@ impl TextRenderer {
         let attrs = Attrs::new()
             .family(Family::Name("DejaVu Sans"))
             .weight(Weight::BOLD);
+        // cosmic-text hands glyph pixels over with the coverage as alpha, dropping the
+        // span colour's own: a translucent span is drawn in a stand-in colour no opaque span
+        // uses, and translated back (colour and alpha) when its pixels come.
+        let mut translucent: Vec<([u8; 3], [u8; 4])> = Vec::new();
         let spans: Vec<(&str, Attrs<'_>)> = block
             .spans
             .iter()
             .map(|(s, c)| {
                 let [r, g, b, a] = c.0;
-                (*s, attrs.clone().color(CtColor::rgba(r, g, b, a)))
+                let [r, g, b] = if a == 255 {
+                    [r, g, b]
+                } else {
+                    let stand_in = (1u8..=255)
+                        .map(|k| [k, 255 - k, k / 2])
+                        .find(|k| {
+                            !block
+                                .spans
+                                .iter()
+                                .any(|(_, c)| c.0[..3] == k[..] && c.0[3] == 255)
+                                && !translucent.iter().any(|(t, _)| t == k)
+                        })
+                        .unwrap_or([r, g, b]);
+                    translucent.push((stand_in, c.0));
+                    stand_in
+                };
+                (*s, attrs.clone().color(CtColor::rgba(r, g, b, 255)))
             })
             .collect();
         let align = if block.centered {
@@ -271,7 +291,11 @@ impl TextRenderer {
             &mut self.cache,
             CtColor::rgb(255, 255, 255),
             |x, y, gw, gh, color| {
-                let [r, g, b, a] = color.as_rgba();
+                let [mut r, mut g, mut b, mut a] = color.as_rgba();
+                if let Some((_, real)) = translucent.iter().find(|(k, _)| *k == [r, g, b]) {
+                    [r, g, b] = [real[0], real[1], real[2]];
+                    a = mul255(a, real[3]);
+                }
                 if a == 0 {
                     return;
                 }
@@ -396,6 +420,52 @@ mod tests {
             max_size: max,
             centered: true,
         }
+    }
+
+    #[test]
+    fn transparent_spans_keep_their_place_but_draw_nothing() {
+        let mut r = TextRenderer::new();
+        let shown = [
+            ("Hello ", Color::rgb(255, 255, 255)),
+            ("world", Color::rgb(255, 255, 255)),
+        ];
+        let hidden = [
+            ("Hello ", Color::rgb(255, 255, 255)),
+            ("world", Color::rgba(255, 255, 255, 0)),
+        ];
+        let half = [
+            ("Hello ", Color::rgb(255, 255, 255)),
+            ("world", Color::rgba(255, 255, 255, 128)),
+        ];
+        let a = r.render(&block(&shown, (600, 200))).unwrap();
+        let b = r.render(&block(&hidden, (600, 200))).unwrap();
+        let c = r.render(&block(&half, (600, 200))).unwrap();
+        // Same layout: same size.
+        assert_eq!((a.width, a.height), (b.width, b.height));
+        assert_eq!((a.width, a.height), (c.width, c.height));
+        // The right part ("world") is empty when hidden, fainter at half alpha.
+        let ink = |o: &Overlay| {
+            let w = o.width as usize;
+            o.rgba
+                .chunks_exact(4)
+                .enumerate()
+                .filter(|(i, _)| i % w > w * 3 / 5)
+                .map(|(_, p)| u64::from(p[3]))
+                .sum::<u64>()
+        };
+        assert_eq!(ink(&b), 0);
+        assert!(ink(&c) > 0 && ink(&c) < ink(&a), "{} {}", ink(&c), ink(&a));
+        // The left part ("Hello") is the same in all three.
+        let left = |o: &Overlay| {
+            let w = o.width as usize;
+            o.rgba
+                .chunks_exact(4)
+                .enumerate()
+                .filter(|(i, _)| i % w < w / 3)
+                .map(|(_, p)| p.to_vec())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(left(&a), left(&b));
     }
 
     #[test]
