@@ -71,6 +71,8 @@ pub mod relevance;
 mod selector;
 #[cfg(feature = "stability")]
 pub mod stability;
+#[cfg(any(feature = "pexels", feature = "pixabay"))]
+mod stock;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -83,14 +85,14 @@ pub use openai_images::{OPENAI_BASE_URL, OpenAiImages, OpenAiImagesConfig};
 pub use pexels::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, PEXELS_BASE_URL, PEXELS_CACHE_TTL, Pexels, PexelsConfig,
     PexelsPhoto, PexelsSize, PexelsUser, PexelsVideo, PhotoPage, PhotoSearch, PhotoSources,
-    RateLimit, VideoFile, VideoPage, VideoSearch,
+    VideoFile, VideoPage, VideoSearch,
 };
 #[cfg(feature = "pixabay")]
 pub use pixabay::{
     PIXABAY_BASE_URL, PIXABAY_CACHE_TTL, PIXABAY_DEFAULT_PER_PAGE, PIXABAY_MAX_PER_PAGE,
     PIXABAY_MAX_QUERY, PIXABAY_MIN_PER_PAGE, Pixabay, PixabayConfig, PixabayImage,
-    PixabayImagePage, PixabayImageType, PixabayRateLimit, PixabaySearch, PixabayVideo,
-    PixabayVideoFile, PixabayVideoFiles, PixabayVideoPage,
+    PixabayImagePage, PixabayImageType, PixabaySearch, PixabayVideo, PixabayVideoFile,
+    PixabayVideoFiles, PixabayVideoPage,
 };
 pub use procedural::{MAX_SIDE, Procedural, query_seed};
 pub use ranked::{DEFAULT_MIN_RELEVANCE, RankedVisuals};
@@ -101,3 +103,5 @@ pub use stability::{
     AspectRatio, Generated, STABILITY_BASE_URL, STABILITY_MAX_PROMPT, STABILITY_MAX_SEED,
     Stability, StabilityConfig, StabilityFormat, StabilityModel,
 };
+#[cfg(any(feature = "pexels", feature = "pixabay"))]
+pub use stock::RateLimit;

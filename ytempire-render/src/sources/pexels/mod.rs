@@ -34,7 +34,6 @@
 //! # Ok(()) }
 //! ```
 
-mod state;
 mod types;
 
 use std::sync::{Arc, Mutex};
@@ -47,7 +46,7 @@ use ytempire_core::{
     MediaKind, ProviderInfo, Result, Usage, Visual,
 };
 
-pub use state::RateLimit;
+pub use super::stock::RateLimit;
 pub use types::{
     DEFAULT_PER_PAGE, MAX_PER_PAGE, PexelsPhoto, PexelsSize, PexelsUser, PexelsVideo, PhotoPage,
     PhotoSearch, PhotoSources, VideoFile, VideoPage, VideoSearch,
@@ -57,8 +56,8 @@ use super::clock::{Clock, SystemClock};
 use ytempire_core::http::{self, VendorError};
 
 use super::inspect::decode_image;
+use super::stock::{ResetHeader, TtlCache};
 use crate::clip::ClipSource;
-use state::TtlCache;
 use types::orientation_of;
 
 /// The public Pexels API.
@@ -361,7 +360,7 @@ impl Pexels {
         // `Retry-After` when sent, else the last known reset.
         let reset_wait = {
             let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
-            rate.update(resp.headers());
+            rate.update(resp.headers(), now, ResetHeader::UnixTime);
             (resp.status().as_u16() == 429)
                 .then(|| rate.until_reset(now))
                 .flatten()

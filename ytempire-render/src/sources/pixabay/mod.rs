@@ -39,7 +39,6 @@
 //! # Ok(()) }
 //! ```
 
-mod state;
 mod types;
 
 use std::sync::{Arc, Mutex};
@@ -53,7 +52,6 @@ use ytempire_core::{
     MediaKind, ProviderInfo, Result, Usage, Visual,
 };
 
-pub use state::PixabayRateLimit;
 pub use types::{
     PIXABAY_DEFAULT_PER_PAGE, PIXABAY_MAX_PER_PAGE, PIXABAY_MAX_QUERY, PIXABAY_MIN_PER_PAGE,
     PixabayImage, PixabayImagePage, PixabayImageType, PixabaySearch, PixabayVideo,
@@ -62,8 +60,9 @@ pub use types::{
 
 use super::clock::{Clock, SystemClock};
 use super::inspect::decode_image;
+pub use super::stock::RateLimit;
+use super::stock::{ResetHeader, TtlCache};
 use crate::clip::ClipSource;
-use state::TtlCache;
 use types::{orientation_of, shorten_query};
 
 /// The public Pixabay site (the API lives under `/api/`).
@@ -205,7 +204,7 @@ pub struct Pixabay {
     config: PixabayConfig,
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
-    rate: Arc<Mutex<PixabayRateLimit>>,
+    rate: Arc<Mutex<RateLimit>>,
     cache: Arc<TtlCache<CachedPage>>,
 }
 
@@ -228,7 +227,7 @@ impl Pixabay {
             config,
             http,
             clock: Arc::new(SystemClock),
-            rate: Arc::new(Mutex::new(PixabayRateLimit::default())),
+            rate: Arc::new(Mutex::new(RateLimit::default())),
             cache,
         })
     }
@@ -246,7 +245,7 @@ impl Pixabay {
     }
 
     /// The rate-limit state from the last answer that reported it.
-    pub fn rate_limit(&self) -> PixabayRateLimit {
+    pub fn rate_limit(&self) -> RateLimit {
         *self.rate.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -335,7 +334,7 @@ impl Pixabay {
             .map_err(|e| http::transport_error(PROVIDER, &e))?;
         let reset_wait = {
             let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
-            rate.update(resp.headers(), now);
+            rate.update(resp.headers(), now, ResetHeader::SecondsFromNow);
             (resp.status().as_u16() == 429)
                 .then(|| rate.until_reset(now))
                 .flatten()

@@ -1,5 +1,6 @@
-//! What a [`super::Pexels`] client remembers between calls: the rate-limit headers of the
-//! last answer and a time-limited cache of search results.
+//! What a stock-media client (Pexels, Pixabay) remembers between calls: the rate-limit
+//! headers of the last answer ([`RateLimit`]) and a time-limited cache of search answers
+//! (`TtlCache`; both vendors ask clients to cache searches for 24 hours).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -7,37 +8,52 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 
-/// The rate-limit state Pexels reported (`X-Ratelimit-*` headers of the last API answer that
-/// carried them; a 429 carries none, so the previous values are kept).
+/// How a vendor's `X-RateLimit-Reset` header counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResetHeader {
+    /// A UNIX timestamp (Pexels).
+    UnixTime,
+    /// Seconds from the moment the answer arrived (Pixabay).
+    SecondsFromNow,
+}
+
+/// The rate-limit state a stock vendor reported (`X-RateLimit-Limit`, `-Remaining` and
+/// `-Reset` of the last answer that carried them; an answer without them, such as Pexels'
+/// 429, keeps the previous values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RateLimit {
-    /// Requests allowed in the current period (`X-Ratelimit-Limit`).
+    /// Requests allowed in the current period (`X-RateLimit-Limit`).
     pub limit: Option<u64>,
-    /// Requests left in the current period (`X-Ratelimit-Remaining`).
+    /// Requests left in the current period (`X-RateLimit-Remaining`).
     pub remaining: Option<u64>,
-    /// When the period resets (`X-Ratelimit-Reset`, a UNIX timestamp).
+    /// When the period resets (from `X-RateLimit-Reset`).
     pub reset: Option<SystemTime>,
 }
 
 impl RateLimit {
-    /// Fold in the headers of one answer; headers that are absent or unreadable leave the
-    /// previous value in place.
-    pub(crate) fn update(&mut self, headers: &HeaderMap) {
+    /// Fold in the headers of one answer received at `now`; headers that are absent,
+    /// negative or unreadable leave the previous value in place.
+    pub(crate) fn update(&mut self, headers: &HeaderMap, now: SystemTime, reset: ResetHeader) {
         let num = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite() && *v >= 0.0)
         };
         if let Some(v) = num("x-ratelimit-limit") {
-            self.limit = Some(v);
+            self.limit = Some(v as u64);
         }
         if let Some(v) = num("x-ratelimit-remaining") {
-            self.remaining = Some(v);
+            self.remaining = Some(v as u64);
         }
         if let Some(v) = num("x-ratelimit-reset") {
-            self.reset = Some(UNIX_EPOCH + Duration::from_secs(v));
+            self.reset = Some(match reset {
+                ResetHeader::UnixTime => UNIX_EPOCH + Duration::from_secs(v as u64),
+                // At most a day: a nonsense header must not park the client for ever.
+                ResetHeader::SecondsFromNow => now + Duration::from_secs_f64(v.min(86_400.0)),
+            });
         }
     }
 
@@ -139,14 +155,39 @@ mod tests {
         h.insert("x-ratelimit-limit", HeaderValue::from_static("200"));
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("1000"));
-        r.update(&h);
-        r.update(&HeaderMap::new());
+        r.update(&h, UNIX_EPOCH, ResetHeader::UnixTime);
+        r.update(&HeaderMap::new(), UNIX_EPOCH, ResetHeader::UnixTime);
         assert_eq!(r.limit, Some(200));
         assert_eq!(r.remaining, Some(0));
         let now = UNIX_EPOCH + Duration::from_secs(990);
         assert_eq!(r.until_reset(now), Some(Duration::from_secs(10)));
         assert!(r.exhausted(now));
         assert!(!r.exhausted(UNIX_EPOCH + Duration::from_secs(1000)));
+    }
+
+    #[test]
+    fn the_relative_reset_becomes_a_point_in_time() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut r = RateLimit::default();
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", HeaderValue::from_static("100"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("42"));
+        r.update(&h, now, ResetHeader::SecondsFromNow);
+        r.update(
+            &HeaderMap::new(),
+            now + Duration::from_secs(5),
+            ResetHeader::SecondsFromNow,
+        );
+        assert_eq!((r.limit, r.remaining), (Some(100), Some(0)));
+        assert_eq!(r.reset, Some(now + Duration::from_secs(42)));
+        let later = now + Duration::from_secs(40);
+        assert_eq!(r.until_reset(later), Some(Duration::from_secs(2)));
+        assert!(r.exhausted(later));
+        assert!(!r.exhausted(now + Duration::from_secs(42)));
+        h.insert("x-ratelimit-reset", HeaderValue::from_static("-3"));
+        r.update(&h, now, ResetHeader::SecondsFromNow);
+        assert_eq!(r.reset, Some(now + Duration::from_secs(42)), "ignored");
     }
 
     #[test]
@@ -160,10 +201,8 @@ mod tests {
         c.put("b".into(), 2, t0 + Duration::from_secs(1));
         c.put("c".into(), 3, t0 + Duration::from_secs(2));
         assert_eq!(c.len(), 2);
-        assert_eq!(
-            c.get("a", t0 + Duration::from_secs(2)),
-            None,
-            "oldest evicted"
-        );
+        assert_eq!(c.get("a", t0 + Duration::from_secs(2)), None, "oldest");
+        c.clear();
+        assert_eq!(c.len(), 0);
     }
 }
