@@ -4,7 +4,10 @@
 //! The file holds, per channel, the newest [`VisualHistory::keep`] videos (default 20) as
 //! `{ "job": id, "ids": [visual ids] }`. Recording a job again replaces its entry, so a
 //! resumed or re-run job does not ban its own pictures. Every write replaces the file
-//! atomically (temporary sibling, fsync, rename); writers in one process are serialised.
+//! atomically (temporary sibling, fsync, rename). Writers are serialised within a process
+//! and across processes (workers sharing a data directory): each read-modify-write holds an
+//! exclusive lock on a sibling `<file>.lock`, waiting at most [`HISTORY_LOCK_WAIT`] for another
+//! writer before giving up with an error that names the lock file.
 //!
 //! ```no_run
 //! # fn demo() -> ytempire_core::Result<()> {
@@ -18,6 +21,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use ytempire_core::{Error, Result};
@@ -27,6 +31,9 @@ pub const DEFAULT_HISTORY_VIDEOS: usize = 20;
 
 /// Serialises read-modify-write cycles of history files within this process.
 static WRITE: Mutex<()> = Mutex::new(());
+
+/// Longest wait for another process's write to the same history.
+pub const HISTORY_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// One video's visuals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +54,7 @@ struct HistoryFile {
 pub struct VisualHistory {
     path: PathBuf,
     keep: usize,
+    lock_wait: Duration,
 }
 
 impl VisualHistory {
@@ -56,6 +64,54 @@ impl VisualHistory {
         Self {
             path: path.into(),
             keep: DEFAULT_HISTORY_VIDEOS,
+            lock_wait: HISTORY_LOCK_WAIT,
+        }
+    }
+
+    /// Wait at most `wait` for another process's write (default [`HISTORY_LOCK_WAIT`]).
+    #[must_use]
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// The exclusive lock on `<file>.lock`, held until the returned file is dropped.
+    fn lock(&self) -> Result<std::fs::File> {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock_path = PathBuf::from(name);
+        if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(format!("opening {}", lock_path.display()), e))?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < self.lock_wait => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::new(
+                        ytempire_core::ErrorKind::Timeout,
+                        format!(
+                            "another process has held {} for over {:?} while writing the visual \
+                             history; if no other ytempire process is running, delete that file",
+                            lock_path.display(),
+                            self.lock_wait
+                        ),
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::io(format!("locking {}", lock_path.display()), e));
+                }
+            }
         }
     }
 
@@ -114,6 +170,7 @@ impl VisualHistory {
     /// As [`recent`](Self::recent), or `Io` when the file cannot be written.
     pub fn record(&self, channel: &str, job: &str, ids: &[String]) -> Result<()> {
         let _guard = WRITE.lock().unwrap_or_else(|p| p.into_inner());
+        let _lock = self.lock()?;
         let mut file = self.load()?;
         let videos = file.channels.entry(channel.to_owned()).or_default();
         videos.retain(|v| v.job != job);
@@ -157,6 +214,32 @@ mod tests {
         h.record("c", "j3", &ids(&["d"])).unwrap();
         assert!(h.recent("c", "new").unwrap().contains("d"));
         assert!(!h.recent("c", "new").unwrap().contains("c"));
+    }
+
+    #[test]
+    fn a_writer_in_another_process_is_waited_for_then_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.json");
+        let h = VisualHistory::new(&path).with_lock_wait(Duration::from_millis(200));
+        h.record("c", "j1", &ids(&["a"])).unwrap();
+        // Another process's lock: a separate open of the lock file (flock locks belong to
+        // the open file, so this conflicts exactly as another process would).
+        let other = std::fs::File::create(dir.path().join("h.json.lock")).unwrap();
+        other.lock().unwrap();
+        let err = h.record("c", "j2", &ids(&["b"])).unwrap_err();
+        assert_eq!(err.kind(), ytempire_core::ErrorKind::Timeout);
+        assert!(err.message().contains("h.json.lock"), "{err}");
+        assert!(!h.recent("c", "x").unwrap().contains("b"));
+        // Released while a writer waits: the write goes through.
+        let waiter = {
+            let h = h.clone().with_lock_wait(Duration::from_secs(10));
+            std::thread::spawn(move || h.record("c", "j2", &ids(&["b"])))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        other.unlock().unwrap();
+        waiter.join().unwrap().unwrap();
+        let r = h.recent("c", "x").unwrap();
+        assert!(r.contains("a") && r.contains("b"), "{r:?}");
     }
 
     #[test]

@@ -77,7 +77,7 @@ mod stock;
 pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use history::{DEFAULT_HISTORY_VIDEOS, VisualHistory};
+pub use history::{DEFAULT_HISTORY_VIDEOS, HISTORY_LOCK_WAIT, VisualHistory};
 pub use local::LocalFolder;
 #[cfg(feature = "openai-images")]
 pub use openai_images::{OPENAI_BASE_URL, OpenAiImages, OpenAiImagesConfig};
