@@ -82,7 +82,8 @@ const USER_TAIL: &str = "
 Length: the video lasts {{ duration_secs }} seconds at {{ words_per_minute }} words per minute, so the whole \
 narration must have about {{ total_words }} words: a hook of about {{ hook_words }} words, exactly {{ scene_count }} \
 scenes of about {{ words_per_scene }} words each, and an outro of about {{ outro_words }} words with a call to action.
-Each scene needs a visual_cue (a concrete stock-footage search query) and on_screen_text (at most 6 words).
+Each scene needs a visual_cue (a concrete stock-footage search query, always in English whatever the narration's language: \
+stock libraries are searched in English) and on_screen_text (at most 6 words, in the narration's language).
 Metadata: a title of at most 90 characters without < or >, a description of 2-4 sentences, 5-12 tags, and 2-4 hashtags.
 {% if keywords %}Keywords: {{ keywords | join(\", \") }}.
 {% endif %}{% if notes %}Notes and source text to draw on:
@@ -215,5 +216,15 @@ mod tests {
             .collect();
         assert_eq!(ids.len(), 5);
         assert!(ids.contains("script-how_to@1"));
+    }
+
+    #[test]
+    fn every_scenario_asks_for_english_visual_cues() {
+        // Stock libraries are searched in English, whatever the narration's language.
+        let set = TemplateSet::new();
+        for s in ContentScenario::ALL {
+            let t = set.get(s);
+            assert!(t.user.contains("always in English"), "{}", t.id());
+        }
     }
 }
