@@ -7,6 +7,7 @@
 #   ffmpeg               ffprobe validation of produced MP4s in tests (optional at run time)
 #   fonts-droid-fallback a CJK fallback font for captions and thumbnails (DejaVu is bundled;
 #                        without a CJK font such text is refused with a clear error)
+#   fonts-tlwg-loma-otf  a Thai font (150 kB) for the same
 # With YTEMPIRE_WITH_X264=1 (set by scripts/test.sh, which builds every feature):
 #   libx264-dev libclang-dev pkg-config  the optional in-process x264 encoder (GPL) and the
 #                        bindgen its bindings are generated with
@@ -18,6 +19,9 @@ command -v nasm >/dev/null 2>&1 || need+=(nasm)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 if ! find /usr/share/fonts -iname '*cjk*' -o -iname 'DroidSansFallback*' 2>/dev/null | grep -q .; then
   need+=(fonts-droid-fallback)
+fi
+if ! find /usr/share/fonts -iname 'Loma*' 2>/dev/null | grep -q .; then
+  need+=(fonts-tlwg-loma-otf)
 fi
 if [ "${YTEMPIRE_WITH_X264:-0}" = 1 ]; then
   pkg-config --exists x264 2>/dev/null || need+=(libx264-dev pkg-config)

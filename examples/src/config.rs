@@ -65,6 +65,11 @@ pub struct Paths {
     /// sidecars give moods), picked by the channel's `music_mood`. Without one, a generated
     /// ambient bed plays under the narration.
     pub music_dir: Option<PathBuf>,
+    /// The user's media library: a folder of images (png, jpg, webp) and H.264 clips (mp4),
+    /// searched after the stock sources and before AI and procedural pictures. Files are
+    /// known by their folder and file names and `<name>.txt` / `<name>.tags` sidecar tags;
+    /// the index is cached in `DATA_DIR/library-index.json`. `make --library` overrides it.
+    pub library: Option<PathBuf>,
 }
 
 impl Default for Paths {
@@ -73,6 +78,7 @@ impl Default for Paths {
             output_dir: PathBuf::from("out"),
             data_dir: None,
             music_dir: None,
+            library: None,
         }
     }
 }
@@ -417,6 +423,45 @@ pub struct ChannelSettings {
     /// Publishing cadence: hours between two videos (for schedulers; `make` publishes when
     /// asked, with `--publish-at`).
     pub cadence_hours: Option<Hours>,
+    /// Publishing slots for `ytempire plan`: weekdays and a local time, e.g.
+    /// `"Mon, Wed, Fri 15:00"` (in `time_zone`).
+    pub cadence: Option<crate::cli::plan::Cadence>,
+    /// IANA time zone of the cadence, e.g. `"Europe/Berlin"`.
+    pub time_zone: Option<crate::cli::plan::TimeZoneName>,
+    /// Keywords the trend search looks for and the scorer fits topics to.
+    pub keywords: Vec<String>,
+    /// Titles of videos the channel already made elsewhere (the scorer drops repeats).
+    pub past_topics: Vec<String>,
+    /// Where `ytempire trends` and `plan` look for topics (default: the most-popular chart).
+    pub sources: Vec<TrendSourceSettings>,
+    /// Most YouTube quota units trend refreshes may spend a day (default 500).
+    pub trend_quota_per_day: Option<u64>,
+}
+
+/// One trend source of a channel (`kind = "most_popular" | "search" | "feed"`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[non_exhaustive]
+pub enum TrendSourceSettings {
+    /// YouTube's most-popular chart (1 quota unit a refresh).
+    MostPopular {
+        /// ISO 3166-1 region (default: `--region`).
+        region: Option<String>,
+        /// Video category id, e.g. "28".
+        category: Option<String>,
+    },
+    /// `search.list` for the channel's keywords in the last days (101 quota units a refresh).
+    Search {
+        /// Days back (default 7).
+        within_days: Option<u32>,
+        /// ISO 3166-1 region.
+        region: Option<String>,
+    },
+    /// An RSS or Atom feed by URL (no quota; conditional requests).
+    Feed {
+        /// The feed's URL (`http://` or `https://`).
+        url: String,
+    },
 }
 
 impl Default for ChannelSettings {
@@ -439,6 +484,12 @@ impl Default for ChannelSettings {
             music_mood: None,
             accounts: Vec::new(),
             cadence_hours: None,
+            cadence: None,
+            time_zone: None,
+            keywords: Vec::new(),
+            past_topics: Vec::new(),
+            sources: Vec::new(),
+            trend_quota_per_day: None,
         }
     }
 }

@@ -142,7 +142,7 @@ async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
         bg.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
         let visual = Visual::image_bytes("bg", 16, 9, "image/png", png);
-        let mut timeline = Timeline::new(VideoSpec::new(320, 180, 15))
+        let mut timeline = Timeline::new(VideoSpec::new(640, 360, 15))
             .with_segment(Segment::new(visual, 0.0, dur));
         timeline.captions = speech.timings.clone();
         let style = SceneStyle::default();
@@ -167,6 +167,13 @@ async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
             phrases * 2 >= speech.timings.len() / style.caption.max_words,
             "{language}: {phrases} phrases for {} words",
             speech.timings.len()
+        );
+        // Rendered: the caption is drawn (the script's glyphs are covered by a font) with
+        // the spoken word lit.
+        let first = &speech.timings[0];
+        assert!(
+            highlight_x(&render, (first.start_secs + first.end_secs) / 2.0).is_some(),
+            "{language}: no lit caption word on the rendered frame"
         );
     }
 }

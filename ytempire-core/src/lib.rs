@@ -160,7 +160,7 @@ pub use llm::{
 };
 pub use metering::{UsageRecord, UsageSink};
 pub use provider::{Capabilities, InputUnit, Provenance, ProviderInfo};
-pub use trend::{TrendRequest, TrendResponse, TrendSource};
+pub use trend::{TrendEvidence, TrendItem, TrendRequest, TrendResponse, TrendSource};
 pub use tts::{
     Speech, SpeechRequest, SpeechSynthesizer, SpeechSynthesizerExt, TextFormat, TimingSource,
 };

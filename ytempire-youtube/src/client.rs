@@ -124,6 +124,14 @@ impl YouTubeClient {
         &self.account
     }
 
+    /// The per-method quota costs: the ledger's, else Google's published ones.
+    pub fn quota_costs(&self) -> crate::quota::QuotaCosts {
+        self.ledger
+            .as_ref()
+            .map(|l| l.costs().clone())
+            .unwrap_or_default()
+    }
+
     /// The quota ledger, if any.
     pub fn ledger(&self) -> Option<&Arc<QuotaLedger>> {
         self.ledger.as_ref()
@@ -168,7 +176,7 @@ impl YouTubeClient {
     }
 
     /// A GET on the Data API, charged as `method`, with one retry after a 401.
-    async fn get_json<T: for<'de> Deserialize<'de>>(
+    pub(crate) async fn get_json<T: for<'de> Deserialize<'de>>(
         &self,
         method: &str,
         path: &str,

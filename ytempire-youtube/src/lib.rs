@@ -13,7 +13,8 @@
 //! | many accounts/projects, quota-aware | [`RotatingUploader`], [`QuotaLedger`] |
 //! | the pipeline's upload stage and `accounts add/list/remove`, from a token store | [`YouTubeAccounts`], [`AddAccount`] |
 //! | statistics (`channels.list`, `videos.list`) | [`YouTubeClient`], [`ChannelStatistics`], [`VideoStatistics`] |
-//! | `videos.list chart=mostPopular` as a core [`TrendSource`](ytempire_core::TrendSource) | [`MostPopularTrends`] |
+//! | trend sources: the most-popular chart (1 unit a refresh), `search.list` over the channel's keywords (101 units), a per-day budget | [`MostPopularTrends`], [`KeywordSearchTrends`], [`TrendBudget`] |
+//! | any RSS or Atom feed by URL, conditional requests (feature `feeds`) | `FeedTrends` |
 //!
 //! The device flow is not offered: Google does not allow the `youtube.upload` scope on it.
 //!
@@ -98,5 +99,10 @@ pub use stage::{
     YouTubeAccounts, open_in_browser,
 };
 pub use store::{Account, TOKEN_KEY_ENV, TokenStore};
-pub use trends::MostPopularTrends;
+pub use trends::{
+    DEFAULT_WITHIN_DAYS, KeywordSearchTrends, MostPopularTrends, REASON_TREND_BUDGET, TrendBudget,
+};
+#[cfg(feature = "feeds")]
+#[cfg_attr(docsrs, doc(cfg(feature = "feeds")))]
+pub use trends::{FEED_PROVIDER, FeedTrends};
 pub use upload::{CHUNK_ALIGN, DEFAULT_CHUNK_SIZE, UploadConfig, YouTubeUploader};

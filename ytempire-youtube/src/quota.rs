@@ -195,6 +195,12 @@ impl QuotaLedger {
         }
     }
 
+    /// Units recorded today for `project` (a key such as a trend budget's counts too).
+    pub async fn used_at(&self, project: &str, now: DateTime<Utc>) -> u64 {
+        let mut state = self.state.lock().await;
+        Self::today(&mut state, project, now).used
+    }
+
     /// Whether `project` can still pay for all of `methods` today.
     pub async fn can_afford_at(&self, project: &str, methods: &[&str], now: DateTime<Utc>) -> bool {
         let need: u64 = methods.iter().map(|m| self.costs.cost(m)).sum();

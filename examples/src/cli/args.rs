@@ -38,8 +38,10 @@ pub enum Command {
     /// The persistent job queue: submit, list, status, cancel, retry, work.
     #[command(subcommand)]
     Queue(QueueCommand),
-    /// Trending topics from YouTube's most-popular chart.
+    /// Trending topics from the channel's sources, ranked against the channel with reasons.
     Trends(TrendsArgs),
+    /// Queue the best trend topics into the channel's publishing slots for the next days.
+    Plan(PlanArgs),
     /// The HTML cost report over every recorded provider call.
     Report(ReportArgs),
 }
@@ -81,6 +83,11 @@ pub struct MakeArgs {
     /// Output directory for the video, thumbnails and reports (default from the config).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Your media library: a folder of images (png, jpg, webp) and H.264 clips (mp4), its
+    /// sub-folder names and `<name>.txt`/`<name>.tags` sidecars as tags, searched after the
+    /// stock sources (default from the config's paths.library).
+    #[arg(long, value_name = "DIR")]
+    pub library: Option<PathBuf>,
     /// Job id: rerun with the same id to resume (default: derived from the topic).
     #[arg(long, value_name = "ID", value_parser = job_id)]
     pub job: Option<String>,
@@ -261,6 +268,29 @@ pub struct TrendsArgs {
     /// How many topics.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub limit: u32,
+    /// Print the ranking (scores, parts, reasons, dropped topics) as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Score as of this time instead of now (replaying stored inputs).
+    #[arg(long, value_name = "RFC3339", value_parser = at_time)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// `ytempire plan`.
+#[derive(Debug, Clone, Args)]
+pub struct PlanArgs {
+    /// Channel from the config (needs `cadence` and `time_zone`).
+    #[arg(long, value_name = "NAME")]
+    pub channel: Option<String>,
+    /// How many days ahead to fill.
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub days: u32,
+    /// ISO 3166-1 region for the most-popular chart when the channel names no source.
+    #[arg(long, default_value = "US")]
+    pub region: String,
+    /// Plan from this time instead of now.
+    #[arg(long, value_name = "RFC3339", value_parser = at_time)]
+    pub from: Option<DateTime<Utc>>,
 }
 
 /// `ytempire report`.
@@ -304,6 +334,14 @@ fn publish_at(s: &str) -> Result<DateTime<Utc>, String> {
             format!(
                 "--publish-at {s:?} is not an RFC 3339 time ({e}); write e.g. 2030-01-31T15:00:00Z"
             )
+        })
+}
+
+fn at_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|e| {
+            format!("{s:?} is not an RFC 3339 time ({e}); write e.g. 2026-10-19T08:00:00Z")
         })
 }
 

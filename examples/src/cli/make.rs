@@ -7,17 +7,18 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use ytempire_core::layers::{Breakers, FsCacheStore};
-use ytempire_core::metering::Outcome;
+use ytempire_core::layers::{Breakers, FsCacheStore, ImageSourceLayers};
+use ytempire_core::metering::{Labels, Outcome};
 use ytempire_core::pipeline::{CancellationToken, JobOutcome, JobSpec, Pipeline};
 use ytempire_core::{
-    DynUploader, Error, ErrorKind, Privacy, ProgressSink, ProviderInfo, Result, Topic,
-    UploadReceipt, UploadRequest, Uploader,
+    DynImageSource, DynUploader, Error, ErrorKind, ImageSource, Privacy, ProgressSink,
+    ProviderInfo, Result, Topic, UploadReceipt, UploadRequest, Uploader, UsageSink,
 };
 use ytempire_cost::stage::{DefaultChain, QualityGate};
 use ytempire_cost::{BudgetConfig, Catalog, CostLedger, Decimal};
 use ytempire_render::MusicPlan;
 use ytempire_render::audio::music::MusicLibrary;
+use ytempire_render::sources::LocalFolder;
 use ytempire_render::video::{CompositorChoice, RenderOptions};
 
 use super::args::MakeArgs;
@@ -111,9 +112,20 @@ pub async fn build_pipeline_with_breakers(
     upload: Option<DynUploader>,
 ) -> Result<(Pipeline, Arc<CostLedger>, Breakers, String)> {
     let data = paths.data_dir();
+    // A bad library fails before anything else is opened.
+    let media_library = match &paths.library {
+        Some(dir) => Some(open_media_library(dir, &data).await?),
+        None => None,
+    };
     let ledger = open_budgeted_ledger(config, &data.join("ledger.sqlite"))?;
     let cache = Arc::new(FsCacheStore::new(data.join("cache")));
     let chains = providers::build(config, offline, ledger.clone(), cache).await?;
+    let mut visual_sources = chains.image_sources;
+    if let Some(library) = media_library {
+        let sink: Arc<dyn UsageSink> = ledger.clone();
+        let at = library_position(&visual_sources);
+        visual_sources.insert(at, library.metered(sink, Labels::default()).into_dyn());
+    }
     let breakers = chains.breakers.clone();
     let offline_voice = chains.offline_voice.clone();
     for note in &chains.notes {
@@ -144,7 +156,7 @@ pub async fn build_pipeline_with_breakers(
         chains.images,
         ledger.clone(),
     )
-    .visual_sources(chains.image_sources)
+    .visual_sources(visual_sources)
     .visual_history(data.join("visual-history.json"))
     .render_options(options)
     .music(music)
@@ -158,6 +170,64 @@ pub async fn build_pipeline_with_breakers(
         builder = builder.uploader(u);
     }
     Ok((builder.build()?, ledger, breakers, offline_voice))
+}
+
+/// Index the media library at `dir` (the index cached in `DATA_DIR/library-index.json`, so
+/// only new and changed files are probed) and say what it holds on stderr.
+///
+/// # Errors
+/// `Config` naming the folder and what to fix when it is missing, not a folder or cannot be
+/// listed.
+pub async fn open_media_library(dir: &Path, data: &Path) -> Result<LocalFolder> {
+    let library = LocalFolder::new(dir).with_index_file(data.join("library-index.json"));
+    let indexing = library.clone();
+    let index = tokio::task::spawn_blocking(move || indexing.index())
+        .await
+        .map_err(|e| Error::internal(format!("indexing the media library failed: {e}")))?
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{}: give --library (or paths.library in the config) an existing, readable \
+                     folder of your images (png, jpg, webp) and clips (mp4)",
+                    e.message()
+                ),
+            )
+        })?;
+    let usable: Vec<_> = index.usable().collect();
+    let clips = usable
+        .iter()
+        .filter(|i| i.media == ytempire_render::sources::LibraryMedia::Clip)
+        .count();
+    let skipped: Vec<_> = index.skipped().collect();
+    let stats = index.stats();
+    eprintln!(
+        "library: {}: {} usable files ({clips} clips), {} skipped; {} probed, {} unchanged since the last index",
+        dir.display(),
+        usable.len(),
+        skipped.len(),
+        stats.probed,
+        stats.reused
+    );
+    for (path, why) in skipped.iter().take(10) {
+        eprintln!("library: skipping {path}: {why}");
+    }
+    if usable.is_empty() {
+        eprintln!(
+            "library: {} has no usable image or clip; the other visual sources are used",
+            dir.display()
+        );
+    }
+    Ok(library)
+}
+
+/// Where the media library goes among the ranked visual sources: after the stock sources,
+/// before the first other one (AI, procedural).
+fn library_position(sources: &[DynImageSource]) -> usize {
+    sources
+        .iter()
+        .position(|s| !matches!(s.info().provider.as_str(), "pexels" | "pixabay"))
+        .unwrap_or(sources.len())
 }
 
 /// Run `ytempire make`.
@@ -181,7 +251,10 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
     };
     let spec = config.video.spec(format);
     let duration = args.duration.unwrap_or(config.video.duration_secs.0);
-    let paths = paths_with_out(config, args.out.as_deref());
+    let mut paths = paths_with_out(config, args.out.as_deref());
+    if let Some(dir) = &args.library {
+        paths.library = Some(dir.clone());
+    }
     let out = paths.output_dir.clone();
     let id = args.job.clone().unwrap_or_else(|| job_id_for(&topic));
 

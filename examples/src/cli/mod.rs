@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod args;
 pub mod jobid;
 pub mod make;
+pub mod plan;
 pub mod progress;
 pub mod providers;
 pub mod queue;
@@ -136,6 +137,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Accounts(cmd) => accounts::run(&config, cmd).await,
         Command::Queue(cmd) => queue::run(&config, cmd).await,
         Command::Trends(args) => trends::run(&config, args).await,
+        Command::Plan(args) => plan::run(&config, args).await,
         Command::Report(args) => report::run(&config, args).await,
     }
 }

@@ -1,20 +1,31 @@
-//! `ytempire trends`: topics from YouTube's most-popular chart, through the channel's first
-//! stored account; topics matching the channel's niche come first (marked `*`).
+//! `ytempire trends`: topics from the channel's trend sources (YouTube's most-popular chart
+//! and keyword search through the channel's first stored account, RSS/Atom feeds by URL),
+//! scored against the channel with reasons ([`crate::scoring`]): fitting topics first (marked
+//! `*`), then off-niche ones; near-duplicates and policy failures listed as dropped.
+//! `--json` prints the whole ranking. Quota units spent go to stderr.
 
 use std::sync::Arc;
 
-use ytempire_core::{Error, Result, TrendRequest, TrendSource};
-use ytempire_youtube::{MostPopularTrends, OAuthClient, RefreshingToken, YouTubeClient};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use ytempire_core::{Error, Result, TrendItem, TrendRequest, TrendSource};
+use ytempire_youtube::{
+    FeedTrends, KeywordSearchTrends, MostPopularTrends, OAuthClient, QuotaCosts, QuotaLedger,
+    RefreshingToken, TrendBudget, YouTubeClient,
+};
 
 use super::args::TrendsArgs;
-use crate::config::Config;
+use crate::config::{ChannelSettings, Config, TrendSourceSettings};
+use crate::scoring::rank;
 
-/// Run `ytempire trends`.
-///
-/// # Errors
-/// `Config` when no account is stored; API errors.
-pub async fn run(config: &Config, args: TrendsArgs) -> Result<()> {
-    let channel = config.channel(args.channel.as_deref())?;
+/// Quota units trend refreshes may spend a day unless the channel says otherwise.
+pub const DEFAULT_TREND_QUOTA_PER_DAY: u64 = 500;
+
+/// A YouTube client for the channel's first stored account, charging the quota ledger.
+async fn youtube_client(
+    config: &Config,
+    channel: &ChannelSettings,
+) -> Result<(YouTubeClient, Arc<QuotaLedger>)> {
     let data = config.paths.data_dir();
     let yt = super::upload::accounts(config, &data, &channel.accounts, None)?;
     let store = yt.store()?;
@@ -24,7 +35,7 @@ pub async fn run(config: &Config, args: TrendsArgs) -> Result<()> {
         .find(|a| channel.accounts.is_empty() || channel.accounts.contains(&a.name))
         .ok_or_else(|| {
             Error::config(format!(
-                "trends reads YouTube's chart through a stored account and {} has none; add one with `ytempire accounts add NAME`",
+                "trends reads YouTube through a stored account and {} has none; add one with `ytempire accounts add NAME` (or give the channel only `kind = \"feed\"` sources)",
                 yt.store_path().display()
             ))
         })?;
@@ -36,35 +47,153 @@ pub async fn run(config: &Config, args: TrendsArgs) -> Result<()> {
     let secrets = ytempire_youtube::ClientSecrets::load(&secrets_path)?
         .with_token_url(yt.endpoints().token_url.clone());
     let auth = Arc::new(RefreshingToken::new(OAuthClient::new(secrets), refresh));
-    let client = YouTubeClient::new(account, auth, yt.endpoints().clone());
-    let source = MostPopularTrends::new(client);
-    let mut request = TrendRequest::new(args.limit);
-    request.region = Some(args.region.clone());
-    let found = source.trends(&request).await?;
-    if found.topics.is_empty() {
-        println!("no trending topics in {}", args.region);
-    }
-    // Topics matching the channel's niche words first (marked *), then the rest by views.
-    let words: Vec<String> = channel
-        .niche
-        .to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() > 2)
-        .map(str::to_string)
-        .collect();
-    let matches = |t: &ytempire_core::Topic| {
-        let text = format!("{} {}", t.title, t.keywords.join(" ")).to_lowercase();
-        words.iter().any(|w| text.contains(w.as_str()))
+    let ledger = Arc::new(QuotaLedger::open(yt.ledger_file(), QuotaCosts::default())?);
+    let client =
+        YouTubeClient::new(account, auth, yt.endpoints().clone()).with_ledger(ledger.clone());
+    Ok((client, ledger))
+}
+
+/// Every candidate from the channel's sources as of `now` (default source: the most-popular
+/// chart in `region`), and one line per source saying what it cost. A failing source is
+/// reported on stderr and skipped while another answers.
+///
+/// # Errors
+/// The first source's error when none answers; `Config` for a bad feed URL or no account.
+pub async fn gather(
+    config: &Config,
+    channel: &ChannelSettings,
+    region: &str,
+    limit: u32,
+    now: DateTime<Utc>,
+) -> Result<(Vec<TrendItem>, Vec<String>)> {
+    let sources = if channel.sources.is_empty() {
+        vec![TrendSourceSettings::MostPopular {
+            region: None,
+            category: None,
+        }]
+    } else {
+        channel.sources.clone()
     };
-    let mut topics = found.topics;
-    topics.sort_by_key(|t| !matches(t));
-    for (i, t) in topics.iter().enumerate() {
-        let mark = if matches(t) { "*" } else { " " };
-        let views = t
-            .score
-            .map(|s| format!(" ({s:.0} views)"))
+    let mut youtube: Option<(YouTubeClient, TrendBudget)> = None;
+    let mut items = Vec::new();
+    let mut costs = Vec::new();
+    let mut first_error = None;
+    for s in &sources {
+        let mut request = TrendRequest::new(limit).at(now);
+        let source: Box<dyn TrendSource> = match s {
+            TrendSourceSettings::Feed { url } => {
+                let dir = config.paths.data_dir().join("feeds");
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+                let key = hex::encode(Sha256::digest(url.as_bytes()));
+                Box::new(
+                    FeedTrends::new(url)?.with_cache_file(dir.join(format!("{}.json", &key[..16]))),
+                )
+            }
+            yt_source => {
+                if youtube.is_none() {
+                    let (client, ledger) = youtube_client(config, channel).await?;
+                    let units = channel
+                        .trend_quota_per_day
+                        .unwrap_or(DEFAULT_TREND_QUOTA_PER_DAY);
+                    youtube = Some((client, TrendBudget::new(ledger, units)));
+                }
+                let Some((client, budget)) = youtube.clone() else {
+                    continue;
+                };
+                match yt_source {
+                    TrendSourceSettings::MostPopular {
+                        region: r,
+                        category,
+                    } => {
+                        request.region = Some(r.clone().unwrap_or_else(|| region.to_string()));
+                        request.category = category.clone();
+                        Box::new(MostPopularTrends::new(client).with_budget(budget))
+                    }
+                    TrendSourceSettings::Search {
+                        within_days,
+                        region: r,
+                    } => {
+                        request.region = r.clone();
+                        request.within_days = *within_days;
+                        Box::new(
+                            KeywordSearchTrends::new(client, channel.keywords.clone())
+                                .with_budget(budget),
+                        )
+                    }
+                    _ => continue,
+                }
+            }
+        };
+        match source.trends(&request).await {
+            Ok(found) => {
+                let cost = if found.usage.cached {
+                    "not modified, nothing spent".to_string()
+                } else {
+                    let n = found.usage.quota_units;
+                    format!("{n} quota unit{}", if n == 1 { "" } else { "s" })
+                };
+                costs.push(format!("{source}: {} topics, {cost}", found.topics.len()));
+                items.extend(found.items());
+            }
+            Err(e) => {
+                eprintln!("ytempire: warning: {source}: {}", super::one_line(&e));
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if items.is_empty() => Err(e),
+        _ => Ok((items, costs)),
+    }
+}
+
+/// Run `ytempire trends`.
+///
+/// # Errors
+/// `Config` when a YouTube source needs an account and none is stored; source errors when
+/// no source answers.
+pub async fn run(config: &Config, args: TrendsArgs) -> Result<()> {
+    let channel = config.channel(args.channel.as_deref())?;
+    let now = args.at.unwrap_or_else(Utc::now);
+    let (items, costs) = gather(config, &channel, &args.region, args.limit, now).await?;
+    let ranking = rank(&super::plan::channel_fit(&channel), &items, now);
+    for c in &costs {
+        eprintln!("{c}");
+    }
+    if args.json {
+        let out = serde_json::json!({
+            "channel": channel.name,
+            "now": now,
+            "ranked": ranking.ranked.iter().take(args.limit as usize).collect::<Vec<_>>(),
+            "dropped": ranking.dropped,
+            "sources": costs,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    if ranking.ranked.is_empty() {
+        println!("no trending topics for {}", channel.name);
+    }
+    for (i, s) in ranking.ranked.iter().take(args.limit as usize).enumerate() {
+        let mark = if s.off_niche { " " } else { "*" };
+        let views = s
+            .item
+            .evidence
+            .views
+            .map(|v| format!(" ({v} views)"))
             .unwrap_or_default();
-        println!("{:>2}.{mark} {}{views}", i + 1, t.title);
+        let source = s.item.topic.source.as_deref().unwrap_or("?");
+        println!(
+            "{:>2}.{mark} {}{views} — {:.2}: {} [{source}]",
+            i + 1,
+            s.item.topic.title,
+            s.score,
+            s.reasons.join("; ")
+        );
+    }
+    for d in &ranking.dropped {
+        println!("  dropped: {} — {}", d.item.topic.title, d.reason);
     }
     Ok(())
 }

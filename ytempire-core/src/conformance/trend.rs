@@ -10,6 +10,7 @@ pub async fn run_all(provider: &dyn TrendSource, skips: &[Skip]) -> Report {
         .await;
     r.run("zero_limit_rejected", zero_limit_rejected(provider))
         .await;
+    r.run("evidence_aligned", evidence_aligned(provider)).await;
     r.finish()
 }
 
@@ -29,6 +30,26 @@ pub async fn returns_at_most_limit(p: &dyn TrendSource) -> Verdict {
             "a topic has an empty title"
         );
     }
+    Verdict::Passed
+}
+
+/// Evidence, when given, is one entry per topic (a scorer pairs them by index), and every
+/// velocity it yields is a finite number.
+pub async fn evidence_aligned(p: &dyn TrendSource) -> Verdict {
+    let resp = ok_or_fail!(p.trends(&TrendRequest::new(3)).await, "trends");
+    ensure!(!resp.topics.is_empty(), "limit 3 but no topics");
+    ensure!(
+        resp.evidence.is_empty() || resp.evidence.len() == resp.topics.len(),
+        "{} topics but {} evidence entries",
+        resp.topics.len(),
+        resp.evidence.len()
+    );
+    ensure!(
+        resp.evidence.iter().all(|e| e
+            .views_per_hour(chrono::Utc::now())
+            .is_none_or(f64::is_finite)),
+        "a velocity is not a finite number"
+    );
     Verdict::Passed
 }
 

@@ -410,6 +410,11 @@ impl Pipeline {
                 // Stock pictures are credited at the end of the description.
                 let mut metadata = script.metadata.clone();
                 metadata.description = crate::with_credits(&metadata.description, &visuals);
+                // A planned job goes up private and public at its slot.
+                if let Some(at) = job.publish_at {
+                    metadata.privacy = crate::Privacy::Private;
+                    metadata.publish_at = Some(at);
+                }
                 let mut request = UploadRequest::new(video.clone(), metadata);
                 if let Some(t) = thumbnails.thumbnails.first() {
                     request = request.with_thumbnail(t.clone());

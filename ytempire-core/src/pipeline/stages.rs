@@ -91,6 +91,10 @@ pub struct JobSpec {
     pub target_duration_secs: f64,
     /// Whether to run the upload stage.
     pub upload: bool,
+    /// Publish at this time (the upload goes up private and YouTube makes it public then);
+    /// `None`: the channel's privacy, at once. Set by `ytempire plan` from the cadence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl JobSpec {
@@ -103,6 +107,7 @@ impl JobSpec {
             video: VideoSpec::landscape(),
             target_duration_secs: 60.0,
             upload: false,
+            publish_at: None,
         }
     }
 
@@ -131,6 +136,13 @@ impl JobSpec {
     #[must_use]
     pub fn with_upload(mut self, upload: bool) -> Self {
         self.upload = upload;
+        self
+    }
+
+    /// Schedule the upload to go public at `at` (private until then).
+    #[must_use]
+    pub fn with_publish_at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.publish_at = Some(at);
         self
     }
 

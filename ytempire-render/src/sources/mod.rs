@@ -5,7 +5,7 @@
 //! | source | what | cost | feature | environment |
 //! |---|---|---|---|---|
 //! | [`Procedural`] | deterministic backgrounds from the query text | free, offline | always | — |
-//! | [`LocalFolder`] | images in a directory matched by name and sidecar tags | free, offline | always | — |
+//! | [`LocalFolder`] | the user's media library: images and H.264 clips in a folder tree, matched by file and folder names and sidecar tags, indexed once and cached on disk | free, offline | always | — |
 //! | `Pexels` | stock photo search (plus video clips through `Pexels::fetch_clips`), attribution kept, 24 h search cache, rate-limit headers tracked | free (200 requests/hour) | `pexels` | `PEXELS_API_KEY` |
 //! | `Pixabay` | stock photo search (plus video clips through `Pixabay::fetch_clips`), tags as the description, attribution kept, 24 h search cache, rate-limit headers tracked | free (100 requests/minute) | `pixabay` | `PIXABAY_API_KEY`, `PIXABAY_BASE_URL` |
 //! | `Stability` | Stable Image Ultra / Core / SD3.5 generation | $0.03–$0.08 per image | `stability` | `STABILITY_API_KEY` |
@@ -78,7 +78,9 @@ pub mod testing;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use history::{DEFAULT_HISTORY_VIDEOS, HISTORY_LOCK_WAIT, VisualHistory};
-pub use local::LocalFolder;
+pub use local::{
+    IndexStats, LIBRARY_EXTENSIONS, LibraryIndex, LibraryItem, LibraryMedia, LocalFolder,
+};
 #[cfg(feature = "openai-images")]
 pub use openai_images::{OPENAI_BASE_URL, OpenAiImages, OpenAiImagesConfig};
 #[cfg(feature = "pexels")]

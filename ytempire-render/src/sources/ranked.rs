@@ -165,6 +165,8 @@ impl RankedVisuals {
                     .with_orientation(config.orientation())
                     .with_seed(query_seed(query) ^ selector.used_ids().count() as u64)
                     .with_theme(job.topic.title.clone());
+                // The selector probes clips and the compositors play them (a library's clips).
+                req.allow_video = true;
                 req.exclude = selector.used_ids().map(str::to_owned).collect();
                 req.exclude.extend(banned.iter().cloned());
                 req.exclude.sort();

@@ -263,7 +263,9 @@ impl TextRenderer {
                 return Err(Error::invalid_request(format!(
                     "no installed font can draw {} in {all:?}: install a font that covers them \
                      (Debian/Ubuntu: fonts-droid-fallback or fonts-noto-cjk for Chinese, \
-                     Japanese and Korean)",
+                     Japanese and Korean, fonts-tlwg-loma-otf for Thai, fonts-noto-core for \
+                     most other scripts; scripts/setup.sh installs fonts-droid-fallback and \
+                     fonts-tlwg-loma-otf)",
                     list.join(", ")
                 )));
             }

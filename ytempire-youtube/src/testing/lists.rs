@@ -1,4 +1,5 @@
-//! The fake's read-only list methods: `videos.list` (by id or `chart=mostPopular`) and
+//! The fake's read-only list methods: `videos.list` (by id, also of search results, or
+//! `chart=mostPopular`) and
 //! `channels.list` (by id or `mine=true`), in Google's wire format.
 
 use std::collections::HashMap;
@@ -17,6 +18,9 @@ pub(super) fn list_videos(
 ) -> Response<Body> {
     if let Err(r) = api_gate(shared, "videos.list", q, h) {
         return *r;
+    }
+    if let Some(r) = super::search::list_fault(shared) {
+        return r;
     }
     let s = shared.lock();
     let items: Vec<Value> = if q.get("chart").map(String::as_str) == Some("mostPopular") {
@@ -39,10 +43,12 @@ pub(super) fn list_videos(
                 r
             })
             .chain(s.popular.iter().filter(|p| p["id"].as_str().is_some_and(|id| ids.contains(&id))).cloned())
+            .chain(s.searchable.iter().filter(|v| ids.contains(&v.id.as_str())).map(super::SearchVideo::resource))
             .collect()
     };
-    reply(
-        200,
+    drop(s);
+    super::search::finish_list(
+        shared,
         json!({"kind": "youtube#videoListResponse", "etag": "l", "items": items, "pageInfo": {"totalResults": items.len(), "resultsPerPage": items.len()}}),
     )
 }

@@ -9,6 +9,11 @@
 //!   multi-gigabyte tests);
 //! - `thumbnails.set`, `videos.list` (by id or `chart=mostPopular`), `channels.list` (by id
 //!   or `mine=true`; parts `id`, `snippet`, `statistics`), with counts as JSON strings;
+//! - trend routes: `search.list` over videos added with [`FakeYouTube::add_search_video`]
+//!   (keywords, `type`, `order`, `publishedAfter`, `maxResults`), whose statistics,
+//!   publishing times and `madeForKids` then come from `videos.list` by id; and
+//!   `GET /feeds/NAME`, an RSS or Atom feed ([`FakeYouTube::set_feed`], fixtures
+//!   [`RSS_FIXTURE`], [`ATOM_FIXTURE`]) with `ETag`/`Last-Modified` and `304 Not Modified`;
 //! - `status.publishAt` checked as Google does (RFC 3339, private videos only) and stored;
 //! - per-project quota accounting with Google's costs.
 //!
@@ -28,8 +33,13 @@
 //! ```
 
 mod discovery;
+mod feeds;
 mod lists;
+mod search;
 mod server;
+
+pub use feeds::{ATOM_FIXTURE, RSS_FIXTURE};
+pub use search::SearchVideo;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -86,6 +96,21 @@ pub enum Fault {
         /// The status, e.g. 503.
         status: u16,
     },
+    /// Answer the next list call (`videos.list`, `search.list`) with this status and a
+    /// `backendError` envelope (`Retry-After: 1` on 429 and 503), after charging its quota.
+    ListError {
+        /// The status, e.g. 503.
+        status: u16,
+    },
+    /// Cut the body of the next list reply in half (malformed JSON, status 200).
+    TruncateList,
+    /// Answer the next feed request with this status (an HTML error page).
+    FeedError {
+        /// The status, e.g. 503.
+        status: u16,
+    },
+    /// Cut the next full feed reply in half (malformed XML, status 200).
+    MalformedFeed,
 }
 
 /// A finished upload as the fake stored it.
@@ -170,6 +195,8 @@ pub(crate) struct State {
     pub(crate) videos: Vec<StoredVideo>,
     pub(crate) thumbnails: HashMap<String, (String, Vec<u8>)>,
     pub(crate) popular: Vec<Value>,
+    pub(crate) searchable: Vec<SearchVideo>,
+    pub(crate) feeds: HashMap<String, feeds::FakeFeed>,
     pub(crate) channel_stats: HashMap<String, Value>,
     pub(crate) quota_used: BTreeMap<String, u64>,
     pub(crate) quota_limit: HashMap<String, u64>,
@@ -343,6 +370,36 @@ impl FakeYouTube {
             "snippet": {"title": title, "channelId": "UCpopular", "tags": tags},
             "statistics": {"viewCount": views.to_string(), "likeCount": (views / 20).to_string(), "commentCount": "3", "favoriteCount": "0"}
         }));
+    }
+
+    /// Put a fully described video (publishing time, description, `madeForKids`) on the
+    /// most-popular chart.
+    pub fn add_popular(&self, video: &SearchVideo) {
+        self.shared.lock().popular.push(video.resource());
+    }
+
+    /// Make a video findable by `search.list` (and describable by `videos.list` by id).
+    pub fn add_search_video(&self, video: SearchVideo) {
+        self.shared.lock().searchable.push(video);
+    }
+
+    /// Serve `body` at `/feeds/NAME` as `content_type` (e.g. `application/rss+xml`); setting
+    /// it again changes its `ETag` and `Last-Modified`. Returns its URL.
+    pub fn set_feed(&self, name: &str, body: &str, content_type: &str) -> String {
+        let mut s = self.shared.lock();
+        s.counter += 1;
+        let feed = feeds::FakeFeed::new(body, content_type, s.counter);
+        s.feeds.insert(name.into(), feed);
+        format!("{}/feeds/{name}", self.shared.base)
+    }
+
+    /// Feed `name`'s replies so far: (full bodies, `304 Not Modified`s).
+    pub fn feed_hits(&self, name: &str) -> (u32, u32) {
+        self.shared
+            .lock()
+            .feeds
+            .get(name)
+            .map_or((0, 0), |f| (f.full, f.not_modified))
     }
 
     /// Set a channel's statistics.

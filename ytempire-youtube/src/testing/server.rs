@@ -101,6 +101,10 @@ async fn dispatch(shared: &Shared, kill: &CancellationToken, req: Request<Body>)
         (Method::PUT, "/upload/youtube/v3/videos") => put_session(shared, kill, &q, req).await,
         (Method::POST, "/upload/youtube/v3/thumbnails/set") => thumbnail(shared, &q, req).await,
         (Method::GET, "/youtube/v3/videos") => super::lists::list_videos(shared, &q, req.headers()),
+        (Method::GET, "/youtube/v3/search") => super::search::search(shared, &q, req.headers()),
+        (Method::GET, p) if p.starts_with("/feeds/") => {
+            super::feeds::serve(shared, p, req.headers())
+        }
         (Method::GET, "/youtube/v3/channels") => {
             super::lists::list_channels(shared, &q, req.headers())
         }

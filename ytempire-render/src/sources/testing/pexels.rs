@@ -12,8 +12,8 @@ use ytempire_core::Result;
 
 use super::images::{clip_mp4, encode_jpeg, picture};
 use super::{
-    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, respond, respond_json,
-    spoil_image,
+    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, fnv, lock, respond,
+    respond_json, spoil_image,
 };
 
 const NAMES: &[&str] = &[
@@ -51,10 +51,6 @@ struct PexelsState {
     results: Mutex<u64>,
     alts: Mutex<Vec<String>>,
     clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl FakePexels {
@@ -117,13 +113,6 @@ impl FakePexels {
 fake_handle!(FakePexels);
 
 struct PexelsVendor(Arc<PexelsState>);
-
-/// Stable 64-bit FNV-1a.
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 /// Original size from the photo id's last digit: 0 landscape, 1 portrait, 2 square,
 /// 3 a small landscape.

@@ -11,8 +11,8 @@ use ytempire_core::Result;
 
 use super::images::{clip_mp4, encode_jpeg, picture};
 use super::{
-    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, respond, respond_json,
-    spoil_image,
+    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, fnv, lock, respond,
+    respond_json, spoil_image,
 };
 
 const USERS: &[(&str, u64)] = &[
@@ -60,10 +60,6 @@ struct PixabayState {
     results: Mutex<u64>,
     tags: Mutex<Vec<String>>,
     clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl FakePixabay {
@@ -124,13 +120,6 @@ impl FakePixabay {
 fake_handle!(FakePixabay);
 
 struct PixabayVendor(Arc<PixabayState>);
-
-/// Stable 64-bit FNV-1a.
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
-}
 
 /// Original size from the image id's last digit: 0 landscape, 1 portrait, 2 a small
 /// landscape (smaller than `largeImageURL`'s 1280 px).

@@ -1,0 +1,264 @@
+//! `ytempire trends` and `ytempire plan` through the built binary against the fake YouTube
+//! (keyword search + statistics, the most-popular chart) and a fake RSS feed: ranked topics
+//! with reasons, `--json`, the quota spent, and a plan that a second run leaves alone.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod cli_common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Duration as Span, Utc};
+use cli_common::fakes::store_account;
+use cli_common::{run, small_config};
+use ytempire_youtube::testing::{
+    FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, RSS_FIXTURE, SearchVideo,
+};
+
+const NOW: &str = "2026-10-20T12:00:00Z";
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn config(dir: &Path, fake: &FakeYouTube, feed: &str) -> String {
+    let secrets = dir.join("client_secret.json");
+    std::fs::write(
+        &secrets,
+        serde_json::json!({"installed": {
+            "client_id": FAKE_CLIENT_ID, "client_secret": FAKE_CLIENT_SECRET,
+            "auth_uri": format!("{}/auth", fake.base_url()),
+            "token_uri": format!("{}/token", fake.base_url()),
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    let extra = format!(
+        r#"[youtube]
+client_secrets = "{secrets}"
+token_store = "{store}"
+quota_ledger = "{quota}"
+
+[[channels]]
+name = "Reef Facts"
+niche = "marine biology, ocean life"
+keywords = ["octopus", "coral reef"]
+banned_terms = ["shark attack"]
+cadence = "Mon, Wed, Fri 15:00"
+time_zone = "Europe/Berlin"
+sources = [
+  {{ kind = "search", within_days = 7 }},
+  {{ kind = "most_popular", region = "US" }},
+  {{ kind = "feed", url = "{feed}" }},
+]
+"#,
+        secrets = secrets.display(),
+        store = dir.join("accounts.json").display(),
+        quota = dir.join("quota.json").display(),
+    );
+    small_config(dir, &extra).to_str().unwrap().to_string()
+}
+
+fn seed(fake: &FakeYouTube) {
+    let v = |id: &str, title: &str, hours: i64, views: u64| {
+        SearchVideo::new(id, title, now() - Span::hours(hours), views)
+    };
+    for video in [
+        v(
+            "oct1",
+            "Octopus punches fish during group hunt",
+            20,
+            480_000,
+        )
+        .with_description("Day octopuses in the Red Sea lash out at lazy partners.")
+        .with_tags(&["octopus"]),
+        v("oct2", "Why octopuses have three hearts", 70, 95_000)
+            .with_tags(&["octopus", "marine biology"]),
+        v(
+            "reef1",
+            "Coral reef bleaching 2026: what divers see",
+            30,
+            210_000,
+        ),
+        v("kids1", "Octopus song for kids", 10, 900_000).made_for_kids(true),
+    ] {
+        fake.add_search_video(video);
+    }
+    fake.add_popular(&v("pop1", "Supercar drag race", 5, 2_000_000).with_tags(&["cars"]));
+    fake.add_popular(
+        &v("pop2", "Shark attack at a surfing beach", 3, 3_000_000).with_tags(&["ocean"]),
+    );
+}
+
+fn env(fake: &FakeYouTube) -> Vec<(&'static str, String)> {
+    let e = fake.endpoints();
+    vec![
+        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
+        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
+        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeYouTube::start().await.unwrap();
+    store_account(dir.path(), &fake, "reef", "proj-reef", "UCreef").await;
+    seed(&fake);
+    let feed = fake.set_feed("ocean", RSS_FIXTURE, "application/rss+xml");
+    let cfg = config(dir.path(), &fake, &feed);
+    let env = env(&fake);
+    let limit = Duration::from_secs(30);
+
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "trends", "--at", NOW],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    println!("$ ytempire trends --at {NOW}\n{}{}", out.stdout, out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    // Fitting topics first, each with its reasons and source.
+    assert!(lines[0].contains(".* "), "{}", out.stdout);
+    assert!(
+        lines[0].contains("fit ") && lines[0].contains("views/h"),
+        "{}",
+        out.stdout
+    );
+    let pos = |needle: &str| lines.iter().position(|l| l.contains(needle)).unwrap();
+    assert!(pos("Supercar drag race") > pos("Why octopuses have three hearts"));
+    assert!(lines[pos("Supercar drag race")].contains("off-niche"));
+    // The RSS item about the same story as the search hit is dropped as a near-duplicate.
+    assert!(
+        out.stdout.contains("group hunts, new study finds — near-duplicate of the better-ranked \"Octopus punches fish during group hunt\""),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("dropped: Octopus song for kids — policy: a made-for-kids"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "dropped: Shark attack at a surfing beach — policy: mentions the banned term"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("near-duplicate of the better-ranked"),
+        "{}",
+        out.stdout
+    );
+    // What each refresh cost: search 101 units, the chart 1, the feed nothing.
+    assert!(
+        out.stderr
+            .contains("youtube/search: 4 topics, 101 quota units"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("youtube/mostPopular: 2 topics, 1 quota unit"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("feed/127.0.0.1: 3 topics, 0 quota units"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.quota_used("proj-reef"), 102);
+
+    // --json: the same ranking, machine-readable; the feed now answers 304 for free.
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "trends", "--json", "--at", NOW],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["channel"], "Reef Facts");
+    assert!(v["ranked"][0]["score"].as_f64().unwrap() > 0.0);
+    assert!(v["ranked"][0]["reasons"].as_array().unwrap().len() >= 4);
+    assert!(v["dropped"].as_array().unwrap().len() >= 3);
+    assert!(
+        out.stderr
+            .contains("feed/127.0.0.1: 3 topics, not modified"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.feed_hits("ocean"), (1, 1));
+
+    // plan: 7 days from Thursday 22 October across the DST change.
+    let from = "2026-10-22T00:00:00Z";
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "plan", "--days", "7", "--from", from],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    println!("$ ytempire plan --days 7 --from {from}\n{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("Fri 2026-10-23 15:00 CEST  plan-reef-facts-20261023T1300Z"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("Mon 2026-10-26 15:00 CET  plan-reef-facts-20261026T1400Z"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("Wed 2026-10-28 15:00 CET  plan-reef-facts-20261028T1400Z"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("queued 3 job(s)"), "{}", out.stdout);
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "plan", "--days", "7", "--from", from],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("nothing to plan for the next 7 days: every slot already has a job"),
+        "{}",
+        out.stdout
+    );
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "queue", "list"],
+        &env,
+        limit,
+    );
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("plan-reef-facts-"))
+            .count(),
+        3,
+        "{}",
+        out.stdout
+    );
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
