@@ -38,7 +38,7 @@ use ytempire_core::pipeline::{
 };
 use ytempire_core::{Error, Result, Thumbnail, Timeline, Visual};
 
-use crate::audio::music::{MusicLibrary, ambient_bed, prepare_track, write_mono_wav};
+use crate::audio::music::{MusicLibrary, ambient_bed, prepare_track};
 use crate::video::{RenderOptions, render_video_with_progress};
 
 /// Background music [`VideoRenderer`] adds to a timeline that has none.
@@ -100,7 +100,7 @@ impl MusicPlan {
             .tempfile()
             .map_err(|e| Error::io("creating the music file", e))?;
         match track {
-            Some(t) => write_mono_wav(&prepare_track(&t.path)?, file.path())?,
+            Some(t) => prepare_track(&t.path)?.write_wav(file.path())?,
             None => ambient_bed(seed, crate::audio::SAMPLE_RATE).write_wav(file.path())?,
         }
         Ok(Some(file))

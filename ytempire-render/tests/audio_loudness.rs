@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use ytempire_core::ErrorKind;
-use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE};
+use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE, StereoBuffer};
 
 /// Speech: espeak-ng when installed, else a synthetic voiced signal (pitch-gliding harmonics
 /// under a syllable envelope).
@@ -97,7 +97,10 @@ fn short_peaky_narration_in_a_long_track_reaches_target_within_one_lu() {
         "Hello from the reference caption. This is the ytempire reference render.",
     );
     let (mix, m) = audio::mix(Some(&s), None, s.samples.len(), &MixSettings::default()).unwrap();
-    assert_eq!(audio::measure(&mix).unwrap(), m);
+    assert_eq!(mix.left, mix.right, "narration alone: identical channels");
+    assert_eq!(audio::measure_stereo(&mix).unwrap(), m);
+    // Identical channels measure as the mono narration did before the mix went stereo.
+    assert_eq!(audio::measure(&mix.to_mono()).unwrap(), m);
     assert!((m.integrated_lufs + 14.0).abs() <= 1.0, "{m:?}");
     assert!(m.true_peak_dbtp <= -1.0, "{m:?}");
 }
@@ -120,8 +123,15 @@ fn quiet_narration_is_raised_and_music_ducked_under_it() {
             .collect(),
     };
     let len = 4 * SAMPLE_RATE as usize;
-    let (mix, m) = audio::mix(Some(&narr), Some(&music), len, &MixSettings::default()).unwrap();
-    assert_eq!(mix.samples.len(), len);
+    let (mix, m) = audio::mix(
+        Some(&narr),
+        Some(&StereoBuffer::from_mono(&music)),
+        len,
+        &MixSettings::default(),
+    )
+    .unwrap();
+    assert_eq!(mix.frames(), len);
+    assert_eq!(mix.left, mix.right, "mono music and narration: centred");
     assert!((m.integrated_lufs + 14.0).abs() <= 1.0, "{m:?}");
     assert!(m.true_peak_dbtp <= -1.0, "{m:?}");
     // Music alone in the first second is louder than the music bed under speech: compare the
@@ -130,7 +140,7 @@ fn quiet_narration_is_raised_and_music_ducked_under_it() {
         let (mut sxy, mut sxx) = (0.0, 0.0);
         for i in range {
             let x = music.samples[i % music.samples.len()];
-            sxy += mix.samples[i] * x;
+            sxy += mix.left[i] * x;
             sxx += x * x;
         }
         sxy / sxx
@@ -153,15 +163,75 @@ fn soundtrack_pads_short_and_trims_long_narration() {
     let short = dir.path().join("short.wav");
     write_wav(&short, &speech(dir.path(), 1.0));
     let (b, _) = audio::soundtrack(Some(&short), None, 3.0, &MixSettings::default()).unwrap();
-    assert_eq!(b.samples.len(), 3 * SAMPLE_RATE as usize);
+    assert_eq!(b.frames(), 3 * SAMPLE_RATE as usize);
+    assert_eq!(b.left, b.right);
     assert!(
-        b.samples[2 * SAMPLE_RATE as usize..]
-            .iter()
-            .all(|s| *s == 0.0),
+        b.left[2 * SAMPLE_RATE as usize..].iter().all(|s| *s == 0.0),
         "padded with silence"
     );
     let (b, _) = audio::soundtrack(Some(&short), None, 0.5, &MixSettings::default()).unwrap();
-    assert_eq!(b.samples.len(), SAMPLE_RATE as usize / 2);
+    assert_eq!(b.frames(), SAMPLE_RATE as usize / 2);
+}
+
+#[test]
+fn stereo_music_keeps_its_image_through_a_linked_limiter() {
+    // Loud, peaky narration (the limiter has work to do) after a second of music alone;
+    // the music is a 440 Hz tone louder on the left than on the right (3:1).
+    let dir = tempfile::tempdir().unwrap();
+    let mut narr = speech(dir.path(), 4.0);
+    for v in &mut narr.samples {
+        *v = (*v * 4.0).clamp(-1.0, 1.0);
+    }
+    for v in &mut narr.samples[..SAMPLE_RATE as usize] {
+        *v = 0.0;
+    }
+    let tone: Vec<f32> = (0..SAMPLE_RATE as usize)
+        .map(|i| (i as f32 * 440.0 * std::f32::consts::TAU / SAMPLE_RATE as f32).sin())
+        .collect();
+    let music = StereoBuffer {
+        sample_rate: SAMPLE_RATE,
+        left: tone.iter().map(|v| 0.3 * v).collect(),
+        right: tone.iter().map(|v| 0.1 * v).collect(),
+    };
+    let len = 4 * SAMPLE_RATE as usize;
+    let (mix, m) = audio::mix(Some(&narr), Some(&music), len, &MixSettings::default()).unwrap();
+    // Loudness of the downmix on target; true peak of each channel under the ceiling.
+    let down = audio::measure(&mix.to_mono()).unwrap();
+    println!("stereo mix: downmix {down:?}, reported {m:?}");
+    assert!((down.integrated_lufs + 14.0).abs() <= 1.0, "{down:?}");
+    assert!((down.integrated_lufs - m.integrated_lufs).abs() < 1e-9);
+    for side in [&mix.left, &mix.right] {
+        let tp = audio::measure(&AudioBuffer {
+            sample_rate: SAMPLE_RATE,
+            samples: side.clone(),
+        })
+        .unwrap()
+        .true_peak_dbtp;
+        assert!(tp <= m.true_peak_dbtp + 1e-9 && tp <= -1.0, "{tp} vs {m:?}");
+    }
+    // Where only music plays, left over right is the music's 3:1 everywhere, limited or not.
+    let ratio = |range: std::ops::Range<usize>| -> f64 {
+        let e = |s: &[f32]| {
+            s[range.clone()]
+                .iter()
+                .map(|v| f64::from(*v).powi(2))
+                .sum::<f64>()
+        };
+        (e(&mix.left) / e(&mix.right)).sqrt()
+    };
+    for r in [0..12_000, 12_000..24_000, 24_000..44_000] {
+        let q = ratio(r.clone());
+        assert!((q - 3.0).abs() < 0.01, "L/R ratio {q} over {r:?}");
+    }
+    // Under speech the channels differ only by the music.
+    let diff: Vec<f32> = mix
+        .left
+        .iter()
+        .zip(&mix.right)
+        .map(|(l, r)| l - r)
+        .collect();
+    let i = 2 * SAMPLE_RATE as usize;
+    assert!(diff[i..i + 4800].iter().any(|d| d.abs() > 1e-4));
 }
 
 #[test]

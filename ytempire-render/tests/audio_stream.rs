@@ -7,12 +7,16 @@
 )]
 
 use std::path::Path;
+use std::process::Command;
 
-use ytempire_core::ErrorKind;
+use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual};
 use ytempire_render::audio::aac::AacEncoder;
+use ytempire_render::audio::music::ambient_bed;
 use ytempire_render::audio::stream::soundtrack_aac;
-use ytempire_render::audio::{self, AudioBuffer, MixSettings};
+use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE};
+use ytempire_render::encode::EncoderChoice;
 use ytempire_render::mux::AacFrames;
+use ytempire_render::video::{CompositorChoice, RenderOptions, render_video_blocking};
 
 /// Speech-like test signal at `rate`: gliding harmonics under a syllable envelope with pauses
 /// and occasional loud peaks (so the limiter has work to do).
@@ -64,8 +68,8 @@ fn write_wav(path: &Path, b: &AudioBuffer, channels: u16) {
     w.finalize().unwrap();
 }
 
-/// Decode spooled frames back to PCM (left channel) with syom.
-fn decode(frames: &mut AacFrames) -> Vec<f32> {
+/// Decode spooled frames back to PCM (left and right channels) with syom.
+fn decode(frames: &mut AacFrames) -> Vec<Vec<f32>> {
     let AacFrames::Spooled(_) = frames else {
         panic!("the streaming soundtrack spools its frames");
     };
@@ -76,7 +80,41 @@ fn decode(frames: &mut AacFrames) -> Vec<f32> {
         let f = frames.read_frame(i).unwrap();
         adts.extend(syom::wrap_adts_au(&f, 48_000, 2).unwrap());
     }
-    syom::decode(&adts).unwrap().channels.remove(0)
+    split_decode(&adts)
+}
+
+/// Decode ADTS with each channel kept (syom's default mixes to mono).
+fn split_decode(adts: &[u8]) -> Vec<Vec<f32>> {
+    let opts = syom::DecodeOptions::speech().with_channel_mode(syom::ChannelMode::Split);
+    syom::decode_with(adts, &opts).unwrap().channels
+}
+
+/// Pearson correlation of two signals (over the shorter length).
+fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let n = a.len().min(b.len()).max(1) as f64;
+    let (ma, mb) = (
+        a.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
+        b.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
+    );
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(*x) - ma, f64::from(*y) - mb);
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    sab / (saa * sbb).sqrt().max(1e-30)
+}
+
+/// `voice` pauses where `t % 3.0 > 2.4`: those spans (with 0.15 s margins) up to `secs`,
+/// as sample ranges at 48 kHz.
+fn pauses(secs: f32) -> Vec<std::ops::Range<usize>> {
+    let rate = SAMPLE_RATE as f32;
+    (0..)
+        .map(|k| 3.0 * k as f32)
+        .take_while(|t| t + 3.0 <= secs)
+        .map(|t| ((t + 2.55) * rate) as usize..((t + 2.85) * rate) as usize)
+        .collect()
 }
 
 #[test]
@@ -101,7 +139,7 @@ fn streaming_matches_the_in_memory_soundtrack() {
     .unwrap();
     assert_eq!(input.sample_rate, 48_000);
     assert_eq!(input.channels, 2);
-    assert_eq!(input.frames.len(), mem.samples.len().div_ceil(1024));
+    assert_eq!(input.frames.len(), mem.frames().div_ceil(1024));
     assert!(
         (l.integrated_lufs - mem_l.integrated_lufs).abs() < 0.3,
         "stream {l:?} vs memory {mem_l:?}"
@@ -110,15 +148,16 @@ fn streaming_matches_the_in_memory_soundtrack() {
     assert!(l.true_peak_dbtp <= -1.0, "{l:?}");
     // The same PCM through the same encoder gives (nearly) the same decoded audio: encode the
     // in-memory mix and compare the two decodes by signal-to-noise ratio.
-    let decoded = decode(&mut input.frames);
-    let mut reference = AacFrames::from(audio::aac::encode_aac(&mem, 192_000).unwrap().frames);
+    let decoded = decode(&mut input.frames).remove(0);
+    let mut reference =
+        AacFrames::from(audio::aac::encode_aac_stereo(&mem, 192_000).unwrap().frames);
     let mut adts = Vec::new();
     for i in 0..reference.len() {
         let f = reference.read_frame(i).unwrap();
         adts.extend(syom::wrap_adts_au(&f, 48_000, 2).unwrap());
     }
-    let expected = syom::decode(&adts).unwrap().channels.remove(0);
-    let n = mem.samples.len().min(expected.len());
+    let expected = split_decode(&adts).remove(0);
+    let n = mem.frames().min(expected.len());
     let (sig, err) = expected[..n]
         .iter()
         .zip(&decoded[..n])
@@ -168,4 +207,186 @@ fn silence_and_bad_inputs() {
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
     let e = soundtrack_aac(None, None, f64::NAN, &s, 128_000, AacEncoder::Syom).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+}
+
+#[test]
+fn streaming_keeps_the_stereo_bed_and_centres_the_narration() {
+    let dir = tempfile::tempdir().unwrap();
+    let narr = dir.path().join("narration.wav");
+    let bed = dir.path().join("bed.wav");
+    write_wav(&narr, &voice(48_000, 9.0, 0.05), 1);
+    ambient_bed(11, 48_000).write_wav(&bed).unwrap();
+    let settings = MixSettings::default();
+    let secs = 9.0;
+    let (mem, mem_l) = audio::soundtrack(Some(&narr), Some(&bed), secs, &settings).unwrap();
+    let (mut input, l) = soundtrack_aac(
+        Some(&narr),
+        Some(&bed),
+        secs,
+        &settings,
+        192_000,
+        AacEncoder::Syom,
+    )
+    .unwrap();
+    assert_eq!(input.channels, 2);
+    assert!((l.integrated_lufs + 14.0).abs() <= 1.0, "{l:?}");
+    assert!(
+        (l.integrated_lufs - mem_l.integrated_lufs).abs() < 0.3,
+        "{l:?} vs {mem_l:?}"
+    );
+    assert!(l.true_peak_dbtp <= -1.0, "{l:?}");
+    let dec = decode(&mut input.frames);
+    assert_eq!(dec.len(), 2);
+    let (left, right) = (&dec[0], &dec[1]);
+    for r in pauses(secs as f32) {
+        let c = correlation(&left[r.clone()], &right[r.clone()]);
+        let m = correlation(&mem.left[r.clone()], &mem.right[r.clone()]);
+        println!("stream_pause_lr_correlation decoded={c:.3} pcm={m:.3} ({r:?})");
+        assert!(
+            c < 0.98 && m < 0.98,
+            "pause {r:?}: L/R correlation {c} (PCM {m})"
+        );
+    }
+    // Each decoded channel follows the in-memory mix's channel.
+    for (d, e) in [(left, &mem.left), (right, &mem.right)] {
+        let n = d.len().min(e.len());
+        let (sig, err) = e[..n]
+            .iter()
+            .zip(&d[..n])
+            .fold((0.0f64, 0.0f64), |(s, x), (a, b)| {
+                (s + f64::from(a * a), x + f64::from((a - b) * (a - b)))
+            });
+        let snr = 10.0 * (sig / err.max(1e-30)).log10();
+        println!("stream_vs_memory_channel_snr_db {snr:.2}");
+        assert!(snr > 15.0, "SNR {snr} dB");
+    }
+
+    // Without music both channels carry the same narration.
+    let (mut dry, _) = soundtrack_aac(
+        Some(&narr),
+        None,
+        secs,
+        &settings,
+        192_000,
+        AacEncoder::Syom,
+    )
+    .unwrap();
+    let dec = decode(&mut dry.frames);
+    let worst = dec[0]
+        .iter()
+        .zip(&dec[1])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(
+        worst < 1e-4,
+        "narration alone differs between channels by {worst}"
+    );
+}
+
+/// Whether `tool` runs; a missing one is a failure under `CI=true`, else a skip.
+fn have(tool: &str) -> bool {
+    let ok = Command::new(tool)
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} is missing under CI=true (scripts/setup.sh installs ffmpeg)"
+        );
+        eprintln!("SKIPPED: {tool} not on PATH");
+    }
+    ok
+}
+
+#[test]
+fn rendered_mp4_with_music_has_two_different_channels_at_the_target_loudness() {
+    let dir = tempfile::tempdir().unwrap();
+    let secs = 6.0;
+    let img = dir.path().join("still.png");
+    image::RgbaImage::from_fn(160, 90, |x, _| image::Rgba([x as u8, 90, 140, 255]))
+        .save(&img)
+        .unwrap();
+    let mut t = Timeline::new(VideoSpec::new(160, 90, 10)).with_segment(Segment::new(
+        Visual::image_file("still", 160, 90, img),
+        0.0,
+        secs,
+    ));
+    let narr = dir.path().join("narration.wav");
+    let bed = dir.path().join("bed.wav");
+    write_wav(&narr, &voice(22_050, secs as f32, 0.05), 1);
+    ambient_bed(5, 48_000).write_wav(&bed).unwrap();
+    t.narration = Some(narr);
+    t.music = Some(bed);
+    let out = dir.path().join("music.mp4");
+    let opts = RenderOptions {
+        compositor: CompositorChoice::Cpu,
+        encoder: EncoderChoice::OpenH264,
+        ..Default::default()
+    };
+    let r = render_video_blocking(&t, &opts, &out).unwrap();
+    assert!((r.loudness_lufs + 14.0).abs() <= 1.0, "{r:?}");
+    if !(have("ffprobe") && have("ffmpeg")) {
+        return;
+    }
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "a:0"])
+        .args(["-show_entries", "stream=codec_name,channels,sample_rate"])
+        .args(["-of", "default=nw=1"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let p = String::from_utf8_lossy(&probe.stdout);
+    assert!(
+        p.contains("codec_name=aac") && p.contains("channels=2"),
+        "{p}"
+    );
+    assert!(p.contains("sample_rate=48000"), "{p}");
+    // Decode with ffmpeg's own AAC decoder, keeping both channels as they are.
+    let pcm = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&out)
+        .args(["-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        pcm.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pcm.stderr)
+    );
+    let samples: Vec<f32> = pcm
+        .stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let left: Vec<f32> = samples.iter().step_by(2).copied().collect();
+    let right: Vec<f32> = samples.iter().skip(1).step_by(2).copied().collect();
+    assert!(
+        (left.len() as f64 / 48_000.0 - secs).abs() < 0.05,
+        "{}",
+        left.len()
+    );
+    for r in pauses(secs as f32) {
+        let c = correlation(&left[r.clone()], &right[r.clone()]);
+        println!("mp4_pause_lr_correlation {c:.3} ({r:?})");
+        assert!(c < 0.98, "pause {r:?}: L/R correlation {c}");
+    }
+    let down = AudioBuffer {
+        sample_rate: SAMPLE_RATE,
+        samples: left
+            .iter()
+            .zip(&right)
+            .map(|(l, r)| 0.5 * (l + r))
+            .collect(),
+    };
+    let m = audio::measure(&down).unwrap();
+    println!(
+        "mp4_downmix_loudness {m:?} (render reported {} LUFS)",
+        r.loudness_lufs
+    );
+    assert!((m.integrated_lufs + 14.0).abs() <= 1.0, "{m:?}");
+    assert!(
+        (m.integrated_lufs - r.loudness_lufs).abs() <= 0.5,
+        "{m:?} vs {r:?}"
+    );
 }

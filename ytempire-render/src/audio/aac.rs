@@ -1,8 +1,10 @@
 //! AAC-LC encoding: the pure-Rust `syom` encoder by default, Fraunhofer FDK AAC optionally.
 //!
-//! [`encode_aac`] uses `syom` (MIT, pure Rust, no C toolchain). With the `fdk-aac` feature,
-//! `encode_aac_fdk` encodes with the Fraunhofer FDK AAC library instead, and
-//! `AacEncoder::Fdk` selects it in render options.
+//! [`encode_aac`] (a mono buffer, written to both channels) and [`encode_aac_stereo`] (two
+//! channels as they are) use `syom` (MIT, pure Rust, no C toolchain). With the `fdk-aac`
+//! feature, `encode_aac_fdk` / `encode_aac_fdk_stereo` encode with the Fraunhofer FDK AAC
+//! library instead, and `AacEncoder::Fdk` selects it in render options. Tracks are always
+//! 2-channel AAC-LC.
 //!
 //! **FDK licence:** the `fdk-aac-sys` crate bundles and compiles Fraunhofer's FDK AAC source,
 //! which is distributed under the "Software License for The Fraunhofer FDK AAC Codec Library
@@ -20,7 +22,7 @@
 
 use ytempire_core::{Error, ErrorKind, Result};
 
-use super::AudioBuffer;
+use super::{AudioBuffer, StereoBuffer};
 
 /// Samples per AAC-LC frame.
 pub const FRAME_SAMPLES: usize = 1024;
@@ -30,7 +32,7 @@ pub const FRAME_SAMPLES: usize = 1024;
 pub struct AacTrack {
     /// Sample rate in Hz.
     pub sample_rate: u32,
-    /// Channels (2: the mono mix duplicated).
+    /// Channels (always 2; a mono input is written to both).
     pub channels: u16,
     /// Raw AAC frames (no ADTS headers), priming frames already dropped.
     pub frames: Vec<Vec<u8>>,
@@ -100,27 +102,49 @@ pub fn encode_with(audio: &AudioBuffer, bitrate: u32, encoder: AacEncoder) -> Re
 /// # Errors
 /// `Encode` for an empty buffer, an unsupported sample rate, or an encoder failure.
 pub fn encode_aac(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
+    let s = &audio.samples;
+    encode_pairs(s.len(), audio.sample_rate, bitrate, &mut |i| (s[i], s[i]))
+}
+
+/// Encode a stereo buffer as 2-channel AAC-LC at `bitrate` bits/s with `syom`, each channel
+/// as it is; otherwise as [`encode_aac`].
+///
+/// # Errors
+/// `Encode` for an empty buffer, an unsupported sample rate, or an encoder failure.
+pub fn encode_aac_stereo(audio: &StereoBuffer, bitrate: u32) -> Result<AacTrack> {
+    let n = audio.left.len().min(audio.right.len());
+    encode_pairs(n, audio.sample_rate, bitrate, &mut |i| {
+        (audio.left[i], audio.right[i])
+    })
+}
+
+/// Encode `len` frames, frame `i` being `frame(i)` (left, right), with `syom`.
+fn encode_pairs(
+    len: usize,
+    sample_rate: u32,
+    bitrate: u32,
+    frame: &mut dyn FnMut(usize) -> (f32, f32),
+) -> Result<AacTrack> {
     let mut pos = 0;
     let mut next = |out: &mut Vec<f32>| -> Result<usize> {
-        let end = (pos + FRAME_SAMPLES).min(audio.samples.len());
+        let end = (pos + FRAME_SAMPLES).min(len);
         out.clear();
-        out.extend_from_slice(audio.samples.get(pos..end).unwrap_or(&[]));
+        for i in pos..end {
+            let (l, r) = frame(i);
+            out.push(l);
+            out.push(r);
+        }
+        let n = end - pos;
         pos = end;
-        Ok(out.len())
+        Ok(n)
     };
-    let mut frames: Vec<Vec<u8>> = Vec::with_capacity(audio.samples.len().div_ceil(FRAME_SAMPLES));
-    let asc = encode_stream(
-        audio.samples.len(),
-        audio.sample_rate,
-        bitrate,
-        &mut next,
-        &mut |f| {
-            frames.push(f.to_vec());
-            Ok(())
-        },
-    )?;
+    let mut frames: Vec<Vec<u8>> = Vec::with_capacity(len.div_ceil(FRAME_SAMPLES));
+    let asc = encode_stream(len, sample_rate, bitrate, &mut next, &mut |f| {
+        frames.push(f.to_vec());
+        Ok(())
+    })?;
     Ok(AacTrack {
-        sample_rate: audio.sample_rate,
+        sample_rate,
         channels: 2,
         frames,
         audio_specific_config: asc,
@@ -128,10 +152,11 @@ pub fn encode_aac(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
     })
 }
 
-/// Streaming core of [`encode_aac`]: `next` refills its buffer with up to [`FRAME_SAMPLES`]
-/// mono samples (returning how many; 0 at the end) out of `total` in all, and `on_frame`
-/// receives exactly `ceil(total / 1024)` raw stereo AAC-LC frames, priming dropped. Returns
-/// the AudioSpecificConfig.
+/// Streaming core of [`encode_aac_stereo`]: `next` refills its buffer with up to
+/// [`FRAME_SAMPLES`] interleaved stereo frames (left, right; returning how many frames; 0 at
+/// the end) out of `total` frames in all, and `on_frame` receives exactly
+/// `ceil(total / 1024)` raw stereo AAC-LC frames, priming dropped. Returns the
+/// AudioSpecificConfig.
 pub(crate) fn encode_stream(
     total: usize,
     sample_rate: u32,
@@ -164,7 +189,18 @@ pub(crate) fn encode_stream(
         Ok(())
     };
     let fail = |e: syom::AacError| sink_err.take().unwrap_or_else(|| aac_err(e));
-    let mut block = Vec::with_capacity(FRAME_SAMPLES);
+    let mut block = Vec::with_capacity(2 * FRAME_SAMPLES);
+    let (mut left, mut right) = (
+        Vec::with_capacity(FRAME_SAMPLES),
+        Vec::with_capacity(FRAME_SAMPLES),
+    );
+    let clean = |s: f32| {
+        if s.is_finite() {
+            s.clamp(-1.0, 1.0)
+        } else {
+            0.0
+        }
+    };
     let mut fed = 0usize;
     while fed < total {
         let n = next(&mut block)?;
@@ -172,15 +208,14 @@ pub(crate) fn encode_stream(
             break;
         }
         fed += n;
-        for s in &mut block {
-            *s = if s.is_finite() {
-                s.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            };
+        left.clear();
+        right.clear();
+        for f in block.chunks_exact(2).take(n) {
+            left.push(clean(f[0]));
+            right.push(clean(f[1]));
         }
         encoder
-            .feed(&[&block, &block], |f| emit(f.payload))
+            .feed(&[&left, &right], |f| emit(f.payload))
             .map_err(fail)?;
     }
     let info = encoder.finish(|f| emit(f.payload)).map_err(fail)?;
@@ -207,10 +242,38 @@ pub(crate) fn encode_stream(
 /// `Encode` when the encoder rejects the parameters or fails.
 #[cfg(feature = "fdk-aac")]
 pub fn encode_aac_fdk(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
+    let s = &audio.samples;
+    fdk_encode(
+        s.len(),
+        audio.sample_rate,
+        bitrate,
+        s.iter().map(|v| (*v, *v)),
+    )
+}
+
+/// [`encode_aac_stereo`] with the Fraunhofer FDK AAC library (feature `fdk-aac`).
+///
+/// # Errors
+/// `Encode` when the encoder rejects the parameters or fails.
+#[cfg(feature = "fdk-aac")]
+pub fn encode_aac_fdk_stereo(audio: &StereoBuffer, bitrate: u32) -> Result<AacTrack> {
+    let n = audio.left.len().min(audio.right.len());
+    let pairs = audio.left.iter().zip(&audio.right).map(|(l, r)| (*l, *r));
+    fdk_encode(n, audio.sample_rate, bitrate, pairs)
+}
+
+/// Encode `len` (left, right) frames from `source` with FDK AAC.
+#[cfg(feature = "fdk-aac")]
+fn fdk_encode(
+    len: usize,
+    sample_rate: u32,
+    bitrate: u32,
+    source: impl Iterator<Item = (f32, f32)>,
+) -> Result<AacTrack> {
     use fdk_aac::enc::{AudioObjectType, BitRate, ChannelMode, Encoder, EncoderParams, Transport};
     let encoder = Encoder::new(EncoderParams {
         bit_rate: BitRate::Cbr(bitrate),
-        sample_rate: audio.sample_rate,
+        sample_rate,
         transport: Transport::Raw,
         channels: ChannelMode::Stereo,
         audio_object_type: AudioObjectType::Mpeg4LowComplexity,
@@ -221,15 +284,13 @@ pub fn encode_aac_fdk(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
     let skip = delay / FRAME_SAMPLES;
     let conf_len = (info.confSize as usize).min(info.confBuf.len());
     let asc = info.confBuf[..conf_len].to_vec();
-    let wanted = audio.samples.len().div_ceil(FRAME_SAMPLES);
+    let wanted = len.div_ceil(FRAME_SAMPLES);
     // Feed the audio plus enough silence to push the delayed tail out, one frame of
     // interleaved stereo PCM at a time (no whole-file copy).
     let total = (wanted + skip + 2) * FRAME_SAMPLES;
-    let mut source = audio
-        .samples
-        .iter()
-        .copied()
-        .chain(std::iter::repeat(0.0))
+    let mut source = source
+        .take(len)
+        .chain(std::iter::repeat((0.0, 0.0)))
         .take(total);
     let mut frames = Vec::with_capacity(wanted + skip + 2);
     let mut out = vec![0u8; 8192];
@@ -238,10 +299,10 @@ pub fn encode_aac_fdk(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
     while frames.len() < wanted + skip {
         while !exhausted && pcm.len() < FRAME_SAMPLES * 2 {
             match source.next() {
-                Some(s) => {
-                    let v = (s * 32767.0).round().clamp(-32768.0, 32767.0) as i16;
-                    pcm.push(v);
-                    pcm.push(v);
+                Some((l, r)) => {
+                    for s in [l, r] {
+                        pcm.push((s * 32767.0).round().clamp(-32768.0, 32767.0) as i16);
+                    }
                 }
                 None => exhausted = true,
             }
@@ -267,7 +328,7 @@ pub fn encode_aac_fdk(audio: &AudioBuffer, bitrate: u32) -> Result<AacTrack> {
     }
     let frames = frames.split_off(skip);
     Ok(AacTrack {
-        sample_rate: audio.sample_rate,
+        sample_rate,
         channels: 2,
         frames,
         audio_specific_config: asc,

@@ -6,7 +6,14 @@
 //! padded with silence, longer narration is cut at the end of the video with a 10 ms fade;
 //! music shorter than the video loops, longer music is cut the same way.
 //!
-//! The mix is mono internally; the AAC encoder writes it as identical stereo channels.
+//! The mix is stereo ([`StereoBuffer`]): the narration is centred (the same in both channels),
+//! the music keeps its stereo image (a mono music file goes to both sides). Levels are
+//! measured on the downmix `(L + R) / 2`: the music's level relative to the narration, the
+//! speech detection that ducks it, and the integrated loudness normalised to the target, so
+//! a mix without music measures exactly as its mono narration would. True peak is the
+//! larger of the two channels', and the limiter is linked (one gain for both channels), so
+//! normalisation never shifts the image. The AAC track carries the two channels as they
+//! are; without music they are identical.
 
 use std::path::Path;
 
@@ -20,6 +27,8 @@ mod limiter;
 pub mod music;
 mod normalize;
 pub mod stream;
+
+pub use music::StereoBuffer;
 
 /// The output sample rate (YouTube recommends 48 kHz AAC-LC).
 pub const SAMPLE_RATE: u32 = 48_000;
@@ -120,6 +129,45 @@ pub fn load_wav(path: &Path) -> Result<AudioBuffer> {
     })
 }
 
+/// Read a WAV file keeping two channels: a mono file goes to both sides, a stereo one keeps
+/// its left and right, one with more channels keeps its first two (front left and right in
+/// WAV order). Errors as [`load_wav`].
+pub fn load_wav_stereo(path: &Path) -> Result<StereoBuffer> {
+    let (spec, frames, samples) = open_wav(path)?;
+    let channels = usize::from(spec.channels.max(1));
+    let interleaved: Vec<f32> = samples.collect::<Result<_>>()?;
+    let (mut left, mut right) = (Vec::with_capacity(frames), Vec::with_capacity(frames));
+    for f in interleaved.chunks_exact(channels) {
+        let l = f.first().copied().unwrap_or(0.0);
+        left.push(l);
+        right.push(f.get(1).copied().unwrap_or(l));
+    }
+    Ok(StereoBuffer {
+        sample_rate: spec.sample_rate,
+        left,
+        right,
+    })
+}
+
+/// [`resample`] both channels of a stereo buffer.
+pub fn resample_stereo(buf: &StereoBuffer, to_rate: u32) -> Result<StereoBuffer> {
+    let side = |samples: &[f32]| {
+        resample(
+            &AudioBuffer {
+                sample_rate: buf.sample_rate,
+                samples: samples.to_vec(),
+            },
+            to_rate,
+        )
+        .map(|b| b.samples)
+    };
+    Ok(StereoBuffer {
+        sample_rate: to_rate,
+        left: side(&buf.left)?,
+        right: side(&buf.right)?,
+    })
+}
+
 /// Resample to `to_rate` with rubato's FFT resampler (a copy when already there).
 pub fn resample(buf: &AudioBuffer, to_rate: u32) -> Result<AudioBuffer> {
     if to_rate == 0 || buf.sample_rate == 0 {
@@ -162,32 +210,82 @@ pub struct Loudness {
 
 /// Measure EBU R128 integrated loudness and true peak.
 pub fn measure(buf: &AudioBuffer) -> Result<Loudness> {
-    let mut meter = Meter::new(buf.sample_rate)?;
+    let mut meter = Meter::new(buf.sample_rate, 1)?;
     meter.add(&buf.samples)?;
     meter.result()
 }
 
-/// An EBU R128 meter (integrated loudness and true peak) over mono blocks.
-pub(crate) struct Meter(EbuR128);
+/// Measure a stereo buffer: integrated loudness of the downmix `(L + R) / 2`, true peak of
+/// the louder channel (see the module docs).
+pub fn measure_stereo(buf: &StereoBuffer) -> Result<Loudness> {
+    measure_stereo_gained(buf, 1.0)
+}
+
+/// [`measure_stereo`] of `buf` times `gain`, one block at a time.
+fn measure_stereo_gained(buf: &StereoBuffer, gain: f32) -> Result<Loudness> {
+    let mut meter = Meter::new(buf.sample_rate, 2)?;
+    let mut block = Vec::new();
+    for (l, r) in buf
+        .left
+        .chunks(SAMPLE_RATE as usize)
+        .zip(buf.right.chunks(SAMPLE_RATE as usize))
+    {
+        block.clear();
+        block.extend(l.iter().zip(r).flat_map(|(l, r)| [l * gain, r * gain]));
+        meter.add(&block)?;
+    }
+    meter.result()
+}
+
+/// An EBU R128 meter over blocks of interleaved frames (1 or 2 channels): integrated
+/// loudness of the downmix, true peak over all channels.
+pub(crate) struct Meter {
+    loudness: EbuR128,
+    peak: EbuR128,
+    channels: usize,
+    mid: Vec<f32>,
+}
 
 fn meter_err(e: ebur128::Error) -> Error {
     audio_err(format!("loudness measurement: {e}"))
 }
 
 impl Meter {
-    pub(crate) fn new(sample_rate: u32) -> Result<Self> {
-        EbuR128::new(1, sample_rate, Mode::I | Mode::TRUE_PEAK)
-            .map(Meter)
-            .map_err(meter_err)
+    pub(crate) fn new(sample_rate: u32, channels: usize) -> Result<Self> {
+        let channels = channels.max(1);
+        let ch = u32::try_from(channels)
+            .map_err(|_| audio_err(format!("cannot meter {channels} channels")))?;
+        Ok(Meter {
+            loudness: EbuR128::new(1, sample_rate, Mode::I).map_err(meter_err)?,
+            peak: EbuR128::new(ch, sample_rate, Mode::TRUE_PEAK).map_err(meter_err)?,
+            channels,
+            mid: Vec::new(),
+        })
     }
 
+    /// Add interleaved frames.
     pub(crate) fn add(&mut self, s: &[f32]) -> Result<()> {
-        self.0.add_frames_f32(s).map_err(meter_err)
+        if self.channels == 1 {
+            self.loudness.add_frames_f32(s).map_err(meter_err)?;
+        } else {
+            let scale = 1.0 / self.channels as f32;
+            self.mid.clear();
+            self.mid.extend(
+                s.chunks_exact(self.channels)
+                    .map(|f| f.iter().sum::<f32>() * scale),
+            );
+            self.loudness.add_frames_f32(&self.mid).map_err(meter_err)?;
+        }
+        self.peak.add_frames_f32(s).map_err(meter_err)
     }
 
     pub(crate) fn result(&self) -> Result<Loudness> {
-        let integrated_lufs = self.0.loudness_global().map_err(meter_err)?;
-        let peak = self.0.true_peak(0).map_err(meter_err)?;
+        let integrated_lufs = self.loudness.loudness_global().map_err(meter_err)?;
+        let mut peak = 0.0f64;
+        for c in 0..self.channels {
+            let c = u32::try_from(c).map_err(|_| audio_err("channel index out of range"))?;
+            peak = peak.max(self.peak.true_peak(c).map_err(meter_err)?);
+        }
         Ok(Loudness {
             integrated_lufs,
             true_peak_dbtp: 20.0 * peak.log10(),
@@ -230,9 +328,56 @@ pub fn normalize_loudness(
     Ok(m)
 }
 
+/// [`normalize_loudness`] for a stereo buffer: loudness of the downmix, true peak of both
+/// channels, and one gain (and a linked limiter) for both channels.
+pub fn normalize_stereo(
+    buf: &mut StereoBuffer,
+    target_lufs: f64,
+    max_true_peak_dbtp: f64,
+) -> Result<Loudness> {
+    let m = measure_stereo(buf)?;
+    let taken = std::mem::replace(
+        buf,
+        StereoBuffer {
+            sample_rate: buf.sample_rate,
+            left: Vec::new(),
+            right: Vec::new(),
+        },
+    );
+    let (mut out, gain, m) = normalize::normalize(taken, m, target_lufs, max_true_peak_dbtp)?;
+    for s in out.left.iter_mut().chain(out.right.iter_mut()) {
+        *s *= gain;
+    }
+    *buf = out;
+    Ok(m)
+}
+
+impl normalize::Levels for StereoBuffer {
+    fn measure_gained(&self, gain: f32) -> Result<Loudness> {
+        measure_stereo_gained(self, gain)
+    }
+
+    fn limited(&self, gain: f32, ceiling: f32) -> Result<(Self, Loudness)> {
+        let mut inter: Vec<f32> = self
+            .left
+            .iter()
+            .zip(&self.right)
+            .flat_map(|(l, r)| [l * gain, r * gain])
+            .collect();
+        limiter::limit(&mut inter, 2, self.sample_rate, ceiling);
+        let out = StereoBuffer {
+            sample_rate: self.sample_rate,
+            left: inter.iter().step_by(2).copied().collect(),
+            right: inter.iter().skip(1).step_by(2).copied().collect(),
+        };
+        let m = measure_stereo(&out)?;
+        Ok((out, m))
+    }
+}
+
 impl normalize::Levels for AudioBuffer {
     fn measure_gained(&self, gain: f32) -> Result<Loudness> {
-        let mut meter = Meter::new(self.sample_rate)?;
+        let mut meter = Meter::new(self.sample_rate, 1)?;
         let mut scaled = Vec::new();
         for block in self.samples.chunks(SAMPLE_RATE as usize) {
             scaled.clear();
@@ -245,7 +390,7 @@ impl normalize::Levels for AudioBuffer {
     fn limited(&self, gain: f32, ceiling: f32) -> Result<(Self, Loudness)> {
         let mut out = self.clone();
         apply_gain(&mut out, gain);
-        limiter::limit(&mut out.samples, out.sample_rate, ceiling);
+        limiter::limit(&mut out.samples, 1, out.sample_rate, ceiling);
         let m = measure(&out)?;
         Ok((out, m))
     }
@@ -253,15 +398,20 @@ impl normalize::Levels for AudioBuffer {
 
 /// Pad with silence or cut (with a 10 ms fade-out) to exactly `len` samples.
 pub fn fit_length(buf: &mut AudioBuffer, len: usize) {
-    if buf.samples.len() > len {
-        buf.samples.truncate(len);
-        let fade = (buf.sample_rate as usize / 100).min(len);
+    fit_samples(&mut buf.samples, buf.sample_rate, len);
+}
+
+/// [`fit_length`] on one channel at `rate`.
+fn fit_samples(samples: &mut Vec<f32>, rate: u32, len: usize) {
+    if samples.len() > len {
+        samples.truncate(len);
+        let fade = (rate as usize / 100).min(len);
         let start = len - fade;
-        for (i, s) in buf.samples[start..].iter_mut().enumerate() {
+        for (i, s) in samples[start..].iter_mut().enumerate() {
             *s *= 1.0 - (i + 1) as f32 / fade as f32;
         }
     } else {
-        buf.samples.resize(len, 0.0);
+        samples.resize(len, 0.0);
     }
 }
 
@@ -319,74 +469,93 @@ fn duck_envelope(speech: &[f32], rate: u32, duck: f32) -> Vec<f32> {
     out
 }
 
-/// Mix narration and music (both already at [`SAMPLE_RATE`]) into exactly `len` samples, the
-/// music looped or cut to fit and ducked under speech, then normalised per `settings`.
+/// Mix narration (mono, centred) and music (stereo, its image kept) — both already at
+/// [`SAMPLE_RATE`] — into exactly `len` stereo frames, the music looped or cut to fit and
+/// ducked under speech, then normalised per `settings` (levels on the downmix; see the
+/// module docs). A mono music track goes in as [`StereoBuffer::from_mono`].
 pub fn mix(
     narration: Option<&AudioBuffer>,
-    music: Option<&AudioBuffer>,
+    music: Option<&StereoBuffer>,
     len: usize,
     settings: &MixSettings,
-) -> Result<(AudioBuffer, Loudness)> {
-    for b in [narration, music].into_iter().flatten() {
-        if b.sample_rate != SAMPLE_RATE {
+) -> Result<(StereoBuffer, Loudness)> {
+    let rates = [
+        narration.map(|b| b.sample_rate),
+        music.map(|b| b.sample_rate),
+    ];
+    for rate in rates.into_iter().flatten() {
+        if rate != SAMPLE_RATE {
             return Err(Error::invalid_request(format!(
-                "mix inputs must be {SAMPLE_RATE} Hz, got {} Hz",
-                b.sample_rate
+                "mix inputs must be {SAMPLE_RATE} Hz, got {rate} Hz"
             )));
         }
     }
-    let mut out = AudioBuffer::silence(SAMPLE_RATE, len);
+    let mut speech = AudioBuffer::silence(SAMPLE_RATE, len);
     let mut speech_lufs = settings.target_lufs;
     if let Some(n) = narration {
-        let mut n = n.clone();
-        fit_length(&mut n, len);
-        let m = measure(&n)?;
+        speech.samples.clone_from(&n.samples);
+        fit_length(&mut speech, len);
+        let m = measure(&speech)?;
         if m.integrated_lufs.is_finite() {
             speech_lufs = m.integrated_lufs;
         }
-        out.samples.copy_from_slice(&n.samples);
     }
-    if let Some(mu) = music.filter(|m| !m.samples.is_empty()) {
-        let mut looped = AudioBuffer {
-            sample_rate: SAMPLE_RATE,
-            samples: mu.samples.iter().copied().cycle().take(len).collect(),
+    let mut out = StereoBuffer {
+        sample_rate: SAMPLE_RATE,
+        left: speech.samples.clone(),
+        right: speech.samples.clone(),
+    };
+    if let Some(mu) = music.filter(|m| !m.left.is_empty()) {
+        let looped = |side: &[f32]| {
+            let mut s: Vec<f32> = side.iter().copied().cycle().take(len).collect();
+            fit_samples(&mut s, SAMPLE_RATE, len);
+            s
         };
-        fit_length(&mut looped, len);
-        let m = measure(&looped)?;
+        let looped = StereoBuffer {
+            sample_rate: SAMPLE_RATE,
+            left: looped(&mu.left),
+            right: looped(&mu.right),
+        };
+        let m = measure_stereo(&looped)?;
         let base = if m.integrated_lufs.is_finite() {
             db_to_gain(speech_lufs - settings.music_below_speech_lu - m.integrated_lufs)
         } else {
             1.0
         };
-        let env = duck_envelope(&out.samples, SAMPLE_RATE, db_to_gain(-settings.duck_db));
-        for ((o, m), g) in out.samples.iter_mut().zip(&looped.samples).zip(&env) {
-            *o += m * base * g;
+        let env = duck_envelope(&speech.samples, SAMPLE_RATE, db_to_gain(-settings.duck_db));
+        for (o, m) in [
+            (&mut out.left, &looped.left),
+            (&mut out.right, &looped.right),
+        ] {
+            for ((o, m), g) in o.iter_mut().zip(m).zip(&env) {
+                *o += m * base * g;
+            }
         }
     }
-    let loudness = normalize_loudness(&mut out, settings.target_lufs, settings.max_true_peak_dbtp)?;
+    let loudness = normalize_stereo(&mut out, settings.target_lufs, settings.max_true_peak_dbtp)?;
     Ok((out, loudness))
 }
 
-/// Load, resample, mix and normalise a timeline's narration and music to `duration_secs`.
-/// With neither, the result is silence of that length.
+/// Load, resample, mix and normalise a timeline's narration (downmixed to mono) and music
+/// (kept in stereo) to `duration_secs`. With neither, the result is silence of that length.
 pub fn soundtrack(
     narration: Option<&Path>,
     music: Option<&Path>,
     duration_secs: f64,
     settings: &MixSettings,
-) -> Result<(AudioBuffer, Loudness)> {
+) -> Result<(StereoBuffer, Loudness)> {
     if !(duration_secs.is_finite() && duration_secs > 0.0) {
         return Err(Error::invalid_request(format!(
             "soundtrack duration {duration_secs}s must be positive"
         )));
     }
     let len = (duration_secs * f64::from(SAMPLE_RATE)).round() as usize;
-    let load = |p: Option<&Path>| -> Result<Option<AudioBuffer>> {
-        p.map(|p| load_wav(p).and_then(|b| resample(&b, SAMPLE_RATE)))
-            .transpose()
-    };
-    let narration = load(narration)?;
-    let music = load(music)?;
+    let narration = narration
+        .map(|p| load_wav(p).and_then(|b| resample(&b, SAMPLE_RATE)))
+        .transpose()?;
+    let music = music
+        .map(|p| load_wav_stereo(p).and_then(|b| resample_stereo(&b, SAMPLE_RATE)))
+        .transpose()?;
     mix(narration.as_ref(), music.as_ref(), len, settings)
 }
 

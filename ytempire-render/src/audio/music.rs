@@ -15,10 +15,12 @@
 //!   compared lower-case.
 //! - [`seamless_loop`] prepares a library track for looping: its tail is crossfaded into its
 //!   head (equal power), so the mixer can cycle it to the video's length without a jump;
-//!   music longer than the video is cut by the mixer with a short fade.
+//!   music longer than the video is cut by the mixer with a short fade. [`prepare_track`]
+//!   does this to each channel of a library track.
 //!
-//! The mixer is mono (the AAC track carries identical channels), so stereo files are
-//! downmixed when mixed; the bed's stereo width is kept in the file for other uses.
+//! The mixer is stereo (see [`super`]): the bed's two detuned sides and a stereo library
+//! track's left and right reach the AAC track as they are (a mono track goes to both
+//! sides), with the narration centred over them.
 
 use std::collections::BTreeSet;
 use std::f64::consts::TAU;
@@ -26,7 +28,7 @@ use std::path::{Path, PathBuf};
 
 use ytempire_core::{Error, Result};
 
-use super::{AudioBuffer, SAMPLE_RATE, load_wav, resample};
+use super::{AudioBuffer, SAMPLE_RATE, load_wav_stereo, resample_stereo};
 
 /// Seconds each chord of the generated bed lasts.
 pub const CHORD_SECS: f64 = 8.0;
@@ -58,6 +60,28 @@ impl std::fmt::Debug for StereoBuffer {
 }
 
 impl StereoBuffer {
+    /// A mono buffer in both channels (centred).
+    pub fn from_mono(buf: &AudioBuffer) -> Self {
+        Self {
+            sample_rate: buf.sample_rate,
+            left: buf.samples.clone(),
+            right: buf.samples.clone(),
+        }
+    }
+
+    /// Frames (samples per channel).
+    pub fn frames(&self) -> usize {
+        self.left.len()
+    }
+
+    /// Length in seconds.
+    pub fn duration_secs(&self) -> f64 {
+        if self.sample_rate == 0 {
+            return 0.0;
+        }
+        self.left.len() as f64 / f64::from(self.sample_rate)
+    }
+
     /// The two channels averaged.
     pub fn to_mono(&self) -> AudioBuffer {
         AudioBuffer {
@@ -389,14 +413,29 @@ impl MusicLibrary {
     }
 }
 
-/// Load a library track, resample it to [`SAMPLE_RATE`] and make it loop seamlessly
-/// ([`seamless_loop`] with a two-second crossfade), ready to write for the mixer.
+/// Load a library track in stereo (a mono file in both channels), resample it to
+/// [`SAMPLE_RATE`] and make each channel loop seamlessly ([`seamless_loop`] with a
+/// two-second crossfade), ready to write for the mixer.
 ///
 /// # Errors
-/// What [`load_wav`] and [`resample`] report.
-pub fn prepare_track(path: &Path) -> Result<AudioBuffer> {
-    let buf = resample(&load_wav(path)?, SAMPLE_RATE)?;
-    Ok(seamless_loop(&buf, 2.0))
+/// What [`super::load_wav_stereo`] and [`super::resample_stereo`] report.
+pub fn prepare_track(path: &Path) -> Result<StereoBuffer> {
+    let buf = resample_stereo(&load_wav_stereo(path)?, SAMPLE_RATE)?;
+    let side = |samples: &[f32]| {
+        seamless_loop(
+            &AudioBuffer {
+                sample_rate: buf.sample_rate,
+                samples: samples.to_vec(),
+            },
+            2.0,
+        )
+        .samples
+    };
+    Ok(StereoBuffer {
+        sample_rate: buf.sample_rate,
+        left: side(&buf.left),
+        right: side(&buf.right),
+    })
 }
 
 #[cfg(test)]

@@ -1,23 +1,27 @@
 //! The soundtrack with memory that does not grow with the video's length.
 //!
 //! [`soundtrack_aac`] produces what [`super::soundtrack`] + [`super::aac::encode_aac`] produce
-//! (the same mix, ducking, loudness normalisation and AAC-LC encoding), but PCM never sits in
-//! memory whole: samples live in temporary files ("spools" of 48 kHz `f32`) between passes,
-//! and every pass reads and writes blocks of one second.
+//! (the same stereo mix, ducking, loudness normalisation and AAC-LC encoding), but PCM never
+//! sits in memory whole: samples live in temporary files ("spools" of 48 kHz `f32` frames,
+//! interleaved when stereo) between passes, and every pass reads and writes blocks of one
+//! second.
 //!
-//! 1. Narration and music are decoded, downmixed and resampled block by block into spools.
+//! 1. Narration is decoded, downmixed to mono and resampled block by block into a spool;
+//!    music likewise but kept in stereo (a mono file in both channels).
 //! 2. One pass measures the narration (fit to the video's length) and notes which 20 ms
-//!    windows hold speech; one measures the looped music; one mixes them, the music ducked
-//!    under speech, into a spool and measures the mix.
+//!    windows hold speech; one measures the looped music's downmix; one mixes them into a
+//!    stereo spool — the narration centred, the music's two channels ducked under speech by
+//!    one shared envelope — and measures the mix (downmix loudness, true peak of both
+//!    channels).
 //! 3. Loudness normalisation runs the same search as [`super::normalize_loudness`]: a gain is
 //!    carried along and applied on read; when plain gain would cross the peak ceiling, the
-//!    look-ahead limiter runs over the gained mix in one-second blocks with half a second of
+//!    linked look-ahead limiter runs over the gained mix in one-second blocks with half a second of
 //!    context on each side (far longer than the limiter's 1.5 ms look-ahead and 100 ms
 //!    release), writing a new spool, and the gain is searched until that spool is on target.
 //! 4. The final pass encodes AAC-LC frames into a spooled [`AacFrames`] the muxer reads one
 //!    frame at a time.
 //!
-//! Peak memory is a few blocks of PCM plus one `u32` per AAC frame (about 190 KiB for ten
+//! Peak memory is a few blocks of stereo PCM plus one `u32` per AAC frame (about 190 KiB for ten
 //! minutes), whatever the length; the temporary files are deleted on drop.
 
 use std::fs::File;
@@ -34,7 +38,7 @@ use super::normalize::{Levels, normalize};
 use super::{Loudness, Meter, MixSettings, SAMPLE_RATE, audio_err, db_to_gain, limiter};
 use crate::mux::{AacFrames, AudioInput};
 
-/// Samples per block (one second).
+/// Frames per block (one second).
 const BLOCK: usize = SAMPLE_RATE as usize;
 /// Context on each side of a limiter block.
 const CONTEXT: usize = BLOCK / 2;
@@ -43,20 +47,24 @@ fn io_err(what: &str) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(format!("soundtrack spool: {what}"), e)
 }
 
-/// Mono 48 kHz `f32` samples in a temporary file.
+/// 48 kHz `f32` frames (mono, or interleaved stereo) in a temporary file.
 pub(crate) struct Spool {
     file: NamedTempFile,
+    /// Frames.
     len: usize,
+    /// Samples per frame (1 or 2).
+    channels: usize,
 }
 
 impl Spool {
-    fn writer() -> Result<SpoolWriter> {
+    fn writer(channels: usize) -> Result<SpoolWriter> {
         let file = NamedTempFile::new().map_err(io_err("creating"))?;
         let w = BufWriter::with_capacity(1 << 18, file.reopen().map_err(io_err("opening"))?);
         Ok(SpoolWriter {
             file,
             w,
             len: 0,
+            channels: channels.max(1),
             bytes: Vec::new(),
         })
     }
@@ -66,6 +74,7 @@ impl Spool {
         Ok(SpoolReader {
             r: BufReader::with_capacity(1 << 18, f),
             left: self.len,
+            channels: self.channels,
             bytes: Vec::new(),
         })
     }
@@ -75,15 +84,17 @@ struct SpoolWriter {
     file: NamedTempFile,
     w: BufWriter<File>,
     len: usize,
+    channels: usize,
     bytes: Vec<u8>,
 }
 
 impl SpoolWriter {
+    /// Append whole interleaved frames.
     fn push(&mut self, s: &[f32]) -> Result<()> {
         self.bytes.clear();
         self.bytes.extend(s.iter().flat_map(|v| v.to_le_bytes()));
         self.w.write_all(&self.bytes).map_err(io_err("writing"))?;
-        self.len += s.len();
+        self.len += s.len() / self.channels;
         Ok(())
     }
 
@@ -92,21 +103,25 @@ impl SpoolWriter {
         Ok(Spool {
             file: self.file,
             len: self.len,
+            channels: self.channels,
         })
     }
 }
 
 struct SpoolReader {
     r: BufReader<File>,
+    /// Frames left.
     left: usize,
+    channels: usize,
     bytes: Vec<u8>,
 }
 
 impl SpoolReader {
-    /// Replace `out` with the next `max` samples (fewer at the end; empty when done).
+    /// Replace `out` with the next `max` frames, interleaved (fewer at the end; empty when
+    /// done); returns how many frames.
     fn read(&mut self, out: &mut Vec<f32>, max: usize) -> Result<usize> {
         let n = max.min(self.left);
-        self.bytes.resize(n * 4, 0);
+        self.bytes.resize(n * self.channels * 4, 0);
         self.r
             .read_exact(&mut self.bytes)
             .map_err(io_err("reading"))?;
@@ -121,17 +136,20 @@ impl SpoolReader {
     }
 }
 
-/// Decode a WAV file, downmix to mono and resample to 48 kHz into a spool.
-fn decode_to_spool(path: &Path) -> Result<Spool> {
+/// Decode a WAV file and resample it to 48 kHz into a spool of `out_channels` (1: the
+/// file's channels averaged; 2: a mono file in both channels, a stereo one as it is, more
+/// channels their first two).
+fn decode_to_spool(path: &Path, out_channels: usize) -> Result<Spool> {
     let (spec, in_frames, mut samples) = super::open_wav(path)?;
     let channels = usize::from(spec.channels.max(1));
-    // Fill `buf` with up to `buf.len()` mono frames; returns how many.
+    let out_channels = out_channels.clamp(1, 2);
+    // Fill `buf` with up to `buf.len() / out_channels` frames; returns how many.
+    let mut frame = vec![0.0f32; channels];
     let mut fill = |buf: &mut [f32]| -> Result<usize> {
-        for (n, slot) in buf.iter_mut().enumerate() {
-            let mut sum = 0.0f32;
-            for c in 0..channels {
+        for (n, slot) in buf.chunks_exact_mut(out_channels).enumerate() {
+            for (c, v) in frame.iter_mut().enumerate() {
                 match samples.next() {
-                    Some(v) => sum += v?,
+                    Some(s) => *v = s?,
                     None if c == 0 => return Ok(n),
                     None => {
                         return Err(Error::invalid_request(format!(
@@ -141,19 +159,25 @@ fn decode_to_spool(path: &Path) -> Result<Spool> {
                     }
                 }
             }
-            *slot = sum / channels as f32;
+            if out_channels == 1 {
+                slot[0] = frame.iter().sum::<f32>() / channels as f32;
+            } else {
+                let l = frame.first().copied().unwrap_or(0.0);
+                slot[0] = l;
+                slot[1] = frame.get(1).copied().unwrap_or(l);
+            }
         }
-        Ok(buf.len())
+        Ok(buf.len() / out_channels)
     };
-    let mut out = Spool::writer()?;
+    let mut out = Spool::writer(out_channels)?;
     if spec.sample_rate == SAMPLE_RATE {
-        let mut buf = vec![0.0f32; BLOCK];
+        let mut buf = vec![0.0f32; BLOCK * out_channels];
         loop {
             let n = fill(&mut buf)?;
             if n == 0 {
                 break;
             }
-            out.push(&buf[..n])?;
+            out.push(&buf[..n * out_channels])?;
         }
         return out.finish();
     }
@@ -167,33 +191,35 @@ fn decode_to_spool(path: &Path) -> Result<Spool> {
         spec.sample_rate as usize,
         SAMPLE_RATE as usize,
         1024,
-        1,
+        out_channels,
         FixedSync::Both,
     )
     .map_err(|e| fail(&e))?;
     let expected = (rs.resample_ratio() * in_frames as f64).ceil() as usize;
     let mut trim = rs.output_delay();
-    let mut inbuf = vec![0.0f32; rs.input_frames_max()];
-    let mut outbuf = vec![0.0f32; rs.output_frames_max()];
+    let mut inbuf = vec![0.0f32; rs.input_frames_max() * out_channels];
+    let mut outbuf = vec![0.0f32; rs.output_frames_max() * out_channels];
     let mut produced = 0usize;
     let mut idle = 0;
     while produced < expected {
-        let need = rs.input_frames_next().min(inbuf.len());
-        let got = fill(&mut inbuf[..need])?;
-        let input = InterleavedSlice::new(&inbuf[..need], 1, need).map_err(|e| fail(&e))?;
-        let cap = outbuf.len();
-        let mut output = InterleavedSlice::new_mut(&mut outbuf, 1, cap).map_err(|e| fail(&e))?;
+        let need = rs.input_frames_next().min(inbuf.len() / out_channels);
+        let got = fill(&mut inbuf[..need * out_channels])?;
+        let input = InterleavedSlice::new(&inbuf[..need * out_channels], out_channels, need)
+            .map_err(|e| fail(&e))?;
+        let cap = outbuf.len() / out_channels;
+        let mut output =
+            InterleavedSlice::new_mut(&mut outbuf, out_channels, cap).map_err(|e| fail(&e))?;
         let indexing = Indexing::new().partial_len(got);
         let (_, n) = rs
             .process_into_buffer(&input, &mut output, Some(&indexing))
             .map_err(|e| fail(&e))?;
-        let chunk = outbuf.get(..n).unwrap_or(&[]);
-        let t = trim.min(chunk.len());
+        let chunk = outbuf.get(..n * out_channels).unwrap_or(&[]);
+        let t = trim.min(chunk.len() / out_channels);
         trim -= t;
-        let chunk = &chunk[t..];
-        let chunk = &chunk[..chunk.len().min(expected - produced)];
-        out.push(chunk)?;
-        produced += chunk.len();
+        let chunk = &chunk[t * out_channels..];
+        let keep = (chunk.len() / out_channels).min(expected - produced);
+        out.push(&chunk[..keep * out_channels])?;
+        produced += keep;
         // Flushing the delay takes a few empty chunks; never loop forever.
         idle = if got == 0 { idle + 1 } else { 0 };
         if idle > 64 {
@@ -203,7 +229,7 @@ fn decode_to_spool(path: &Path) -> Result<Spool> {
     out.finish()
 }
 
-/// Reads a spool fit to `len` samples: padded with silence, or cut with a 10 ms fade-out
+/// Reads a spool fit to `len` frames: padded with silence, or cut with a 10 ms fade-out
 /// (as [`super::fit_length`]); with `looped`, a non-empty spool repeats instead of padding.
 struct Fitted<'a> {
     spool: &'a Spool,
@@ -224,45 +250,51 @@ impl<'a> Fitted<'a> {
         })
     }
 
-    /// The next `out.len()` samples (zeros past the end).
+    /// The next `out.len() / channels` frames, interleaved (zeros past the end).
     fn read(&mut self, out: &mut [f32], tmp: &mut Vec<f32>) -> Result<()> {
+        let ch = self.spool.channels;
         let fade = (SAMPLE_RATE as usize / 100).min(self.len);
         let cut = !self.looped && self.spool.len > self.len;
+        let frames = out.len() / ch;
         let mut filled = 0;
-        while filled < out.len() {
-            let want = out.len() - filled;
-            let n = self.reader.read(tmp, want)?;
+        while filled < frames {
+            let n = self.reader.read(tmp, frames - filled)?;
             if n == 0 {
                 if self.looped && self.spool.len > 0 {
                     self.reader = self.spool.reader()?;
                     continue;
                 }
-                out[filled..].fill(0.0);
+                out[filled * ch..].fill(0.0);
                 break;
             }
-            out[filled..filled + n].copy_from_slice(tmp);
+            out[filled * ch..(filled + n) * ch].copy_from_slice(tmp);
             filled += n;
         }
         if cut {
-            for (k, s) in out.iter_mut().enumerate() {
+            for (k, f) in out.chunks_exact_mut(ch).enumerate() {
                 let i = self.pos + k;
-                if i >= self.len {
-                    *s = 0.0;
+                let g = if i >= self.len {
+                    0.0
                 } else if i >= self.len - fade {
-                    *s *= 1.0 - (i - (self.len - fade) + 1) as f32 / fade as f32;
-                }
+                    1.0 - (i - (self.len - fade) + 1) as f32 / fade as f32
+                } else {
+                    continue;
+                };
+                f.iter_mut().for_each(|s| *s *= g);
             }
         }
-        self.pos += out.len();
+        self.pos += frames;
         Ok(())
     }
 }
 
-/// Measure `spool` fit to `len`; also returns, per 20 ms window, whether it holds speech.
+/// Measure `spool` fit to `len` frames (loudness of the downmix); also returns, per 20 ms
+/// window, whether it holds speech.
 fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, Vec<bool>)> {
+    let ch = spool.channels;
     let window = (SAMPLE_RATE as usize / 50).max(1);
     let threshold = 10f32.powf(-40.0 / 20.0);
-    let mut meter = Meter::new(SAMPLE_RATE)?;
+    let mut meter = Meter::new(SAMPLE_RATE, ch)?;
     let mut active = Vec::with_capacity(len.div_ceil(window));
     let mut f = Fitted::new(spool, len, looped)?;
     let (mut buf, mut tmp) = (Vec::new(), Vec::new());
@@ -270,10 +302,10 @@ fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, 
     while pos < len {
         // Whole windows per block (BLOCK is a multiple of the window).
         let n = BLOCK.min(len - pos);
-        buf.resize(n, 0.0);
+        buf.resize(n * ch, 0.0);
         f.read(&mut buf, &mut tmp)?;
         meter.add(&buf)?;
-        for w in buf.chunks(window) {
+        for w in buf.chunks(window * ch) {
             let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
             active.push(rms > threshold);
         }
@@ -282,7 +314,8 @@ fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, 
     Ok((meter.result()?, active))
 }
 
-/// Mix the narration and ducked music into a new spool of `len` samples; measure it.
+/// Mix the mono narration (centred) and the stereo music (ducked, one envelope for both
+/// channels) into a new stereo spool of `len` frames; measure it.
 fn mix_pass(
     narration: Option<&Spool>,
     music: Option<(&Spool, f32)>,
@@ -299,9 +332,9 @@ fn mix_pass(
     let mut mus = music
         .map(|(s, base)| Fitted::new(s, len, true).map(|f| (f, base)))
         .transpose()?;
-    let mut out = Spool::writer()?;
-    let mut meter = Meter::new(SAMPLE_RATE)?;
-    let (mut a, mut b, mut tmp) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = Spool::writer(2)?;
+    let mut meter = Meter::new(SAMPLE_RATE, 2)?;
+    let (mut a, mut b, mut o, mut tmp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut pos = 0;
     while pos < len {
         let n = BLOCK.min(len - pos);
@@ -310,10 +343,12 @@ fn mix_pass(
             Some(f) => f.read(&mut a, &mut tmp)?,
             None => a.fill(0.0),
         }
+        o.clear();
+        o.extend(a.iter().flat_map(|s| [*s, *s]));
         if let Some((f, base)) = mus.as_mut() {
-            b.resize(n, 0.0);
+            b.resize(2 * n, 0.0);
             f.read(&mut b, &mut tmp)?;
-            for (k, (o, m)) in a.iter_mut().zip(&b).enumerate() {
+            for (k, (o, m)) in o.chunks_exact_mut(2).zip(b.chunks_exact(2)).enumerate() {
                 let i = pos + k;
                 // Look 20 ms ahead so the duck is in place when the word starts.
                 let speaking = active.get(i / window + 1).copied().unwrap_or(false)
@@ -321,11 +356,12 @@ fn mix_pass(
                 let target = if speaking { duck } else { 1.0 };
                 let coeff = if target < g { attack } else { release };
                 g += (target - g) * coeff;
-                *o += m * *base * g;
+                o[0] += m[0] * *base * g;
+                o[1] += m[1] * *base * g;
             }
         }
-        meter.add(&a)?;
-        out.push(&a)?;
+        meter.add(&o)?;
+        out.push(&o)?;
         pos += n;
     }
     Ok((out.finish()?, meter.result()?))
@@ -334,7 +370,7 @@ fn mix_pass(
 /// Measure `spool` with `gain` applied.
 fn measure_gained(spool: &Spool, gain: f32) -> Result<Loudness> {
     let mut r = spool.reader()?;
-    let mut meter = Meter::new(SAMPLE_RATE)?;
+    let mut meter = Meter::new(SAMPLE_RATE, spool.channels)?;
     let mut buf = Vec::new();
     while r.read(&mut buf, BLOCK)? > 0 {
         buf.iter_mut().for_each(|s| *s *= gain);
@@ -343,37 +379,40 @@ fn measure_gained(spool: &Spool, gain: f32) -> Result<Loudness> {
     meter.result()
 }
 
-/// Apply `gain`, then limit peaks to `ceiling` in one-second blocks with context; measure.
+/// Apply `gain`, then limit peaks to `ceiling` (linked across channels) in one-second blocks
+/// with context; measure.
 fn limit_pass(spool: &Spool, gain: f32, ceiling: f32) -> Result<(Spool, Loudness)> {
+    let ch = spool.channels;
     let mut r = spool.reader()?;
-    let mut out = Spool::writer()?;
-    let mut meter = Meter::new(SAMPLE_RATE)?;
-    // `data` holds samples from absolute index `base` on.
+    let mut out = Spool::writer(ch)?;
+    let mut meter = Meter::new(SAMPLE_RATE, ch)?;
+    // `data` holds interleaved frames from absolute frame `base` on; positions are frames.
     let (mut data, mut base, mut pos) = (Vec::<f32>::new(), 0usize, 0usize);
     let mut chunk = Vec::new();
     let mut eof = false;
     loop {
-        while !eof && base + data.len() < pos + BLOCK + CONTEXT {
+        while !eof && base + data.len() / ch < pos + BLOCK + CONTEXT {
             if r.read(&mut chunk, BLOCK)? == 0 {
                 eof = true;
             }
             data.extend(chunk.iter().map(|s| s * gain));
         }
-        let end = (pos + BLOCK).min(base + data.len());
+        let have = base + data.len() / ch;
+        let end = (pos + BLOCK).min(have);
         if end <= pos {
             break;
         }
         let w0 = pos.saturating_sub(CONTEXT).max(base);
-        let w1 = (end + CONTEXT).min(base + data.len());
-        let mut win = data[w0 - base..w1 - base].to_vec();
-        limiter::limit(&mut win, SAMPLE_RATE, ceiling);
-        let block = &win[pos - w0..end - w0];
+        let w1 = (end + CONTEXT).min(have);
+        let mut win = data[(w0 - base) * ch..(w1 - base) * ch].to_vec();
+        limiter::limit(&mut win, ch, SAMPLE_RATE, ceiling);
+        let block = &win[(pos - w0) * ch..(end - w0) * ch];
         meter.add(block)?;
         out.push(block)?;
         pos = end;
         let keep_from = pos.saturating_sub(CONTEXT);
         if keep_from > base {
-            data.drain(..keep_from - base);
+            data.drain(..(keep_from - base) * ch);
             base = keep_from;
         }
     }
@@ -412,8 +451,8 @@ pub fn soundtrack_aac(
         )));
     }
     let len = (duration_secs * f64::from(SAMPLE_RATE)).round() as usize;
-    let narration = narration.map(decode_to_spool).transpose()?;
-    let music = music.map(decode_to_spool).transpose()?;
+    let narration = narration.map(|p| decode_to_spool(p, 1)).transpose()?;
+    let music = music.map(|p| decode_to_spool(p, 2)).transpose()?;
     let mut speech_lufs = settings.target_lufs;
     let mut active = Vec::new();
     if let Some(n) = &narration {
@@ -457,8 +496,11 @@ pub fn soundtrack_aac(
     ))
 }
 
-/// Encode a spool (times `gain`) into spooled AAC frames.
+/// Encode a stereo spool (times `gain`) into spooled AAC frames.
 fn encode_spool(spool: &Spool, gain: f32, bitrate: u32, encoder: AacEncoder) -> Result<AacFrames> {
+    if spool.channels != 2 {
+        return Err(audio_err("the mixed soundtrack must be stereo"));
+    }
     let mut r = spool.reader()?;
     let mut next = |out: &mut Vec<f32>| -> Result<usize> {
         let n = r.read(out, FRAME_SAMPLES)?;
@@ -476,17 +518,19 @@ fn encode_spool(spool: &Spool, gain: f32, bitrate: u32, encoder: AacEncoder) -> 
         #[cfg(feature = "fdk-aac")]
         AacEncoder::Fdk => {
             // The FDK binding encodes a whole buffer: this path holds the soundtrack in memory.
-            let (mut all, mut buf) = (Vec::with_capacity(spool.len), Vec::new());
+            let mut all = super::StereoBuffer {
+                sample_rate: SAMPLE_RATE,
+                left: Vec::with_capacity(spool.len),
+                right: Vec::with_capacity(spool.len),
+            };
+            let mut buf = Vec::new();
             while next(&mut buf)? > 0 {
-                all.extend_from_slice(&buf);
+                for f in buf.chunks_exact(2) {
+                    all.left.push(f[0]);
+                    all.right.push(f[1]);
+                }
             }
-            let track = super::aac::encode_aac_fdk(
-                &super::AudioBuffer {
-                    sample_rate: SAMPLE_RATE,
-                    samples: all,
-                },
-                bitrate,
-            )?;
+            let track = super::aac::encode_aac_fdk_stereo(&all, bitrate)?;
             Ok(AacFrames::Memory(track.frames))
         }
     }

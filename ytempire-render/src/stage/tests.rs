@@ -127,8 +127,8 @@ fn music_plan_writes_a_bed_a_library_track_or_nothing() {
     let track = plan.materialise(out).unwrap().unwrap();
     let spec = hound::WavReader::open(track.path()).unwrap().spec();
     assert_eq!(
-        spec.channels, 1,
-        "library tracks are prepared mono for the mixer"
+        spec.channels, 2,
+        "library tracks keep their stereo image for the mixer"
     );
     let secs = crate::audio::load_wav(track.path())
         .unwrap()

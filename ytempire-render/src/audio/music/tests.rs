@@ -1,5 +1,5 @@
 use super::*;
-use crate::audio::{MixSettings, mix};
+use crate::audio::{MixSettings, load_wav, mix, resample};
 
 fn db(x: f64) -> f64 {
     20.0 * x.max(1e-12).log10()
@@ -80,60 +80,117 @@ fn bed_is_deterministic_stereo_seamless_and_at_level() {
     assert!(quietest > -40.0, "{quietest}");
 }
 
+/// Pearson correlation of two equally long signals.
+fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let n = a.len().min(b.len()).max(1) as f64;
+    let (ma, mb) = (
+        a.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
+        b.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
+    );
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (f64::from(*x) - ma, f64::from(*y) - mb);
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    sab / (saa * sbb).sqrt().max(1e-30)
+}
+
 #[test]
-fn bed_fills_pauses_and_sits_under_speech() {
+fn bed_fills_pauses_in_stereo_and_sits_under_speech() {
     let (speech, spans) = narration(6);
     let len = speech.samples.len();
     let settings = MixSettings::default();
     let (dry, _) = mix(Some(&speech), None, len, &settings).unwrap();
-    let before = silent_share(&dry.samples);
+    assert_eq!(
+        dry.left, dry.right,
+        "narration alone is centred: identical channels"
+    );
+    let before = silent_share(&dry.left);
     assert!(before > 0.15, "the dry narration has pauses: {before}");
 
-    // Through a WAV, as the render stage hands it to the mixer.
+    // Through a stereo WAV, as the render stage hands it to the mixer.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bed.wav");
     ambient_bed(3, SAMPLE_RATE).write_wav(&path).unwrap();
-    let bed = load_wav(&path).unwrap();
+    let bed = load_wav_stereo(&path).unwrap();
     let (wet, loud) = mix(Some(&speech), Some(&bed), len, &settings).unwrap();
+    assert_eq!(wet.frames(), len);
     assert!((loud.integrated_lufs + 14.0).abs() < 0.5, "{loud:?}");
-    let after = silent_share(&wet.samples);
-    eprintln!(
-        "silent 50 ms windows after 1 s: {:.1} % dry, {:.1} % with the bed",
-        before * 100.0,
-        after * 100.0
+    assert!(loud.true_peak_dbtp <= -1.0, "{loud:?}");
+    // The downmix is what was normalised.
+    assert_eq!(
+        crate::audio::measure(&wet.to_mono())
+            .unwrap()
+            .integrated_lufs,
+        loud.integrated_lufs
     );
-    assert_eq!(after, 0.0, "no 50 ms window below −50 dBFS after 1 s");
 
-    // The music's part of the mix: the mix minus the narration at the mix's gain (least
-    // squares; the pad and the buzz are nearly uncorrelated).
-    let g = wet
-        .samples
-        .iter()
-        .zip(&speech.samples)
-        .map(|(m, s)| f64::from(*m) * f64::from(*s))
-        .sum::<f64>()
-        / speech
-            .samples
-            .iter()
-            .map(|s| f64::from(*s) * f64::from(*s))
-            .sum::<f64>();
-    let music: Vec<f32> = wet
-        .samples
-        .iter()
-        .zip(&speech.samples)
-        .map(|(m, s)| m - g as f32 * s)
-        .collect();
+    // The bed keeps its stereo image: in the pauses (only music sounds) the channels differ.
     let edge = SAMPLE_RATE as usize / 10;
-    for (a, b) in spans {
-        let (a, b) = (a + edge, b - edge);
-        let voice = db(g * rms(&speech.samples[a..b]));
-        let under = db(rms(&music[a..b]));
-        eprintln!("under speech: voice {voice:.1} dBFS, music {under:.1} dBFS");
-        assert!(
-            voice - under >= 10.0,
-            "music {under:.1} dB vs voice {voice:.1} dB"
-        );
+    let (mut pl, mut pr) = (Vec::new(), Vec::new());
+    for w in spans.windows(2) {
+        let (a, b) = (w[0].1 + edge, w[1].0 - edge);
+        pl.extend_from_slice(&wet.left[a..b]);
+        pr.extend_from_slice(&wet.right[a..b]);
     }
+    let corr = correlation(&pl, &pr);
+    eprintln!("L/R correlation in the pauses: {corr:.3}");
+    assert!(
+        corr < 0.98,
+        "the bed's sides are detuned apart: correlation {corr}"
+    );
+    assert_ne!(wet.left, wet.right);
+
+    for (name, side) in [("left", &wet.left), ("right", &wet.right)] {
+        let after = silent_share(side);
+        eprintln!(
+            "{name}: silent 50 ms windows after 1 s: {:.1} % dry, {:.1} % with the bed",
+            before * 100.0,
+            after * 100.0
+        );
+        assert_eq!(
+            after, 0.0,
+            "{name}: no 50 ms window below −50 dBFS after 1 s"
+        );
+
+        // The music's part of this channel: the channel minus the narration at the mix's
+        // gain (least squares; the pad and the buzz are nearly uncorrelated).
+        let g = side
+            .iter()
+            .zip(&speech.samples)
+            .map(|(m, s)| f64::from(*m) * f64::from(*s))
+            .sum::<f64>()
+            / speech
+                .samples
+                .iter()
+                .map(|s| f64::from(*s) * f64::from(*s))
+                .sum::<f64>();
+        let music: Vec<f32> = side
+            .iter()
+            .zip(&speech.samples)
+            .map(|(m, s)| m - g as f32 * s)
+            .collect();
+        for &(a, b) in &spans {
+            let (a, b) = (a + edge, b - edge);
+            let voice = db(g * rms(&speech.samples[a..b]));
+            let under = db(rms(&music[a..b]));
+            eprintln!("{name} under speech: voice {voice:.1} dBFS, music {under:.1} dBFS");
+            assert!(
+                voice - under >= 10.0,
+                "{name}: music {under:.1} dB vs voice {voice:.1} dB"
+            );
+        }
+    }
+
+    // A mono music file goes to both sides: the mix stays centred.
+    let mono_path = dir.path().join("mono.wav");
+    write_mono_wav(&bed.to_mono(), &mono_path).unwrap();
+    let mono = load_wav_stereo(&mono_path).unwrap();
+    assert_eq!(mono.left, mono.right);
+    let (centred, _) = mix(Some(&speech), Some(&mono), len, &settings).unwrap();
+    assert_eq!(centred.left, centred.right);
 }
 
 #[test]
@@ -191,11 +248,17 @@ fn library_indexes_moods_from_folders_and_sidecars() {
             .is_none()
     );
     assert!(MusicLibrary::index(&root.join("missing")).is_err());
-    // A prepared track is at the mix rate and shorter by its crossfade.
+    // A prepared track is at the mix rate, shorter by its crossfade, and keeps its stereo
+    // channels (the file's left and right differ).
     let prepared = prepare_track(&root.join("c.wav")).unwrap();
     assert_eq!(prepared.sample_rate, SAMPLE_RATE);
     let full = (LOOP_SECS * f64::from(SAMPLE_RATE)) as usize;
-    assert!(
-        prepared.samples.len() < full && prepared.samples.len() > full - 3 * SAMPLE_RATE as usize
-    );
+    assert!(prepared.frames() < full && prepared.frames() > full - 3 * SAMPLE_RATE as usize);
+    assert_eq!(prepared.left.len(), prepared.right.len());
+    assert_ne!(prepared.left, prepared.right);
+    // Downmixed, it matches the mono load of the same file (resampled the same way).
+    let mono = resample(&load_wav(&root.join("c.wav")).unwrap(), SAMPLE_RATE).unwrap();
+    let mid = prepared.to_mono();
+    let k = SAMPLE_RATE as usize * 3;
+    assert!((mid.samples[k] - mono.samples[k]).abs() < 1e-3);
 }
