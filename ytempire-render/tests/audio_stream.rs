@@ -13,7 +13,7 @@ use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual};
 use ytempire_render::audio::aac::AacEncoder;
 use ytempire_render::audio::music::ambient_bed;
 use ytempire_render::audio::stream::soundtrack_aac;
-use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE};
+use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE, StereoBuffer};
 use ytempire_render::encode::EncoderChoice;
 use ytempire_render::mux::AacFrames;
 use ytempire_render::video::{CompositorChoice, RenderOptions, render_video_blocking};
@@ -371,17 +371,15 @@ fn rendered_mp4_with_music_has_two_different_channels_at_the_target_loudness() {
         println!("mp4_pause_lr_correlation {c:.3} ({r:?})");
         assert!(c < 0.98, "pause {r:?}: L/R correlation {c}");
     }
-    let down = AudioBuffer {
+    // The decoded file measured as a stereo programme (BS.1770, as YouTube reads it).
+    let decoded = StereoBuffer {
         sample_rate: SAMPLE_RATE,
-        samples: left
-            .iter()
-            .zip(&right)
-            .map(|(l, r)| 0.5 * (l + r))
-            .collect(),
+        left,
+        right,
     };
-    let m = audio::measure(&down).unwrap();
+    let m = audio::measure_stereo(&decoded).unwrap();
     println!(
-        "mp4_downmix_loudness {m:?} (render reported {} LUFS)",
+        "mp4_stereo_loudness {m:?} (render reported {} LUFS)",
         r.loudness_lufs
     );
     assert!((m.integrated_lufs + 14.0).abs() <= 1.0, "{m:?}");

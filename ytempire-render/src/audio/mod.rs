@@ -7,12 +7,14 @@
 //! music shorter than the video loops, longer music is cut the same way.
 //!
 //! The mix is stereo ([`StereoBuffer`]): the narration is centred (the same in both channels),
-//! the music keeps its stereo image (a mono music file goes to both sides). Levels are
-//! measured on the downmix `(L + R) / 2`: the music's level relative to the narration, the
-//! speech detection that ducks it, and the integrated loudness normalised to the target, so
-//! a mix without music measures exactly as its mono narration would. True peak is the
-//! larger of the two channels', and the limiter is linked (one gain for both channels), so
-//! normalisation never shifts the image. The AAC track carries the two channels as they
+//! the music keeps its stereo image (a mono music file goes to both sides). Integrated
+//! loudness is measured as ITU-R BS.1770 measures a stereo programme (the channels' powers
+//! summed, as YouTube's and ffmpeg's meters read the file), so the −14 LUFS target is met as
+//! they read it; a centred voice reads [`CENTRED_LU`] (3 LU) above the same voice in mono,
+//! and the music is set under the voice as it sounds centred. Speech detection, which ducks
+//! the music, works on the mono narration with a threshold relative to its own level. True
+//! peak is the larger of the two channels', and the limiter is linked (one gain for both
+//! channels), so normalisation never shifts the image. The AAC track carries the two channels as they
 //! are; without music they are identical.
 
 use std::path::Path;
@@ -208,6 +210,24 @@ pub struct Loudness {
     pub true_peak_dbtp: f64,
 }
 
+/// How much louder a mono signal reads once centred in both channels of a stereo programme
+/// (BS.1770 sums the channels' powers): `10 log10 2` LU. The music is set under the
+/// narration as it sounds centred: its mono loudness plus this.
+pub const CENTRED_LU: f64 = 3.010_299_956_639_812;
+
+/// The RMS level (linear) above which a 20 ms window of a narration whose integrated mono
+/// loudness is `narration_lufs` counts as speech (and ducks the music): 24 dB under the
+/// narration's level, at most −40 dBFS, at least −70 dBFS, so quiet and loud narrations
+/// are ducked alike.
+pub(crate) fn speech_threshold(narration_lufs: f64) -> f32 {
+    let db = if narration_lufs.is_finite() {
+        (narration_lufs - 24.0).clamp(-70.0, -40.0)
+    } else {
+        -40.0
+    };
+    db_to_gain(db)
+}
+
 /// Measure EBU R128 integrated loudness and true peak.
 pub fn measure(buf: &AudioBuffer) -> Result<Loudness> {
     let mut meter = Meter::new(buf.sample_rate, 1)?;
@@ -215,8 +235,9 @@ pub fn measure(buf: &AudioBuffer) -> Result<Loudness> {
     meter.result()
 }
 
-/// Measure a stereo buffer: integrated loudness of the downmix `(L + R) / 2`, true peak of
-/// the louder channel (see the module docs).
+/// Measure a stereo buffer as a stereo programme: ITU-R BS.1770 integrated loudness (the
+/// channels' powers summed, as YouTube's and ffmpeg's meters read the file) and the louder
+/// channel's true peak. A centred voice reads [`CENTRED_LU`] above the same voice in mono.
 pub fn measure_stereo(buf: &StereoBuffer) -> Result<Loudness> {
     measure_stereo_gained(buf, 1.0)
 }
@@ -238,12 +259,12 @@ fn measure_stereo_gained(buf: &StereoBuffer, gain: f32) -> Result<Loudness> {
 }
 
 /// An EBU R128 meter over blocks of interleaved frames (1 or 2 channels): integrated
-/// loudness of the downmix, true peak over all channels.
+/// loudness of the programme as ITU-R BS.1770 defines it (the channels' powers summed),
+/// true peak over all channels.
 pub(crate) struct Meter {
     loudness: EbuR128,
     peak: EbuR128,
     channels: usize,
-    mid: Vec<f32>,
 }
 
 fn meter_err(e: ebur128::Error) -> Error {
@@ -256,26 +277,15 @@ impl Meter {
         let ch = u32::try_from(channels)
             .map_err(|_| audio_err(format!("cannot meter {channels} channels")))?;
         Ok(Meter {
-            loudness: EbuR128::new(1, sample_rate, Mode::I).map_err(meter_err)?,
+            loudness: EbuR128::new(ch, sample_rate, Mode::I).map_err(meter_err)?,
             peak: EbuR128::new(ch, sample_rate, Mode::TRUE_PEAK).map_err(meter_err)?,
             channels,
-            mid: Vec::new(),
         })
     }
 
     /// Add interleaved frames.
     pub(crate) fn add(&mut self, s: &[f32]) -> Result<()> {
-        if self.channels == 1 {
-            self.loudness.add_frames_f32(s).map_err(meter_err)?;
-        } else {
-            let scale = 1.0 / self.channels as f32;
-            self.mid.clear();
-            self.mid.extend(
-                s.chunks_exact(self.channels)
-                    .map(|f| f.iter().sum::<f32>() * scale),
-            );
-            self.loudness.add_frames_f32(&self.mid).map_err(meter_err)?;
-        }
+        self.loudness.add_frames_f32(s).map_err(meter_err)?;
         self.peak.add_frames_f32(s).map_err(meter_err)
     }
 
@@ -328,8 +338,8 @@ pub fn normalize_loudness(
     Ok(m)
 }
 
-/// [`normalize_loudness`] for a stereo buffer: loudness of the downmix, true peak of both
-/// channels, and one gain (and a linked limiter) for both channels.
+/// [`normalize_loudness`] for a stereo buffer: BS.1770 loudness ([`measure_stereo`]), true
+/// peak of both channels, and one gain (and a linked limiter) for both channels.
 pub fn normalize_stereo(
     buf: &mut StereoBuffer,
     target_lufs: f64,
@@ -441,9 +451,8 @@ impl Default for MixSettings {
 
 /// Per-sample music gain: 1 where nobody speaks, `duck` under speech, with a 20 ms attack and
 /// 300 ms release so the music does not pump.
-fn duck_envelope(speech: &[f32], rate: u32, duck: f32) -> Vec<f32> {
+fn duck_envelope(speech: &[f32], rate: u32, threshold: f32, duck: f32) -> Vec<f32> {
     let window = (rate as usize / 50).max(1); // 20 ms
-    let threshold = 10f32.powf(-40.0 / 20.0);
     let mut active = Vec::with_capacity(speech.len().div_ceil(window));
     for w in speech.chunks(window) {
         let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
@@ -471,7 +480,7 @@ fn duck_envelope(speech: &[f32], rate: u32, duck: f32) -> Vec<f32> {
 
 /// Mix narration (mono, centred) and music (stereo, its image kept) — both already at
 /// [`SAMPLE_RATE`] — into exactly `len` stereo frames, the music looped or cut to fit and
-/// ducked under speech, then normalised per `settings` (levels on the downmix; see the
+/// ducked under speech, then normalised per `settings` (BS.1770 stereo loudness; see the
 /// module docs). A mono music track goes in as [`StereoBuffer::from_mono`].
 pub fn mix(
     narration: Option<&AudioBuffer>,
@@ -492,12 +501,14 @@ pub fn mix(
     }
     let mut speech = AudioBuffer::silence(SAMPLE_RATE, len);
     let mut speech_lufs = settings.target_lufs;
+    let mut threshold = speech_threshold(f64::NAN);
     if let Some(n) = narration {
         speech.samples.clone_from(&n.samples);
         fit_length(&mut speech, len);
         let m = measure(&speech)?;
+        threshold = speech_threshold(m.integrated_lufs);
         if m.integrated_lufs.is_finite() {
-            speech_lufs = m.integrated_lufs;
+            speech_lufs = m.integrated_lufs + CENTRED_LU;
         }
     }
     let mut out = StereoBuffer {
@@ -522,7 +533,12 @@ pub fn mix(
         } else {
             1.0
         };
-        let env = duck_envelope(&speech.samples, SAMPLE_RATE, db_to_gain(-settings.duck_db));
+        let env = duck_envelope(
+            &speech.samples,
+            SAMPLE_RATE,
+            threshold,
+            db_to_gain(-settings.duck_db),
+        );
         for (o, m) in [
             (&mut out.left, &looped.left),
             (&mut out.right, &looped.right),
@@ -591,7 +607,7 @@ mod tests {
         for s in &mut speech[24_000..] {
             *s = 0.3;
         }
-        let env = duck_envelope(&speech, SAMPLE_RATE, 0.25);
+        let env = duck_envelope(&speech, SAMPLE_RATE, speech_threshold(f64::NAN), 0.25);
         assert!((env[10_000] - 1.0).abs() < 1e-3);
         assert!((env[40_000] - 0.25).abs() < 1e-2, "{}", env[40_000]);
     }

@@ -9,9 +9,9 @@
 //! 1. Narration is decoded, downmixed to mono and resampled block by block into a spool;
 //!    music likewise but kept in stereo (a mono file in both channels).
 //! 2. One pass measures the narration (fit to the video's length) and notes which 20 ms
-//!    windows hold speech; one measures the looped music's downmix; one mixes them into a
+//!    windows hold speech; one measures the looped music; one mixes them into a
 //!    stereo spool — the narration centred, the music's two channels ducked under speech by
-//!    one shared envelope — and measures the mix (downmix loudness, true peak of both
+//!    one shared envelope — and measures the mix (BS.1770 loudness, true peak of both
 //!    channels).
 //! 3. Loudness normalisation runs the same search as [`super::normalize_loudness`]: a gain is
 //!    carried along and applied on read; when plain gain would cross the peak ceiling, the
@@ -288,12 +288,11 @@ impl<'a> Fitted<'a> {
     }
 }
 
-/// Measure `spool` fit to `len` frames (loudness of the downmix); also returns, per 20 ms
+/// Measure `spool` fit to `len` frames (BS.1770 loudness); also returns, per 20 ms
 /// window, whether it holds speech.
 fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, Vec<bool>)> {
     let ch = spool.channels;
     let window = (SAMPLE_RATE as usize / 50).max(1);
-    let threshold = 10f32.powf(-40.0 / 20.0);
     let mut meter = Meter::new(SAMPLE_RATE, ch)?;
     let mut active = Vec::with_capacity(len.div_ceil(window));
     let mut f = Fitted::new(spool, len, looped)?;
@@ -306,12 +305,18 @@ fn measure_fitted(spool: &Spool, len: usize, looped: bool) -> Result<(Loudness, 
         f.read(&mut buf, &mut tmp)?;
         meter.add(&buf)?;
         for w in buf.chunks(window * ch) {
-            let rms = (w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt();
-            active.push(rms > threshold);
+            active.push((w.iter().map(|s| s * s).sum::<f32>() / w.len() as f32).sqrt());
         }
         pos += n;
     }
-    Ok((meter.result()?, active))
+    let loudness = meter.result()?;
+    // Speech is judged against the narration's own level, so a quiet narration is ducked
+    // under as well as a loud one.
+    let threshold = super::speech_threshold(loudness.integrated_lufs);
+    Ok((
+        loudness,
+        active.into_iter().map(|rms| rms > threshold).collect(),
+    ))
 }
 
 /// Mix the mono narration (centred) and the stereo music (ducked, one envelope for both
@@ -458,7 +463,7 @@ pub fn soundtrack_aac(
     if let Some(n) = &narration {
         let (m, a) = measure_fitted(n, len, false)?;
         if m.integrated_lufs.is_finite() {
-            speech_lufs = m.integrated_lufs;
+            speech_lufs = m.integrated_lufs + super::CENTRED_LU;
         }
         active = a;
     }
