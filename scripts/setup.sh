@@ -8,6 +8,8 @@
 #   fonts-droid-fallback a CJK fallback font for captions and thumbnails (DejaVu is bundled;
 #                        without a CJK font such text is refused with a clear error)
 #   fonts-tlwg-loma-otf  a Thai font (150 kB) for the same
+#   postgresql           the server the PostgreSQL job-queue tests start (scripts/postgres.sh: a
+#                        throwaway one in a temporary directory; none is set up or left running)
 # With YTEMPIRE_WITH_X264=1 (set by scripts/test.sh, which builds every feature):
 #   libx264-dev libclang-dev pkg-config  the optional in-process x264 encoder (GPL) and the
 #                        bindgen its bindings are generated with
@@ -22,6 +24,9 @@ if ! find /usr/share/fonts -iname '*cjk*' -o -iname 'DroidSansFallback*' 2>/dev/
 fi
 if ! find /usr/share/fonts -iname 'Loma*' 2>/dev/null | grep -q .; then
   need+=(fonts-tlwg-loma-otf)
+fi
+if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  need+=(postgresql)
 fi
 if [ "${YTEMPIRE_WITH_X264:-0}" = 1 ]; then
   pkg-config --exists x264 2>/dev/null || need+=(libx264-dev pkg-config)

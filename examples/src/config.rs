@@ -47,9 +47,23 @@ pub struct Config {
     pub youtube: YouTubeSettings,
     /// Channels; the first is the default.
     pub channels: Vec<ChannelSettings>,
+    /// The job queue's database (`ytempire queue`): a `postgres://` URL or a SQLite file;
+    /// `--database` and `DATABASE_URL` take precedence. Default `DATA_DIR/queue.sqlite`.
+    pub database: Option<DatabaseUrl>,
     /// The file this config was read from (`None`: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,
+}
+
+/// A database URL, never printed (it may hold a password).
+#[derive(Clone, Default, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseUrl(…)")
+    }
 }
 
 /// Where outputs and working state go.

@@ -36,8 +36,7 @@ pub enum Command {
     #[command(subcommand)]
     Accounts(AccountsCommand),
     /// The persistent job queue: submit, list, status, cancel, retry, work.
-    #[command(subcommand)]
-    Queue(QueueCommand),
+    Queue(QueueArgs),
     /// Trending topics from the channel's sources, ranked against the channel with reasons.
     Trends(TrendsArgs),
     /// Queue the best trend topics into the channel's publishing slots for the next days.
@@ -190,6 +189,29 @@ pub struct AccountAddArgs {
     pub no_browser: bool,
 }
 
+/// `ytempire queue [--database URL] …`.
+#[derive(Clone, Args)]
+pub struct QueueArgs {
+    /// The queue's database: a `postgres://user:password@host:port/db` URL (a PostgreSQL
+    /// server that worker processes on many machines share) or a SQLite file. Default:
+    /// `DATABASE_URL`, then the config's `database`, then `DATA_DIR/queue.sqlite`.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: QueueCommand,
+}
+
+impl std::fmt::Debug for QueueArgs {
+    // The database URL may hold a password: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueueArgs")
+            .field("database", &self.database.as_ref().map(|_| "…"))
+            .field("command", &self.command)
+            .finish()
+    }
+}
+
 /// `ytempire queue …`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum QueueCommand {
@@ -200,13 +222,21 @@ pub enum QueueCommand {
         /// queued, running, succeeded, failed or cancelled.
         #[arg(long, value_parser = job_state)]
         state: Option<ytempire_core::queue::JobState>,
+        /// Print the jobs as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// One job's state, attempts, place in the queue and last error.
     Status {
         /// Job id.
         id: String,
+        /// Then print the job's events as they happen (from any worker process) until it
+        /// finishes, fails or is cancelled.
+        #[arg(long)]
+        follow: bool,
     },
-    /// Cancel a queued job.
+    /// Cancel a queued or running job (a running one stops within seconds, whichever
+    /// process runs it).
     Cancel {
         /// Job id.
         id: String,

@@ -135,7 +135,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Upload(args) => upload::run(&config, args).await,
         Command::Thumbnail(args) => upload::set_thumbnail(&config, args).await,
         Command::Accounts(cmd) => accounts::run(&config, cmd).await,
-        Command::Queue(cmd) => queue::run(&config, cmd).await,
+        Command::Queue(args) => queue::run(&config, args).await,
         Command::Trends(args) => trends::run(&config, args).await,
         Command::Plan(args) => plan::run(&config, args).await,
         Command::Report(args) => report::run(&config, args).await,

@@ -1,25 +1,93 @@
-//! `ytempire queue submit|list|status|cancel|retry|work` over the persistent SQLite job
-//! queue (`DATA_DIR/queue.sqlite`): jobs survive restarts, and `work` resumes unfinished ones.
+//! `ytempire queue submit|list|status|cancel|retry|work` over the persistent job queue: a
+//! SQLite file (`DATA_DIR/queue.sqlite`, one machine) or, with a `postgres://` URL from
+//! `--database`, `DATABASE_URL` or the config's `database`, a PostgreSQL server shared by
+//! worker processes on many machines. Jobs survive restarts, `work` resumes unfinished ones, a
+//! killed worker's job is taken over when its lease expires, and `status --follow` prints a
+//! job's events live from whichever process runs it.
 
+use futures::StreamExt;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ytempire_core::pipeline::{CancellationToken, JobSpec};
 use ytempire_core::queue::{
-    JobQueue, JobRecord, JobState, QueueBackend, QueueConfig, SqliteQueue, SubmitOptions,
+    JobEvent, JobQueue, JobRecord, JobState, PgQueue, PgQueueOptions, QueueBackend, QueueConfig,
+    SqliteQueue, SubmitOptions, follow,
 };
 use ytempire_core::{Error, ErrorKind, Result, Topic};
 
-use super::args::QueueCommand;
+use super::args::{QueueArgs, QueueCommand};
 use super::jobid::job_id_for;
 use super::make::build_pipeline;
 use crate::config::{Config, Format};
 
-fn open(config: &Config) -> Result<Arc<SqliteQueue>> {
-    let data = config.paths.data_dir();
-    std::fs::create_dir_all(&data)
-        .map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
-    Ok(Arc::new(SqliteQueue::open(&data.join("queue.sqlite"))?))
+/// The queue's database: `--database`, else `DATABASE_URL`, else the config's `database`.
+fn database(config: &Config, flag: Option<&str>) -> Option<String> {
+    flag.map(str::to_string)
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .or_else(|| config.database.as_ref().map(|d| d.0.clone()))
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// Open the queue: PostgreSQL for a `postgres://` URL, else the SQLite file it names (or
+/// `DATA_DIR/queue.sqlite`).
+async fn open(config: &Config, args: &QueueArgs) -> Result<Arc<dyn QueueBackend>> {
+    match database(config, args.database.as_deref()) {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            // Each job in flight uses a connection now and then (events, heartbeats).
+            let workers = match &args.command {
+                QueueCommand::Work { workers, .. } => usize::from(*workers),
+                _ => 1,
+            };
+            let options = PgQueueOptions {
+                pool_size: Some(workers + 3),
+                ..PgQueueOptions::default()
+            };
+            Ok(Arc::new(PgQueue::connect_with(&url, options).await?))
+        }
+        Some(url) => {
+            let path = match url.strip_prefix("sqlite://") {
+                Some(path) => path,
+                None if url.contains("://") => {
+                    let scheme = url.split("://").next().unwrap_or_default();
+                    return Err(Error::new(
+                        ErrorKind::Config,
+                        format!(
+                            "the queue database {scheme}://… is not supported: give a postgres:// URL or a SQLite file path (--database, DATABASE_URL or the config's `database`)"
+                        ),
+                    ));
+                }
+                None => url.as_str(),
+            };
+            Ok(Arc::new(SqliteQueue::open(Path::new(path))?))
+        }
+        None => {
+            let data = config.paths.data_dir();
+            std::fs::create_dir_all(&data)
+                .map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
+            Ok(Arc::new(SqliteQueue::open(&data.join("queue.sqlite"))?))
+        }
+    }
+}
+
+/// One event as a line: time, sequence, name, then the rest of its fields.
+fn event_line(e: &JobEvent) -> String {
+    let mut rest = e.data.clone();
+    if let Some(o) = rest.as_object_mut() {
+        o.remove("event");
+        o.remove("job");
+    }
+    let rest = match &rest {
+        serde_json::Value::Object(o) if o.is_empty() => String::new(),
+        v => v.to_string(),
+    };
+    format!(
+        "{} #{:<4} {:<15} {rest}",
+        e.at.format("%H:%M:%S%.3f"),
+        e.seq,
+        e.name()
+    )
 }
 
 fn not_found(id: &str) -> Error {
@@ -44,9 +112,9 @@ fn line(j: &JobRecord) -> String {
 ///
 /// # Errors
 /// Queue errors; `NotFound` for an unknown job id.
-pub async fn run(config: &Config, cmd: QueueCommand) -> Result<()> {
-    let backend = open(config)?;
-    match cmd {
+pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
+    let backend = open(config, &args).await?;
+    match args.command {
         QueueCommand::Submit(a) => {
             let channel = config.channel(a.channel.as_deref())?;
             let format = if a.shorts {
@@ -71,16 +139,20 @@ pub async fn run(config: &Config, cmd: QueueCommand) -> Result<()> {
             let place = backend.position(&id).await?.map_or(0, |p| p + 1);
             println!("queued {id} (place {place}); run `ytempire queue work` to make it");
         }
-        QueueCommand::List { state } => {
+        QueueCommand::List { state, json } => {
             let jobs = backend.list(state).await?;
-            if jobs.is_empty() {
-                println!("no jobs");
-            }
-            for j in &jobs {
-                println!("{}", line(j));
+            if json {
+                println!("{}", serde_json::to_string_pretty(&jobs)?);
+            } else {
+                if jobs.is_empty() {
+                    println!("no jobs");
+                }
+                for j in &jobs {
+                    println!("{}", line(j));
+                }
             }
         }
-        QueueCommand::Status { id } => {
+        QueueCommand::Status { id, follow: live } => {
             let j = backend.get(&id).await?.ok_or_else(|| not_found(&id))?;
             println!("job:       {}", j.id());
             println!("topic:     {}", j.spec.topic.title);
@@ -93,6 +165,14 @@ pub async fn run(config: &Config, cmd: QueueCommand) -> Result<()> {
                 println!("error:     {e}");
             }
             println!("submitted: {}", j.submitted_at.to_rfc3339());
+            if live {
+                let mut events = std::pin::pin!(follow(backend.clone(), id.clone(), 0));
+                while let Some(ev) = events.next().await {
+                    println!("{}", event_line(&ev?));
+                }
+                let j = backend.get(&id).await?.ok_or_else(|| not_found(&id))?;
+                println!("state:     {}", j.state.as_str());
+            }
         }
         QueueCommand::Cancel { id } => {
             backend.get(&id).await?.ok_or_else(|| not_found(&id))?;
@@ -138,11 +218,8 @@ pub async fn run(config: &Config, cmd: QueueCommand) -> Result<()> {
                     ctrl_c.cancel();
                 }
             });
-            let run = queue.run_until_idle();
-            let result = tokio::select! {
-                r = run => r,
-                () = stop.cancelled() => Ok(()),
-            };
+            // Ctrl-C stops the running jobs and puts them back in the queue at once.
+            let result = queue.run_until_idle_or(stop).await;
             signals.abort();
             result?;
             let all = backend.list(None).await?;

@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 /// Vendor variables cleared for every run so a developer's keys are never used.
 pub(crate) const CLEARED: &[&str] = &[
+    // The queue's database: the PostgreSQL test server's URL must not leak into every test.
+    "DATABASE_URL",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
     "ANTHROPIC_API_KEY",

@@ -2,13 +2,28 @@
 //! priorities, and workers that run jobs through a [`crate::pipeline::Pipeline`] with bounded,
 //! resource-aware concurrency.
 //!
-//! [`QueueBackend`] is the storage seam; [`SqliteQueue`] is the embedded implementation (one
-//! SQLite file, WAL, full fsync), so a restart loses no job: jobs that were running when the
-//! process died go back to the queue on [`QueueBackend::recover`]. A distributed backend
-//! (PostgreSQL, Redis Streams) implements the same trait.
+//! [`QueueBackend`] is the storage seam. [`SqliteQueue`] is the embedded implementation (one
+//! SQLite file, WAL, full fsync) for one machine; `PgQueue` (feature `postgres`) keeps the same
+//! queue on a PostgreSQL server so worker processes on many machines share it.
+//!
+//! Both give each claim a **lease** ([`LeaseConfig`]): the worker renews it with a heartbeat
+//! while the job runs, and a job whose lease expired (its worker was killed) is claimed again
+//! by the next worker, which resumes it from its finished stages. Cancelling a running job from
+//! any process is seen by its worker at its next heartbeat, which stops the running stage.
+//! Job events are persisted with a per-job sequence ([`JobEvent`]) so any process can
+//! [`follow`] a job.
+//!
+//! Worker processes on several machines must share the pipeline's job directory (a network
+//! file system) so that a reclaimed job resumes from the stages its first worker finished.
 
+mod events;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sqlite;
 mod worker;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod contract;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -16,7 +31,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::pipeline::JobSpec;
+use std::time::Duration;
 
+pub use events::{JobEvent, follow};
+#[cfg(feature = "postgres")]
+pub use postgres::{PgQueue, PgQueueOptions};
 pub use sqlite::SqliteQueue;
 pub use worker::{JobQueue, QueueConfig};
 
@@ -115,6 +134,70 @@ impl JobRecord {
     }
 }
 
+/// How a backend leases the jobs it hands out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseConfig {
+    /// Who holds the leases this backend takes (unique per worker process).
+    pub owner: String,
+    /// How long a claim holds a job without a heartbeat; a worker renews it several times per
+    /// lease, and another worker reclaims the job once it expires.
+    pub duration: Duration,
+}
+
+impl Default for LeaseConfig {
+    /// A 30 s lease held by `HOST-PID-NANOS`.
+    fn default() -> Self {
+        Self {
+            owner: default_owner(),
+            duration: Duration::from_secs(30),
+        }
+    }
+}
+
+impl LeaseConfig {
+    /// A lease of `duration` with the default owner.
+    pub fn with_duration(duration: Duration) -> Self {
+        Self {
+            duration,
+            ..Self::default()
+        }
+    }
+}
+
+/// `HOST-PID-NANOS`: unique per process (and per backend within one).
+pub fn default_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "host".to_string());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!("{host}-{}-{nanos:x}", std::process::id())
+}
+
+/// What a heartbeat found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heartbeat {
+    /// The lease was renewed: keep running.
+    Held,
+    /// The job was cancelled (from any process): stop it.
+    Cancelled,
+    /// The lease is gone (expired and reclaimed, or the job changed): stop without recording.
+    Lost,
+}
+
+/// What a waiter waits for in [`QueueBackend::wait_signal`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// A new event of the job.
+    Event,
+    /// A cancel request for the job.
+    Cancel,
+}
+
 /// Storage for the job queue.
 ///
 /// # Contract
@@ -122,7 +205,13 @@ impl JobRecord {
 /// - `claim` atomically moves the best runnable job (highest priority, then oldest, with
 ///   `not_before` ≤ now) to `Running` and increments its attempts; two workers never claim
 ///   the same job.
-/// - `recover` moves `Running` jobs (left by a crash) back to `Queued`.
+/// - A backend that keeps leases ([`QueueBackend::lease`]) gives each claim a lease held by its
+///   owner; `claim` also takes `Running` jobs whose lease expired before `now` (their worker
+///   died); `succeed` and `fail` only apply while the caller still holds the lease.
+/// - `cancel` of a running job marks it cancelled (and asks its worker to stop); the worker's
+///   next [`QueueBackend::heartbeat`] answers [`Heartbeat::Cancelled`].
+/// - `recover` moves `Running` jobs left by a crash (lease expired, no lease, or held by this
+///   owner, which restarted) back to `Queued`; jobs leased by live workers stay theirs.
 #[async_trait]
 pub trait QueueBackend: Send + Sync + std::fmt::Debug {
     /// Add a job.
@@ -145,6 +234,37 @@ pub trait QueueBackend: Send + Sync + std::fmt::Debug {
     async fn retry(&self, id: &str) -> Result<()>;
     /// Requeue jobs left running by a crash; returns how many.
     async fn recover(&self) -> Result<usize>;
+
+    /// The lease duration when this backend keeps leases (workers then send heartbeats).
+    fn lease(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Renew the lease this process holds on running job `id`.
+    async fn heartbeat(&self, id: &str) -> Result<Heartbeat> {
+        let _ = id;
+        Ok(Heartbeat::Held)
+    }
+
+    /// Persist an event of job `id` (a JSON object); returns its sequence number, or `None`
+    /// when this backend keeps no events.
+    async fn append_event(&self, id: &str, data: serde_json::Value) -> Result<Option<u64>> {
+        let _ = (id, data);
+        Ok(None)
+    }
+
+    /// Events of job `id` with a sequence number above `after`, in order.
+    async fn events(&self, id: &str, after: u64) -> Result<Vec<JobEvent>> {
+        let _ = (id, after);
+        Ok(Vec::new())
+    }
+
+    /// Wait until `signal` may have happened for job `id`, or `timeout` passed. Backends with
+    /// notifications wake early; the default sleeps for `timeout` (callers poll).
+    async fn wait_signal(&self, id: &str, signal: Signal, timeout: Duration) {
+        let _ = (id, signal);
+        tokio::time::sleep(timeout).await;
+    }
 }
 
 #[cfg(test)]

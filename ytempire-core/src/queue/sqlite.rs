@@ -1,12 +1,18 @@
 //! [`SqliteQueue`]: the embedded [`QueueBackend`], one SQLite file in WAL mode with full fsync.
+//! Claims are leased ([`LeaseConfig`]), so several worker processes on one machine can share
+//! the file; job events live in its `job_events` table. The schema is versioned
+//! (`PRAGMA user_version`) and migrated on open.
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use super::{JobRecord, JobState, QueueBackend, SubmitOptions};
+use super::{
+    Heartbeat, JobEvent, JobRecord, JobState, LeaseConfig, QueueBackend, Signal, SubmitOptions,
+};
 use crate::pipeline::JobSpec;
 use crate::{Error, ErrorKind, Result};
 
@@ -14,6 +20,7 @@ use crate::{Error, ErrorKind, Result};
 #[derive(Debug, Clone)]
 pub struct SqliteQueue {
     conn: Arc<Mutex<Connection>>,
+    lease: LeaseConfig,
 }
 
 fn db_err(e: rusqlite::Error) -> Error {
@@ -26,6 +33,92 @@ fn ms(t: DateTime<Utc>) -> i64 {
 
 fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn lease_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+/// Schema migrations, applied in order; `PRAGMA user_version` is how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: the jobs table (as before versioning; IF NOT EXISTS adopts an old file).
+    "CREATE TABLE IF NOT EXISTS jobs (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT,
+       id TEXT NOT NULL UNIQUE,
+       spec TEXT NOT NULL,
+       state TEXT NOT NULL,
+       priority INTEGER NOT NULL,
+       attempts INTEGER NOT NULL,
+       max_attempts INTEGER NOT NULL,
+       not_before INTEGER NOT NULL,
+       error TEXT,
+       submitted_at INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(state, priority DESC, seq);",
+    // 2: leases, cross-process cancel, persisted events.
+    "ALTER TABLE jobs ADD COLUMN lease_owner TEXT;
+     ALTER TABLE jobs ADD COLUMN lease_until INTEGER;
+     ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE jobs ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+     CREATE TABLE IF NOT EXISTS job_events (
+       job_id TEXT NOT NULL,
+       seq INTEGER NOT NULL,
+       at INTEGER NOT NULL,
+       data TEXT NOT NULL,
+       PRIMARY KEY (job_id, seq)
+     );",
+];
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)?;
+    let version: usize = tx
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map_err(db_err)?
+        .try_into()
+        .unwrap_or(0);
+    if version > MIGRATIONS.len() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "the job queue database has schema version {version}, newer than this build knows ({}); upgrade ytempire",
+                MIGRATIONS.len()
+            ),
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.execute_batch(sql).map_err(db_err)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(db_err)?;
+    }
+    tx.commit().map_err(db_err)
+}
+
+fn append_event_tx(conn: &Connection, id: &str, data: &serde_json::Value) -> Result<Option<u64>> {
+    let n = conn
+        .execute(
+            "UPDATE jobs SET event_seq = event_seq + 1 WHERE id = ?1",
+            params![id],
+        )
+        .map_err(db_err)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let seq: i64 = conn
+        .query_row(
+            "SELECT event_seq FROM jobs WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .map_err(db_err)?;
+    conn.execute(
+        "INSERT INTO job_events (job_id, seq, at, data) VALUES (?1, ?2, ?3, ?4)",
+        params![id, seq, ms(Utc::now()), data.to_string()],
+    )
+    .map_err(db_err)?;
+    Ok(u64::try_from(seq).ok())
 }
 
 const COLUMNS: &str =
@@ -95,30 +188,25 @@ impl SqliteQueue {
         Self::init(Connection::open_in_memory().map_err(db_err)?)
     }
 
-    fn init(conn: Connection) -> Result<Self> {
+    fn init(mut conn: Connection) -> Result<Self> {
         conn.execute_batch(
             "PRAGMA journal_mode=WAL;
              PRAGMA synchronous=FULL;
-             PRAGMA busy_timeout=5000;
-             CREATE TABLE IF NOT EXISTS jobs (
-               seq INTEGER PRIMARY KEY AUTOINCREMENT,
-               id TEXT NOT NULL UNIQUE,
-               spec TEXT NOT NULL,
-               state TEXT NOT NULL,
-               priority INTEGER NOT NULL,
-               attempts INTEGER NOT NULL,
-               max_attempts INTEGER NOT NULL,
-               not_before INTEGER NOT NULL,
-               error TEXT,
-               submitted_at INTEGER NOT NULL,
-               updated_at INTEGER NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(state, priority DESC, seq);",
+             PRAGMA busy_timeout=5000;",
         )
         .map_err(db_err)?;
+        migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            lease: LeaseConfig::default(),
         })
+    }
+
+    /// The same queue with claims leased as `lease` says (default: 30 s, a per-process owner).
+    #[must_use]
+    pub fn with_lease(mut self, lease: LeaseConfig) -> Self {
+        self.lease = lease;
+        self
     }
 
     async fn with<T, F>(&self, f: F) -> Result<T>
@@ -150,23 +238,13 @@ fn get_one(conn: &Connection, id: &str) -> Result<Option<JobRecord>> {
     .transpose()
 }
 
-fn set_state(conn: &Connection, id: &str, from: &[JobState], to: JobState) -> Result<bool> {
-    let allowed: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
-    let n = conn
-        .execute(
-            &format!(
-                "UPDATE jobs SET state = ?1, updated_at = ?2 WHERE id = ?3 AND state IN ({})",
-                allowed.join(",")
-            ),
-            params![to.as_str(), ms(Utc::now()), id],
-        )
-        .map_err(db_err)?;
-    Ok(n > 0)
-}
-
 fn not_found(id: &str) -> Error {
     Error::new(ErrorKind::NotFound, format!("no job {id:?} in the queue"))
 }
+
+/// The message of a job that ran out of attempts because its workers kept dying.
+pub(super) const LEASE_EXHAUSTED: &str =
+    "its worker stopped answering (lease expired) on the last attempt";
 
 #[async_trait]
 impl QueueBackend for SqliteQueue {
@@ -175,8 +253,9 @@ impl QueueBackend for SqliteQueue {
         let id = spec.id.clone();
         let json = serde_json::to_string(&spec)?;
         self.with(move |c| {
+            let tx = c.transaction().map_err(db_err)?;
             let now = ms(Utc::now());
-            let inserted = c
+            let inserted = tx
                 .execute(
                     "INSERT OR IGNORE INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, error, submitted_at, updated_at)
                      VALUES (?1, ?2, 'queued', ?3, 0, ?4, ?5, NULL, ?5, ?5)",
@@ -188,7 +267,10 @@ impl QueueBackend for SqliteQueue {
                     "a job with id {id:?} is already in the queue; pick another id"
                 )));
             }
-            get_one(c, &id)?.ok_or_else(|| not_found(&id))
+            append_event_tx(&tx, &id, &serde_json::json!({"event": "submitted"}))?;
+            let rec = get_one(&tx, &id)?.ok_or_else(|| not_found(&id))?;
+            tx.commit().map_err(db_err)?;
+            Ok(rec)
         })
         .await
     }
@@ -224,22 +306,38 @@ impl QueueBackend for SqliteQueue {
     }
 
     async fn claim(&self, now: DateTime<Utc>) -> Result<Option<JobRecord>> {
+        let lease = self.lease.clone();
         self.with(move |c| {
-            let tx = c.transaction().map_err(db_err)?;
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db_err)?;
+            let wall = ms(Utc::now());
+            // Jobs whose worker died on their last attempt fail instead of looping.
+            tx.execute(
+                "UPDATE jobs SET state = 'failed', error = ?1, lease_owner = NULL, lease_until = NULL, updated_at = ?2
+                 WHERE state = 'running' AND lease_until IS NOT NULL AND lease_until < ?3 AND attempts >= max_attempts",
+                params![LEASE_EXHAUSTED, wall, wall],
+            )
+            .map_err(db_err)?;
             let id: Option<String> = tx
                 .query_row(
-                    &format!("SELECT id FROM jobs WHERE state = 'queued' AND not_before <= ?1 {ORDER} LIMIT 1"),
-                    params![ms(now)],
+                    &format!(
+                        "SELECT id FROM jobs WHERE (state = 'queued' AND not_before <= ?1)
+                         OR (state = 'running' AND lease_until IS NOT NULL AND lease_until < ?2) {ORDER} LIMIT 1"
+                    ),
+                    params![ms(now), wall],
                     |r| r.get(0),
                 )
                 .optional()
                 .map_err(db_err)?;
             let Some(id) = id else {
+                tx.commit().map_err(db_err)?;
                 return Ok(None);
             };
             tx.execute(
-                "UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?1 WHERE id = ?2",
-                params![ms(Utc::now()), id],
+                "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_owner = ?1, lease_until = ?2,
+                 cancel_requested = 0, updated_at = ?3 WHERE id = ?4",
+                params![lease.owner, wall.saturating_add(lease_ms(lease.duration)), wall, id],
             )
             .map_err(db_err)?;
             let rec = get_one(&tx, &id)?;
@@ -250,11 +348,12 @@ impl QueueBackend for SqliteQueue {
     }
 
     async fn succeed(&self, id: &str) -> Result<()> {
-        let id = id.to_string();
+        let (id, owner) = (id.to_string(), self.lease.owner.clone());
         self.with(move |c| {
             c.execute(
-                "UPDATE jobs SET state = 'succeeded', error = NULL, updated_at = ?1 WHERE id = ?2 AND state = 'running'",
-                params![ms(Utc::now()), id],
+                "UPDATE jobs SET state = 'succeeded', error = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?1
+                 WHERE id = ?2 AND state = 'running' AND lease_owner = ?3",
+                params![ms(Utc::now()), id, owner],
             )
             .map_err(db_err)?;
             Ok(())
@@ -263,17 +362,19 @@ impl QueueBackend for SqliteQueue {
     }
 
     async fn fail(&self, id: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
-        let (id, error) = (id.to_string(), error.to_string());
+        let (id, error, owner) = (id.to_string(), error.to_string(), self.lease.owner.clone());
         self.with(move |c| {
             let now = ms(Utc::now());
             match retry_at {
                 Some(at) => c.execute(
-                    "UPDATE jobs SET state = 'queued', error = ?1, not_before = ?2, updated_at = ?3 WHERE id = ?4 AND state = 'running'",
-                    params![error, ms(at), now, id],
+                    "UPDATE jobs SET state = 'queued', error = ?1, not_before = ?2, updated_at = ?3, lease_owner = NULL, lease_until = NULL
+                     WHERE id = ?4 AND state = 'running' AND lease_owner = ?5",
+                    params![error, ms(at), now, id, owner],
                 ),
                 None => c.execute(
-                    "UPDATE jobs SET state = 'failed', error = ?1, updated_at = ?2 WHERE id = ?3 AND state = 'running'",
-                    params![error, now, id],
+                    "UPDATE jobs SET state = 'failed', error = ?1, updated_at = ?2, lease_owner = NULL, lease_until = NULL
+                     WHERE id = ?3 AND state = 'running' AND lease_owner = ?4",
+                    params![error, now, id, owner],
                 ),
             }
             .map_err(db_err)?;
@@ -285,15 +386,22 @@ impl QueueBackend for SqliteQueue {
     async fn cancel(&self, id: &str) -> Result<bool> {
         let id = id.to_string();
         self.with(move |c| {
-            if get_one(c, &id)?.is_none() {
+            let tx = c.transaction().map_err(db_err)?;
+            if get_one(&tx, &id)?.is_none() {
                 return Err(not_found(&id));
             }
-            set_state(
-                c,
-                &id,
-                &[JobState::Queued, JobState::Running],
-                JobState::Cancelled,
-            )
+            let n = tx
+                .execute(
+                    "UPDATE jobs SET cancel_requested = (state = 'running'), state = 'cancelled', updated_at = ?1
+                     WHERE id = ?2 AND state IN ('queued', 'running')",
+                    params![ms(Utc::now()), id],
+                )
+                .map_err(db_err)?;
+            if n > 0 {
+                append_event_tx(&tx, &id, &serde_json::json!({"event": "cancelled"}))?;
+            }
+            tx.commit().map_err(db_err)?;
+            Ok(n > 0)
         })
         .await
     }
@@ -311,7 +419,8 @@ impl QueueBackend for SqliteQueue {
                 )));
             }
             c.execute(
-                "UPDATE jobs SET state = 'queued', attempts = 0, not_before = ?1, updated_at = ?1 WHERE id = ?2",
+                "UPDATE jobs SET state = 'queued', attempts = 0, not_before = ?1, updated_at = ?1,
+                 lease_owner = NULL, lease_until = NULL, cancel_requested = 0 WHERE id = ?2",
                 params![ms(Utc::now()), id],
             )
             .map_err(db_err)?;
@@ -321,13 +430,100 @@ impl QueueBackend for SqliteQueue {
     }
 
     async fn recover(&self) -> Result<usize> {
-        self.with(|c| {
+        let owner = self.lease.owner.clone();
+        self.with(move |c| {
+            let now = ms(Utc::now());
             c.execute(
-                "UPDATE jobs SET state = 'queued', updated_at = ?1 WHERE state = 'running'",
-                params![ms(Utc::now())],
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = ?1
+                 WHERE state = 'running' AND (lease_until IS NULL OR lease_until < ?1 OR lease_owner = ?2)",
+                params![now, owner],
             )
             .map_err(db_err)
         })
         .await
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.lease.duration)
+    }
+
+    async fn heartbeat(&self, id: &str) -> Result<Heartbeat> {
+        let (id, lease) = (id.to_string(), self.lease.clone());
+        self.with(move |c| {
+            let row: Option<(String, Option<String>, Option<i64>)> = c
+                .query_row(
+                    "SELECT state, lease_owner, lease_until FROM jobs WHERE id = ?1",
+                    params![id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(db_err)?;
+            let Some((state, owner, until)) = row else {
+                return Ok(Heartbeat::Lost);
+            };
+            if state == "cancelled" {
+                return Ok(Heartbeat::Cancelled);
+            }
+            if state != "running" || owner.as_deref() != Some(lease.owner.as_str()) {
+                return Ok(Heartbeat::Lost);
+            }
+            // Reads cost no fsync: write only once a quarter of the lease is used up.
+            let now = ms(Utc::now());
+            let full = lease_ms(lease.duration);
+            if until.is_some_and(|u| u.saturating_sub(now) > full - full / 4) {
+                return Ok(Heartbeat::Held);
+            }
+            let n = c
+                .execute(
+                    "UPDATE jobs SET lease_until = ?1 WHERE id = ?2 AND state = 'running' AND lease_owner = ?3",
+                    params![now.saturating_add(full), id, lease.owner],
+                )
+                .map_err(db_err)?;
+            Ok(if n > 0 { Heartbeat::Held } else { Heartbeat::Lost })
+        })
+        .await
+    }
+
+    async fn append_event(&self, id: &str, data: serde_json::Value) -> Result<Option<u64>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            let tx = c.transaction().map_err(db_err)?;
+            let seq = append_event_tx(&tx, &id, &data)?;
+            tx.commit().map_err(db_err)?;
+            Ok(seq)
+        })
+        .await
+    }
+
+    async fn events(&self, id: &str, after: u64) -> Result<Vec<JobEvent>> {
+        let id = id.to_string();
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT seq, at, data FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(params![id, i64::try_from(after).unwrap_or(i64::MAX)], |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+                })
+                .map_err(db_err)?;
+            rows.map(|r| {
+                let (seq, at, data) = r.map_err(db_err)?;
+                Ok(JobEvent {
+                    job: id.clone(),
+                    seq: u64::try_from(seq).unwrap_or(0),
+                    at: from_ms(at),
+                    data: serde_json::from_str(&data)?,
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn wait_signal(&self, _id: &str, _signal: Signal, timeout: Duration) {
+        // No notifications in SQLite: callers poll, at most every 250 ms.
+        tokio::time::sleep(timeout.min(Duration::from_millis(250))).await;
     }
 }

@@ -24,7 +24,10 @@ async fn survives_reopen_and_orders_by_priority() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("queue.db");
     {
-        let q = SqliteQueue::open(&path).unwrap();
+        let q = SqliteQueue::open(&path).unwrap().with_lease(LeaseConfig {
+            owner: "me".into(),
+            duration: Duration::from_secs(60),
+        });
         q.submit(spec("a"), SubmitOptions::default()).await.unwrap();
         q.submit(
             spec("b"),
@@ -46,9 +49,18 @@ async fn survives_reopen_and_orders_by_priority() {
         assert_eq!(claimed.id(), "b");
         assert_eq!(claimed.attempts, 1);
     }
-    let q = SqliteQueue::open(&path).unwrap();
+    let other = SqliteQueue::open(&path).unwrap();
+    assert_eq!(
+        other.recover().await.unwrap(),
+        0,
+        "a live lease of another process is kept"
+    );
+    let q = SqliteQueue::open(&path).unwrap().with_lease(LeaseConfig {
+        owner: "me".into(),
+        duration: Duration::from_secs(60),
+    });
     assert_eq!(q.get("b").await.unwrap().unwrap().state, JobState::Running);
-    assert_eq!(q.recover().await.unwrap(), 1);
+    assert_eq!(q.recover().await.unwrap(), 1, "the restarted owner's job");
     let order: Vec<String> = q
         .list(Some(JobState::Queued))
         .await
@@ -62,58 +74,62 @@ async fn survives_reopen_and_orders_by_priority() {
 }
 
 #[tokio::test]
-async fn claim_is_exclusive_and_respects_backoff() {
-    let q = Arc::new(SqliteQueue::in_memory().unwrap());
-    for i in 0..20 {
-        q.submit(spec(&format!("j{i}")), SubmitOptions::default())
-            .await
-            .unwrap();
-    }
-    let mut handles = Vec::new();
-    for _ in 0..4 {
-        let q = q.clone();
-        handles.push(tokio::spawn(async move {
-            let mut mine = Vec::new();
-            while let Some(j) = q.claim(chrono::Utc::now()).await.unwrap() {
-                mine.push(j.id().to_string());
+async fn sqlite_passes_the_queue_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let report =
+        contract::run_all(|store, lease| {
+            let path = root.join(format!("{store}.db"));
+            async move {
+                Ok(Arc::new(SqliteQueue::open(&path)?.with_lease(lease)) as Arc<dyn QueueBackend>)
             }
-            mine
-        }));
-    }
-    let mut all = Vec::new();
-    for h in handles {
-        all.extend(h.await.unwrap());
-    }
-    all.sort();
-    all.dedup();
-    assert_eq!(all.len(), 20, "every job claimed exactly once");
+        })
+        .await;
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(report.passed.len(), 8, "{report}");
+}
 
-    let q = SqliteQueue::in_memory().unwrap();
-    q.submit(spec("x"), SubmitOptions::default()).await.unwrap();
-    q.claim(chrono::Utc::now()).await.unwrap().unwrap();
-    let later = chrono::Utc::now() + chrono::Duration::seconds(60);
-    q.fail("x", "boom", Some(later)).await.unwrap();
-    assert!(
-        q.claim(chrono::Utc::now()).await.unwrap().is_none(),
-        "not before its retry time"
-    );
-    assert!(q.claim(later).await.unwrap().is_some());
-    q.fail("x", "boom", None).await.unwrap();
-    let rec = q.get("x").await.unwrap().unwrap();
-    assert_eq!(
-        (rec.state, rec.error.as_deref()),
-        (JobState::Failed, Some("boom"))
-    );
-    q.retry("x").await.unwrap();
-    assert_eq!(q.get("x").await.unwrap().unwrap().state, JobState::Queued);
-    assert!(q.cancel("x").await.unwrap());
-    assert!(!q.cancel("x").await.unwrap());
-    assert_eq!(
-        q.cancel("nope").await.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
-    q.retry("x").await.unwrap();
-    assert_eq!(q.get("x").await.unwrap().unwrap().attempts, 0);
+#[test]
+fn an_old_queue_file_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+               spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,
+               attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
+               error TEXT, submitted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+        let json = serde_json::to_string(&spec("old")).unwrap();
+        c.execute(
+            "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at)
+             VALUES ('old', ?1, 'running', 0, 1, 3, 0, 0, 0)",
+            [json],
+        )
+        .unwrap();
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let q = SqliteQueue::open(&path).unwrap();
+        // A job left running by a build without leases is recovered.
+        assert_eq!(q.recover().await.unwrap(), 1);
+        assert_eq!(
+            q.append_event("old", serde_json::json!({"event": "x"}))
+                .await
+                .unwrap(),
+            Some(1)
+        );
+    });
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
 }
 
 #[derive(Debug)]

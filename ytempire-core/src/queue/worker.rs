@@ -1,6 +1,11 @@
 //! [`JobQueue`]: workers that claim jobs from a [`QueueBackend`] and run them through a
 //! [`Pipeline`], with retry backoff and cancellation of running jobs.
 //!
+//! While a job runs its worker sends heartbeats (several per lease, at least every 500 ms)
+//! that renew the claim's lease and learn of a cancel from another process, which then stops
+//! the running stage through the same token as an in-process cancel. The pipeline's events of
+//! the job, and the queue's own, are persisted in the backend ([`QueueBackend::append_event`]).
+//!
 //! How many jobs run at once is `QueueConfig::workers`; how much of each kind of work runs at
 //! once (network stages, renders, memory) is bounded by the pipeline's
 //! [`crate::pipeline::ResourceLimits`], so many jobs can overlap their cheap network stages
@@ -11,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{JobRecord, JobState, QueueBackend, SubmitOptions};
-use crate::pipeline::{CancellationToken, JobOutcome, JobSpec, Pipeline};
+use super::{Heartbeat, JobRecord, JobState, QueueBackend, Signal, SubmitOptions};
+use crate::pipeline::{CancellationToken, JobOutcome, JobSpec, Pipeline, PipelineEvent};
 use crate::{ErrorKind, Result};
 
 /// Worker settings.
@@ -96,8 +101,14 @@ impl JobQueue {
 
     /// Requeue crashed jobs and run until no job is queued or running (batch tools, tests).
     pub async fn run_until_idle(&self) -> Result<()> {
+        self.run_until_idle_or(CancellationToken::new()).await
+    }
+
+    /// [`JobQueue::run_until_idle`], stopping early when `shutdown` fires: running jobs are
+    /// stopped and put back in the queue at once (they resume from their finished stages).
+    pub async fn run_until_idle_or(&self, shutdown: CancellationToken) -> Result<()> {
         self.backend.recover().await?;
-        self.workers(CancellationToken::new(), true).await
+        self.workers(shutdown, true).await
     }
 
     async fn workers(&self, shutdown: CancellationToken, until_idle: bool) -> Result<()> {
@@ -124,8 +135,112 @@ impl JobQueue {
     }
 
     async fn idle(&self) -> Result<bool> {
+        if !self.lock_running().is_empty() {
+            return Ok(false);
+        }
         let queued = self.backend.list(Some(JobState::Queued)).await?;
-        Ok(queued.is_empty() && self.lock_running().is_empty())
+        if !queued.is_empty() {
+            return Ok(false);
+        }
+        // Jobs running elsewhere may still come back (a lease that expires): with leases, idle
+        // means nothing running anywhere.
+        if self.backend.lease().is_some() {
+            return Ok(self.backend.list(Some(JobState::Running)).await?.is_empty());
+        }
+        Ok(true)
+    }
+
+    /// Record an event of job `id`; a failure to record is logged, never fatal to the job.
+    async fn record(&self, id: &str, data: serde_json::Value) {
+        if let Err(e) = self.backend.append_event(id, data).await {
+            tracing::warn!(job = %id, error = %e, "could not record a job event");
+        }
+    }
+
+    /// Renew the lease of running job `id` until `token` fires; cancel `token` when the job
+    /// was cancelled elsewhere or the lease was lost (`lost` is then set).
+    fn spawn_heartbeat(
+        &self,
+        id: &str,
+        token: &CancellationToken,
+        lost: &Arc<std::sync::atomic::AtomicBool>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let lease = self.backend.lease()?;
+        let every = (lease / 4).clamp(Duration::from_millis(50), Duration::from_millis(500));
+        let (backend, id, token, lost) = (
+            self.backend.clone(),
+            id.to_string(),
+            token.clone(),
+            lost.clone(),
+        );
+        Some(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = backend.wait_signal(&id, Signal::Cancel, every) => {}
+                    () = token.cancelled() => return,
+                }
+                match backend.heartbeat(&id).await {
+                    Ok(Heartbeat::Held) => {}
+                    Ok(Heartbeat::Cancelled) => {
+                        tracing::info!(job = %id, "cancelled from another process; stopping");
+                        token.cancel();
+                        return;
+                    }
+                    Ok(Heartbeat::Lost) => {
+                        tracing::warn!(job = %id, "lease lost (expired and taken by another worker); stopping");
+                        lost.store(true, std::sync::atomic::Ordering::SeqCst);
+                        token.cancel();
+                        return;
+                    }
+                    Err(e) => tracing::warn!(job = %id, error = %e, "heartbeat failed; retrying"),
+                }
+            }
+        }))
+    }
+
+    /// Run the pipeline on `job` while persisting its events (progress at most once a second).
+    async fn run_recorded(&self, job: &JobRecord, token: &CancellationToken) -> Result<JobOutcome> {
+        let id = job.id();
+        let mut rx = self.pipeline.subscribe();
+        let mut last_progress: Option<std::time::Instant> = None;
+        let run = self.pipeline.run(&job.spec, token);
+        tokio::pin!(run);
+        let result = loop {
+            tokio::select! {
+                r = &mut run => break r,
+                ev = rx.recv() => {
+                    if let Ok(ev) = ev {
+                        self.record_pipeline_event(id, &ev, &mut last_progress).await;
+                    }
+                }
+            }
+        };
+        while let Ok(ev) = rx.try_recv() {
+            self.record_pipeline_event(id, &ev, &mut last_progress)
+                .await;
+        }
+        result
+    }
+
+    async fn record_pipeline_event(
+        &self,
+        id: &str,
+        ev: &PipelineEvent,
+        last_progress: &mut Option<std::time::Instant>,
+    ) {
+        if ev.job() != id {
+            return;
+        }
+        if matches!(ev, PipelineEvent::StageProgress { .. }) {
+            if last_progress.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+                return;
+            }
+            *last_progress = Some(std::time::Instant::now());
+        }
+        match serde_json::to_value(ev) {
+            Ok(v) => self.record(id, v).await,
+            Err(e) => tracing::warn!(job = %id, error = %e, "could not encode a job event"),
+        }
     }
 
     async fn worker(&self, shutdown: CancellationToken, until_idle: bool) -> Result<()> {
@@ -151,13 +266,29 @@ impl JobQueue {
         let id = job.id().to_string();
         let token = shutdown.child_token();
         self.lock_running().insert(id.clone(), token.clone());
-        let result = self.pipeline.run(&job.spec, &token).await;
+        self.record(
+            &id,
+            serde_json::json!({"event": "claimed", "attempt": job.attempts}),
+        )
+        .await;
+        let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let heartbeat = self.spawn_heartbeat(&id, &token, &lost);
+        let result = self.run_recorded(&job, &token).await;
+        if let Some(h) = heartbeat {
+            h.abort();
+        }
         self.lock_running().remove(&id);
+        if lost.load(std::sync::atomic::Ordering::SeqCst) {
+            // Another worker owns the job now; whatever happened here is not recorded.
+            return Ok(());
+        }
         match result {
             Ok(outcome) => {
                 if let Ok(mut o) = self.outcomes.lock() {
                     o.insert(id.clone(), outcome);
                 }
+                self.record(&id, serde_json::json!({"event": "succeeded"}))
+                    .await;
                 self.backend.succeed(&id).await
             }
             Err(e) if e.kind() == ErrorKind::Cancelled => {
@@ -182,6 +313,13 @@ impl JobQueue {
                     Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default()
                 });
                 tracing::warn!(job = %id, attempt = job.attempts, error = %e, retry = retry_at.is_some(), "job failed");
+                let event = match retry_at {
+                    Some(at) => {
+                        serde_json::json!({"event": "retrying", "error": e.to_string(), "at": at})
+                    }
+                    None => serde_json::json!({"event": "failed", "error": e.to_string()}),
+                };
+                self.record(&id, event).await;
                 self.backend.fail(&id, &e.to_string(), retry_at).await
             }
         }

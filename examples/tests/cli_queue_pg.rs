@@ -1,0 +1,240 @@
+//! `ytempire queue` on a PostgreSQL server (`DATABASE_URL`; `scripts/postgres.sh` starts a
+//! throwaway one): submit, list --json, cancel and status with `--database`, the database
+//! from `DATABASE_URL` and from the config's `database` key, and `status --follow` printing a job's events live while another
+//! process (`queue work --offline`) makes the video.
+//!
+//! Without `DATABASE_URL` the test is skipped, except under CI (`CI=true`), where it fails.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod cli_common;
+
+use std::time::Duration;
+
+use cli_common::{command, run, small_config, start};
+use ytempire_core::queue::{PgQueue, PgQueueOptions};
+
+fn database_url() -> Option<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+            assert!(
+                !ci,
+                "DATABASE_URL is unset under CI, so the PostgreSQL queue tests cannot run: run them through `bash scripts/postgres.sh cargo test ...` (scripts/test.sh does)"
+            );
+            eprintln!(
+                "skipped: DATABASE_URL is unset; `bash scripts/postgres.sh cargo test --workspace --all-features --test cli_queue_pg` starts a throwaway PostgreSQL server"
+            );
+            None
+        }
+    }
+}
+
+/// A URL whose search path is a fresh schema of this test (created with the queue tables).
+fn schema_url(url: &str, name: &str) -> String {
+    let schema = format!("cli{}_{name}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(PgQueue::connect_with(
+        url,
+        PgQueueOptions {
+            schema: Some(schema.clone()),
+            ..PgQueueOptions::default()
+        },
+    ))
+    .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
+}
+
+#[test]
+fn queue_commands_on_postgres_with_a_live_follow() {
+    let Some(url) = database_url() else { return };
+    let db = schema_url(&url, "queue");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = small_config(dir.path(), "");
+    let cfg = cfg.to_str().unwrap();
+    let q = |args: &[&str]| {
+        let mut all = vec!["--config", cfg, "queue", "--database", &db];
+        all.extend_from_slice(args);
+        run(dir.path(), &all, &[], Duration::from_secs(60))
+    };
+    let sub = q(&[
+        "submit",
+        "How tides work",
+        "--duration",
+        "8",
+        "--job",
+        "tides",
+    ]);
+    assert_eq!(sub.code, Some(0), "{sub:?}");
+    assert!(sub.stdout.contains("queued tides (place 1)"), "{sub:?}");
+    let sub = q(&[
+        "submit",
+        "Why the sky is blue",
+        "--job",
+        "sky",
+        "--priority",
+        "3",
+    ]);
+    assert_eq!(sub.code, Some(0), "{sub:?}");
+    assert!(sub.stdout.contains("queued sky (place 1)"), "{sub:?}");
+    let dup = q(&["submit", "How tides work", "--job", "tides"]);
+    assert_eq!(dup.code, Some(1), "a second job with the same id: {dup:?}");
+
+    // The database from DATABASE_URL instead of --database.
+    let list = run(
+        dir.path(),
+        &["--config", cfg, "queue", "list", "--json"],
+        &[("DATABASE_URL", db.clone())],
+        Duration::from_secs(60),
+    );
+    assert_eq!(list.code, Some(0), "{list:?}");
+    let jobs: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let ids: Vec<&str> = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["spec"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["sky", "tides"], "priority first: {}", list.stdout);
+
+    // The database from the config file's `database` key.
+    let with_db = dir.path().join("with-database.toml");
+    let text = std::fs::read_to_string(cfg).unwrap();
+    std::fs::write(&with_db, format!("database = \"{db}\"\n{text}")).unwrap();
+    let status = run(
+        dir.path(),
+        &[
+            "--config",
+            with_db.to_str().unwrap(),
+            "queue",
+            "status",
+            "sky",
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert!(
+        status.stdout.contains("state:     queued") && status.stdout.contains("place:     1"),
+        "{status:?}"
+    );
+
+    let cancel = q(&["cancel", "sky"]);
+    assert_eq!(cancel.code, Some(0), "{cancel:?}");
+    let status = q(&["status", "sky"]);
+    assert!(status.stdout.contains("state:     cancelled"), "{status:?}");
+
+    // Follow tides from one process while another works the queue.
+    let follower = start(
+        command(
+            dir.path(),
+            &[
+                "--config",
+                cfg,
+                "queue",
+                "--database",
+                &db,
+                "status",
+                "tides",
+                "--follow",
+            ],
+            &[],
+        ),
+        dir.path(),
+        "follow",
+    );
+    let work = q(&["work", "--offline"]);
+    assert_eq!(work.code, Some(0), "{work:?}");
+    let followed = follower.wait_blocking(Duration::from_secs(60));
+    assert_eq!(followed.code, Some(0), "{followed:?}");
+    println!("{}", followed.stdout);
+    for what in ["submitted", "claimed", "stage_finished", "succeeded"] {
+        assert!(
+            followed.stdout.contains(what),
+            "follow printed {what}: {}",
+            followed.stdout
+        );
+    }
+    assert!(
+        followed.stdout.trim_end().ends_with("state:     succeeded"),
+        "{}",
+        followed.stdout
+    );
+    let status = q(&["status", "tides"]);
+    assert!(status.stdout.contains("state:     succeeded"), "{status:?}");
+}
+
+#[test]
+fn the_database_flag_picks_a_sqlite_file_and_refuses_other_schemes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = small_config(dir.path(), "");
+    let cfg = cfg.to_str().unwrap();
+    let file = dir.path().join("elsewhere").join("q.db");
+    let file = file.to_str().unwrap();
+    let sub = run(
+        dir.path(),
+        &[
+            "--config",
+            cfg,
+            "queue",
+            "--database",
+            file,
+            "submit",
+            "Tides",
+            "--job",
+            "t1",
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(sub.code, Some(0), "{sub:?}");
+    assert!(std::path::Path::new(file).exists(), "the named SQLite file");
+    let list = run(
+        dir.path(),
+        &["--config", cfg, "queue", "list"],
+        &[("DATABASE_URL", format!("sqlite://{file}"))],
+        Duration::from_secs(60),
+    );
+    assert!(list.stdout.contains("t1"), "{list:?}");
+    let default = run(
+        dir.path(),
+        &["--config", cfg, "queue", "list"],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert!(
+        default.stdout.contains("no jobs"),
+        "the default file is another queue: {default:?}"
+    );
+    let bad = run(
+        dir.path(),
+        &[
+            "--config",
+            cfg,
+            "queue",
+            "--database",
+            "mysql://u:secret@h/db",
+            "list",
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(bad.code, Some(1), "{bad:?}");
+    assert!(
+        bad.stderr.contains("postgres:// URL or a SQLite file path"),
+        "{bad:?}"
+    );
+    assert!(
+        !bad.stderr.contains("secret"),
+        "no password in errors: {bad:?}"
+    );
+}

@@ -1,0 +1,642 @@
+//! [`PgQueue`]: the job queue on a PostgreSQL server (feature `postgres`), shared by worker
+//! processes on any number of machines.
+//!
+//! Claims take the best runnable row with `FOR UPDATE SKIP LOCKED` (priority, then submit
+//! order, `not_before` respected) and lease it to the claiming worker; leases are timed by the
+//! server's clock, so machines' clocks need not agree. A job whose lease expired is claimed
+//! again. Cancels and new events are announced with `NOTIFY`, so a running job's worker stops
+//! within moments and followers see events live. The schema is versioned and migrated on open
+//! (under an advisory lock, so many workers may start at once).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, broadcast};
+use tokio_postgres::{AsyncMessage, NoTls, Row};
+
+use super::sqlite::LEASE_EXHAUSTED;
+use super::{
+    Heartbeat, JobEvent, JobRecord, JobState, LeaseConfig, QueueBackend, Signal, SubmitOptions,
+};
+use crate::pipeline::JobSpec;
+use crate::{Error, ErrorKind, Result};
+
+/// Options for [`PgQueue::connect_with`].
+#[derive(Debug, Clone, Default)]
+pub struct PgQueueOptions {
+    /// The schema holding the queue's tables (created when missing); `None`: the server's
+    /// search path (normally `public`). Lower-case letters, digits and `_`.
+    pub schema: Option<String>,
+    /// Leases of this process's claims.
+    pub lease: LeaseConfig,
+    /// Connections in the pool (default 4).
+    pub pool_size: Option<usize>,
+}
+
+/// The PostgreSQL queue. Cheap to clone; clones share the pool and the lease owner.
+#[derive(Clone)]
+pub struct PgQueue {
+    pool: Pool,
+    config: tokio_postgres::Config,
+    channel: String,
+    lease: LeaseConfig,
+    listener: Arc<Mutex<Option<Listener>>>,
+}
+
+impl std::fmt::Debug for PgQueue {
+    // The connection settings may hold a password: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgQueue")
+            .field("channel", &self.channel)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The connection that `LISTEN`s for this queue's notifications.
+struct Listener {
+    client: tokio_postgres::Client,
+    tx: broadcast::Sender<String>,
+}
+
+fn db_err(e: tokio_postgres::Error) -> Error {
+    let kind = if e.is_closed() || e.as_db_error().is_none() {
+        ErrorKind::Transport
+    } else {
+        ErrorKind::Io
+    };
+    Error::new(kind, format!("job queue database (PostgreSQL): {e}")).with_source(e)
+}
+
+fn pool_err(e: deadpool_postgres::PoolError) -> Error {
+    // The causes say why (refused, timed out, authentication); none holds the URL.
+    let mut why = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !why.ends_with(&text) {
+            why.push_str(&format!(": {text}"));
+        }
+        cause = c.source();
+    }
+    Error::new(
+        ErrorKind::Transport,
+        format!(
+            "job queue database (PostgreSQL): no connection: {why}; check that the server named by --database, DATABASE_URL or the config's `database` is running and reachable"
+        ),
+    )
+}
+
+/// Schema migrations, in order; `ytempire_schema` records how many ran.
+const MIGRATIONS: &[&str] = &["CREATE TABLE jobs (
+       seq BIGSERIAL PRIMARY KEY,
+       id TEXT NOT NULL UNIQUE,
+       spec TEXT NOT NULL,
+       state TEXT NOT NULL,
+       priority INTEGER NOT NULL,
+       attempts INTEGER NOT NULL,
+       max_attempts INTEGER NOT NULL,
+       not_before TIMESTAMPTZ NOT NULL,
+       error TEXT,
+       submitted_at TIMESTAMPTZ NOT NULL,
+       updated_at TIMESTAMPTZ NOT NULL,
+       lease_owner TEXT,
+       lease_until TIMESTAMPTZ,
+       cancel_requested BOOLEAN NOT NULL DEFAULT FALSE,
+       event_seq BIGINT NOT NULL DEFAULT 0
+     );
+     CREATE INDEX jobs_runnable ON jobs (state, priority DESC, seq);
+     CREATE TABLE job_events (
+       job_id TEXT NOT NULL,
+       seq BIGINT NOT NULL,
+       at TIMESTAMPTZ NOT NULL,
+       data TEXT NOT NULL,
+       PRIMARY KEY (job_id, seq)
+     );"];
+
+const COLUMNS: &str =
+    "spec, state, priority, attempts, max_attempts, not_before, error, submitted_at, updated_at";
+const ORDER: &str = "ORDER BY priority DESC, seq ASC";
+
+fn record(row: &Row) -> Result<JobRecord> {
+    let spec: String = row.try_get(0).map_err(db_err)?;
+    let state: String = row.try_get(1).map_err(db_err)?;
+    let state = JobState::parse(&state).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Io,
+            format!("unknown job state {state:?} in queue"),
+        )
+    })?;
+    let attempts: i32 = row.try_get(3).map_err(db_err)?;
+    let max_attempts: i32 = row.try_get(4).map_err(db_err)?;
+    Ok(JobRecord {
+        spec: serde_json::from_str(&spec)?,
+        state,
+        priority: row.try_get(2).map_err(db_err)?,
+        attempts: u32::try_from(attempts).unwrap_or(0),
+        max_attempts: u32::try_from(max_attempts).unwrap_or(1),
+        not_before: row.try_get(5).map_err(db_err)?,
+        error: row.try_get(6).map_err(db_err)?,
+        submitted_at: row.try_get(7).map_err(db_err)?,
+        updated_at: row.try_get(8).map_err(db_err)?,
+    })
+}
+
+fn not_found(id: &str) -> Error {
+    Error::new(ErrorKind::NotFound, format!("no job {id:?} in the queue"))
+}
+
+fn valid_schema(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 48
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+impl PgQueue {
+    /// Connect to the server at `url` (`postgres://user:password@host:port/database`) with
+    /// default options, creating or migrating the queue's tables.
+    ///
+    /// # Errors
+    /// `Config` for a malformed URL, `Transport` when the server cannot be reached.
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PgQueueOptions::default()).await
+    }
+
+    /// [`PgQueue::connect`] with options.
+    ///
+    /// # Errors
+    /// As [`PgQueue::connect`]; `Config` for an invalid schema name.
+    pub async fn connect_with(url: &str, options: PgQueueOptions) -> Result<Self> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            Error::new(
+                ErrorKind::Config,
+                format!("the database URL is not a PostgreSQL URL (postgres://user:password@host:port/database): {e}"),
+            )
+        })?;
+        let mut channel = "ytempire_queue".to_string();
+        if let Some(schema) = &options.schema {
+            if !valid_schema(schema) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "schema name {schema:?}: use lower-case letters, digits and _ (at most 48)"
+                    ),
+                ));
+            }
+            config.options(format!("-c search_path={schema}"));
+            channel = format!("ytempire_queue_{schema}");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.unwrap_or(4).max(1))
+            .build()
+            .map_err(|e| Error::internal(format!("job queue connection pool: {e}")))?;
+        let queue = Self {
+            pool,
+            config,
+            channel,
+            lease: options.lease,
+            listener: Arc::default(),
+        };
+        queue.migrate(options.schema.as_deref()).await?;
+        Ok(queue)
+    }
+
+    async fn migrate(&self, schema: Option<&str>) -> Result<()> {
+        let mut client = self.pool.get().await.map_err(pool_err)?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        tx.batch_execute("SELECT pg_advisory_xact_lock(7216307190)")
+            .await
+            .map_err(db_err)?;
+        if let Some(schema) = schema {
+            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .await
+                .map_err(db_err)?;
+        }
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS ytempire_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+        )
+        .await
+        .map_err(db_err)?;
+        let version: i32 = tx
+            .query_opt(
+                "SELECT version FROM ytempire_schema WHERE component = 'queue'",
+                &[],
+            )
+            .await
+            .map_err(db_err)?
+            .map_or(Ok(0), |r| r.try_get(0))
+            .map_err(db_err)?;
+        let version = usize::try_from(version).unwrap_or(0);
+        if version > MIGRATIONS.len() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "the job queue database has schema version {version}, newer than this build knows ({}); upgrade ytempire",
+                    MIGRATIONS.len()
+                ),
+            ));
+        }
+        for sql in &MIGRATIONS[version..] {
+            tx.batch_execute(sql).await.map_err(db_err)?;
+        }
+        let now = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
+        tx.execute(
+            "INSERT INTO ytempire_schema (component, version) VALUES ('queue', $1)
+             ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
+            &[&now],
+        )
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+
+    fn lease_secs(&self) -> f64 {
+        self.lease.duration.as_secs_f64()
+    }
+
+    /// A receiver of this queue's notifications (`cancel:ID`, `event:ID`), starting the
+    /// listening connection when none is open.
+    async fn subscribe(&self) -> Result<broadcast::Receiver<String>> {
+        let mut guard = self.listener.lock().await;
+        if let Some(l) = guard.as_ref().filter(|l| !l.client.is_closed()) {
+            return Ok(l.tx.subscribe());
+        }
+        let (client, mut connection) = self.config.connect(NoTls).await.map_err(db_err)?;
+        let (tx, rx) = broadcast::channel(1024);
+        let sender = tx.clone();
+        tokio::spawn(async move {
+            let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(msg) = messages.next().await {
+                match msg {
+                    Ok(AsyncMessage::Notification(n)) => {
+                        let _ = sender.send(n.payload().to_string());
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "job queue notification connection closed");
+                        break;
+                    }
+                }
+            }
+        });
+        client
+            .batch_execute(&format!("LISTEN \"{}\"", self.channel))
+            .await
+            .map_err(db_err)?;
+        *guard = Some(Listener { client, tx });
+        Ok(rx)
+    }
+
+    async fn notify(&self, client: &deadpool_postgres::Object, what: &str, id: &str) -> Result<()> {
+        client
+            .execute(
+                "SELECT pg_notify($1, $2)",
+                &[&self.channel, &format!("{what}:{id}")],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+/// Bump the job's event counter and store the event, announcing it; `None` for an unknown job.
+const APPEND_EVENT: &str = "WITH s AS (UPDATE jobs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq),
+     i AS (INSERT INTO job_events (job_id, seq, at, data) SELECT $1, event_seq, clock_timestamp(), $2 FROM s RETURNING seq)
+     SELECT i.seq FROM i CROSS JOIN LATERAL (SELECT pg_notify($3, 'event:' || $1)) AS n";
+
+#[async_trait]
+impl QueueBackend for PgQueue {
+    async fn submit(&self, spec: JobSpec, options: SubmitOptions) -> Result<JobRecord> {
+        spec.validate()?;
+        let json = serde_json::to_string(&spec)?;
+        let max = i32::try_from(options.max_attempts.max(1)).unwrap_or(i32::MAX);
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        let row = tx
+            .query_opt(
+                &format!(
+                    "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at)
+                     VALUES ($1, $2, 'queued', $3, 0, $4, clock_timestamp(), clock_timestamp(), clock_timestamp())
+                     ON CONFLICT (id) DO NOTHING RETURNING {COLUMNS}"
+                ),
+                &[&spec.id, &json, &options.priority, &max],
+            )
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else {
+            return Err(Error::invalid_request(format!(
+                "a job with id {:?} is already in the queue; pick another id",
+                spec.id
+            )));
+        };
+        let data = serde_json::json!({"event": "submitted"}).to_string();
+        tx.query_opt(APPEND_EVENT, &[&spec.id, &data, &self.channel])
+            .await
+            .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        record(&row)
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<JobRecord>> {
+        let client = self.client().await?;
+        client
+            .query_opt(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"), &[&id])
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(record)
+            .transpose()
+    }
+
+    async fn list(&self, state: Option<JobState>) -> Result<Vec<JobRecord>> {
+        let client = self.client().await?;
+        let rows = match state {
+            Some(s) => {
+                client
+                    .query(
+                        &format!("SELECT {COLUMNS} FROM jobs WHERE state = $1 {ORDER}"),
+                        &[&s.as_str()],
+                    )
+                    .await
+            }
+            None => {
+                client
+                    .query(&format!("SELECT {COLUMNS} FROM jobs {ORDER}"), &[])
+                    .await
+            }
+        }
+        .map_err(db_err)?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn position(&self, id: &str) -> Result<Option<usize>> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT (SELECT count(*) FROM jobs o WHERE o.state = 'queued'
+                   AND (o.priority > j.priority OR (o.priority = j.priority AND o.seq < j.seq)))
+                 FROM jobs j WHERE j.id = $1 AND j.state = 'queued'",
+                &[&id],
+            )
+            .await
+            .map_err(db_err)?;
+        row.map(|r| r.try_get::<_, i64>(0).map_err(db_err))
+            .transpose()
+            .map(|n| n.map(|n| usize::try_from(n).unwrap_or(0)))
+    }
+
+    async fn claim(&self, now: DateTime<Utc>) -> Result<Option<JobRecord>> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE jobs SET state = 'failed', error = $1, lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()
+                 WHERE state = 'running' AND lease_until < clock_timestamp() AND attempts >= max_attempts",
+                &[&LEASE_EXHAUSTED],
+            )
+            .await
+            .map_err(db_err)?;
+        let row = client
+            .query_opt(
+                &format!(
+                    "WITH next AS (
+                       SELECT seq FROM jobs
+                       WHERE (state = 'queued' AND not_before <= $1)
+                          OR (state = 'running' AND lease_until < clock_timestamp())
+                       {ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED)
+                     UPDATE jobs j SET state = 'running', attempts = j.attempts + 1, lease_owner = $2,
+                       lease_until = clock_timestamp() + make_interval(secs => $3),
+                       cancel_requested = FALSE, updated_at = clock_timestamp()
+                     FROM next WHERE j.seq = next.seq
+                     RETURNING {}",
+                    COLUMNS
+                        .split(", ")
+                        .map(|c| format!("j.{c}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &[&now, &self.lease.owner, &self.lease_secs()],
+            )
+            .await
+            .map_err(db_err)?;
+        row.as_ref().map(record).transpose()
+    }
+
+    async fn succeed(&self, id: &str) -> Result<()> {
+        self.client()
+            .await?
+            .execute(
+                "UPDATE jobs SET state = 'succeeded', error = NULL, lease_owner = NULL, lease_until = NULL,
+                 updated_at = clock_timestamp() WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+                &[&id, &self.lease.owner],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn fail(&self, id: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+        let client = self.client().await?;
+        match retry_at {
+            Some(at) => {
+                client.execute(
+                    "UPDATE jobs SET state = 'queued', error = $1, not_before = $2, lease_owner = NULL, lease_until = NULL,
+                     updated_at = clock_timestamp() WHERE id = $3 AND state = 'running' AND lease_owner = $4",
+                    &[&error, &at, &id, &self.lease.owner],
+                )
+                .await
+            }
+            None => {
+                client.execute(
+                    "UPDATE jobs SET state = 'failed', error = $1, lease_owner = NULL, lease_until = NULL,
+                     updated_at = clock_timestamp() WHERE id = $2 AND state = 'running' AND lease_owner = $3",
+                    &[&error, &id, &self.lease.owner],
+                )
+                .await
+            }
+        }
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn cancel(&self, id: &str) -> Result<bool> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        let row = tx
+            .query_opt("SELECT state FROM jobs WHERE id = $1 FOR UPDATE", &[&id])
+            .await
+            .map_err(db_err)?;
+        let Some(row) = row else {
+            return Err(not_found(id));
+        };
+        let state: String = row.try_get(0).map_err(db_err)?;
+        if state != "queued" && state != "running" {
+            return Ok(false);
+        }
+        tx.execute(
+            "UPDATE jobs SET cancel_requested = (state = 'running'), state = 'cancelled',
+             updated_at = clock_timestamp() WHERE id = $1",
+            &[&id],
+        )
+        .await
+        .map_err(db_err)?;
+        let data = serde_json::json!({"event": "cancelled"}).to_string();
+        tx.query_opt(APPEND_EVENT, &[&id, &data, &self.channel])
+            .await
+            .map_err(db_err)?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&self.channel, &format!("cancel:{id}")],
+        )
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn retry(&self, id: &str) -> Result<()> {
+        let client = self.client().await?;
+        let Some(job) = self.get(id).await? else {
+            return Err(not_found(id));
+        };
+        if !matches!(job.state, JobState::Failed | JobState::Cancelled) {
+            return Err(Error::invalid_request(format!(
+                "job {id:?} is {}; only failed or cancelled jobs can be retried",
+                job.state.as_str()
+            )));
+        }
+        client
+            .execute(
+                "UPDATE jobs SET state = 'queued', attempts = 0, not_before = clock_timestamp(),
+                 updated_at = clock_timestamp(), lease_owner = NULL, lease_until = NULL,
+                 cancel_requested = FALSE WHERE id = $1 AND state IN ('failed', 'cancelled')",
+                &[&id],
+            )
+            .await
+            .map_err(db_err)?;
+        self.notify(&client, "event", id).await
+    }
+
+    async fn recover(&self) -> Result<usize> {
+        let n = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()
+                 WHERE state = 'running' AND (lease_until IS NULL OR lease_until < clock_timestamp() OR lease_owner = $1)",
+                &[&self.lease.owner],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn lease(&self) -> Option<Duration> {
+        Some(self.lease.duration)
+    }
+
+    async fn heartbeat(&self, id: &str) -> Result<Heartbeat> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE jobs SET lease_until = clock_timestamp() + make_interval(secs => $3)
+                 WHERE id = $1 AND state = 'running' AND lease_owner = $2",
+                &[&id, &self.lease.owner, &self.lease_secs()],
+            )
+            .await
+            .map_err(db_err)?;
+        if n > 0 {
+            return Ok(Heartbeat::Held);
+        }
+        let state: Option<String> = client
+            .query_opt("SELECT state FROM jobs WHERE id = $1", &[&id])
+            .await
+            .map_err(db_err)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(db_err)?;
+        Ok(match state.as_deref() {
+            Some("cancelled") => Heartbeat::Cancelled,
+            _ => Heartbeat::Lost,
+        })
+    }
+
+    async fn append_event(&self, id: &str, data: serde_json::Value) -> Result<Option<u64>> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(APPEND_EVENT, &[&id, &data.to_string(), &self.channel])
+            .await
+            .map_err(db_err)?;
+        row.map(|r| r.try_get::<_, i64>(0).map_err(db_err))
+            .transpose()
+            .map(|s| s.and_then(|s| u64::try_from(s).ok()))
+    }
+
+    async fn events(&self, id: &str, after: u64) -> Result<Vec<JobEvent>> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT seq, at, data FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+                &[&id, &after],
+            )
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let seq: i64 = r.try_get(0).map_err(db_err)?;
+                let data: String = r.try_get(2).map_err(db_err)?;
+                Ok(JobEvent {
+                    job: id.to_string(),
+                    seq: u64::try_from(seq).unwrap_or(0),
+                    at: r.try_get(1).map_err(db_err)?,
+                    data: serde_json::from_str(&data)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn wait_signal(&self, id: &str, signal: Signal, timeout: Duration) {
+        let want = match signal {
+            Signal::Event => format!("event:{id}"),
+            Signal::Cancel => format!("cancel:{id}"),
+        };
+        let Ok(mut rx) = self.subscribe().await else {
+            // No listening connection: fall back to polling.
+            tokio::time::sleep(timeout.min(Duration::from_millis(250))).await;
+            return;
+        };
+        let _ = tokio::time::timeout(timeout, async {
+            loop {
+                match rx.recv().await {
+                    Ok(msg) if msg == want => return,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => {
+                        tokio::time::sleep(timeout).await;
+                    }
+                }
+            }
+        })
+        .await;
+    }
+}
