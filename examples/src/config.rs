@@ -50,6 +50,9 @@ pub struct Config {
     /// The job queue's database (`ytempire queue`): a `postgres://` URL or a SQLite file;
     /// `--database` and `DATABASE_URL` take precedence. Default `DATA_DIR/queue.sqlite`.
     pub database: Option<DatabaseUrl>,
+    /// Where `ytempire queue work` serves Prometheus metrics (`/metrics`), e.g.
+    /// `"127.0.0.1:9898"`; `--metrics-addr` takes precedence. Default: not served.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// The file this config was read from (`None`: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,

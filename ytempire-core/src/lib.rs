@@ -142,6 +142,7 @@ pub mod metering;
 pub mod pipeline;
 mod provider;
 pub mod queue;
+pub mod telemetry;
 pub mod text;
 mod trend;
 mod tts;

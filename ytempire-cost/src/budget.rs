@@ -9,7 +9,10 @@
 //! names it (`answered_by`, see [`ytempire_core::Provenance`]).
 //!
 //! Alerts fire once per scope at each threshold (50, 80 and 100 % by default) through the
-//! ledger's callback ([`crate::CostLedger::on_alert`]) and `tracing::warn!`.
+//! ledger's callback ([`crate::CostLedger::on_alert`]) and `tracing::warn!`. The spend of
+//! today's provider budgets and of the job charged last is also kept in the
+//! `ytempire_budget_spent_usd` and `ytempire_budget_used_ratio` gauges
+//! ([`ytempire_core::telemetry`]).
 //!
 //! `Budgeted` does not record spend itself: put it outside the `Metered` layer that feeds the
 //! same ledger (`Budgeted(Retry(Metered(client)))`), so every billed attempt lands in the ledger.
@@ -221,6 +224,9 @@ impl BudgetState {
                 let spent = *inner.job.entry(job.clone()).or_default() + cost;
                 inner.job.insert(job.clone(), spent);
                 check(BudgetScope::Job(job.clone()), spent, inner.config.per_job);
+                if !inner.loading {
+                    use_gauges("job", "all", spent, inner.config.per_job);
+                }
             }
             let key = (entry.provider.clone(), entry.day.clone());
             let spent = *inner.provider_day.entry(key.clone()).or_default() + cost;
@@ -234,6 +240,9 @@ impl BudgetState {
                 spent,
                 cap,
             );
+            if entry.day == Utc::now().format("%Y-%m-%d").to_string() {
+                use_gauges("provider_day", &entry.provider, spent, cap);
+            }
         }
         for alert in alerts {
             tracing::warn!(scope = %alert.scope, percent = alert.percent, spent = %alert.spent, limit = %alert.limit, "budget alert");
@@ -281,6 +290,26 @@ impl BudgetState {
             amount: estimate,
         })
     }
+}
+
+/// Set the budget-use gauges ([`ytempire_core::telemetry`]) of one budget: its spend and,
+/// when it has a cap, the share of the cap used.
+fn use_gauges(scope: &'static str, provider: &str, spent: Decimal, cap: Option<Decimal>) {
+    use ytempire_core::telemetry::{BUDGET_SPENT_USD, BUDGET_USED_RATIO};
+    let labels = [
+        metrics::Label::new("scope", scope),
+        metrics::Label::new("provider", provider.to_owned()),
+    ];
+    metrics::gauge!(BUDGET_SPENT_USD, labels.iter()).set(decimal_f64(spent));
+    if let Some(cap) = cap.filter(|c| *c > Decimal::ZERO) {
+        metrics::gauge!(BUDGET_USED_RATIO, labels.iter()).set(decimal_f64(spent / cap));
+    }
+}
+
+/// A decimal amount as `f64` for a metric (0 if out of range).
+pub(crate) fn decimal_f64(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(0.0)
 }
 
 fn refuse(

@@ -433,9 +433,24 @@ impl CostLedger {
 }
 
 impl UsageSink for CostLedger {
+    /// Price and persist the attempt; its priced cost also grows the
+    /// `ytempire_provider_cost_usd` gauge ([`ytempire_core::telemetry`]).
     fn record(&self, record: UsageRecord) {
-        if let Err(err) = self.try_record(&record) {
-            tracing::error!(%err, provider = %record.provider, "cost ledger could not record an attempt");
+        match self.try_record(&record) {
+            Ok(entry) => {
+                if let Some(usd) = entry.cost.usd() {
+                    metrics::gauge!(
+                        ytempire_core::telemetry::PROVIDER_COST_USD,
+                        "provider" => entry.provider.clone(),
+                        "capability" => ytempire_core::telemetry::capability_label(entry.capability),
+                        "model" => entry.model.clone(),
+                    )
+                    .increment(crate::budget::decimal_f64(usd));
+                }
+            }
+            Err(err) => {
+                tracing::error!(%err, provider = %record.provider, "cost ledger could not record an attempt");
+            }
         }
     }
 

@@ -10,7 +10,8 @@
 //! corrupt narration) stops the render as soon as it fails. Frame buffers are recycled
 //! through a second channel, so memory stays flat whatever the video's length. The MP4 is
 //! written to a temporary sibling of `out` and renamed into place only when complete: on any
-//! error nothing is left under the final name.
+//! error nothing is left under the final name. A finished render counts its frames and
+//! sets its frames per second in the render metrics ([`ytempire_core::telemetry`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -272,18 +273,32 @@ pub fn render_video_blocking_with_progress(
     };
     ytempire_core::fs::commit_temp(&tmp, out)?;
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
+    let fps_achieved = summary.video_frames as f64 / elapsed;
+    record_render_metrics(backend, &encoder_name, summary.video_frames, fps_achieved);
     Ok(RenderReport {
         frames: summary.video_frames,
         duration: Duration::from_secs_f64(video_secs),
         backend,
         encoder: encoder_name,
-        fps_achieved: summary.video_frames as f64 / elapsed,
+        fps_achieved,
         output_bytes: summary.bytes,
         loudness_lufs: loudness.integrated_lufs,
         true_peak_dbtp: loudness.true_peak_dbtp,
         fast_start: summary.fast_start,
         path: out.to_path_buf(),
     })
+}
+
+/// Count a finished render's frames and set its frames per second
+/// ([`ytempire_core::telemetry`]: `ytempire_render_frames_total`,
+/// `ytempire_render_frames_per_second`, by compositor and encoder).
+fn record_render_metrics(backend: Backend, encoder: &str, frames: u64, fps: f64) {
+    use ytempire_core::telemetry::{RENDER_FRAMES_PER_SECOND, RENDER_FRAMES_TOTAL};
+    let compositor = backend.to_string();
+    metrics::counter!(RENDER_FRAMES_TOTAL, "compositor" => compositor.clone(), "encoder" => encoder.to_owned())
+        .increment(frames);
+    metrics::gauge!(RENDER_FRAMES_PER_SECOND, "compositor" => compositor, "encoder" => encoder.to_owned())
+        .set(fps);
 }
 
 /// Drive any frame source through the encoder thread into `writer`: `draw(i, frame)` fills

@@ -12,6 +12,9 @@
 //!    session means it expired: start a new one. A new process with the same session directory
 //!    resumes the same session instead of inserting a second video.
 //!
+//! Every chunk sent counts its bytes in `ytempire_upload_bytes_total{provider="youtube"}`
+//! ([`ytempire_core::telemetry`]); a chunk sent again after a cut counts again.
+//!
 //! # Retries
 //!
 //! This uploader owns its retries: a second `videos.insert` is not idempotent (it makes a
@@ -393,6 +396,9 @@ impl YouTubeUploader {
             .send()
             .await
             .map_err(|e| transport("sending an upload chunk", &e))?;
+        // The chunk went out whole (the server answered): count its bytes.
+        metrics::counter!(ytempire_core::telemetry::UPLOAD_BYTES_TOTAL, "provider" => PROVIDER)
+            .increment(len);
         self.read_reply(resp, session).await
     }
 

@@ -254,6 +254,14 @@ pub enum QueueCommand {
         /// Use only the offline providers.
         #[arg(long)]
         offline: bool,
+        /// Serve Prometheus metrics at http://ADDR/metrics while working (e.g.
+        /// 127.0.0.1:9898; default: the config's `metrics_addr`).
+        #[arg(long, value_name = "ADDR")]
+        metrics_addr: Option<std::net::SocketAddr>,
+        /// Keep waiting for new jobs when the queue is empty (until Ctrl-C), as a
+        /// long-running worker whose metrics are scraped.
+        #[arg(long)]
+        watch: bool,
     },
 }
 

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod args;
+pub mod exporter;
 pub mod jobid;
 pub mod make;
 pub mod plan;

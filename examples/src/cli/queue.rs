@@ -3,7 +3,9 @@
 //! `--database`, `DATABASE_URL` or the config's `database`, a PostgreSQL server shared by
 //! worker processes on many machines. Jobs survive restarts, `work` resumes unfinished ones, a
 //! killed worker's job is taken over when its lease expires, and `status --follow` prints a
-//! job's events live from whichever process runs it.
+//! job's events live from whichever process runs it. `work --metrics-addr ADDR` serves
+//! Prometheus metrics at `http://ADDR/metrics` ([`super::exporter`]); `work --watch` keeps
+//! waiting for new jobs instead of exiting when the queue is empty.
 
 use futures::StreamExt;
 use std::path::Path;
@@ -189,11 +191,23 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
             backend.retry(&id).await?;
             println!("requeued {id}");
         }
-        QueueCommand::Work { workers, offline } => {
+        QueueCommand::Work {
+            workers,
+            offline,
+            metrics_addr,
+            watch,
+        } => {
+            if let Some(addr) = metrics_addr.or(config.metrics_addr) {
+                super::exporter::serve(addr)?;
+            }
             let channel = config.channel(None)?;
             let paths = config.paths.clone();
             let jobs = backend.list(None).await?;
-            let upload = if jobs.iter().any(|j| j.spec.upload && !j.state.is_terminal()) {
+            // A watching worker may be handed upload jobs later: it needs the uploader of
+            // a channel that has accounts.
+            let uploads = jobs.iter().any(|j| j.spec.upload && !j.state.is_terminal())
+                || (watch && !channel.accounts.is_empty());
+            let upload = if uploads {
                 let yt =
                     super::upload::accounts(config, &paths.data_dir(), &channel.accounts, None)?;
                 Some(yt.uploader().await?)
@@ -219,7 +233,11 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
                 }
             });
             // Ctrl-C stops the running jobs and puts them back in the queue at once.
-            let result = queue.run_until_idle_or(stop).await;
+            let result = if watch {
+                queue.run(stop).await
+            } else {
+                queue.run_until_idle_or(stop).await
+            };
             signals.abort();
             result?;
             let all = backend.list(None).await?;

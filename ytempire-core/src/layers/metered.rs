@@ -6,6 +6,8 @@
 //! half-way (an outer timeout or a cancelled job dropped it) is recorded as a `Cancelled`
 //! failure, so no attempt goes unrecorded; before each attempt is sent the sink hears of it
 //! ([`UsageSink::started`]), so a durable sink keeps even an attempt the process died in. Put `Metered` inside `Retry` so each attempt is seen.
+//! Each finished attempt is also counted and timed in the provider metrics
+//! ([`crate::telemetry`]: `ytempire_provider_calls_total`, `ytempire_provider_call_duration_seconds`).
 //!
 //! ```
 //! use std::sync::Arc;
@@ -116,7 +118,7 @@ impl Pending<'_> {
         let Some(info) = self.info.take() else {
             return;
         };
-        self.sink.record(UsageRecord::new(
+        let record = UsageRecord::new(
             std::mem::take(&mut self.labels),
             self.capability,
             info.provider,
@@ -126,7 +128,9 @@ impl Pending<'_> {
             self.attempt,
             self.started_at,
             self.start.elapsed(),
-        ));
+        );
+        crate::telemetry::record_provider_call(&record);
+        self.sink.record(record);
     }
 }
 

@@ -11,7 +11,8 @@
 //!
 //! Each stage runs inside a tracing span and with metering labels (`job`, `stage`), emits
 //! [`PipelineEvent`]s on a broadcast stream, and stops promptly when its
-//! `CancellationToken` fires.
+//! `CancellationToken` fires. Its wall time goes to the `ytempire_stage_duration_seconds`
+//! histogram by stage and outcome ([`crate::telemetry`]).
 
 mod artifacts;
 mod events;

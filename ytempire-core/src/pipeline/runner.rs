@@ -574,6 +574,11 @@ impl Run<'_> {
             () = self.cancel.cancelled() => Err(Error::cancelled()),
         };
         drop(permits);
+        crate::telemetry::record_stage(
+            stage.as_str(),
+            crate::telemetry::outcome_label(&result),
+            started.elapsed(),
+        );
         match result {
             Ok(v) => {
                 self.pipeline.emit(PipelineEvent::StageFinished {

@@ -10,6 +10,10 @@
 //! once (network stages, renders, memory) is bounded by the pipeline's
 //! [`crate::pipeline::ResourceLimits`], so many jobs can overlap their cheap network stages
 //! while renders stay within the machine's memory.
+//!
+//! The workers keep two gauges current ([`crate::telemetry`]): `ytempire_queue_running_jobs`
+//! (this process's jobs in flight) and `ytempire_queue_depth` (jobs waiting in the backend,
+//! sampled every poll interval, at least once a second, while the workers run).
 
 use chrono::Utc;
 use std::collections::HashMap;
@@ -112,6 +116,8 @@ impl JobQueue {
     }
 
     async fn workers(&self, shutdown: CancellationToken, until_idle: bool) -> Result<()> {
+        let sampling = shutdown.child_token();
+        let sampler = tokio::spawn(self.clone().sample_depth(sampling.clone()));
         let mut set = tokio::task::JoinSet::new();
         for _ in 0..self.config.workers.max(1) {
             let me = self.clone();
@@ -131,7 +137,35 @@ impl JobQueue {
                 }
             }
         }
+        sampling.cancel();
+        let _ = sampler.await;
         first_err.map_or(Ok(()), Err)
+    }
+
+    /// Keep the queue-depth gauge current until `stop` fires (a failed count is skipped).
+    async fn sample_depth(self, stop: CancellationToken) {
+        let every = self.config.poll_interval.max(Duration::from_secs(1));
+        loop {
+            self.update_depth().await;
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        self.update_depth().await;
+    }
+
+    /// Set the queue-depth gauge from the backend's queued jobs.
+    async fn update_depth(&self) {
+        if let Ok(queued) = self.backend.list(Some(JobState::Queued)).await {
+            metrics::gauge!(crate::telemetry::QUEUE_DEPTH).set(queued.len() as f64);
+        }
+    }
+
+    /// Set the running-jobs gauge from this process's running jobs.
+    fn update_running(&self) {
+        let running = self.lock_running().len();
+        metrics::gauge!(crate::telemetry::QUEUE_RUNNING_JOBS).set(running as f64);
     }
 
     async fn idle(&self) -> Result<bool> {
@@ -266,6 +300,7 @@ impl JobQueue {
         let id = job.id().to_string();
         let token = shutdown.child_token();
         self.lock_running().insert(id.clone(), token.clone());
+        self.update_running();
         self.record(
             &id,
             serde_json::json!({"event": "claimed", "attempt": job.attempts}),
@@ -278,6 +313,7 @@ impl JobQueue {
             h.abort();
         }
         self.lock_running().remove(&id);
+        self.update_running();
         if lost.load(std::sync::atomic::Ordering::SeqCst) {
             // Another worker owns the job now; whatever happened here is not recorded.
             return Ok(());
