@@ -188,3 +188,62 @@ async fn plan_queues_three_jobs_with_publish_times_and_a_rerun_adds_none() {
     assert_eq!(more[0].publish_at, utc("2026-10-30T14:00:00Z"));
     assert!(!titles.contains(&more[0].job.topic.title.as_str()));
 }
+
+/// A planned job's script is written from the trend: the model's prompt carries the
+/// trend's headline, summary and link (the topic's notes), and the description cites the
+/// page the trend came from.
+#[tokio::test]
+async fn a_planned_job_s_script_is_written_from_the_trend_and_cites_it() {
+    use std::sync::Arc;
+    use ytempire_core::pipeline::ScriptStage;
+    use ytempire_llm::testing::FakeOpenAi;
+    use ytempire_llm::{OpenAiCompatible, OpenAiConfig, WriterStage};
+
+    let config = Config::parse(CONFIG, "ytempire.toml").unwrap();
+    let channel = config.channel(None).unwrap();
+    let queue = SqliteQueue::in_memory().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 10, 22, 0, 0, 0).unwrap();
+    let items = candidates(now);
+    let planned = plan_jobs(&queue, &config, &channel, &items, now, 7)
+        .await
+        .unwrap()
+        .planned;
+    // The job as a worker reads it back from the queue.
+    let stored = queue.get(&planned[0].job.id).await.unwrap().unwrap();
+    let topic = &stored.spec.topic;
+    let item = items.iter().find(|i| i.topic.title == topic.title).unwrap();
+    let (summary, link) = (
+        item.evidence.summary.clone().unwrap(),
+        item.evidence.link.clone().unwrap(),
+    );
+    assert_eq!(topic.link.as_deref(), Some(link.as_str()));
+
+    let fake = FakeOpenAi::start().await.unwrap();
+    let model = OpenAiCompatible::new(
+        OpenAiConfig::openai("gpt-4o-mini", "sk-plan-test".to_owned().into())
+            .with_base_url(fake.base_url()),
+    )
+    .unwrap();
+    let out = WriterStage::new(Arc::new(model))
+        .write(&stored.spec)
+        .await
+        .unwrap();
+    let prompts = fake.requests();
+    let prompt = prompts[0].to_string();
+    for needle in [topic.title.as_str(), summary.as_str(), link.as_str()] {
+        assert!(
+            prompt.contains(needle),
+            "{needle:?} not in the prompt: {prompt}"
+        );
+    }
+    let description = &out.metadata.description;
+    assert!(
+        description.ends_with(&format!("Source: {link}")),
+        "{description}"
+    );
+    assert_eq!(
+        description.matches(link.as_str()).count(),
+        1,
+        "{description}"
+    );
+}

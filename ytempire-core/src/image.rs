@@ -52,6 +52,11 @@ pub struct ImageRequest {
     /// procedural source) derive one palette from it, so a video's scenes belong together.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
+    /// What is said while the visual shows (a scene's narration): sources that search a
+    /// catalogue (stock sites, a library) rank what they find against the query and this
+    /// text before downloading, so only the best `count` are fetched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
 }
 
 fn one() -> u32 {
@@ -71,6 +76,7 @@ impl ImageRequest {
             seed: None,
             allow_video: false,
             theme: None,
+            context: None,
         }
     }
 
@@ -105,6 +111,20 @@ impl ImageRequest {
     #[must_use]
     pub fn with_theme(mut self, theme: impl Into<String>) -> Self {
         self.theme = Some(theme.into());
+        self
+    }
+
+    /// Set what is said while the visual shows (see [`Self::context`]).
+    ///
+    /// ```
+    /// use ytempire_core::ImageRequest;
+    /// let req = ImageRequest::new("octopus skin", 1920, 1080)
+    ///     .with_context("Octopuses change colour in a fifth of a second.");
+    /// assert!(req.context.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
         self
     }
 

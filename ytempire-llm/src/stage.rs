@@ -5,7 +5,9 @@
 //! The script records the model that actually answered (`Script::written_by`), even when a
 //! fallback chain skipped its first model. The upload metadata is completed from the job's
 //! channel (made for kids, privacy) and always discloses synthetic media: the narration is
-//! synthesised and the visuals may be generated.
+//! synthesised and the visuals may be generated. A topic that came from a trend
+//! ([`Topic::link`](ytempire_core::Topic::link)) is cited at the end of the description; its
+//! notes (the trend's headline, summary and link) reach the model in the prompt.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -68,6 +70,10 @@ impl ScriptStage for WriterStage {
         // Synthetic narration and generated visuals: disclose.
         metadata.contains_synthetic_media = Some(true);
         metadata.privacy = job.channel.default_privacy;
+        // A topic found in the news cites where it was found.
+        if let Some(link) = &job.topic.link {
+            metadata.description = ytempire_core::cite_source(&metadata.description, link);
+        }
         metadata.validate()?;
         report_progress(1.0);
         Ok(ScriptOutput {

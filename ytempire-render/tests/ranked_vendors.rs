@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ytempire_core::pipeline::{JobSpec, VisualsStage};
-use ytempire_core::{DynImageSource, Scene, Script, Topic, VideoSpec, with_credits};
+use ytempire_core::{DynImageSource, MediaKind, Scene, Script, Topic, VideoSpec, with_credits};
 use ytempire_render::sources::testing::{FakePexels, FakePixabay};
 use ytempire_render::sources::{
     Pexels, PexelsConfig, Pixabay, PixabayConfig, Procedural, RankedVisuals, Relevance, SceneTerms,
@@ -103,6 +103,8 @@ async fn vendors() -> Vendors {
     let pixabay_fake = FakePixabay::start().await.unwrap();
     pixabay_fake.require_key(PIXABAY_KEY);
     pixabay_fake.set_tags(TAGS.iter().map(|s| (*s).to_owned()).collect());
+    // Clips that fit no scene, unless a test says otherwise.
+    pixabay_fake.set_video_tags(vec!["test, video".to_owned()]);
     let pexels: DynImageSource = Arc::new(
         Pexels::new(
             PexelsConfig::new(PEXELS_KEY.to_owned().into())
@@ -252,4 +254,93 @@ async fn with_pixabay_down_its_scenes_fall_back_without_failing_the_video() {
     }
     let ids: HashSet<&str> = visuals.iter().map(|v| v.id.as_str()).collect();
     assert_eq!(ids.len(), visuals.len(), "no repeats");
+}
+
+/// Pexels videos are described by their page slug only; one fits the bee scene better than
+/// any photo.
+const PEXELS_VIDEOS: &[&str] = &[
+    "Honey bees flying over golden honeycomb in a hive",
+    "Traffic on a motorway at night",
+];
+
+/// Pixabay video tags: one is the glacier photo's tags exactly (a tie the clip wins), the
+/// rest are decoys.
+const PIXABAY_VIDEOS: &[&str] = &[
+    "cake, chocolate, dessert",
+    "glacier, ice, melting, arctic, iceberg",
+    "city, street, traffic, night",
+];
+
+#[tokio::test]
+async fn clips_compete_with_photos_and_only_the_best_is_downloaded() {
+    let v = vendors().await;
+    v.pexels_fake
+        .set_video_descriptions(PEXELS_VIDEOS.iter().map(|s| (*s).to_owned()).collect());
+    v.pixabay_fake
+        .set_video_tags(PIXABAY_VIDEOS.iter().map(|s| (*s).to_owned()).collect());
+    let visuals = v
+        .stage
+        .visuals(&job("ranked-vendors-3"), &script())
+        .await
+        .unwrap();
+    let got: Vec<(&str, MediaKind, &str)> = visuals
+        .iter()
+        .map(|v| (v.provider.as_str(), v.kind, v.id.split(':').next().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("pexels", MediaKind::Image, "pexels"),
+            ("pixabay", MediaKind::Image, "pixabay"),
+            ("pexels", MediaKind::VideoClip, "pexels-video"),
+            ("pixabay", MediaKind::VideoClip, "pixabay-video"),
+        ],
+        "{visuals:#?}"
+    );
+    for clip in visuals.iter().filter(|v| v.kind == MediaKind::VideoClip) {
+        assert!(clip.duration_secs.is_some_and(|d| d > 0.0), "{clip:?}");
+        // Clips keep their size (the compositors scale them to fill); this one is 16:9.
+        assert_eq!(clip.width * 9, clip.height * 16, "{clip:?}");
+        assert!(clip.width >= 640, "{clip:?}");
+        assert!(clip.relevance.unwrap() >= 0.3, "{clip:?}");
+    }
+    assert!(visuals[2].description.contains("honey bees flying"));
+    let described = with_credits("Bees and glaciers.", &visuals);
+    assert!(
+        described.contains("(pixabay): https://pixabay.com/videos/"),
+        "{described}"
+    );
+
+    // Search first, download only the best: each vendor downloaded one file per scene it
+    // illustrated, and nothing for a scene none of its results mention.
+    let downloads = |paths: Vec<String>| -> Vec<String> {
+        paths
+            .into_iter()
+            .filter(|p| !p.ends_with("/search") && !p.starts_with("/api/"))
+            .collect()
+    };
+    let pexels = downloads(
+        v.pexels_fake
+            .requests()
+            .into_iter()
+            .map(|r| r.path)
+            .collect(),
+    );
+    let pixabay = downloads(
+        v.pixabay_fake
+            .requests()
+            .into_iter()
+            .map(|r| r.path)
+            .collect(),
+    );
+    assert_eq!(pexels.len(), 2, "pexels downloads: {pexels:?}");
+    assert_eq!(pixabay.len(), 2, "pixabay downloads: {pixabay:?}");
+    assert!(
+        pexels.iter().any(|p| p.starts_with("/video-files/")),
+        "{pexels:?}"
+    );
+    assert!(
+        pixabay.iter().any(|p| p.starts_with("/video/")),
+        "{pixabay:?}"
+    );
 }

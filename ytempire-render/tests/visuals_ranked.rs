@@ -147,5 +147,5 @@ async fn the_channel_history_bans_the_last_videos_pictures() {
     // The default channel's history now holds both videos' stock pictures.
     let banned = history.recent("ytempire", "video-3").unwrap();
     assert!(banned.is_superset(&first_ids), "{banned:?}");
-    assert!(second.iter().all(|v| banned.contains(&v.id)));
+    assert!(second.iter().all(|v| banned.contains(&v.id)), "{second:#?}");
 }

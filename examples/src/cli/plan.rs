@@ -262,6 +262,7 @@ pub async fn plan_jobs(
             scored.reasons.join("; ")
         ));
         topic.notes = Some(notes.join("\n"));
+        topic.link = ev.link.clone();
         let job = JobSpec::new(slot_job_id(&channel.name, slot), topic)
             .with_channel(channel.profile())
             .with_video(config.video.spec(None))

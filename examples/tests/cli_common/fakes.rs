@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use secrecy::SecretString;
-use ytempire_llm::testing::FakeOpenAi;
+use ytempire_llm::testing::{FIXTURE_CUE, FakeOpenAi};
 use ytempire_render::sources::testing::FakePexels;
 use ytempire_tts::testing::FakeServer;
 use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
@@ -88,9 +88,22 @@ pub(crate) struct Media {
 
 impl Media {
     pub(crate) async fn start() -> Self {
+        let stock = FakePexels::start().await.unwrap();
+        // Photos that show what the fixture script's scenes ask for (the visuals stage takes
+        // only pictures whose text fits the scene).
+        stock.set_alts(
+            [
+                "laboratory bench at dawn",
+                "notebook open beside a mug",
+                "measuring with a ruler",
+            ]
+            .iter()
+            .map(|s| format!("{FIXTURE_CUE}: {s}"))
+            .collect(),
+        );
         Self {
             voice: FakeServer::elevenlabs().await.unwrap(),
-            stock: FakePexels::start().await.unwrap(),
+            stock,
         }
     }
 }

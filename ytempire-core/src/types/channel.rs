@@ -22,6 +22,10 @@ pub struct Topic {
     /// A popularity score from the trend source, if any (higher is hotter).
     #[serde(default)]
     pub score: Option<f64>,
+    /// The page the topic is about (a news article, a video), when it came from a trend:
+    /// the script stage cites it in the video's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
 }
 
 impl Topic {
@@ -33,6 +37,7 @@ impl Topic {
             notes: None,
             source: None,
             score: None,
+            link: None,
         }
     }
 
@@ -51,6 +56,19 @@ impl Topic {
     #[must_use]
     pub fn with_notes(mut self, notes: impl Into<String>) -> Self {
         self.notes = Some(notes.into());
+        self
+    }
+
+    /// Name the page the topic is about (see [`Topic::link`]).
+    ///
+    /// ```
+    /// use ytempire_core::Topic;
+    /// let t = Topic::new("Octopuses punch fish").with_link("https://news.example/octopus");
+    /// assert_eq!(t.link.as_deref(), Some("https://news.example/octopus"));
+    /// ```
+    #[must_use]
+    pub fn with_link(mut self, link: impl Into<String>) -> Self {
+        self.link = Some(link.into());
         self
     }
 }

@@ -1,5 +1,6 @@
-//! Stock credits for a video's description: who made each stock picture, on which site, and
-//! where to find it, appended within YouTube's description limit.
+//! Credits for a video's description: who made each stock picture, on which site, and where
+//! to find it ([`with_credits`]), and the page a trend topic came from ([`cite_source`]),
+//! appended within YouTube's description limit.
 //!
 //! ```
 //! use ytempire_core::{Attribution, Visual, with_credits};
@@ -48,6 +49,36 @@ pub fn credit_lines(visuals: &[Visual]) -> Vec<String> {
         }
     }
     lines
+}
+
+/// `description` with a last line `Source: link` citing the page a trend topic came from
+/// (see [`crate::Topic::link`]), when the description does not mention the link already, the
+/// link is a plain `http(s)` URL and the line fits in [`DESCRIPTION_MAX_BYTES`]; otherwise the
+/// description unchanged.
+///
+/// ```
+/// use ytempire_core::cite_source;
+/// let d = cite_source("Octopuses were filmed punching fish.", "https://news.example/a");
+/// assert!(d.ends_with("\n\nSource: https://news.example/a"));
+/// assert_eq!(cite_source(&d, "https://news.example/a"), d, "cited once");
+/// ```
+pub fn cite_source(description: &str, link: &str) -> String {
+    let link = clean(link);
+    let url_like = (link.starts_with("https://") || link.starts_with("http://"))
+        && !link.contains(char::is_whitespace);
+    if !url_like || description.contains(&link) {
+        return description.to_owned();
+    }
+    let base = description.trim_end();
+    let out = if base.is_empty() {
+        format!("Source: {link}")
+    } else {
+        format!("{base}\n\nSource: {link}")
+    };
+    if out.len() > DESCRIPTION_MAX_BYTES {
+        return description.to_owned();
+    }
+    out
 }
 
 /// `description` followed by a blank line and the credits of `visuals`, as many lines as fit
@@ -151,5 +182,10 @@ mod tests {
         // A description already at the limit is left alone.
         let full = "y".repeat(DESCRIPTION_MAX_BYTES);
         assert_eq!(with_credits(&full, &v), full);
+        assert_eq!(
+            cite_source(&full, "https://news.example/x"),
+            full,
+            "no room"
+        );
     }
 }

@@ -15,7 +15,7 @@ mod visual;
 
 pub use audio::{AudioTrack, WordTiming};
 pub use channel::{ChannelProfile, Topic, VisualPreference, VoiceGender, VoicePreference};
-pub use credits::{credit_lines, with_credits};
+pub use credits::{cite_source, credit_lines, with_credits};
 pub use metadata::{
     DESCRIPTION_MAX_BYTES, MetadataError, MetadataViolation, Privacy, TAGS_MAX_CHARS,
     TITLE_MAX_CHARS, VideoMetadata, youtube_tags_length,

@@ -6,8 +6,8 @@
 //! |---|---|---|---|---|
 //! | [`Procedural`] | deterministic backgrounds from the query text | free, offline | always | — |
 //! | [`LocalFolder`] | the user's media library: images and H.264 clips in a folder tree, matched by file and folder names and sidecar tags, indexed once and cached on disk | free, offline | always | — |
-//! | `Pexels` | stock photo search (plus video clips through `Pexels::fetch_clips`), attribution kept, 24 h search cache, rate-limit headers tracked | free (200 requests/hour) | `pexels` | `PEXELS_API_KEY` |
-//! | `Pixabay` | stock photo search (plus video clips through `Pixabay::fetch_clips`), tags as the description, attribution kept, 24 h search cache, rate-limit headers tracked | free (100 requests/minute) | `pixabay` | `PIXABAY_API_KEY`, `PIXABAY_BASE_URL` |
+//! | `Pexels` | stock photos, and clips when the request allows video (or `Pexels::fetch_clips` for clips only), ranked by their text against the request before any download, attribution kept, 24 h search cache, rate-limit headers tracked | free (200 requests/hour) | `pexels` | `PEXELS_API_KEY` |
+//! | `Pixabay` | stock photos, and clips when the request allows video (or `Pixabay::fetch_clips`), ranked by their tags against the request before any download, tags as the description, attribution kept, 24 h search cache, rate-limit headers tracked | free (100 requests/minute) | `pixabay` | `PIXABAY_API_KEY`, `PIXABAY_BASE_URL` |
 //! | `Stability` | Stable Image Ultra / Core / SD3.5 generation | $0.03–$0.08 per image | `stability` | `STABILITY_API_KEY` |
 //! | `OpenAiImages` | OpenAI `images/generations` (`gpt-image-1`, `dall-e-3`, …) or a compatible server | per image / per token | `openai-images` | `OPENAI_API_KEY`, `OPENAI_BASE_URL` |
 //!
@@ -23,7 +23,8 @@
 //! [`RankedVisuals`] is the pipeline's visuals stage: per scene it asks the sources in order
 //! with queries from the visual cue and the narration's key words, ranks the candidates by
 //! the [`relevance`] of their text (Pexels `alt` and slug, Pixabay `tags`, library names and
-//! tags) to what the scene says, never reuses a picture within a video or across the
+//! tags) to what the scene says (the stock sources rank their search results the same way
+//! before downloading, so only the best few are fetched), never reuses a picture within a video or across the
 //! channel's recent videos ([`VisualHistory`]), and records each choice's score.
 //!
 //! [`VisualSelector`] runs a chain of them per scene (stock → AI → procedural): it builds
@@ -97,7 +98,7 @@ pub use pixabay::{
     PixabayVideoFiles, PixabayVideoPage,
 };
 pub use procedural::{MAX_SIDE, Procedural, query_seed};
-pub use ranked::{DEFAULT_MIN_RELEVANCE, RankedVisuals};
+pub use ranked::{DEFAULT_CANDIDATES, DEFAULT_MIN_RELEVANCE, RankedVisuals};
 pub use relevance::{Relevance, SceneTerms, key_words};
 pub use selector::{Selected, SelectorConfig, VisualSelector, crop_to_fill};
 #[cfg(feature = "stability")]

@@ -6,12 +6,18 @@
 //!    then the narration's key words ([`key_words`]); the hook and outro use the title;
 //! 2. sources are asked in order (stock, library, AI, procedural), each with the first query
 //!    and, when nothing fitting came back, the next; already used ids, and the ids the
-//!    channel's last videos used ([`VisualHistory`]), are excluded;
-//! 3. candidates that carry text ([`Visual::description`]) are ranked by [`Relevance`];
-//!    those at or above [`RankedVisuals::with_min_relevance`] are tried best first through
+//!    channel's last videos used ([`VisualHistory`]), are excluded. Each ask is for one
+//!    candidate, allows video clips and carries the part's narration
+//!    ([`ImageRequest::context`]): the stock sources (Pexels, Pixabay) search photos and
+//!    clips, rank every result by its text, and download only the best. When the selector
+//!    refuses it, the next best is asked for with the refused one excluded (the search is
+//!    cached, so that costs one download), up to [`RankedVisuals::with_candidates`] times;
+//! 3. a candidate that carries text ([`Visual::description`]) is scored by [`Relevance`];
+//!    at or above [`RankedVisuals::with_min_relevance`] it is tried through
 //!    [`VisualSelector`]'s checks (decodable, minimum resolution at the frame's aspect,
-//!    cropped to the frame, no near-duplicate); candidates with no text (generated for the
-//!    query: AI, procedural) are taken as they come;
+//!    cropped to the frame, no near-duplicate); below it, the source has nothing better
+//!    (it answers best first) and the next query or source is asked. Candidates with no
+//!    text (generated for the query: AI, procedural) are taken as they come;
 //! 4. when no source had a fitting candidate, the best-scoring usable one is taken.
 //!
 //! The chosen visual keeps its description and carries its score ([`Visual::relevance`]) and
@@ -35,6 +41,9 @@ use super::selector::{SelectorConfig, VisualSelector};
 
 /// Default least relevance a stock candidate needs to be preferred over the next source.
 pub const DEFAULT_MIN_RELEVANCE: f64 = 0.3;
+
+/// Default candidates asked of a source per query (see [`RankedVisuals::with_candidates`]).
+pub const DEFAULT_CANDIDATES: u32 = 3;
 
 /// Candidates below the bar kept per part in case no source has a fitting one.
 const KEEP_UNFIT: usize = 2;
@@ -69,7 +78,7 @@ impl RankedVisuals {
             sources,
             history: None,
             min_relevance: DEFAULT_MIN_RELEVANCE,
-            candidates: 6,
+            candidates: DEFAULT_CANDIDATES,
             min_resolution: None,
         }
     }
@@ -89,7 +98,9 @@ impl RankedVisuals {
         self
     }
 
-    /// Candidates asked of each source per query (default 6).
+    /// How many candidates each source is asked for per query, one at a time, while the
+    /// selector refuses them (default [`DEFAULT_CANDIDATES`]): a stock source downloads
+    /// only the best of its ranked search results per ask.
     #[must_use]
     pub fn with_candidates(mut self, n: u32) -> Self {
         self.candidates = n.max(1);
@@ -160,59 +171,78 @@ impl RankedVisuals {
         for source in &self.sources {
             let by = Provenance::from(&source.info());
             for query in &queries {
-                let mut req = ImageRequest::new(query.clone(), config.width, config.height)
-                    .with_count(self.candidates)
-                    .with_orientation(config.orientation())
-                    .with_seed(query_seed(query) ^ selector.used_ids().count() as u64)
-                    .with_theme(job.topic.title.clone());
-                // The selector probes clips and the compositors play them (a library's clips).
-                req.allow_video = true;
-                req.exclude = selector.used_ids().map(str::to_owned).collect();
-                req.exclude.extend(banned.iter().cloned());
-                req.exclude.sort();
-                let resp = match source.fetch(&req).await {
-                    Ok(resp) => resp,
-                    Err(e) if e.should_fallback() => {
-                        tracing::info!(source = %source, error = %e, "visual source failed");
-                        skipped.push(e);
-                        continue;
+                // One candidate per ask, best first: a stock source ranks its (cached) search
+                // results and downloads only the best; when the selector refuses it, the
+                // next best is asked for with the refused one excluded.
+                let mut refused: Vec<String> = Vec::new();
+                for attempt in 0..u64::from(self.candidates) {
+                    let mut req = ImageRequest::new(query.clone(), config.width, config.height)
+                        .with_orientation(config.orientation())
+                        .with_seed(
+                            query_seed(query)
+                                ^ selector.used_ids().count() as u64
+                                ^ attempt.rotate_left(32),
+                        )
+                        .with_theme(job.topic.title.clone())
+                        .with_context(part.narration.clone());
+                    // The selector probes clips and the compositors play them.
+                    req.allow_video = true;
+                    req.exclude = selector.used_ids().map(str::to_owned).collect();
+                    req.exclude.extend(banned.iter().cloned());
+                    req.exclude.extend(refused.iter().cloned());
+                    req.exclude.sort();
+                    req.exclude.dedup();
+                    let resp = match source.fetch(&req).await {
+                        Ok(resp) => resp,
+                        Err(e) if e.should_fallback() => {
+                            tracing::info!(source = %source, error = %e, "visual source failed");
+                            skipped.push(e);
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    let answered = resp.answered_by.clone().unwrap_or_else(|| by.clone());
+                    let mut scored: Vec<Scored> = resp
+                        .visuals
+                        .into_iter()
+                        .filter(|v| !banned.contains(&v.id))
+                        .map(|v| Scored {
+                            score: (!v.description.trim().is_empty())
+                                .then(|| relevance.score(&v.description, &terms)),
+                            by: v.answered_by.clone().unwrap_or_else(|| answered.clone()),
+                            visual: v,
+                        })
+                        .collect();
+                    if scored.is_empty() {
+                        break;
                     }
-                    Err(e) => return Err(e),
-                };
-                let answered = resp.answered_by.clone().unwrap_or_else(|| by.clone());
-                let mut scored: Vec<Scored> = resp
-                    .visuals
-                    .into_iter()
-                    .filter(|v| !banned.contains(&v.id))
-                    .map(|v| Scored {
-                        score: (!v.description.trim().is_empty())
-                            .then(|| relevance.score(&v.description, &terms)),
-                        by: v.answered_by.clone().unwrap_or_else(|| answered.clone()),
-                        visual: v,
-                    })
-                    .collect();
-                // Ranked candidates best first, then generated ones in their order.
-                scored.sort_by(|a, b| {
-                    let key = |s: &Scored| s.score.unwrap_or(-1.0);
-                    key(b).total_cmp(&key(a))
-                });
-                let (fit, rest): (Vec<_>, Vec<_>) = scored
-                    .into_iter()
-                    .partition(|s| s.score.is_none_or(|x| x >= self.min_relevance));
-                let (ranked, generated): (Vec<_>, Vec<_>) =
-                    fit.into_iter().partition(|s| s.score.is_some());
-                for candidate in ranked.into_iter().chain(generated) {
-                    match take(selector, candidate) {
-                        Ok(v) => return Ok(v),
-                        Err(e) => skipped.push(e),
+                    // Ranked candidates best first, then generated ones in their order.
+                    scored.sort_by(|a, b| {
+                        let key = |s: &Scored| s.score.unwrap_or(-1.0);
+                        key(b).total_cmp(&key(a))
+                    });
+                    let mut worse_follow = false;
+                    for candidate in scored {
+                        refused.push(candidate.visual.id.clone());
+                        if candidate.score.is_some_and(|x| x < self.min_relevance) {
+                            // Sources answer best first: what comes next fits no better.
+                            worse_follow = true;
+                            if candidate.score.is_some_and(|x| x > 0.0) {
+                                unfit.push(candidate);
+                            }
+                            continue;
+                        }
+                        match take(selector, candidate) {
+                            Ok(v) => return Ok(v),
+                            Err(e) => skipped.push(e),
+                        }
+                    }
+                    unfit.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
+                    unfit.truncate(KEEP_UNFIT);
+                    if worse_follow {
+                        break;
                     }
                 }
-                unfit.extend(
-                    rest.into_iter()
-                        .filter(|s| s.score.is_some_and(|x| x > 0.0)),
-                );
-                unfit.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
-                unfit.truncate(KEEP_UNFIT);
             }
         }
         for candidate in unfit {

@@ -1,12 +1,21 @@
-//! What a stock-media client (Pexels, Pixabay) remembers between calls: the rate-limit
-//! headers of the last answer ([`RateLimit`]) and a time-limited cache of search answers
-//! (`TtlCache`; both vendors ask clients to cache searches for 24 hours).
+//! What the stock-media clients (Pexels, Pixabay) share: the rate-limit headers of the last
+//! answer ([`RateLimit`]), a time-limited cache of search answers (`TtlCache`; both vendors
+//! ask clients to cache searches for 24 hours), and the way an image request becomes
+//! downloads: photos and clips found by a search are ranked against the request
+//! (`download_order`: relevance of the vendor's text to the query and
+//! [`ImageRequest::context`], then size, clips before photos on a tie), and only the best
+//! `count` are downloaded (`download_best`).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
+use ytempire_core::{Error, ErrorKind, ImageRequest, ImageResponse, Result, Usage, Visual};
+
+use super::relevance::{Relevance, SceneTerms};
+use crate::clip::ClipSource;
 
 /// How a vendor's `X-RateLimit-Reset` header counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,6 +152,174 @@ impl<V: Clone> TtlCache<V> {
     }
 }
 
+/// A photo or a clip found by a stock search.
+#[derive(Debug, Clone)]
+pub(crate) enum Found<P, V> {
+    /// A still picture.
+    Photo(P),
+    /// A video clip.
+    Clip(V),
+}
+
+/// Results a ranked search asks for at a time (see [`per_page`]).
+pub(crate) const RANKED_PAGE: u64 = 40;
+
+/// `per_page` for the search behind `request`, within the vendor's `min..=max`: room for
+/// the excluded ids plus two. A request with a [`ImageRequest::context`] is ranked, so it
+/// asks for a whole page ([`RANKED_PAGE`], or the next multiple of it): more results to rank,
+/// and the same page (one cached search) while a video's excluded ids grow.
+pub(crate) fn per_page(request: &ImageRequest, min: u32, max: u32) -> u32 {
+    let mut wanted = u64::from(request.count) + request.exclude.len() as u64 + 2;
+    if request.context.is_some() {
+        wanted = wanted.div_ceil(RANKED_PAGE) * RANKED_PAGE;
+    }
+    u32::try_from(wanted.clamp(u64::from(min), u64::from(max))).unwrap_or(max)
+}
+
+/// One search result that may be downloaded.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate<P, V> {
+    /// The result itself.
+    pub(crate) found: Found<P, V>,
+    /// What the vendor says about it (alt text, page slug, tags): what it is ranked by.
+    pub(crate) text: String,
+    /// Whether its best download covers the requested size (and orientation).
+    pub(crate) fits: bool,
+}
+
+impl<P, V> Candidate<P, V> {
+    /// A photo described by `text`.
+    pub(crate) fn photo(photo: P, text: String, fits: bool) -> Self {
+        Self {
+            found: Found::Photo(photo),
+            text,
+            fits,
+        }
+    }
+
+    /// A clip described by `text`.
+    pub(crate) fn clip(clip: V, text: String, fits: bool) -> Self {
+        Self {
+            found: Found::Clip(clip),
+            text,
+            fits,
+        }
+    }
+}
+
+/// The order to download `candidates` in for `request`.
+///
+/// With [`ImageRequest::context`], each candidate's text is scored ([`Relevance`]) against
+/// the query (as the visual cue) and the context (as the narration), and those whose text
+/// shares no word with either are dropped (the ranked visuals stage would never use them,
+/// so they are not downloaded). Order: best score first, then those that fit the size,
+/// then clips before photos (moving pictures hold a viewer), then the vendor's order.
+/// Without a context every score is equal, so the vendor's relevance order decides within
+/// "fits" and "clip".
+pub(crate) fn download_order<P, V>(
+    request: &ImageRequest,
+    candidates: Vec<Candidate<P, V>>,
+) -> Vec<Candidate<P, V>> {
+    let scores: Vec<f64> = match request.context.as_deref() {
+        Some(context) => {
+            let relevance = Relevance::english();
+            let scene = SceneTerms::new(&relevance, context, &request.query);
+            candidates
+                .iter()
+                .map(|c| relevance.score(&c.text, &scene))
+                .collect()
+        }
+        None => vec![0.0; candidates.len()],
+    };
+    let ranked = request.context.is_some();
+    let mut keyed: Vec<(f64, Candidate<P, V>)> = scores
+        .into_iter()
+        .zip(candidates)
+        .filter(|(score, _)| !ranked || *score > 0.0)
+        .collect();
+    // Stable: equal keys keep the vendor's order.
+    keyed.sort_by(|(sa, a), (sb, b)| {
+        sb.total_cmp(sa)
+            .then(b.fits.cmp(&a.fits))
+            .then(matches!(b.found, Found::Clip(_)).cmp(&matches!(a.found, Found::Clip(_))))
+    });
+    keyed.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Download the best `request.count` candidates ([`download_order`]); `requests` counts the
+/// searches already made. A failed download is skipped (and logged) when another succeeds.
+///
+/// # Errors
+/// `NotFound` when there was nothing to download; the failure when the only download
+/// failed; an aggregate when all of them did.
+pub(crate) async fn download_best<P, V, F, Fut>(
+    provider: &'static str,
+    request: &ImageRequest,
+    candidates: Vec<Candidate<P, V>>,
+    mut requests: u64,
+    mut download: F,
+) -> Result<ImageResponse>
+where
+    F: FnMut(Found<P, V>) -> Fut,
+    Fut: Future<Output = Result<Visual>>,
+{
+    let mut visuals = Vec::new();
+    let mut failures = Vec::new();
+    let best = download_order(request, candidates)
+        .into_iter()
+        .take(request.count as usize);
+    for candidate in best {
+        requests += 1;
+        match download(candidate.found).await {
+            Ok(v) => visuals.push(v),
+            Err(e) => failures.push(e),
+        }
+    }
+    if visuals.is_empty() {
+        return Err(match failures.len() {
+            0 => Error::new(
+                ErrorKind::NotFound,
+                format!("{provider} has nothing new for {:?}", request.query),
+            )
+            .with_provider(provider),
+            1 => failures.remove(0),
+            n => Error::aggregate(format!("{provider}: all {n} downloads failed"), failures),
+        });
+    }
+    for e in &failures {
+        tracing::warn!(provider, error = %e, "stock download skipped");
+    }
+    let usage = Usage {
+        images: visuals.len() as u64,
+        requests,
+        ..Usage::default()
+    };
+    Ok(ImageResponse::new(visuals, usage))
+}
+
+/// Check that downloaded clip bytes play: the whole sample index and the H.264 parameter
+/// sets are probed, so a clip that would fail at render time fails here, where the chain
+/// can still move on. Returns width, height and duration in seconds.
+///
+/// # Errors
+/// `InvalidResponse` for bytes that are not a playable H.264 MP4 (an HTML page, zero bytes,
+/// truncated or corrupt); `Unsupported` for another codec or an oversized picture.
+pub(crate) fn probe_clip(
+    provider: &'static str,
+    what: &str,
+    bytes: &[u8],
+) -> Result<(u32, u32, f64)> {
+    let clip = ClipSource::from_bytes(what, bytes).map_err(|e| {
+        let kind = match e.kind() {
+            ErrorKind::Render | ErrorKind::InvalidRequest => ErrorKind::InvalidResponse,
+            other => other,
+        };
+        Error::new(kind, e.message()).with_provider(provider)
+    })?;
+    let info = clip.info();
+    Ok((info.width, info.height, info.duration_secs))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +381,130 @@ mod tests {
         assert_eq!(c.get("a", t0 + Duration::from_secs(2)), None, "oldest");
         c.clear();
         assert_eq!(c.len(), 0);
+    }
+
+    fn c(text: &str, fits: bool, clip: bool) -> Candidate<&'static str, &'static str> {
+        let name: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        if clip {
+            Candidate::clip(name, text.into(), fits)
+        } else {
+            Candidate::photo(name, text.into(), fits)
+        }
+    }
+
+    fn names(v: &[Candidate<&'static str, &'static str>]) -> Vec<&'static str> {
+        v.iter()
+            .map(|c| match c.found {
+                Found::Photo(n) | Found::Clip(n) => n,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn per_page_has_room_for_the_excluded_and_ranked_searches_ask_for_whole_pages() {
+        let mut r = ImageRequest::new("q", 1, 1).with_count(500);
+        assert_eq!(per_page(&r, 1, 80), 80);
+        r.count = 1;
+        assert_eq!(per_page(&r, 1, 80), 3);
+        assert_eq!(per_page(&r, 3, 200), 3);
+        r.exclude = (0..10).map(|i| i.to_string()).collect();
+        assert_eq!(per_page(&r, 1, 80), 13);
+        let mut ranked = r.clone().with_context("a scene");
+        assert_eq!(per_page(&ranked, 1, 80), 40);
+        ranked.exclude.push("one more".into());
+        assert_eq!(
+            per_page(&ranked, 1, 80),
+            40,
+            "the same page, one cached search"
+        );
+        ranked.exclude = (0..45).map(|i| i.to_string()).collect();
+        assert_eq!(per_page(&ranked, 1, 80), 80);
+        assert_eq!(per_page(&ranked, 3, 200), 80);
+    }
+
+    #[test]
+    fn without_context_the_vendor_order_stands_fitting_and_clips_first() {
+        let req = ImageRequest::new("octopus", 640, 360);
+        let order = download_order(
+            &req,
+            vec![
+                c("a", false, false),
+                c("b", true, false),
+                c("c", true, true),
+            ],
+        );
+        assert_eq!(names(&order), ["c", "b", "a"]);
+    }
+
+    #[test]
+    fn with_context_the_best_text_comes_first_and_clips_win_ties() {
+        let req = ImageRequest::new("octopus camouflage", 640, 360)
+            .with_context("The octopus changes colour to hide on the reef.");
+        let order = download_order(
+            &req,
+            vec![
+                c("city skyline at night", true, true),
+                c("octopus on a reef, camouflage", true, false),
+                c("octopus on a reef, camouflage", true, true),
+                c("octopus", false, false),
+                c("ocean waves", true, false),
+            ],
+        );
+        let got = names(&order);
+        assert_eq!(&got[..2], ["octopus on a reef, camouflage"; 2]);
+        assert!(
+            matches!(order[0].found, Found::Clip(_)),
+            "a clip wins the tie"
+        );
+        assert_eq!(
+            got[2..],
+            ["octopus"],
+            "unrelated results are not downloaded"
+        );
+    }
+
+    #[tokio::test]
+    async fn downloads_only_the_best_count_and_skips_failures() {
+        let req = ImageRequest::new("octopus", 64, 36)
+            .with_count(2)
+            .with_context("An octopus hides.");
+        let candidates = vec![
+            c("desert dunes", true, false),
+            c("octopus hiding", true, false),
+            c("octopus hiding, broken file", true, false),
+            c("octopus swimming", true, false),
+        ];
+        let mut tried = Vec::new();
+        let resp = download_best("fake", &req, candidates, 1, |f: Found<&str, &str>| {
+            let Found::Photo(name) = f else {
+                unreachable!()
+            };
+            tried.push(name);
+            std::future::ready(if name.contains("broken") {
+                Err(Error::new(ErrorKind::InvalidResponse, "not an image"))
+            } else {
+                Ok(Visual::image_bytes(name, 64, 36, "image/png", vec![1]))
+            })
+        })
+        .await
+        .unwrap();
+        let ids: Vec<&str> = resp.visuals.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids.len(), 1, "the broken one is skipped: {ids:?}");
+        assert_eq!(
+            tried,
+            ["octopus hiding", "octopus hiding, broken file"],
+            "the best two"
+        );
+        assert!(
+            !tried.contains(&"desert dunes"),
+            "never downloaded: {tried:?}"
+        );
+        assert_eq!(resp.usage.requests, 1 + tried.len() as u64);
+        let none = download_best("fake", &req, Vec::<Candidate<&str, &str>>::new(), 1, |_| {
+            std::future::ready(Ok(Visual::image_bytes("x", 1, 1, "image/png", vec![1])))
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(none.kind(), ErrorKind::NotFound);
     }
 }

@@ -43,7 +43,7 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use ytempire_core::{
     Attribution, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    MediaKind, ProviderInfo, Result, Usage, Visual,
+    MediaKind, ProviderInfo, Result, Visual,
 };
 
 pub use super::stock::RateLimit;
@@ -56,8 +56,7 @@ use super::clock::{Clock, SystemClock};
 use ytempire_core::http::{self, VendorError};
 
 use super::inspect::decode_image;
-use super::stock::{ResetHeader, TtlCache};
-use crate::clip::ClipSource;
+use super::stock::{Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip};
 use types::orientation_of;
 
 /// The public Pexels API.
@@ -440,17 +439,7 @@ impl Pexels {
         })?;
         let (bytes, _) = http::download(&self.http, PROVIDER, &file.link, self.clock.now()).await?;
         let what = format!("pexels video {}", video.id);
-        // Probe the whole sample index (and the H.264 parameter sets), so a clip that would
-        // fail at render time fails here, where the chain can still move on.
-        let clip = ClipSource::from_bytes(what.as_str(), bytes.as_slice()).map_err(|e| {
-            let kind = match e.kind() {
-                ErrorKind::Render | ErrorKind::InvalidRequest => ErrorKind::InvalidResponse,
-                other => other,
-            };
-            Error::new(kind, e.message()).with_provider(PROVIDER)
-        })?;
-        let info = clip.info();
-        let (w, h, secs) = (info.width, info.height, info.duration_secs);
+        let (w, h, secs) = probe_clip(PROVIDER, &what, &bytes)?;
         let mut visual = Visual::image_bytes(
             format!("pexels-video:{}", video.id),
             w,
@@ -471,77 +460,100 @@ impl Pexels {
     }
 
     /// Video clips for an image request: search videos in the request's orientation, skip
-    /// excluded ids, download up to `count` clips. Usage counts clips and requests.
+    /// excluded ids, download the best `count` clips (ranked as [`ImageSource::fetch`]
+    /// ranks). Usage counts clips and requests.
     ///
     /// # Errors
     /// `NotFound` when nothing matches; the first download error when every download
     /// failed.
     pub async fn fetch_clips(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        self.fetch_media(request, false, true).await
+    }
+
+    /// Photos and/or clips for `request`: one search for each, excluded ids skipped, the
+    /// results ranked ([`ImageRequest::context`]) and only the best `count` downloaded.
+    /// When one of the two searches fails the other's results are used.
+    async fn fetch_media(
+        &self,
+        request: &ImageRequest,
+        photos: bool,
+        clips: bool,
+    ) -> Result<ImageResponse> {
         request.validate().map_err(|e| e.with_provider(PROVIDER))?;
-        let search = VideoSearch::new(request.query.clone())
-            .with_orientation(
-                request
-                    .orientation
-                    .unwrap_or_else(|| orientation_of(request.width, request.height)),
-            )
-            .with_per_page(per_page_for(request));
-        let (page, mut requests) = self.search_videos_counted(&search).await?;
-        let picked: Vec<&PexelsVideo> = page
-            .videos
-            .iter()
-            .filter(|v| !request.exclude.contains(&format!("pexels-video:{}", v.id)))
-            .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
-            .take(request.count as usize)
-            .collect();
-        let mut visuals = Vec::new();
-        let mut failures = Vec::new();
-        for video in picked {
-            requests += 1;
-            match self
-                .download_clip(video, request.width, request.height, &request.query)
-                .await
-            {
-                Ok(v) => visuals.push(v),
-                Err(e) => failures.push(e),
+        let orientation = request
+            .orientation
+            .unwrap_or_else(|| orientation_of(request.width, request.height));
+        let (w, h) = (request.width, request.height);
+        let excluded = |id: String| request.exclude.contains(&id);
+        let mut candidates = Vec::new();
+        let mut requests = 0;
+        let mut failed = Vec::new();
+        if clips {
+            let search = VideoSearch::new(request.query.clone())
+                .with_orientation(orientation)
+                .with_per_page(per_page(request, 1, MAX_PER_PAGE));
+            match self.search_videos_counted(&search).await {
+                Ok((page, n)) => {
+                    requests += n;
+                    candidates.extend(
+                        page.videos
+                            .into_iter()
+                            .filter(|v| !excluded(format!("pexels-video:{}", v.id)))
+                            .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
+                            .map(|v| {
+                                let fits = v.best_file(w, h).is_some_and(|f| {
+                                    f.width.unwrap_or(0) >= w && f.height.unwrap_or(0) >= h
+                                });
+                                let text = describe(None, &v.url);
+                                Candidate::clip(v, text, fits)
+                            }),
+                    );
+                }
+                Err(e) => failed.push(e),
             }
         }
-        finish(visuals, failures, requests, &request.query)
+        if photos {
+            let search = PhotoSearch::new(request.query.clone())
+                .with_orientation(orientation)
+                .with_per_page(per_page(request, 1, MAX_PER_PAGE));
+            match self.search_photos_counted(&search).await {
+                Ok((page, n)) => {
+                    requests += n;
+                    candidates.extend(
+                        page.photos
+                            .into_iter()
+                            .filter(|p| !excluded(format!("pexels:{}", p.id)))
+                            .map(|p| {
+                                let fits = p.width >= w && p.height >= h;
+                                let text = describe(p.alt.as_deref(), &p.url);
+                                Candidate::photo(p, text, fits)
+                            }),
+                    );
+                }
+                Err(e) => failed.push(e),
+            }
+        }
+        if failed.len() == usize::from(photos) + usize::from(clips) {
+            return Err(failed.remove(0));
+        }
+        for e in &failed {
+            tracing::warn!(error = %e, "pexels search failed; using the other's results");
+        }
+        let query = request.query.as_str();
+        download_best(
+            PROVIDER,
+            request,
+            candidates,
+            requests,
+            |found| async move {
+                match found {
+                    Found::Photo(p) => self.download_photo(&p, w, h, query).await,
+                    Found::Clip(v) => self.download_clip(&v, w, h, query).await,
+                }
+            },
+        )
+        .await
     }
-}
-
-/// `per_page` for an image request: room for the excluded ids, clamped to 1..=80.
-fn per_page_for(request: &ImageRequest) -> u32 {
-    let wanted = u64::from(request.count) + request.exclude.len() as u64 + 2;
-    u32::try_from(wanted.clamp(1, u64::from(MAX_PER_PAGE))).unwrap_or(MAX_PER_PAGE)
-}
-
-/// Turn downloads into a response: successes win; all failed → the failure(s); none → NotFound.
-fn finish(
-    visuals: Vec<Visual>,
-    mut failures: Vec<Error>,
-    requests: u64,
-    query: &str,
-) -> Result<ImageResponse> {
-    if visuals.is_empty() {
-        return Err(match failures.len() {
-            0 => Error::new(
-                ErrorKind::NotFound,
-                format!("pexels has nothing new for {query:?}"),
-            )
-            .with_provider(PROVIDER),
-            1 => failures.remove(0),
-            n => Error::aggregate(format!("pexels: all {n} downloads failed"), failures),
-        });
-    }
-    for e in &failures {
-        tracing::warn!(error = %e, "pexels download skipped");
-    }
-    let usage = Usage {
-        images: visuals.len() as u64,
-        requests,
-        ..Usage::default()
-    };
-    Ok(ImageResponse::new(visuals, usage))
 }
 
 /// The size of `photo` a CDN URL yields, predicted from its imgix parameters: `fit=crop`
@@ -601,37 +613,12 @@ impl ImageSource for Pexels {
         ProviderInfo::new(PROVIDER, "photos", Capabilities::new())
     }
 
-    /// Photos only (clips come from [`Pexels::fetch_clips`]). Candidates whose original is
-    /// smaller than asked come after those that cover it.
+    /// Photos, and clips too when the request allows video
+    /// ([`ImageRequest::allow_video`]): one search each, ranked against the request's
+    /// query and context (see the stock module: relevance of the alt text and page slug,
+    /// then size, clips before photos on a tie); only the best `count` are downloaded.
     async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        request.validate().map_err(|e| e.with_provider(PROVIDER))?;
-        let orientation = request
-            .orientation
-            .unwrap_or_else(|| orientation_of(request.width, request.height));
-        let search = PhotoSearch::new(request.query.clone())
-            .with_orientation(orientation)
-            .with_per_page(per_page_for(request));
-        let (page, mut requests) = self.search_photos_counted(&search).await?;
-        let mut candidates: Vec<&PexelsPhoto> = page
-            .photos
-            .iter()
-            .filter(|p| !request.exclude.contains(&format!("pexels:{}", p.id)))
-            .collect();
-        // Stable: relevance order within "big enough" and "too small".
-        candidates.sort_by_key(|p| p.width < request.width || p.height < request.height);
-        let mut visuals = Vec::new();
-        let mut failures = Vec::new();
-        for photo in candidates.into_iter().take(request.count as usize) {
-            requests += 1;
-            match self
-                .download_photo(photo, request.width, request.height, &request.query)
-                .await
-            {
-                Ok(v) => visuals.push(v),
-                Err(e) => failures.push(e),
-            }
-        }
-        finish(visuals, failures, requests, &request.query)
+        self.fetch_media(request, true, request.allow_video).await
     }
 }
 
@@ -698,14 +685,6 @@ mod tests {
         assert_eq!(pick_photo_size(&p, 900, 600).0, "large");
         assert_eq!(pick_photo_size(&p, 1920, 1080).0, "original");
         assert_eq!(pick_photo_size(&p, 700, 1100).0, "portrait");
-    }
-
-    #[test]
-    fn per_page_is_clamped() {
-        let mut r = ImageRequest::new("q", 1, 1).with_count(500);
-        assert_eq!(per_page_for(&r), 80);
-        r.count = 1;
-        assert_eq!(per_page_for(&r), 3);
     }
 
     #[test]

@@ -49,7 +49,7 @@ use secrecy::{ExposeSecret, SecretString};
 use ytempire_core::http::{self, VendorError};
 use ytempire_core::{
     Attribution, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    MediaKind, ProviderInfo, Result, Usage, Visual,
+    MediaKind, ProviderInfo, Result, Visual,
 };
 
 pub use types::{
@@ -61,8 +61,7 @@ pub use types::{
 use super::clock::{Clock, SystemClock};
 use super::inspect::decode_image;
 pub use super::stock::RateLimit;
-use super::stock::{ResetHeader, TtlCache};
-use crate::clip::ClipSource;
+use super::stock::{Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip};
 use types::{orientation_of, shorten_query};
 
 /// The public Pixabay site (the API lives under `/api/`).
@@ -364,7 +363,11 @@ impl Pixabay {
                     .unwrap_or_else(|| orientation_of(request.width, request.height)),
             )
             .with_safesearch(self.config.safesearch)
-            .with_per_page(per_page_for(request));
+            .with_per_page(per_page(
+                request,
+                PIXABAY_MIN_PER_PAGE,
+                PIXABAY_MAX_PER_PAGE,
+            ));
         search.lang = self.config.lang.clone();
         search
     }
@@ -425,17 +428,7 @@ impl Pixabay {
         })?;
         let (bytes, _) = http::download(&self.http, PROVIDER, &file.url, self.clock.now()).await?;
         let what = format!("pixabay video {}", video.id);
-        // Probe the whole sample index, so a clip that would fail at render time fails here,
-        // where the chain can still move on.
-        let clip = ClipSource::from_bytes(what.as_str(), bytes.as_slice()).map_err(|e| {
-            let kind = match e.kind() {
-                ErrorKind::Render | ErrorKind::InvalidRequest => ErrorKind::InvalidResponse,
-                other => other,
-            };
-            Error::new(kind, e.message()).with_provider(PROVIDER)
-        })?;
-        let info = clip.info();
-        let (w, h, secs) = (info.width, info.height, info.duration_secs);
+        let (w, h, secs) = probe_clip(PROVIDER, &what, &bytes)?;
         let mut visual = Visual::image_bytes(
             format!("pixabay-video:{}", video.id),
             w,
@@ -451,45 +444,95 @@ impl Pixabay {
         Ok(visual)
     }
 
-    /// Video clips for an image request: search videos, prefer those in the request's
-    /// orientation, skip excluded ids, download up to `count` clips. Usage counts clips and
-    /// requests.
+    /// Video clips for an image request: search videos, skip excluded ids, download the
+    /// best `count` (ranked as [`ImageSource::fetch`] ranks; those in the request's
+    /// orientation count as fitting). Usage counts clips and requests.
     ///
     /// # Errors
     /// `NotFound` when nothing matches; the first download error when every download
     /// failed.
     pub async fn fetch_clips(&self, request: &ImageRequest) -> Result<ImageResponse> {
+        self.fetch_media(request, false, true).await
+    }
+
+    /// Photos and/or clips for `request`: one search for each, excluded ids skipped, the
+    /// results ranked ([`ImageRequest::context`]) and only the best `count` downloaded.
+    /// When one of the two searches fails the other's results are used.
+    async fn fetch_media(
+        &self,
+        request: &ImageRequest,
+        photos: bool,
+        clips: bool,
+    ) -> Result<ImageResponse> {
         request.validate().map_err(|e| e.with_provider(PROVIDER))?;
         let search = self.search_for(request);
         let want = search.orientation;
-        let (page, mut requests) = match self.search_counted(&search, false).await? {
-            (CachedPage::Videos(page), n) => (page, n),
-            (CachedPage::Images(_), _) => return Err(mixed_cache()),
-        };
-        let mut picked: Vec<&PixabayVideo> = page
-            .hits
-            .iter()
-            .filter(|v| !request.exclude.contains(&format!("pixabay-video:{}", v.id)))
-            .filter(|v| v.best_file(request.width, request.height).is_some())
-            .collect();
-        // Stable: Pixabay's order within "right orientation" and "other".
-        picked.sort_by_key(|v| {
-            v.best_file(request.width, request.height)
-                .is_none_or(|(_, f)| Some(orientation_of(f.width, f.height)) != want)
-        });
-        let mut visuals = Vec::new();
-        let mut failures = Vec::new();
-        for video in picked.into_iter().take(request.count as usize) {
-            requests += 1;
-            match self
-                .download_clip(video, request.width, request.height, &request.query)
-                .await
-            {
-                Ok(v) => visuals.push(v),
-                Err(e) => failures.push(e),
+        let (w, h) = (request.width, request.height);
+        let excluded = |id: String| request.exclude.contains(&id);
+        let mut candidates = Vec::new();
+        let mut requests = 0;
+        let mut failed = Vec::new();
+        if clips {
+            match self.search_counted(&search, false).await {
+                Ok((CachedPage::Videos(page), n)) => {
+                    requests += n;
+                    candidates.extend(
+                        page.hits
+                            .into_iter()
+                            .filter(|v| !excluded(format!("pixabay-video:{}", v.id)))
+                            .filter_map(|v| {
+                                let (_, f) = v.best_file(w, h)?;
+                                let fits = f.width >= w
+                                    && f.height >= h
+                                    && Some(orientation_of(f.width, f.height)) == want;
+                                let text = v.tags.trim().to_owned();
+                                Some(Candidate::clip(v, text, fits))
+                            }),
+                    );
+                }
+                Ok((CachedPage::Images(_), _)) => failed.push(mixed_cache()),
+                Err(e) => failed.push(e),
             }
         }
-        finish(visuals, failures, requests, &request.query)
+        if photos {
+            match self.search_counted(&search, true).await {
+                Ok((CachedPage::Images(page), n)) => {
+                    requests += n;
+                    candidates.extend(
+                        page.hits
+                            .into_iter()
+                            .filter(|p| !excluded(format!("pixabay:{}", p.id)))
+                            .map(|p| {
+                                let fits = covers(&p, w, h);
+                                let text = p.tags.trim().to_owned();
+                                Candidate::photo(p, text, fits)
+                            }),
+                    );
+                }
+                Ok((CachedPage::Videos(_), _)) => failed.push(mixed_cache()),
+                Err(e) => failed.push(e),
+            }
+        }
+        if failed.len() == usize::from(photos) + usize::from(clips) {
+            return Err(failed.remove(0));
+        }
+        for e in &failed {
+            tracing::warn!(error = %e, "pixabay search failed; using the other's results");
+        }
+        let query = request.query.as_str();
+        download_best(
+            PROVIDER,
+            request,
+            candidates,
+            requests,
+            |found| async move {
+                match found {
+                    Found::Photo(p) => self.download_image(&p, w, h, query).await,
+                    Found::Clip(v) => self.download_clip(&v, w, h, query).await,
+                }
+            },
+        )
+        .await
     }
 }
 
@@ -514,45 +557,6 @@ fn mixed_cache() -> Error {
         "pixabay: the search cache held the wrong kind of page",
     )
     .with_provider(PROVIDER)
-}
-
-/// `per_page` for an image request: room for the excluded ids, clamped to 3..=200.
-fn per_page_for(request: &ImageRequest) -> u32 {
-    let wanted = u64::from(request.count) + request.exclude.len() as u64 + 2;
-    let clamped = wanted.clamp(
-        u64::from(PIXABAY_MIN_PER_PAGE),
-        u64::from(PIXABAY_MAX_PER_PAGE),
-    );
-    u32::try_from(clamped).unwrap_or(PIXABAY_MAX_PER_PAGE)
-}
-
-/// Turn downloads into a response: successes win; all failed → the failure(s); none → NotFound.
-fn finish(
-    visuals: Vec<Visual>,
-    mut failures: Vec<Error>,
-    requests: u64,
-    query: &str,
-) -> Result<ImageResponse> {
-    if visuals.is_empty() {
-        return Err(match failures.len() {
-            0 => Error::new(
-                ErrorKind::NotFound,
-                format!("pixabay has nothing new for {query:?}"),
-            )
-            .with_provider(PROVIDER),
-            1 => failures.remove(0),
-            n => Error::aggregate(format!("pixabay: all {n} downloads failed"), failures),
-        });
-    }
-    for e in &failures {
-        tracing::warn!(error = %e, "pixabay download skipped");
-    }
-    let usage = Usage {
-        images: visuals.len() as u64,
-        requests,
-        ..Usage::default()
-    };
-    Ok(ImageResponse::new(visuals, usage))
 }
 
 /// The smaller of `webformat` (≤ 640 px) and `large` (≤ 1280 px) covering `width`×`height`,
@@ -592,35 +596,12 @@ impl ImageSource for Pixabay {
         ProviderInfo::new(PROVIDER, "photos", Capabilities::new())
     }
 
-    /// Photos only (clips come from [`Pixabay::fetch_clips`]). Candidates whose largest
-    /// download is smaller than asked come after those that cover it.
+    /// Photos, and clips too when the request allows video
+    /// ([`ImageRequest::allow_video`]): one search each, ranked against the request's
+    /// query and context by the hits' tags (see the stock module), then size, clips before
+    /// photos on a tie; only the best `count` are downloaded.
     async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        request.validate().map_err(|e| e.with_provider(PROVIDER))?;
-        let search = self.search_for(request);
-        let (page, mut requests) = match self.search_counted(&search, true).await? {
-            (CachedPage::Images(page), n) => (page, n),
-            (CachedPage::Videos(_), _) => return Err(mixed_cache()),
-        };
-        let mut candidates: Vec<&PixabayImage> = page
-            .hits
-            .iter()
-            .filter(|p| !request.exclude.contains(&format!("pixabay:{}", p.id)))
-            .collect();
-        // Stable: relevance order within "big enough" and "too small".
-        candidates.sort_by_key(|p| !covers(p, request.width, request.height));
-        let mut visuals = Vec::new();
-        let mut failures = Vec::new();
-        for image in candidates.into_iter().take(request.count as usize) {
-            requests += 1;
-            match self
-                .download_image(image, request.width, request.height, &request.query)
-                .await
-            {
-                Ok(v) => visuals.push(v),
-                Err(e) => failures.push(e),
-            }
-        }
-        finish(visuals, failures, requests, &request.query)
+        self.fetch_media(request, true, request.allow_video).await
     }
 }
 
@@ -668,14 +649,6 @@ mod tests {
         assert_eq!(v.kind, None);
         let v = vendor_error(b"<html><body>502 Bad Gateway</body></html>");
         assert_eq!(v.message, "<html><body>502 Bad Gateway</body></html>");
-    }
-
-    #[test]
-    fn per_page_is_clamped_to_pixabays_range() {
-        let mut r = ImageRequest::new("q", 1, 1);
-        assert_eq!(per_page_for(&r), 3);
-        r.count = 500;
-        assert_eq!(per_page_for(&r), 200);
     }
 
     #[test]

@@ -50,6 +50,7 @@ struct PexelsState {
     rate: Mutex<(u64, u64, u64)>,
     results: Mutex<u64>,
     alts: Mutex<Vec<String>>,
+    video_slugs: Mutex<Vec<String>>,
     clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
 }
 
@@ -67,6 +68,7 @@ impl FakePexels {
             rate: Mutex::new((200, 200, reset)),
             results: Mutex::new(40),
             alts: Mutex::new(Vec::new()),
+            video_slugs: Mutex::new(Vec::new()),
             clips: Mutex::new(HashMap::new()),
         });
         let server = Server::start(Arc::new(PexelsVendor(Arc::clone(&state)))).await?;
@@ -101,6 +103,15 @@ impl FakePexels {
         *lock(&self.state.alts) = alts;
     }
 
+    /// Describe videos as Pexels does, by their page URL's slug only (the video API has no
+    /// `alt`): result `i` of every video search gets the page
+    /// `https://www.pexels.com/video/{slug}-{id}/` with `slug` from `descriptions[(i + k) % n]`
+    /// (lower-cased, words joined by `-`), `k` a per-query rotation. Empty (the default):
+    /// `test-video`.
+    pub fn set_video_descriptions(&self, descriptions: Vec<String>) {
+        *lock(&self.state.video_slugs) = descriptions;
+    }
+
     /// API requests received (searches), not CDN downloads.
     pub fn api_requests(&self) -> usize {
         self.requests()
@@ -113,6 +124,15 @@ impl FakePexels {
 fake_handle!(FakePexels);
 
 struct PexelsVendor(Arc<PexelsState>);
+
+/// A page-URL slug as Pexels makes them: lower-cased words joined by `-`.
+fn slug(text: &str) -> String {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
 
 /// Original size from the photo id's last digit: 0 landscape, 1 portrait, 2 square,
 /// 3 a small landscape.
@@ -218,18 +238,7 @@ impl PexelsVendor {
         let handle = who.to_lowercase().replace(' ', "");
         json!({
             "id": id, "width": w, "height": h,
-            "url": match alt {
-                Some(a) => {
-                    let slug: String = a
-                        .to_lowercase()
-                        .split(|c: char| !c.is_alphanumeric())
-                        .filter(|w| !w.is_empty())
-                        .collect::<Vec<_>>()
-                        .join("-");
-                    format!("https://www.pexels.com/photo/{slug}-{id}/")
-                }
-                None => format!("https://www.pexels.com/photo/test-photo-{id}/"),
-            },
+            "url": format!("https://www.pexels.com/photo/{}-{id}/", alt.map_or_else(|| "test-photo".to_owned(), slug)),
             "photographer": who,
             "photographer_url": format!("https://www.pexels.com/@{handle}"),
             "photographer_id": fnv(who) % 1_000_000,
@@ -249,7 +258,7 @@ impl PexelsVendor {
         })
     }
 
-    fn video(origin: &str, id: u64, portrait: bool) -> Value {
+    fn video(origin: &str, id: u64, portrait: bool, description: Option<&str>) -> Value {
         let (sd, hd) = if portrait {
             ((360, 640), (720, 1280))
         } else {
@@ -262,7 +271,7 @@ impl PexelsVendor {
         };
         json!({
             "id": id, "width": hd.0, "height": hd.1,
-            "url": format!("https://www.pexels.com/video/test-video-{id}/"),
+            "url": format!("https://www.pexels.com/video/{}-{id}/", description.map_or_else(|| "test-video".to_owned(), slug)),
             "image": format!("{origin}/videos/{id}/preview.jpeg"),
             "duration": 12,
             "user": {"id": fnv(who) % 1_000_000, "name": who,
@@ -332,9 +341,16 @@ impl PexelsVendor {
                 .collect();
         } else {
             body["url"] = Value::String("https://www.pexels.com/search/videos/".into());
+            let slugs = lock(&self.0.video_slugs).clone();
+            let turn = fnv(&query) as usize;
             body["videos"] = ids
                 .iter()
-                .map(|id| Self::video(&origin, *id, shape == Some(1)))
+                .enumerate()
+                .map(|(i, id)| {
+                    let description = (!slugs.is_empty())
+                        .then(|| slugs[(first as usize + i + turn) % slugs.len()].as_str());
+                    Self::video(&origin, *id, shape == Some(1), description)
+                })
                 .collect();
         }
         body

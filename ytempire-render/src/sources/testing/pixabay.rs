@@ -59,6 +59,7 @@ struct PixabayState {
     rate: Mutex<(u64, u64, u64)>,
     results: Mutex<u64>,
     tags: Mutex<Vec<String>>,
+    video_tags: Mutex<Option<Vec<String>>>,
     clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
 }
 
@@ -72,6 +73,7 @@ impl FakePixabay {
             rate: Mutex::new((100, 100, 60)),
             results: Mutex::new(40),
             tags: Mutex::new(Vec::new()),
+            video_tags: Mutex::new(None),
             clips: Mutex::new(HashMap::new()),
         });
         let server = Server::start(Arc::new(PixabayVendor(Arc::clone(&state)))).await?;
@@ -106,6 +108,12 @@ impl FakePixabay {
     /// order. Empty (the default): `test, photo`.
     pub fn set_tags(&self, tags: Vec<String>) {
         *lock(&self.state.tags) = tags;
+    }
+
+    /// Tag video results with `tags` instead of [`FakePixabay::set_tags`]'s (which videos
+    /// share until this is called), in the same rotation.
+    pub fn set_video_tags(&self, tags: Vec<String>) {
+        *lock(&self.state.video_tags) = Some(tags);
     }
 
     /// API requests received (searches), not CDN downloads.
@@ -316,7 +324,10 @@ impl PixabayVendor {
         };
         let origin = req.origin();
         let first = (page - 1) * per_page;
-        let tags = lock(&self.0.tags).clone();
+        let tags = match &*lock(&self.0.video_tags) {
+            Some(video) if !images => video.clone(),
+            _ => lock(&self.0.tags).clone(),
+        };
         let turn = fnv(&query) as usize;
         let hits: Vec<Value> = (first..(first + per_page).min(hits_total))
             .map(|i| {
