@@ -1,11 +1,13 @@
 //! Progress bars for a running job, driven by the pipeline's events: one bar per stage that
-//! moves with `StageProgress` and shows an ETA. On a terminal the bars draw on stderr;
+//! moves with `StageProgress` and shows an ETA (stages that run at the same time, narration
+//! and visuals, each have their own). On a terminal the bars draw on stderr;
 //! otherwise each finished stage prints one plain line (a failure is left to the command's
 //! one error line).
 //!
 //! The watcher ends when told the run is over ([`ProgressWatcher::finish`]), whatever the
 //! run's outcome: it never waits for an event that a failure would not send.
 
+use std::collections::HashMap;
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
@@ -62,7 +64,8 @@ async fn watch(
     } else {
         ProgressDrawTarget::hidden()
     });
-    let mut current: Option<ProgressBar> = None;
+    // The bars of the stages running now, by stage.
+    let mut running: HashMap<String, ProgressBar> = HashMap::new();
     let new_bar = |stage: &str| {
         let bar = multi.add(ProgressBar::new(1000));
         bar.set_style(style());
@@ -89,15 +92,18 @@ async fn watch(
         }
         match event {
             PipelineEvent::StageStarted { stage, .. } => {
-                if let Some(old) = current.take() {
+                if let Some(old) =
+                    running.insert(stage.as_str().to_owned(), new_bar(stage.as_str()))
+                {
                     old.finish_and_clear();
                 }
-                current = Some(new_bar(stage.as_str()));
             }
             PipelineEvent::StageProgress {
                 stage, fraction, ..
             } => {
-                let bar = current.get_or_insert_with(|| new_bar(stage.as_str()));
+                let bar = running
+                    .entry(stage.as_str().to_owned())
+                    .or_insert_with(|| new_bar(stage.as_str()));
                 bar.set_position((fraction.clamp(0.0, 1.0) * 1000.0) as u64);
             }
             PipelineEvent::StageFinished {
@@ -106,7 +112,9 @@ async fn watch(
                 resumed,
                 ..
             } => {
-                let bar = current.take().unwrap_or_else(|| new_bar(stage.as_str()));
+                let bar = running
+                    .remove(stage.as_str())
+                    .unwrap_or_else(|| new_bar(stage.as_str()));
                 let msg = if resumed {
                     "restored from the previous run".to_string()
                 } else {
@@ -119,9 +127,9 @@ async fn watch(
                     eprintln!("{:>10}: {msg}", stage.as_str());
                 }
             }
-            PipelineEvent::Failed { error, .. } => {
+            PipelineEvent::Failed { stage, error, .. } => {
                 let line = error.lines().next().unwrap_or_default().to_string();
-                if let Some(bar) = current.take() {
+                if let Some(bar) = running.remove(stage.as_str()) {
                     bar.disable_steady_tick();
                     bar.abandon_with_message(format!("failed: {line}"));
                 }
@@ -137,7 +145,7 @@ async fn watch(
             _ => {}
         }
     }
-    if let Some(bar) = current.take() {
+    for bar in running.into_values() {
         bar.disable_steady_tick();
         bar.abandon();
     }

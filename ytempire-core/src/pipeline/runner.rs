@@ -1,5 +1,8 @@
 //! [`Pipeline`]: runs a job's stages in order, persists each stage's outputs, resumes after a
-//! crash from the last finished stage, emits events and honours cancellation.
+//! crash from the last finished stage, emits events and honours cancellation. Narration and
+//! visuals depend only on the script, so they run at the same time (each within the
+//! [`ResourceLimits`]); when one fails the other still finishes and is saved, so a rerun
+//! restores it and redoes only the failed one.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -286,53 +289,55 @@ impl Pipeline {
     pub async fn run(&self, job: &JobSpec, cancel: &CancellationToken) -> Result<JobOutcome> {
         job.validate()?;
         let store = ArtifactStore::new(&self.inner.root, &job.id);
-        let mut manifest = match store.load_manifest()? {
+        let manifest = match store.load_manifest()? {
             Some(m) if m.job.id == job.id => m,
             _ => Manifest::new(job.clone()),
         };
         // A rerun uses the job as first submitted so restored artifacts stay consistent.
         let job = manifest.job.clone();
         let run_store = store.clone();
-        let mut run = Run {
+        let run = Run {
             pipeline: self,
             store,
             job: &job,
             cancel,
-            resumed: Vec::new(),
+            manifest: tokio::sync::Mutex::new(manifest),
+            resumed: std::sync::Mutex::new(Vec::new()),
         };
 
         let script: ScriptOutput = run
-            .step(&mut manifest, StageName::Script, || {
-                self.inner.script.write(&job)
-            })
+            .step(StageName::Script, || self.inner.script.write(&job))
             .await?;
 
-        let SavedNarration {
-            mut narration,
-            wav: wav_path,
-        } = run
-            .step(&mut manifest, StageName::Narration, || async {
-                let narration = self.inner.narration.narrate(&job, &script.script).await?;
-                Ok(SavedNarration {
-                    narration,
-                    wav: PathBuf::new(),
-                })
+        // Narration and visuals both need only the script: they run at the same time.
+        let narrate = run.step(StageName::Narration, || async {
+            let narration = self.inner.narration.narrate(&job, &script.script).await?;
+            Ok(SavedNarration {
+                narration,
+                wav: PathBuf::new(),
             })
-            .await?;
-
-        let visuals: Vec<Visual> = run
-            .step(&mut manifest, StageName::Visuals, || async {
-                // Each visual's bytes go to the store as soon as it is found.
-                let mut sink = StoreSink(run_store.clone());
-                self.inner
-                    .visuals
-                    .visuals_into(&job, &script.script, &mut sink)
-                    .await
-            })
-            .await?;
+        });
+        let illustrate = run.step(StageName::Visuals, || async {
+            // Each visual's bytes go to the store as soon as it is found.
+            let mut sink = StoreSink(run_store.clone());
+            self.inner
+                .visuals
+                .visuals_into(&job, &script.script, &mut sink)
+                .await
+        });
+        // Both run to the end even when one fails, so the other's paid work is saved for
+        // the rerun; then the first failure is the job's.
+        let (narrated, illustrated) = tokio::join!(narrate, illustrate);
+        let (
+            SavedNarration {
+                mut narration,
+                wav: wav_path,
+            },
+            visuals,
+        ): (SavedNarration, Vec<Visual>) = (narrated?, illustrated?);
 
         let timeline: Timeline = run
-            .step(&mut manifest, StageName::Timeline, || async {
+            .step(StageName::Timeline, || async {
                 self.inner
                     .timeline
                     .build(&job, &script.script, &narration, &wav_path, &visuals)
@@ -348,7 +353,7 @@ impl Pipeline {
             video,
             summary: render,
         } = run
-            .step(&mut manifest, StageName::Render, || async {
+            .step(StageName::Render, || async {
                 let summary = self.inner.render.render(&timeline, &partial).await?;
                 Ok(SavedVideo {
                     video: partial.clone(),
@@ -363,7 +368,7 @@ impl Pipeline {
         };
         if let Some(stage) = &self.inner.thumbnails {
             thumbnails = run
-                .step(&mut manifest, StageName::Thumbnail, || async {
+                .step(StageName::Thumbnail, || async {
                     Ok(SavedThumbnails {
                         thumbnails: stage.thumbnails(&job, &script, &visuals).await?,
                         files: Vec::new(),
@@ -384,7 +389,7 @@ impl Pipeline {
                 thumbnails: &thumbnails.thumbnails,
             };
             quality = Some(
-                run.step(&mut manifest, StageName::Quality, || stage.assess(inputs))
+                run.step(StageName::Quality, || stage.assess(inputs))
                     .await?,
             );
         }
@@ -421,7 +426,7 @@ impl Pipeline {
                 }
                 let sink = UploadProgressEvents::new(self.inner.events.clone(), &job.id);
                 let rec: UploadReceipt = run
-                    .step(&mut manifest, StageName::Upload, || async {
+                    .step(StageName::Upload, || async {
                         let rec = uploader.upload(&request, &sink).await?;
                         if let Some(why) = &rec.thumbnail_error {
                             self.emit(PipelineEvent::Warning {
@@ -452,7 +457,7 @@ impl Pipeline {
             quality,
             receipt,
             upload_blocked,
-            resumed: run.resumed,
+            resumed: run.resumed(),
         })
     }
 }
@@ -485,31 +490,45 @@ struct Run<'a> {
     store: ArtifactStore,
     job: &'a JobSpec,
     cancel: &'a CancellationToken,
-    resumed: Vec<StageName>,
+    /// The job's manifest, shared by stages that run at the same time.
+    manifest: tokio::sync::Mutex<Manifest>,
+    resumed: std::sync::Mutex<Vec<StageName>>,
 }
 
 impl Run<'_> {
+    /// The stages restored from a previous run, in pipeline order (narration and visuals
+    /// are restored at the same time).
+    fn resumed(&self) -> Vec<StageName> {
+        let done = self
+            .resumed
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_else(|p| p.into_inner().clone());
+        StageName::ALL
+            .into_iter()
+            .filter(|s| done.contains(s))
+            .collect()
+    }
+
     /// One stage by its save/restore contract: the output a previous run finished and
     /// stored (its artifacts intact), else `make()`'s future run as a stage, saved and
     /// recorded as finished.
-    async fn step<T, F, Fut>(
-        &mut self,
-        manifest: &mut Manifest,
-        stage: StageName,
-        make: F,
-    ) -> Result<T>
+    async fn step<T, F, Fut>(&self, stage: StageName, make: F) -> Result<T>
     where
         T: Saved,
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
-        let rec = manifest.stage(stage);
+        let rec = self.manifest.lock().await.stage(stage);
         let intact = rec.state == StageState::Finished
             && rec.outputs.contains_key(T::KEY)
             && rec.outputs.values().all(|r| self.store.exists(r));
         if intact {
             let value = T::load(&self.store, &rec.outputs).await?;
-            self.resumed.push(stage);
+            self.resumed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(stage);
             tracing::info!(job = %self.job.id, %stage, "restored from a previous run");
             self.pipeline.emit(PipelineEvent::StageFinished {
                 job: self.job.id.clone(),
@@ -519,18 +538,19 @@ impl Run<'_> {
             });
             return Ok(value);
         }
-        let mut value = self.stage(manifest, stage, make()).await?;
+        let mut value = self.stage(stage, make()).await?;
         let outputs = value.save(&self.store).await?;
+        let mut manifest = self.manifest.lock().await;
         let rec = manifest.stages.entry(stage).or_default();
         rec.state = StageState::Finished;
         rec.finished_at = Some(chrono::Utc::now());
         rec.outputs = outputs;
-        self.store.save_manifest(manifest).await?;
+        self.store.save_manifest(&mut manifest).await?;
         Ok(value)
     }
 
     /// Run one stage's future with labels, a span, progress events and cancellation.
-    async fn stage<T, F>(&mut self, manifest: &mut Manifest, stage: StageName, fut: F) -> Result<T>
+    async fn stage<T, F>(&self, stage: StageName, fut: F) -> Result<T>
     where
         F: std::future::Future<Output = Result<T>>,
     {
@@ -539,13 +559,14 @@ impl Run<'_> {
         }
         let job = self.job.id.clone();
         {
+            let mut manifest = self.manifest.lock().await;
             let rec = manifest.stages.entry(stage).or_default();
             rec.state = StageState::Running;
             rec.attempts += 1;
             rec.started_at = Some(chrono::Utc::now());
             rec.error = None;
+            self.store.save_manifest(&mut manifest).await?;
         }
-        self.store.save_manifest(manifest).await?;
         let permits = tokio::select! {
             p = self.pipeline.inner.limits.acquire(stage, self.job) => p?,
             () = self.cancel.cancelled() => return Err(Error::cancelled()),
@@ -599,10 +620,12 @@ impl Run<'_> {
                 Ok(v)
             }
             Err(e) => {
+                let mut manifest = self.manifest.lock().await;
                 let rec = manifest.stages.entry(stage).or_default();
                 rec.state = StageState::Failed;
                 rec.error = Some(e.to_string());
-                self.store.save_manifest(manifest).await?;
+                self.store.save_manifest(&mut manifest).await?;
+                drop(manifest);
                 tracing::warn!(job = %job, %stage, error = %e, "stage failed");
                 self.pipeline.emit(PipelineEvent::Failed {
                     job,

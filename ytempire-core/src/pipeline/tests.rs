@@ -445,3 +445,82 @@ async fn source_visuals_hand_each_visual_over_before_fetching_the_next() {
             .all(|v| matches!(&v.content, crate::VisualContent::Bytes { .. }))
     );
 }
+
+/// Narration and visuals wait for each other at a barrier: the job finishes only when both
+/// run at the same time. Visuals fail the first time; the rerun restores the narration.
+#[tokio::test]
+async fn narration_and_visuals_run_together_and_resume_apart() {
+    #[derive(Debug)]
+    struct Meet<S> {
+        inner: S,
+        barrier: Arc<tokio::sync::Barrier>,
+        fail: bool,
+    }
+    #[async_trait]
+    impl NarrationStage for Meet<SpeechNarrator> {
+        async fn narrate(&self, job: &JobSpec, script: &Script) -> Result<Narration> {
+            self.barrier.wait().await;
+            self.inner.narrate(job, script).await
+        }
+    }
+    #[async_trait]
+    impl VisualsStage for Meet<SourceVisuals> {
+        async fn visuals(&self, job: &JobSpec, script: &Script) -> Result<Vec<Visual>> {
+            self.barrier.wait().await;
+            if self.fail {
+                return Err(Error::new(ErrorKind::Upstream, "stock site down"));
+            }
+            self.inner.visuals(job, script).await
+        }
+    }
+    fn build(root: &Path, fail: bool, meet: usize) -> (Pipeline, Arc<Tone>, Arc<Pictures>) {
+        let barrier = Arc::new(tokio::sync::Barrier::new(meet));
+        let (tts, images) = (Arc::new(Tone::default()), Arc::new(Pictures::default()));
+        let p = Pipeline::builder(root)
+            .script(Arc::new(CountingScript::default()))
+            .narration(Meet {
+                inner: SpeechNarrator::new(tts.clone()),
+                barrier: barrier.clone(),
+                fail: false,
+            })
+            .visuals(Meet {
+                inner: SourceVisuals::new(images.clone()),
+                barrier,
+                fail,
+            })
+            .render(Arc::new(FlakyRender::default()))
+            .build()
+            .unwrap();
+        (p, tts, images)
+    }
+    // A hang guard, not a timing assertion: run one after the other, the first stage would
+    // wait at the barrier for ever.
+    let guard = std::time::Duration::from_secs(60);
+    let dir = tempfile::tempdir().unwrap();
+    let (p, tts, _) = build(dir.path(), true, 2);
+    let err = tokio::time::timeout(guard, p.run(&job(), &CancellationToken::new()))
+        .await
+        .expect("narration and visuals ran one after the other")
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Upstream);
+    assert_eq!(tts.0.load(Ordering::SeqCst), 4, "the narration finished");
+    let manifest = ArtifactStore::new(dir.path(), "job-1")
+        .load_manifest()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        manifest.stage(StageName::Narration).state,
+        StageState::Finished
+    );
+    assert_eq!(manifest.stage(StageName::Visuals).state, StageState::Failed);
+
+    // The rerun restores the narration and runs the visuals alone (nothing to meet).
+    let (p2, tts2, images2) = build(dir.path(), false, 1);
+    let out = tokio::time::timeout(guard, p2.run(&job(), &CancellationToken::new()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tts2.0.load(Ordering::SeqCst), 0, "narration restored");
+    assert!(images2.0.load(Ordering::SeqCst) > 0, "visuals ran again");
+    assert_eq!(out.resumed, vec![StageName::Script, StageName::Narration]);
+}
