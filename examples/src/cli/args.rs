@@ -329,6 +329,10 @@ pub struct PlanArgs {
     /// Plan from this time instead of now.
     #[arg(long, value_name = "RFC3339", value_parser = at_time)]
     pub from: Option<DateTime<Utc>>,
+    /// The queue to plan into: a `postgres://` URL or a SQLite file (default: `DATABASE_URL`,
+    /// else the config's `database`, else the data directory's queue).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 /// `ytempire report`.

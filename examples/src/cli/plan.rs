@@ -10,14 +10,13 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use ytempire_core::pipeline::JobSpec;
-use ytempire_core::queue::{QueueBackend, SqliteQueue, SubmitOptions};
+use ytempire_core::queue::{QueueBackend, SubmitOptions};
 use ytempire_core::{Error, Result, TrendItem};
 
 use super::args::PlanArgs;
@@ -296,11 +295,9 @@ pub async fn plan_jobs(
 pub async fn run(config: &Config, args: PlanArgs) -> Result<()> {
     let channel = config.channel(args.channel.as_deref())?;
     let now = args.from.unwrap_or_else(Utc::now);
+    // The queue first: a bad database fails before the trend searches spend quota.
+    let backend = super::queue::open_database(config, args.database.as_deref(), 1).await?;
     let (items, _) = super::trends::gather(config, &channel, &args.region, 50, now).await?;
-    let data = config.paths.data_dir();
-    std::fs::create_dir_all(&data)
-        .map_err(|e| Error::io(format!("creating {}", data.display()), e))?;
-    let backend = Arc::new(SqliteQueue::open(&data.join("queue.sqlite"))?);
     let outcome = plan_jobs(backend.as_ref(), config, &channel, &items, now, args.days).await?;
     let planned = &outcome.planned;
     let tz = channel.time_zone.map_or(chrono_tz::UTC, |t| t.0);

@@ -35,13 +35,26 @@ fn database(config: &Config, flag: Option<&str>) -> Option<String> {
 /// Open the queue: PostgreSQL for a `postgres://` URL, else the SQLite file it names (or
 /// `DATA_DIR/queue.sqlite`).
 async fn open(config: &Config, args: &QueueArgs) -> Result<Arc<dyn QueueBackend>> {
-    match database(config, args.database.as_deref()) {
+    // Each job in flight uses a connection now and then (events, heartbeats).
+    let workers = match &args.command {
+        QueueCommand::Work { workers, .. } => usize::from(*workers),
+        _ => 1,
+    };
+    open_database(config, args.database.as_deref(), workers).await
+}
+
+/// Open the queue database named by `flag`, `DATABASE_URL` or the config's `database`
+/// (see [`open`]), with connections for `workers` jobs in flight.
+///
+/// # Errors
+/// `Config` for an unsupported URL scheme; the backend's error when it cannot be opened.
+pub(crate) async fn open_database(
+    config: &Config,
+    flag: Option<&str>,
+    workers: usize,
+) -> Result<Arc<dyn QueueBackend>> {
+    match database(config, flag) {
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            // Each job in flight uses a connection now and then (events, heartbeats).
-            let workers = match &args.command {
-                QueueCommand::Work { workers, .. } => usize::from(*workers),
-                _ => 1,
-            };
             let options = PgQueueOptions {
                 pool_size: Some(workers + 3),
                 ..PgQueueOptions::default()
