@@ -80,6 +80,56 @@ impl RateLimit {
     }
 }
 
+/// The builder methods both stock configurations share (`from_env`, `from_env_with`,
+/// `with_base_url`, `with_timeout`, `with_cache_ttl`), for a config struct with `base_url`,
+/// `timeout` and `cache_ttl` fields and a `new(api_key)` constructor.
+macro_rules! stock_config_builders {
+    ($config:ident, $key_env:literal, $base_env:literal, $default_base:expr) => {
+        impl $config {
+            #[doc = concat!("From `", $key_env, "` (required) and `", $base_env, "` (optional).")]
+            ///
+            /// # Errors
+            /// `Config` naming the variable when the key is unset or empty, or the base URL
+            /// is not an http(s) URL.
+            pub fn from_env() -> Result<Self> {
+                Self::from_env_with(http::process_env)
+            }
+
+            #[doc = concat!("[`", stringify!($config), "::from_env`] reading variables through `lookup` (tests, config files).")]
+            ///
+            /// # Errors
+            #[doc = concat!("As [`", stringify!($config), "::from_env`].")]
+            pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
+                let (key, base) =
+                    http::key_and_base_url(&lookup, $key_env, $base_env, $default_base)?;
+                Ok(Self::new(key).with_base_url(base))
+            }
+
+            /// Set the base URL (a test server, a proxy).
+            #[must_use]
+            pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+                self.base_url = base_url.into();
+                self
+            }
+
+            /// Set the per-request timeout.
+            #[must_use]
+            pub fn with_timeout(mut self, timeout: Duration) -> Self {
+                self.timeout = timeout;
+                self
+            }
+
+            /// Set how long search answers are reused.
+            #[must_use]
+            pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
+                self.cache_ttl = ttl;
+                self
+            }
+        }
+    };
+}
+pub(crate) use stock_config_builders;
+
 /// A small in-memory cache whose entries expire `ttl` after they were stored.
 #[derive(Debug)]
 pub(crate) struct TtlCache<V> {

@@ -56,7 +56,10 @@ use super::clock::{Clock, SystemClock};
 use ytempire_core::http::{self, VendorError};
 
 use super::inspect::decode_image;
-use super::stock::{Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip};
+use super::stock::{
+    Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip,
+    stock_config_builders,
+};
 use types::orientation_of;
 
 /// The public Pexels API.
@@ -100,50 +103,6 @@ impl PexelsConfig {
         }
     }
 
-    /// From `PEXELS_API_KEY` (required) and `PEXELS_BASE_URL` (optional).
-    ///
-    /// # Errors
-    /// `Config` naming the variable when the key is unset or empty, or the base URL is not an
-    /// http(s) URL.
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(http::process_env)
-    }
-
-    /// [`PexelsConfig::from_env`] reading variables through `lookup` (tests, config files).
-    ///
-    /// # Errors
-    /// As [`PexelsConfig::from_env`].
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let (key, base) = http::key_and_base_url(
-            &lookup,
-            "PEXELS_API_KEY",
-            "PEXELS_BASE_URL",
-            PEXELS_BASE_URL,
-        )?;
-        Ok(Self::new(key).with_base_url(base))
-    }
-
-    /// Set the base URL (a test server, a proxy).
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Set the per-request timeout.
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Set how long search answers are reused.
-    #[must_use]
-    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.cache_ttl = ttl;
-        self
-    }
-
     /// Set the search locale.
     #[must_use]
     pub fn with_locale(mut self, locale: impl Into<String>) -> Self {
@@ -151,6 +110,13 @@ impl PexelsConfig {
         self
     }
 }
+
+stock_config_builders!(
+    PexelsConfig,
+    "PEXELS_API_KEY",
+    "PEXELS_BASE_URL",
+    PEXELS_BASE_URL
+);
 
 /// What a Pexels result shows, for ranking: its `alt` text, then the words of its page's URL
 /// slug (`https://www.pexels.com/photo/brown-octopus-on-sand-2014422/` → `brown octopus on

@@ -61,7 +61,10 @@ pub use types::{
 use super::clock::{Clock, SystemClock};
 use super::inspect::decode_image;
 pub use super::stock::RateLimit;
-use super::stock::{Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip};
+use super::stock::{
+    Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip,
+    stock_config_builders,
+};
 use types::{orientation_of, shorten_query};
 
 /// The public Pixabay site (the API lives under `/api/`).
@@ -109,50 +112,6 @@ impl PixabayConfig {
         }
     }
 
-    /// From `PIXABAY_API_KEY` (required) and `PIXABAY_BASE_URL` (optional).
-    ///
-    /// # Errors
-    /// `Config` naming the variable when the key is unset or empty, or the base URL is not an
-    /// http(s) URL.
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(http::process_env)
-    }
-
-    /// [`PixabayConfig::from_env`] reading variables through `lookup` (tests, config files).
-    ///
-    /// # Errors
-    /// As [`PixabayConfig::from_env`].
-    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let (key, base) = http::key_and_base_url(
-            &lookup,
-            "PIXABAY_API_KEY",
-            "PIXABAY_BASE_URL",
-            PIXABAY_BASE_URL,
-        )?;
-        Ok(Self::new(key).with_base_url(base))
-    }
-
-    /// Set the base URL (a test server, a proxy).
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
-    /// Set the per-request timeout.
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Set how long search answers are reused.
-    #[must_use]
-    pub fn with_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.cache_ttl = ttl;
-        self
-    }
-
     /// Set the language of the search terms.
     #[must_use]
     pub fn with_lang(mut self, lang: impl Into<String>) -> Self {
@@ -167,6 +126,13 @@ impl PixabayConfig {
         self
     }
 }
+
+stock_config_builders!(
+    PixabayConfig,
+    "PIXABAY_API_KEY",
+    "PIXABAY_BASE_URL",
+    PIXABAY_BASE_URL
+);
 
 /// Pixabay's error table. Errors come as plain text, `[ERROR 400] Invalid or missing API
 /// key`: the `[ERROR n]` prefix is dropped, and a message about the API key makes the error
