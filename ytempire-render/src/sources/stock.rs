@@ -257,6 +257,64 @@ impl<P, V> Candidate<P, V> {
     }
 }
 
+/// What the searches behind one request found: candidates from each search that answered,
+/// the requests made, and the searches that failed.
+#[derive(Debug)]
+pub(crate) struct Gathered<P, V> {
+    candidates: Vec<Candidate<P, V>>,
+    requests: u64,
+    asked: usize,
+    failed: Vec<Error>,
+}
+
+impl<P, V> Gathered<P, V> {
+    /// Nothing searched yet.
+    pub(crate) fn new() -> Self {
+        Self {
+            candidates: Vec::new(),
+            requests: 0,
+            asked: 0,
+            failed: Vec::new(),
+        }
+    }
+
+    /// Add one search's outcome: its candidates and the requests it made, or its error.
+    pub(crate) fn add(&mut self, searched: Result<(Vec<Candidate<P, V>>, u64)>) {
+        self.asked += 1;
+        match searched {
+            Ok((found, requests)) => {
+                self.candidates.extend(found);
+                self.requests += requests;
+            }
+            Err(e) => self.failed.push(e),
+        }
+    }
+
+    /// Download the best of what was found ([`download_best`]). When one search failed and
+    /// another answered, the answer is used (the failure logged).
+    ///
+    /// # Errors
+    /// The first search's error when every search failed; [`download_best`]'s otherwise.
+    pub(crate) async fn download<F, Fut>(
+        mut self,
+        provider: &'static str,
+        request: &ImageRequest,
+        download: F,
+    ) -> Result<ImageResponse>
+    where
+        F: FnMut(Found<P, V>) -> Fut,
+        Fut: Future<Output = Result<Visual>>,
+    {
+        if !self.failed.is_empty() && self.failed.len() == self.asked {
+            return Err(self.failed.remove(0));
+        }
+        for e in &self.failed {
+            tracing::warn!(provider, error = %e, "stock search failed; using the others' results");
+        }
+        download_best(provider, request, self.candidates, self.requests, download).await
+    }
+}
+
 /// The order to download `candidates` in for `request`.
 ///
 /// With [`ImageRequest::context`], each candidate's text is scored ([`Relevance`]) against

@@ -57,8 +57,7 @@ use ytempire_core::http::{self, VendorError};
 
 use super::inspect::decode_image;
 use super::stock::{
-    Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip,
-    stock_config_builders,
+    Candidate, Found, Gathered, ResetHeader, TtlCache, per_page, probe_clip, stock_config_builders,
 };
 use types::orientation_of;
 
@@ -451,74 +450,53 @@ impl Pexels {
             .unwrap_or_else(|| orientation_of(request.width, request.height));
         let (w, h) = (request.width, request.height);
         let excluded = |id: String| request.exclude.contains(&id);
-        let mut candidates = Vec::new();
-        let mut requests = 0;
-        let mut failed = Vec::new();
+        let mut found = Gathered::new();
         if clips {
             let search = VideoSearch::new(request.query.clone())
                 .with_orientation(orientation)
                 .with_per_page(per_page(request, 1, MAX_PER_PAGE));
-            match self.search_videos_counted(&search).await {
-                Ok((page, n)) => {
-                    requests += n;
-                    candidates.extend(
-                        page.videos
-                            .into_iter()
-                            .filter(|v| !excluded(format!("pexels-video:{}", v.id)))
-                            .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
-                            .map(|v| {
-                                let fits = v.best_file(w, h).is_some_and(|f| {
-                                    f.width.unwrap_or(0) >= w && f.height.unwrap_or(0) >= h
-                                });
-                                let text = describe(None, &v.url);
-                                Candidate::clip(v, text, fits)
-                            }),
-                    );
-                }
-                Err(e) => failed.push(e),
-            }
+            found.add(self.search_videos_counted(&search).await.map(|(page, n)| {
+                let clips = page
+                    .videos
+                    .into_iter()
+                    .filter(|v| !excluded(format!("pexels-video:{}", v.id)))
+                    .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
+                    .map(|v| {
+                        let fits = v.best_file(w, h).is_some_and(|f| {
+                            f.width.unwrap_or(0) >= w && f.height.unwrap_or(0) >= h
+                        });
+                        let text = describe(None, &v.url);
+                        Candidate::clip(v, text, fits)
+                    });
+                (clips.collect(), n)
+            }));
         }
         if photos {
             let search = PhotoSearch::new(request.query.clone())
                 .with_orientation(orientation)
                 .with_per_page(per_page(request, 1, MAX_PER_PAGE));
-            match self.search_photos_counted(&search).await {
-                Ok((page, n)) => {
-                    requests += n;
-                    candidates.extend(
-                        page.photos
-                            .into_iter()
-                            .filter(|p| !excluded(format!("pexels:{}", p.id)))
-                            .map(|p| {
-                                let fits = p.width >= w && p.height >= h;
-                                let text = describe(p.alt.as_deref(), &p.url);
-                                Candidate::photo(p, text, fits)
-                            }),
-                    );
-                }
-                Err(e) => failed.push(e),
-            }
-        }
-        if failed.len() == usize::from(photos) + usize::from(clips) {
-            return Err(failed.remove(0));
-        }
-        for e in &failed {
-            tracing::warn!(error = %e, "pexels search failed; using the other's results");
+            found.add(self.search_photos_counted(&search).await.map(|(page, n)| {
+                let photos = page
+                    .photos
+                    .into_iter()
+                    .filter(|p| !excluded(format!("pexels:{}", p.id)))
+                    .map(|p| {
+                        let fits = p.width >= w && p.height >= h;
+                        let text = describe(p.alt.as_deref(), &p.url);
+                        Candidate::photo(p, text, fits)
+                    });
+                (photos.collect(), n)
+            }));
         }
         let query = request.query.as_str();
-        download_best(
-            PROVIDER,
-            request,
-            candidates,
-            requests,
-            |found| async move {
+        found
+            .download(PROVIDER, request, |found| async move {
                 match found {
                     Found::Photo(p) => self.download_photo(&p, w, h, query).await,
                     Found::Clip(v) => self.download_clip(&v, w, h, query).await,
                 }
-            },
-        )
-        .await
+            })
+            .await
     }
 }
 

@@ -62,8 +62,7 @@ use super::clock::{Clock, SystemClock};
 use super::inspect::decode_image;
 pub use super::stock::RateLimit;
 use super::stock::{
-    Candidate, Found, ResetHeader, TtlCache, download_best, per_page, probe_clip,
-    stock_config_builders,
+    Candidate, Found, Gathered, ResetHeader, TtlCache, per_page, probe_clip, stock_config_builders,
 };
 use types::{orientation_of, shorten_query};
 
@@ -435,70 +434,55 @@ impl Pixabay {
         let want = search.orientation;
         let (w, h) = (request.width, request.height);
         let excluded = |id: String| request.exclude.contains(&id);
-        let mut candidates = Vec::new();
-        let mut requests = 0;
-        let mut failed = Vec::new();
+        let mut found = Gathered::new();
         if clips {
-            match self.search_counted(&search, false).await {
+            found.add(match self.search_counted(&search, false).await {
                 Ok((CachedPage::Videos(page), n)) => {
-                    requests += n;
-                    candidates.extend(
-                        page.hits
-                            .into_iter()
-                            .filter(|v| !excluded(format!("pixabay-video:{}", v.id)))
-                            .filter_map(|v| {
-                                let (_, f) = v.best_file(w, h)?;
-                                let fits = f.width >= w
-                                    && f.height >= h
-                                    && Some(orientation_of(f.width, f.height)) == want;
-                                let text = v.tags.trim().to_owned();
-                                Some(Candidate::clip(v, text, fits))
-                            }),
-                    );
+                    let clips = page
+                        .hits
+                        .into_iter()
+                        .filter(|v| !excluded(format!("pixabay-video:{}", v.id)))
+                        .filter_map(|v| {
+                            let (_, f) = v.best_file(w, h)?;
+                            let fits = f.width >= w
+                                && f.height >= h
+                                && Some(orientation_of(f.width, f.height)) == want;
+                            let text = v.tags.trim().to_owned();
+                            Some(Candidate::clip(v, text, fits))
+                        });
+                    Ok((clips.collect(), n))
                 }
-                Ok((CachedPage::Images(_), _)) => failed.push(mixed_cache()),
-                Err(e) => failed.push(e),
-            }
+                Ok((CachedPage::Images(_), _)) => Err(mixed_cache()),
+                Err(e) => Err(e),
+            });
         }
         if photos {
-            match self.search_counted(&search, true).await {
+            found.add(match self.search_counted(&search, true).await {
                 Ok((CachedPage::Images(page), n)) => {
-                    requests += n;
-                    candidates.extend(
-                        page.hits
-                            .into_iter()
-                            .filter(|p| !excluded(format!("pixabay:{}", p.id)))
-                            .map(|p| {
-                                let fits = covers(&p, w, h);
-                                let text = p.tags.trim().to_owned();
-                                Candidate::photo(p, text, fits)
-                            }),
-                    );
+                    let photos = page
+                        .hits
+                        .into_iter()
+                        .filter(|p| !excluded(format!("pixabay:{}", p.id)))
+                        .map(|p| {
+                            let fits = covers(&p, w, h);
+                            let text = p.tags.trim().to_owned();
+                            Candidate::photo(p, text, fits)
+                        });
+                    Ok((photos.collect(), n))
                 }
-                Ok((CachedPage::Videos(_), _)) => failed.push(mixed_cache()),
-                Err(e) => failed.push(e),
-            }
-        }
-        if failed.len() == usize::from(photos) + usize::from(clips) {
-            return Err(failed.remove(0));
-        }
-        for e in &failed {
-            tracing::warn!(error = %e, "pixabay search failed; using the other's results");
+                Ok((CachedPage::Videos(_), _)) => Err(mixed_cache()),
+                Err(e) => Err(e),
+            });
         }
         let query = request.query.as_str();
-        download_best(
-            PROVIDER,
-            request,
-            candidates,
-            requests,
-            |found| async move {
+        found
+            .download(PROVIDER, request, |found| async move {
                 match found {
                     Found::Photo(p) => self.download_image(&p, w, h, query).await,
                     Found::Clip(v) => self.download_clip(&v, w, h, query).await,
                 }
-            },
-        )
-        .await
+            })
+            .await
     }
 }
 
