@@ -36,7 +36,7 @@
 
 mod types;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -52,12 +52,12 @@ pub use types::{
     PhotoSearch, PhotoSources, VideoFile, VideoPage, VideoSearch,
 };
 
-use super::clock::{Clock, SystemClock};
+use super::clock::Clock;
 use ytempire_core::http::{self, VendorError};
 
 use super::inspect::decode_image;
 use super::stock::{
-    Candidate, Found, Gathered, ResetHeader, TtlCache, per_page, probe_clip, stock_config_builders,
+    Candidate, Found, Gathered, ResetHeader, StockHttp, per_page, probe_clip, stock_config_builders,
 };
 use types::orientation_of;
 
@@ -169,10 +169,7 @@ enum CachedPage {
 #[derive(Debug, Clone)]
 pub struct Pexels {
     config: PexelsConfig,
-    http: reqwest::Client,
-    clock: Arc<dyn Clock>,
-    rate: Arc<Mutex<RateLimit>>,
-    cache: Arc<TtlCache<CachedPage>>,
+    http: StockHttp<CachedPage>,
 }
 
 impl std::fmt::Display for Pexels {
@@ -187,22 +184,21 @@ impl Pexels {
     /// # Errors
     /// `Config` for a base URL that is not http(s) or a client that cannot be built.
     pub fn new(config: PexelsConfig) -> Result<Self> {
-        http::check_base_url(PROVIDER, &config.base_url)?;
-        let http = http::client(config.timeout)?;
-        let cache = Arc::new(TtlCache::new(config.cache_ttl, config.cache_capacity));
-        Ok(Self {
-            config,
-            http,
-            clock: Arc::new(SystemClock),
-            rate: Arc::new(Mutex::new(RateLimit::default())),
-            cache,
-        })
+        let http = StockHttp::new(
+            PROVIDER,
+            ResetHeader::UnixTime,
+            &config.base_url,
+            config.timeout,
+            config.cache_ttl,
+            config.cache_capacity,
+        )?;
+        Ok(Self { config, http })
     }
 
     /// Read time from `clock` (rate-limit resets, cache expiry).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.http.set_clock(clock);
         self
     }
 
@@ -213,17 +209,17 @@ impl Pexels {
 
     /// The rate-limit state from the last API answer that reported it.
     pub fn rate_limit(&self) -> RateLimit {
-        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+        self.http.rate_limit()
     }
 
     /// Search answers currently cached.
     pub fn cached_searches(&self) -> usize {
-        self.cache.len()
+        self.http.cached()
     }
 
     /// Forget every cached search answer.
     pub fn clear_cache(&self) {
-        self.cache.clear();
+        self.http.clear_cache();
     }
 
     /// Search photos (answers cached for the configured TTL).
@@ -280,69 +276,22 @@ impl Pexels {
         params: &[(&'static str, String)],
         photos: bool,
     ) -> Result<(CachedPage, u64)> {
-        let mut url = reqwest::Url::parse(&format!(
-            "{}{path}",
-            self.config.base_url.trim_end_matches('/')
-        ))
-        .map_err(|e| Error::config(format!("pexels: bad base URL: {e}")))?;
-        url.query_pairs_mut()
-            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
-        let key = url.to_string();
-        if let Some(hit) = self.cache.get(&key, self.clock.now()) {
-            tracing::debug!(url = %key, "pexels search answered from cache");
-            return Ok((hit, 0));
-        }
-        let now = self.clock.now();
-        let known = self.rate_limit();
-        if known.exhausted(now) {
-            let mut err = Error::new(
-                ErrorKind::RateLimited,
-                format!(
-                    "pexels: no requests left of {} until the rate limit resets",
-                    known
-                        .limit
-                        .map_or_else(|| "?".to_owned(), |l| l.to_string())
-                ),
+        let url = self.http.url(&self.config.base_url, path, params)?;
+        let key = self.config.api_key.expose_secret();
+        self.http
+            .get_cached(
+                url,
+                |client, url| client.get(url).header(reqwest::header::AUTHORIZATION, key),
+                vendor_error,
+                |body| {
+                    Ok(if photos {
+                        CachedPage::Photos(http::json(PROVIDER, body)?)
+                    } else {
+                        CachedPage::Videos(http::json(PROVIDER, body)?)
+                    })
+                },
             )
-            .with_provider(PROVIDER);
-            if let Some(wait) = known.until_reset(now) {
-                err = err.with_retry_after(wait);
-            }
-            return Err(err);
-        }
-        let resp = self
-            .http
-            .get(url)
-            .header(
-                reqwest::header::AUTHORIZATION,
-                self.config.api_key.expose_secret(),
-            )
-            .send()
             .await
-            .map_err(|e| http::transport_error(PROVIDER, &e))?;
-        // Every answer's rate-limit headers are kept; a 429 carries none, so its wait is
-        // `Retry-After` when sent, else the last known reset.
-        let reset_wait = {
-            let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
-            rate.update(resp.headers(), now, ResetHeader::UnixTime);
-            (resp.status().as_u16() == 429)
-                .then(|| rate.until_reset(now))
-                .flatten()
-        };
-        let resp = http::check_at(PROVIDER, resp, now, |_, body| vendor_error(body))
-            .await
-            .map_err(|e| match reset_wait {
-                Some(wait) if e.retry_after().is_none() => e.with_retry_after(wait),
-                _ => e,
-            })?;
-        let body = http::read_body(PROVIDER, resp, http::MAX_JSON_BODY).await?;
-        let page = if photos {
-            CachedPage::Photos(http::json(PROVIDER, &body)?)
-        } else {
-            CachedPage::Videos(http::json(PROVIDER, &body)?)
-        };
-        self.cache.put(key, page.clone(), self.clock.now());
-        Ok((page, 1))
     }
 
     /// Download the smallest size of `photo` that covers `width`×`height` (else the
@@ -359,7 +308,7 @@ impl Pexels {
         query: &str,
     ) -> Result<Visual> {
         let (size, url) = pick_photo_size(photo, width, height);
-        let (bytes, _) = http::download(&self.http, PROVIDER, url, self.clock.now()).await?;
+        let bytes = self.http.download(url).await?;
         let what = format!("pexels photo {} ({size})", photo.id);
         let img = decode_image(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
         let mime = img.mime();
@@ -402,7 +351,7 @@ impl Pexels {
             )
             .with_provider(PROVIDER)
         })?;
-        let (bytes, _) = http::download(&self.http, PROVIDER, &file.link, self.clock.now()).await?;
+        let bytes = self.http.download(&file.link).await?;
         let what = format!("pexels video {}", video.id);
         let (w, h, secs) = probe_clip(PROVIDER, &what, &bytes)?;
         let mut visual = Visual::image_bytes(

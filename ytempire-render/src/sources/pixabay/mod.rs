@@ -41,7 +41,7 @@
 
 mod types;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -58,11 +58,11 @@ pub use types::{
     PixabayVideoFile, PixabayVideoFiles, PixabayVideoPage,
 };
 
-use super::clock::{Clock, SystemClock};
+use super::clock::Clock;
 use super::inspect::decode_image;
 pub use super::stock::RateLimit;
 use super::stock::{
-    Candidate, Found, Gathered, ResetHeader, TtlCache, per_page, probe_clip, stock_config_builders,
+    Candidate, Found, Gathered, ResetHeader, StockHttp, per_page, probe_clip, stock_config_builders,
 };
 use types::{orientation_of, shorten_query};
 
@@ -166,10 +166,7 @@ enum CachedPage {
 #[derive(Debug, Clone)]
 pub struct Pixabay {
     config: PixabayConfig,
-    http: reqwest::Client,
-    clock: Arc<dyn Clock>,
-    rate: Arc<Mutex<RateLimit>>,
-    cache: Arc<TtlCache<CachedPage>>,
+    http: StockHttp<CachedPage>,
 }
 
 impl std::fmt::Display for Pixabay {
@@ -184,22 +181,21 @@ impl Pixabay {
     /// # Errors
     /// `Config` for a base URL that is not http(s) or a client that cannot be built.
     pub fn new(config: PixabayConfig) -> Result<Self> {
-        http::check_base_url(PROVIDER, &config.base_url)?;
-        let http = http::client(config.timeout)?;
-        let cache = Arc::new(TtlCache::new(config.cache_ttl, config.cache_capacity));
-        Ok(Self {
-            config,
-            http,
-            clock: Arc::new(SystemClock),
-            rate: Arc::new(Mutex::new(RateLimit::default())),
-            cache,
-        })
+        let http = StockHttp::new(
+            PROVIDER,
+            ResetHeader::SecondsFromNow,
+            &config.base_url,
+            config.timeout,
+            config.cache_ttl,
+            config.cache_capacity,
+        )?;
+        Ok(Self { config, http })
     }
 
     /// Read time from `clock` (rate-limit resets, cache expiry).
     #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.http.set_clock(clock);
         self
     }
 
@@ -210,17 +206,17 @@ impl Pixabay {
 
     /// The rate-limit state from the last answer that reported it.
     pub fn rate_limit(&self) -> RateLimit {
-        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+        self.http.rate_limit()
     }
 
     /// Search answers currently cached.
     pub fn cached_searches(&self) -> usize {
-        self.cache.len()
+        self.http.cached()
     }
 
     /// Forget every cached search answer.
     pub fn clear_cache(&self) {
-        self.cache.clear();
+        self.http.clear_cache();
     }
 
     /// Search images (answers cached for the configured TTL).
@@ -256,67 +252,28 @@ impl Pixabay {
     ) -> Result<(CachedPage, u64)> {
         search.validate().map_err(|e| e.with_provider(PROVIDER))?;
         let path = if images { "/api/" } else { "/api/videos/" };
-        let params = search.params(images);
-        let mut url = reqwest::Url::parse(&format!(
-            "{}{path}",
-            self.config.base_url.trim_end_matches('/')
-        ))
-        .map_err(|e| Error::config(format!("pixabay: bad base URL: {e}")))?;
-        url.query_pairs_mut()
-            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
-        // The cache key and the log line: the URL without the key.
-        let key = url.to_string();
-        let now = self.clock.now();
-        if let Some(hit) = self.cache.get(&key, now) {
-            tracing::debug!(url = %key, "pixabay search answered from cache");
-            return Ok((hit, 0));
-        }
-        let known = self.rate_limit();
-        if known.exhausted(now) {
-            let mut err = Error::new(
-                ErrorKind::RateLimited,
-                format!(
-                    "pixabay: no requests left of {} until the rate limit resets",
-                    known
-                        .limit
-                        .map_or_else(|| "?".to_owned(), |l| l.to_string())
-                ),
-            )
-            .with_provider(PROVIDER);
-            if let Some(wait) = known.until_reset(now) {
-                err = err.with_retry_after(wait);
-            }
-            return Err(err);
-        }
-        url.query_pairs_mut()
-            .append_pair("key", self.config.api_key.expose_secret());
-        let resp = self
+        // The URL without the key is the cache key and what logs show.
+        let url = self
             .http
-            .get(url)
-            .send()
+            .url(&self.config.base_url, path, &search.params(images))?;
+        let key = self.config.api_key.expose_secret();
+        self.http
+            .get_cached(
+                url,
+                |client, mut url| {
+                    url.query_pairs_mut().append_pair("key", key);
+                    client.get(url)
+                },
+                vendor_error,
+                |body| {
+                    Ok(if images {
+                        CachedPage::Images(http::json(PROVIDER, body)?)
+                    } else {
+                        CachedPage::Videos(http::json(PROVIDER, body)?)
+                    })
+                },
+            )
             .await
-            .map_err(|e| http::transport_error(PROVIDER, &e))?;
-        let reset_wait = {
-            let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
-            rate.update(resp.headers(), now, ResetHeader::SecondsFromNow);
-            (resp.status().as_u16() == 429)
-                .then(|| rate.until_reset(now))
-                .flatten()
-        };
-        let resp = http::check_at(PROVIDER, resp, now, |_, body| vendor_error(body))
-            .await
-            .map_err(|e| match reset_wait {
-                Some(wait) if e.retry_after().is_none() => e.with_retry_after(wait),
-                _ => e,
-            })?;
-        let body = http::read_body(PROVIDER, resp, http::MAX_JSON_BODY).await?;
-        let page = if images {
-            CachedPage::Images(http::json(PROVIDER, &body)?)
-        } else {
-            CachedPage::Videos(http::json(PROVIDER, &body)?)
-        };
-        self.cache.put(key, page.clone(), self.clock.now());
-        Ok((page, 1))
     }
 
     /// The search [`ImageSource::fetch`] and [`Pixabay::fetch_clips`] make for `request`.
@@ -351,7 +308,7 @@ impl Pixabay {
         query: &str,
     ) -> Result<Visual> {
         let (size, url) = pick_image_size(image, width, height);
-        let (bytes, _) = http::download(&self.http, PROVIDER, url, self.clock.now()).await?;
+        let bytes = self.http.download(url).await?;
         let what = format!("pixabay image {} ({size})", image.id);
         let img = decode_image(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
         let mime = img.mime();
@@ -391,7 +348,7 @@ impl Pixabay {
             )
             .with_provider(PROVIDER)
         })?;
-        let (bytes, _) = http::download(&self.http, PROVIDER, &file.url, self.clock.now()).await?;
+        let bytes = self.http.download(&file.url).await?;
         let what = format!("pixabay video {}", video.id);
         let (w, h, secs) = probe_clip(PROVIDER, &what, &bytes)?;
         let mut visual = Visual::image_bytes(

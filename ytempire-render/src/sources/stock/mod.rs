@@ -1,6 +1,7 @@
-//! What the stock-media clients (Pexels, Pixabay) share: the rate-limit headers of the last
-//! answer ([`RateLimit`]), a time-limited cache of search answers (`TtlCache`; both vendors
-//! ask clients to cache searches for 24 hours), and the way an image request becomes
+//! What the stock-media clients (Pexels, Pixabay) share: their HTTP side (`StockHttp`: the
+//! connection pool, the clock, the rate-limit headers of the last answer ([`RateLimit`]) with
+//! a spent limit refused locally, and a time-limited cache of search answers (`TtlCache`;
+//! both vendors ask clients to cache searches for 24 hours)), and the way an image request becomes
 //! downloads: photos and clips found by a search are ranked against the request
 //! (`download_order`: relevance of the vendor's text to the query and
 //! [`ImageRequest::context`], then size, clips before photos on a tie), and only the best
@@ -8,12 +9,14 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
+use ytempire_core::http::{self, VendorError};
 use ytempire_core::{Error, ErrorKind, ImageRequest, ImageResponse, Result, Usage, Visual};
 
+use super::clock::{Clock, SystemClock};
 use super::relevance::{Relevance, SceneTerms};
 use crate::clip::ClipSource;
 
@@ -129,6 +132,152 @@ macro_rules! stock_config_builders {
     };
 }
 pub(crate) use stock_config_builders;
+
+/// The HTTP side of a stock client: one connection pool, a clock, the rate-limit state of
+/// the last answer and the search cache. Clones share the state and the cache.
+#[derive(Debug, Clone)]
+pub(crate) struct StockHttp<V> {
+    provider: &'static str,
+    reset: ResetHeader,
+    client: reqwest::Client,
+    clock: Arc<dyn Clock>,
+    rate: Arc<Mutex<RateLimit>>,
+    cache: Arc<TtlCache<V>>,
+}
+
+impl<V: Clone> StockHttp<V> {
+    /// A pool for `provider` at `base_url` with a per-request `timeout` and a search cache
+    /// of `cache_capacity` answers kept for `cache_ttl`.
+    ///
+    /// # Errors
+    /// `Config` for a base URL that is not http(s) or a client that cannot be built.
+    pub(crate) fn new(
+        provider: &'static str,
+        reset: ResetHeader,
+        base_url: &str,
+        timeout: Duration,
+        cache_ttl: Duration,
+        cache_capacity: usize,
+    ) -> Result<Self> {
+        http::check_base_url(provider, base_url)?;
+        Ok(Self {
+            provider,
+            reset,
+            client: http::client(timeout)?,
+            clock: Arc::new(SystemClock),
+            rate: Arc::new(Mutex::new(RateLimit::default())),
+            cache: Arc::new(TtlCache::new(cache_ttl, cache_capacity)),
+        })
+    }
+
+    /// Read time from `clock` (rate-limit resets, cache expiry).
+    pub(crate) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
+        self.clock = clock;
+    }
+
+    /// The rate-limit state from the last answer that reported it.
+    pub(crate) fn rate_limit(&self) -> RateLimit {
+        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Search answers currently cached.
+    pub(crate) fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    /// Forget every cached search answer.
+    pub(crate) fn clear_cache(&self) {
+        self.cache.clear();
+    }
+
+    /// `base_url` + `path` with `params` as the query.
+    ///
+    /// # Errors
+    /// `Config` for a base URL that does not parse.
+    pub(crate) fn url(
+        &self,
+        base_url: &str,
+        path: &str,
+        params: &[(&'static str, String)],
+    ) -> Result<reqwest::Url> {
+        let mut url = reqwest::Url::parse(&format!("{}{path}", base_url.trim_end_matches('/')))
+            .map_err(|e| Error::config(format!("{}: bad base URL: {e}", self.provider)))?;
+        url.query_pairs_mut()
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+        Ok(url)
+    }
+
+    /// One API GET of `url` through the cache (the URL, which carries no key, is the cache
+    /// key); returns the answer and the requests made (0 or 1). A spent rate limit is
+    /// refused here, without a request. `send` builds the request (adding the key as the
+    /// vendor wants it), `vendor_error` reads the vendor's error bodies, `parse` the answer.
+    /// A 429 without `Retry-After` waits until the last known reset.
+    ///
+    /// # Errors
+    /// `RateLimited` when the limit is spent; the mapped HTTP, transport or decoding error.
+    pub(crate) async fn get_cached(
+        &self,
+        url: reqwest::Url,
+        send: impl FnOnce(&reqwest::Client, reqwest::Url) -> reqwest::RequestBuilder,
+        vendor_error: fn(&[u8]) -> VendorError,
+        parse: impl FnOnce(&[u8]) -> Result<V>,
+    ) -> Result<(V, u64)> {
+        let provider = self.provider;
+        let key = url.to_string();
+        let now = self.clock.now();
+        if let Some(hit) = self.cache.get(&key, now) {
+            tracing::debug!(provider, url = %key, "search answered from cache");
+            return Ok((hit, 0));
+        }
+        let known = self.rate_limit();
+        if known.exhausted(now) {
+            let limit = known
+                .limit
+                .map_or_else(|| "?".to_owned(), |l| l.to_string());
+            let mut err = Error::new(
+                ErrorKind::RateLimited,
+                format!("{provider}: no requests left of {limit} until the rate limit resets"),
+            )
+            .with_provider(provider);
+            if let Some(wait) = known.until_reset(now) {
+                err = err.with_retry_after(wait);
+            }
+            return Err(err);
+        }
+        let resp = send(&self.client, url)
+            .send()
+            .await
+            .map_err(|e| http::transport_error(provider, &e))?;
+        // Every answer's rate-limit headers are kept; a 429 without `Retry-After` waits for
+        // the last known reset.
+        let reset_wait = {
+            let mut rate = self.rate.lock().unwrap_or_else(|p| p.into_inner());
+            rate.update(resp.headers(), now, self.reset);
+            (resp.status().as_u16() == 429)
+                .then(|| rate.until_reset(now))
+                .flatten()
+        };
+        let resp = http::check_at(provider, resp, now, |_, body| vendor_error(body))
+            .await
+            .map_err(|e| match reset_wait {
+                Some(wait) if e.retry_after().is_none() => e.with_retry_after(wait),
+                _ => e,
+            })?;
+        let body = http::read_body(provider, resp, http::MAX_JSON_BODY).await?;
+        let page = parse(&body)?;
+        self.cache.put(key, page.clone(), self.clock.now());
+        Ok((page, 1))
+    }
+
+    /// Download a file (a CDN URL the API gave).
+    ///
+    /// # Errors
+    /// The mapped HTTP or transport error; bodies over the download limit.
+    pub(crate) async fn download(&self, url: &str) -> Result<Vec<u8>> {
+        let (bytes, _) = http::download(&self.client, self.provider, url, self.clock.now()).await?;
+        Ok(bytes)
+    }
+}
 
 /// A small in-memory cache whose entries expire `ttl` after they were stored.
 #[derive(Debug)]
@@ -429,190 +578,4 @@ pub(crate) fn probe_clip(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn rate_limit_keeps_last_values_when_headers_are_absent() {
-        let mut r = RateLimit::default();
-        let mut h = HeaderMap::new();
-        h.insert("x-ratelimit-limit", HeaderValue::from_static("200"));
-        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-        h.insert("x-ratelimit-reset", HeaderValue::from_static("1000"));
-        r.update(&h, UNIX_EPOCH, ResetHeader::UnixTime);
-        r.update(&HeaderMap::new(), UNIX_EPOCH, ResetHeader::UnixTime);
-        assert_eq!(r.limit, Some(200));
-        assert_eq!(r.remaining, Some(0));
-        let now = UNIX_EPOCH + Duration::from_secs(990);
-        assert_eq!(r.until_reset(now), Some(Duration::from_secs(10)));
-        assert!(r.exhausted(now));
-        assert!(!r.exhausted(UNIX_EPOCH + Duration::from_secs(1000)));
-    }
-
-    #[test]
-    fn the_relative_reset_becomes_a_point_in_time() {
-        let now = UNIX_EPOCH + Duration::from_secs(1_000);
-        let mut r = RateLimit::default();
-        let mut h = HeaderMap::new();
-        h.insert("x-ratelimit-limit", HeaderValue::from_static("100"));
-        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-        h.insert("x-ratelimit-reset", HeaderValue::from_static("42"));
-        r.update(&h, now, ResetHeader::SecondsFromNow);
-        r.update(
-            &HeaderMap::new(),
-            now + Duration::from_secs(5),
-            ResetHeader::SecondsFromNow,
-        );
-        assert_eq!((r.limit, r.remaining), (Some(100), Some(0)));
-        assert_eq!(r.reset, Some(now + Duration::from_secs(42)));
-        let later = now + Duration::from_secs(40);
-        assert_eq!(r.until_reset(later), Some(Duration::from_secs(2)));
-        assert!(r.exhausted(later));
-        assert!(!r.exhausted(now + Duration::from_secs(42)));
-        h.insert("x-ratelimit-reset", HeaderValue::from_static("-3"));
-        r.update(&h, now, ResetHeader::SecondsFromNow);
-        assert_eq!(r.reset, Some(now + Duration::from_secs(42)), "ignored");
-    }
-
-    #[test]
-    fn cache_expires_and_evicts() {
-        let t0 = UNIX_EPOCH + Duration::from_secs(100);
-        let c = TtlCache::new(Duration::from_secs(10), 2);
-        c.put("a".into(), 1, t0);
-        assert_eq!(c.get("a", t0 + Duration::from_secs(9)), Some(1));
-        assert_eq!(c.get("a", t0 + Duration::from_secs(10)), None);
-        c.put("a".into(), 1, t0);
-        c.put("b".into(), 2, t0 + Duration::from_secs(1));
-        c.put("c".into(), 3, t0 + Duration::from_secs(2));
-        assert_eq!(c.len(), 2);
-        assert_eq!(c.get("a", t0 + Duration::from_secs(2)), None, "oldest");
-        c.clear();
-        assert_eq!(c.len(), 0);
-    }
-
-    fn c(text: &str, fits: bool, clip: bool) -> Candidate<&'static str, &'static str> {
-        let name: &'static str = Box::leak(text.to_owned().into_boxed_str());
-        if clip {
-            Candidate::clip(name, text.into(), fits)
-        } else {
-            Candidate::photo(name, text.into(), fits)
-        }
-    }
-
-    fn names(v: &[Candidate<&'static str, &'static str>]) -> Vec<&'static str> {
-        v.iter()
-            .map(|c| match c.found {
-                Found::Photo(n) | Found::Clip(n) => n,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn per_page_has_room_for_the_excluded_and_ranked_searches_ask_for_whole_pages() {
-        let mut r = ImageRequest::new("q", 1, 1).with_count(500);
-        assert_eq!(per_page(&r, 1, 80), 80);
-        r.count = 1;
-        assert_eq!(per_page(&r, 1, 80), 3);
-        assert_eq!(per_page(&r, 3, 200), 3);
-        r.exclude = (0..10).map(|i| i.to_string()).collect();
-        assert_eq!(per_page(&r, 1, 80), 13);
-        let mut ranked = r.clone().with_context("a scene");
-        assert_eq!(per_page(&ranked, 1, 80), 40);
-        ranked.exclude.push("one more".into());
-        assert_eq!(
-            per_page(&ranked, 1, 80),
-            40,
-            "the same page, one cached search"
-        );
-        ranked.exclude = (0..45).map(|i| i.to_string()).collect();
-        assert_eq!(per_page(&ranked, 1, 80), 80);
-        assert_eq!(per_page(&ranked, 3, 200), 80);
-    }
-
-    #[test]
-    fn without_context_the_vendor_order_stands_fitting_and_clips_first() {
-        let req = ImageRequest::new("octopus", 640, 360);
-        let order = download_order(
-            &req,
-            vec![
-                c("a", false, false),
-                c("b", true, false),
-                c("c", true, true),
-            ],
-        );
-        assert_eq!(names(&order), ["c", "b", "a"]);
-    }
-
-    #[test]
-    fn with_context_the_best_text_comes_first_and_clips_win_ties() {
-        let req = ImageRequest::new("octopus camouflage", 640, 360)
-            .with_context("The octopus changes colour to hide on the reef.");
-        let order = download_order(
-            &req,
-            vec![
-                c("city skyline at night", true, true),
-                c("octopus on a reef, camouflage", true, false),
-                c("octopus on a reef, camouflage", true, true),
-                c("octopus", false, false),
-                c("ocean waves", true, false),
-            ],
-        );
-        let got = names(&order);
-        assert_eq!(&got[..2], ["octopus on a reef, camouflage"; 2]);
-        assert!(
-            matches!(order[0].found, Found::Clip(_)),
-            "a clip wins the tie"
-        );
-        assert_eq!(
-            got[2..],
-            ["octopus"],
-            "unrelated results are not downloaded"
-        );
-    }
-
-    #[tokio::test]
-    async fn downloads_only_the_best_count_and_skips_failures() {
-        let req = ImageRequest::new("octopus", 64, 36)
-            .with_count(2)
-            .with_context("An octopus hides.");
-        let candidates = vec![
-            c("desert dunes", true, false),
-            c("octopus hiding", true, false),
-            c("octopus hiding, broken file", true, false),
-            c("octopus swimming", true, false),
-        ];
-        let mut tried = Vec::new();
-        let resp = download_best("fake", &req, candidates, 1, |f: Found<&str, &str>| {
-            let Found::Photo(name) = f else {
-                unreachable!()
-            };
-            tried.push(name);
-            std::future::ready(if name.contains("broken") {
-                Err(Error::new(ErrorKind::InvalidResponse, "not an image"))
-            } else {
-                Ok(Visual::image_bytes(name, 64, 36, "image/png", vec![1]))
-            })
-        })
-        .await
-        .unwrap();
-        let ids: Vec<&str> = resp.visuals.iter().map(|v| v.id.as_str()).collect();
-        assert_eq!(ids.len(), 1, "the broken one is skipped: {ids:?}");
-        assert_eq!(
-            tried,
-            ["octopus hiding", "octopus hiding, broken file"],
-            "the best two"
-        );
-        assert!(
-            !tried.contains(&"desert dunes"),
-            "never downloaded: {tried:?}"
-        );
-        assert_eq!(resp.usage.requests, 1 + tried.len() as u64);
-        let none = download_best("fake", &req, Vec::<Candidate<&str, &str>>::new(), 1, |_| {
-            std::future::ready(Ok(Visual::image_bytes("x", 1, 1, "image/png", vec![1])))
-        })
-        .await
-        .unwrap_err();
-        assert_eq!(none.kind(), ErrorKind::NotFound);
-    }
-}
+mod tests;
