@@ -629,3 +629,27 @@ async fn queue_work_serves_every_metric_family_while_jobs_run() {
         "today's OpenAI spend is the script's cost"
     );
 }
+
+/// The config's `metrics_addr` serves the same endpoint without the flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_s_metrics_addr_serves_metrics_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let llm = FakeOpenAi::start().await.unwrap();
+    let yt = FakeYouTube::start().await.unwrap();
+    let media = Media::start().await;
+    let cfg = fake_config(dir.path(), &yt, &[]);
+    let port = free_port();
+    // A top-level key goes before the first table.
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, format!("metrics_addr = \"127.0.0.1:{port}\"\n{text}")).unwrap();
+    let env = env(&llm, &yt, &media);
+    let work = ["--config", cfg.as_str(), "queue", "work", "--watch"];
+    let mut worker = start(command(dir.path(), &work, &env), dir.path(), "worker");
+    let e = scrape_until(port, &mut worker, "the idle worker's gauges", |e| {
+        gauge(e, telemetry::QUEUE_DEPTH) == Some(0.0)
+    })
+    .await;
+    worker.kill();
+    assert_eq!(gauge(&e, telemetry::QUEUE_RUNNING_JOBS), Some(0.0));
+    assert!(e.family(telemetry::QUEUE_DEPTH).is_some());
+}

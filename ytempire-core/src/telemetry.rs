@@ -14,7 +14,7 @@
 //! | `ytempire_provider_calls_total` | counter | `provider`, `capability`, `model`, `outcome`, `error_kind` | provider attempts (each retry counts) |
 //! | `ytempire_provider_call_duration_seconds` | histogram | `provider`, `capability`, `model`, `outcome` | latency of each provider attempt |
 //! | `ytempire_provider_cost_usd` | gauge (only grows) | `provider`, `capability`, `model` | US dollars the cost ledger priced since the process started |
-//! | `ytempire_render_frames_total` | counter | `compositor`, `encoder` | video frames rendered and encoded |
+//! | `ytempire_render_frames_total` | counter | `compositor`, `encoder` | video frames drawn and encoded (counted as a render goes) |
 //! | `ytempire_render_frames_per_second` | gauge | `compositor`, `encoder` | frames per second of the last finished render (wall clock) |
 //! | `ytempire_upload_bytes_total` | counter | `provider` | video bytes sent to the platform (a resent chunk counts again) |
 //! | `ytempire_queue_depth` | gauge | – | jobs waiting in the queue (all workers' view of the backend) |
@@ -42,7 +42,7 @@ pub const PROVIDER_CALL_DURATION_SECONDS: &str = "ytempire_provider_call_duratio
 /// Gauge that only grows: US dollars priced by the cost ledger, by `provider`, `capability`,
 /// `model` (a gauge because Prometheus counters are whole numbers in this exporter).
 pub const PROVIDER_COST_USD: &str = "ytempire_provider_cost_usd";
-/// Counter: video frames rendered, by `compositor` and `encoder`.
+/// Counter: video frames drawn, by `compositor` and `encoder` (counted as a render goes).
 pub const RENDER_FRAMES_TOTAL: &str = "ytempire_render_frames_total";
 /// Gauge: frames per second of the last finished render, by `compositor` and `encoder`.
 pub const RENDER_FRAMES_PER_SECOND: &str = "ytempire_render_frames_per_second";

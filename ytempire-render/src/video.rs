@@ -10,8 +10,9 @@
 //! corrupt narration) stops the render as soon as it fails. Frame buffers are recycled
 //! through a second channel, so memory stays flat whatever the video's length. The MP4 is
 //! written to a temporary sibling of `out` and renamed into place only when complete: on any
-//! error nothing is left under the final name. A finished render counts its frames and
-//! sets its frames per second in the render metrics ([`ytempire_core::telemetry`]).
+//! error nothing is left under the final name. A render counts its frames in the render
+//! metrics as they are drawn and, when finished, sets its frames per second
+//! ([`ytempire_core::telemetry`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -239,8 +240,11 @@ pub fn render_video_blocking_with_progress(
         );
         let fps = f64::from(spec.fps);
         // Report when the whole percentage drawn grows: every frame of a short video, one
-        // in a hundred of a long one.
+        // in a hundred of a long one. The frame counter moves at the same steps, so a
+        // scrape during a long render sees it grow.
         let mut reported = 0;
+        let mut counted = 0;
+        let frame_counter = frames_counter(backend, &encoder_name);
         encode_into(
             spec.width,
             spec.height,
@@ -255,6 +259,8 @@ pub fn render_video_blocking_with_progress(
                 if step > reported || drawn == frames {
                     reported = step;
                     progress(drawn, frames);
+                    frame_counter.increment(drawn - counted);
+                    counted = drawn;
                 }
                 Ok(())
             },
@@ -274,7 +280,7 @@ pub fn render_video_blocking_with_progress(
     ytempire_core::fs::commit_temp(&tmp, out)?;
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     let fps_achieved = summary.video_frames as f64 / elapsed;
-    record_render_metrics(backend, &encoder_name, summary.video_frames, fps_achieved);
+    record_render_fps(backend, &encoder_name, fps_achieved);
     Ok(RenderReport {
         frames: summary.video_frames,
         duration: Duration::from_secs_f64(video_secs),
@@ -289,15 +295,19 @@ pub fn render_video_blocking_with_progress(
     })
 }
 
-/// Count a finished render's frames and set its frames per second
-/// ([`ytempire_core::telemetry`]: `ytempire_render_frames_total`,
-/// `ytempire_render_frames_per_second`, by compositor and encoder).
-fn record_render_metrics(backend: Backend, encoder: &str, frames: u64, fps: f64) {
-    use ytempire_core::telemetry::{RENDER_FRAMES_PER_SECOND, RENDER_FRAMES_TOTAL};
-    let compositor = backend.to_string();
-    metrics::counter!(RENDER_FRAMES_TOTAL, "compositor" => compositor.clone(), "encoder" => encoder.to_owned())
-        .increment(frames);
-    metrics::gauge!(RENDER_FRAMES_PER_SECOND, "compositor" => compositor, "encoder" => encoder.to_owned())
+/// The frames counter of renders by this compositor and encoder
+/// ([`ytempire_core::telemetry`]: `ytempire_render_frames_total`), advanced as frames are
+/// drawn.
+fn frames_counter(backend: Backend, encoder: &str) -> metrics::Counter {
+    use ytempire_core::telemetry::RENDER_FRAMES_TOTAL;
+    metrics::counter!(RENDER_FRAMES_TOTAL, "compositor" => backend.to_string(), "encoder" => encoder.to_owned())
+}
+
+/// Set a finished render's frames per second (`ytempire_render_frames_per_second`, by
+/// compositor and encoder).
+fn record_render_fps(backend: Backend, encoder: &str, fps: f64) {
+    use ytempire_core::telemetry::RENDER_FRAMES_PER_SECOND;
+    metrics::gauge!(RENDER_FRAMES_PER_SECOND, "compositor" => backend.to_string(), "encoder" => encoder.to_owned())
         .set(fps);
 }
 

@@ -12,7 +12,7 @@
 //! while renders stay within the machine's memory.
 //!
 //! The workers keep two gauges current ([`crate::telemetry`]): `ytempire_queue_running_jobs`
-//! (this process's jobs in flight) and `ytempire_queue_depth` (jobs waiting in the backend,
+//! (this process's jobs in flight, 0 from the start) and `ytempire_queue_depth` (jobs waiting in the backend,
 //! sampled every poll interval, at least once a second, while the workers run).
 
 use chrono::Utc;
@@ -145,6 +145,8 @@ impl JobQueue {
     /// Keep the queue-depth gauge current until `stop` fires (a failed count is skipped).
     async fn sample_depth(self, stop: CancellationToken) {
         let every = self.config.poll_interval.max(Duration::from_secs(1));
+        // An idle worker says so (0 running) from the start, not only after a first job.
+        self.update_running();
         loop {
             self.update_depth().await;
             tokio::select! {
