@@ -2,7 +2,9 @@
 //! crash from the last finished stage, emits events and honours cancellation. Narration and
 //! visuals depend only on the script, so they run at the same time (each within the
 //! [`ResourceLimits`]); when one fails the other still finishes and is saved, so a rerun
-//! restores it and redoes only the failed one.
+//! restores it and redoes only the failed one. A hard kill (SIGKILL, power loss) during one
+//! of them can also cut off a call of the other that was paid but not yet cached; the rerun
+//! makes that call again (the ledger records both). Finished calls are never repeated.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
