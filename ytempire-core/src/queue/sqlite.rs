@@ -246,6 +246,14 @@ fn not_found(id: &str) -> Error {
 pub(super) const LEASE_EXHAUSTED: &str =
     "its worker stopped answering (lease expired) on the last attempt";
 
+/// A transaction that will write, taking the write lock at `BEGIN` (`IMMEDIATE`): a deferred
+/// one that read first cannot wait for another process's write (SQLite answers `BUSY` at once
+/// when the snapshot it read is stale), whereas `BEGIN IMMEDIATE` waits out `busy_timeout`.
+fn write_tx(c: &mut Connection) -> Result<rusqlite::Transaction<'_>> {
+    c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)
+}
+
 #[async_trait]
 impl QueueBackend for SqliteQueue {
     async fn submit(&self, spec: JobSpec, options: SubmitOptions) -> Result<JobRecord> {
@@ -253,7 +261,7 @@ impl QueueBackend for SqliteQueue {
         let id = spec.id.clone();
         let json = serde_json::to_string(&spec)?;
         self.with(move |c| {
-            let tx = c.transaction().map_err(db_err)?;
+            let tx = write_tx(c)?;
             let now = ms(Utc::now());
             let inserted = tx
                 .execute(
@@ -386,7 +394,7 @@ impl QueueBackend for SqliteQueue {
     async fn cancel(&self, id: &str) -> Result<bool> {
         let id = id.to_string();
         self.with(move |c| {
-            let tx = c.transaction().map_err(db_err)?;
+            let tx = write_tx(c)?;
             if get_one(&tx, &id)?.is_none() {
                 return Err(not_found(&id));
             }
@@ -487,7 +495,7 @@ impl QueueBackend for SqliteQueue {
     async fn append_event(&self, id: &str, data: serde_json::Value) -> Result<Option<u64>> {
         let id = id.to_string();
         self.with(move |c| {
-            let tx = c.transaction().map_err(db_err)?;
+            let tx = write_tx(c)?;
             let seq = append_event_tx(&tx, &id, &data)?;
             tx.commit().map_err(db_err)?;
             Ok(seq)
