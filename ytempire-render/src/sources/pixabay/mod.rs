@@ -62,7 +62,8 @@ use super::clock::Clock;
 use super::inspect::decode_image;
 pub use super::stock::RateLimit;
 use super::stock::{
-    Candidate, Found, Gathered, ResetHeader, StockHttp, per_page, probe_clip, stock_config_builders,
+    Candidate, Found, Gathered, ResetHeader, StockHttp, per_page, probe_clip, stock_client_basics,
+    stock_config_builders,
 };
 use types::{orientation_of, shorten_query};
 
@@ -169,56 +170,14 @@ pub struct Pixabay {
     http: StockHttp<CachedPage>,
 }
 
-impl std::fmt::Display for Pixabay {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Pixabay")
-    }
-}
+stock_client_basics!(
+    Pixabay,
+    PixabayConfig,
+    ResetHeader::SecondsFromNow,
+    "Pixabay"
+);
 
 impl Pixabay {
-    /// A client with its own connection pool.
-    ///
-    /// # Errors
-    /// `Config` for a base URL that is not http(s) or a client that cannot be built.
-    pub fn new(config: PixabayConfig) -> Result<Self> {
-        let http = StockHttp::new(
-            PROVIDER,
-            ResetHeader::SecondsFromNow,
-            &config.base_url,
-            config.timeout,
-            config.cache_ttl,
-            config.cache_capacity,
-        )?;
-        Ok(Self { config, http })
-    }
-
-    /// Read time from `clock` (rate-limit resets, cache expiry).
-    #[must_use]
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.http.set_clock(clock);
-        self
-    }
-
-    /// The configuration.
-    pub fn config(&self) -> &PixabayConfig {
-        &self.config
-    }
-
-    /// The rate-limit state from the last answer that reported it.
-    pub fn rate_limit(&self) -> RateLimit {
-        self.http.rate_limit()
-    }
-
-    /// Search answers currently cached.
-    pub fn cached_searches(&self) -> usize {
-        self.http.cached()
-    }
-
-    /// Forget every cached search answer.
-    pub fn clear_cache(&self) {
-        self.http.clear_cache();
-    }
-
     /// Search images (answers cached for the configured TTL).
     ///
     /// # Errors

@@ -279,6 +279,65 @@ impl<V: Clone> StockHttp<V> {
     }
 }
 
+/// What both stock clients have in common around their [`StockHttp`]: `Display`, and `new`,
+/// `with_clock`, `config`, `rate_limit`, `cached_searches` and `clear_cache`, for a client
+/// struct with `config` and `http` fields.
+macro_rules! stock_client_basics {
+    ($client:ident, $config:ident, $reset:expr, $name:literal) => {
+        impl std::fmt::Display for $client {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($name)
+            }
+        }
+
+        impl $client {
+            /// A client with its own connection pool.
+            ///
+            /// # Errors
+            /// `Config` for a base URL that is not http(s) or a client that cannot be built.
+            pub fn new(config: $config) -> Result<Self> {
+                let http = StockHttp::new(
+                    PROVIDER,
+                    $reset,
+                    &config.base_url,
+                    config.timeout,
+                    config.cache_ttl,
+                    config.cache_capacity,
+                )?;
+                Ok(Self { config, http })
+            }
+
+            /// Read time from `clock` (rate-limit resets, cache expiry).
+            #[must_use]
+            pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+                self.http.set_clock(clock);
+                self
+            }
+
+            /// The configuration.
+            pub fn config(&self) -> &$config {
+                &self.config
+            }
+
+            /// The rate-limit state from the last answer that reported it.
+            pub fn rate_limit(&self) -> RateLimit {
+                self.http.rate_limit()
+            }
+
+            /// Search answers currently cached.
+            pub fn cached_searches(&self) -> usize {
+                self.http.cached()
+            }
+
+            /// Forget every cached search answer.
+            pub fn clear_cache(&self) {
+                self.http.clear_cache();
+            }
+        }
+    };
+}
+pub(crate) use stock_client_basics;
+
 /// A small in-memory cache whose entries expire `ttl` after they were stored.
 #[derive(Debug)]
 pub(crate) struct TtlCache<V> {
