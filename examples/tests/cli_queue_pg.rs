@@ -238,3 +238,164 @@ fn the_database_flag_picks_a_sqlite_file_and_refuses_other_schemes() {
         "no password in errors: {bad:?}"
     );
 }
+
+/// Three `queue work` processes on one PostgreSQL server make and upload 20 videos with the
+/// paid fakes: the server's cost ledger holds each paid call exactly once (and the machine's
+/// SQLite ledger none), its quota ledger counts every unit the fake YouTube charged, and the
+/// token store there holds the account copied from the machine's token file.
+#[test]
+fn three_workers_keep_costs_quota_and_accounts_on_postgres() {
+    use cli_common::fakes::{Media, env, fake_config, store_account};
+    use std::collections::HashSet;
+    use ytempire_core::pg::PgOptions;
+    use ytempire_cost::{Catalog, CostLedger};
+    use ytempire_llm::testing::FakeOpenAi;
+    use ytempire_youtube::testing::FakeYouTube;
+    use ytempire_youtube::{QuotaCosts, QuotaLedger, TokenStore};
+
+    const ACCOUNTS: [&str; 4] = ["north", "east", "south", "west"];
+    let Some(url) = database_url() else { return };
+    let db = schema_url(&url, "books");
+    let options = PgOptions::default().with_schema(format!("cli{}_books", std::process::id()));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (llm, yt, media) = rt.block_on(async {
+        let llm = FakeOpenAi::start().await.unwrap();
+        let yt = FakeYouTube::start().await.unwrap();
+        let media = Media::start().await;
+        // A project pays for six uploads a day: four accounts, four projects.
+        for a in ACCOUNTS {
+            store_account(
+                dir.path(),
+                &yt,
+                a,
+                &format!("project-{a}"),
+                &format!("UC{a}"),
+            )
+            .await;
+        }
+        (llm, yt, media)
+    });
+    let cfg = fake_config(dir.path(), &yt, &ACCOUNTS);
+    let env = env(&llm, &yt, &media);
+    let q = |args: &[&str]| {
+        let mut all = vec!["--config", cfg.as_str(), "queue", "--database", &db];
+        all.extend_from_slice(args);
+        all.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let jobs: Vec<String> = (0..20).map(|i| format!("tide-{i}")).collect();
+    for (i, job) in jobs.iter().enumerate() {
+        // A topic of its own: no job is answered from another's cache.
+        let topic = format!("How tides work, part {i}");
+        let args = q(&[
+            "submit",
+            &topic,
+            "--duration",
+            "6",
+            "--upload",
+            "--job",
+            job,
+        ]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let sub = run(dir.path(), &args, &env, Duration::from_secs(60));
+        assert_eq!(sub.code, Some(0), "{sub:?}");
+    }
+    let work = q(&["work"]);
+    let work: Vec<&str> = work.iter().map(String::as_str).collect();
+    let workers: Vec<_> = (0..3)
+        .map(|i| {
+            start(
+                command(dir.path(), &work, &env),
+                dir.path(),
+                &format!("worker{i}"),
+            )
+        })
+        .collect();
+    for w in workers {
+        let out = w.wait_blocking(Duration::from_secs(300));
+        assert_eq!(out.code, Some(0), "{out:?}");
+    }
+    assert_eq!(
+        cli_common::fakes::inserts(&yt),
+        jobs.len(),
+        "one upload per job"
+    );
+
+    let ledger =
+        CostLedger::connect_postgres(&url, &options, Catalog::embedded().unwrap()).unwrap();
+    let entries = ledger.entries().unwrap();
+    let mut seen = HashSet::new();
+    for e in &entries {
+        let key = (
+            e.job.clone(),
+            e.stage.clone(),
+            e.provider.clone(),
+            e.model.clone(),
+            e.attempt,
+            e.started_at,
+        );
+        assert!(seen.insert(key), "a call recorded twice: {e:?}");
+        assert!(jobs.contains(e.job.as_ref().unwrap()), "{e:?}");
+    }
+    let rows = |provider: &str| entries.iter().filter(|e| e.provider == provider).count();
+    assert_eq!(
+        rows("openai"),
+        llm.requests().len(),
+        "each script call once: {entries:?}"
+    );
+    assert!(rows("openai") >= jobs.len());
+    assert_eq!(
+        rows("elevenlabs"),
+        media.voice.requests().len(),
+        "each narration call once"
+    );
+    for job in &jobs {
+        assert!(
+            ledger.job_spend(job) > ytempire_cost::Decimal::ZERO,
+            "{job} paid for its script"
+        );
+    }
+    let local = dir.path().join("data/ledger.sqlite");
+    assert!(
+        !local.exists()
+            || ytempire_examples::open_ledger(&local)
+                .unwrap()
+                .entries()
+                .unwrap()
+                .is_empty(),
+        "no cost went to the machine's SQLite ledger"
+    );
+
+    rt.block_on(async {
+        let quota = QuotaLedger::connect_postgres(&url, &options, QuotaCosts::default())
+            .await
+            .unwrap();
+        let mut total = 0;
+        for a in ACCOUNTS {
+            let project = format!("project-{a}");
+            let used = quota.used_at(&project, chrono::Utc::now()).await;
+            assert_eq!(
+                used,
+                yt.quota_used(&project),
+                "every unit of {project} counted once"
+            );
+            total += used;
+        }
+        assert!(total >= 1600 * jobs.len() as u64, "{total}");
+        let tokens = TokenStore::connect_postgres(&url, &options).await.unwrap();
+        let names: Vec<String> = tokens
+            .list()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        let mut expected = ACCOUNTS.to_vec();
+        expected.sort_unstable();
+        assert_eq!(names, expected, "the accounts were copied to the server");
+    });
+    assert!(
+        !dir.path().join("quota.json").exists(),
+        "no quota went to the machine's file"
+    );
+}

@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration as Span, Utc};
 use cli_common::fakes::store_account;
 use cli_common::{run, small_config};
 use ytempire_youtube::testing::{
-    FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, RSS_FIXTURE, SearchVideo,
+    FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault, RSS_FIXTURE, SearchVideo,
 };
 
 const NOW: &str = "2026-10-20T12:00:00Z";
@@ -180,7 +180,15 @@ async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
         "{}",
         out.stderr
     );
-    assert_eq!(fake.quota_used("proj-reef"), 102);
+    // Past uploads for novelty: channels.list + the uploads playlist (empty: a 404, as on
+    // YouTube), 1 unit each.
+    assert!(
+        out.stderr
+            .contains("youtube/uploads: 0 past uploads, 2 quota units"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.quota_used("proj-reef"), 104);
 
     // --json: the same ranking, machine-readable; the feed now answers 304 for free.
     let out = run(
@@ -260,5 +268,125 @@ async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
         "{}",
         out.stdout
     );
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+/// A topic the channel already uploaded (read from its uploads playlist on YouTube, not from
+/// the config) is dropped as a near-duplicate by `trends` and never planned; when the read
+/// fails, one warning line and the trends still come, that topic among them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_topic_the_channel_already_uploaded_is_dropped_for_novelty() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeYouTube::start().await.unwrap();
+    store_account(dir.path(), &fake, "reef", "proj-reef", "UCreef").await;
+    seed(&fake);
+    fake.add_channel_upload(
+        "UCreef",
+        SearchVideo::new(
+            "mine1",
+            "Why do octopuses have three hearts?",
+            now() - Span::days(40),
+            12_000,
+        ),
+    );
+    fake.add_channel_upload(
+        "UCreef",
+        SearchVideo::new(
+            "mine2",
+            "Manta rays up close",
+            now() - Span::days(60),
+            8_000,
+        ),
+    );
+    let feed = fake.set_feed("ocean", RSS_FIXTURE, "application/rss+xml");
+    let cfg = config(dir.path(), &fake, &feed);
+    let env = env(&fake);
+    let limit = Duration::from_secs(30);
+
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "trends", "--at", NOW],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    println!("$ ytempire trends --at {NOW}\n{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "dropped: Why octopuses have three hearts — near-duplicate of the channel's \"Why do octopuses have three hearts?\""
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout
+            .lines()
+            .any(|l| !l.contains("dropped:") && l.contains("Why octopuses have three hearts")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("youtube/uploads: 2 past uploads, 2 quota units"),
+        "{}",
+        out.stderr
+    );
+    let uploads_reads = |f: &FakeYouTube| {
+        f.requests()
+            .iter()
+            .filter(|r| r.path == "/youtube/v3/playlistItems")
+            .count()
+    };
+    assert_eq!(uploads_reads(&fake), 1);
+
+    // plan reads them too: the covered topic is not queued, so only the two other fitting
+    // topics fill the three slots.
+    let from = "2026-10-22T00:00:00Z";
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "plan", "--days", "7", "--from", from],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(out.stdout.contains("queued 2 job(s)"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("Why octopuses have three hearts"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(uploads_reads(&fake), 2);
+
+    // The read fails (rate limited at channels.list): a warning, and the trends still come,
+    // the covered topic now among them.
+    fake.inject(Fault::RateLimitNext { count: 1 });
+    let out = run(
+        dir.path(),
+        &["--config", &cfg, "trends", "--at", NOW],
+        &env,
+        limit,
+    );
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(
+        out.stderr.contains("ytempire: warning: youtube/uploads: ")
+            && out
+                .stderr
+                .contains("past uploads are not counted for novelty this time"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("youtube/uploads: 2 past"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| !l.contains("dropped:") && l.contains("Why octopuses have three hearts")),
+        "{}",
+        out.stdout
+    );
+    assert!(fake.pending_faults().is_empty());
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }

@@ -139,6 +139,9 @@ mod image;
 pub mod layers;
 mod llm;
 pub mod metering;
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub mod pg;
 pub mod pipeline;
 mod provider;
 pub mod queue;

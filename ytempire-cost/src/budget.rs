@@ -8,6 +8,13 @@
 //! provider configured ([`Budgeted::degrade_to`]) it tries that one instead, and the answer
 //! names it (`answered_by`, see [`ytempire_core::Provenance`]).
 //!
+//! Workers sharing one ledger share its budgets: before each admission the spend of the job
+//! and of the provider's day is read from the store, so what other processes recorded counts.
+//! On a PostgreSQL ledger ([`crate::CostLedger::connect_postgres`]) the estimates of calls in
+//! flight are held on the server as well, and admissions to one budget take turns, so no two
+//! workers can both take the last room under a cap; on a SQLite file each process counts only
+//! its own calls in flight.
+//!
 //! Alerts fire once per scope at each threshold (50, 80 and 100 % by default) through the
 //! ledger's callback ([`crate::CostLedger::on_alert`]) and `tracing::warn!`. The spend of
 //! today's provider budgets and of the job charged last is also kept in the
@@ -194,6 +201,23 @@ impl BudgetState {
             .unwrap_or_default()
     }
 
+    /// Replace running totals with the store's (spend by every process writing the ledger):
+    /// a job's, and a `(provider, day)`'s.
+    pub(crate) fn set_spend(
+        &self,
+        job: Option<(&str, Decimal)>,
+        provider_day: Option<((&str, &str), Decimal)>,
+    ) {
+        let mut g = self.lock();
+        if let Some((job, spent)) = job {
+            g.job.insert(job.to_owned(), spent);
+        }
+        if let Some(((provider, day), spent)) = provider_day {
+            g.provider_day
+                .insert((provider.to_owned(), day.to_owned()), spent);
+        }
+    }
+
     /// Add a recorded entry's priced cost to the running totals and fire alerts.
     pub(crate) fn add_spend(&self, entry: &LedgerEntry) {
         let Some(cost) = entry.cost.usd() else { return };
@@ -252,14 +276,25 @@ impl BudgetState {
         }
     }
 
-    /// Reserve `estimate` for a call, or refuse it when a cap would be crossed.
-    fn reserve(&self, job: Option<&str>, provider: &str, estimate: Decimal) -> Result<Reservation> {
+    /// Reserve `estimate` for a call, or refuse it when a cap would be crossed. `held`: the
+    /// amounts in flight for the job and for the provider's day across every process (from
+    /// a shared store), counted instead of this process's own reservations.
+    pub(crate) fn reserve(
+        &self,
+        job: Option<&str>,
+        provider: &str,
+        estimate: Decimal,
+        held: Option<(Decimal, Decimal)>,
+    ) -> Result<Reservation> {
         let day = Utc::now().format("%Y-%m-%d").to_string();
         let mut g = self.lock();
         let inner = &mut *g;
         if let (Some(job), Some(cap)) = (job, inner.config.per_job) {
             let spent = inner.job.get(job).copied().unwrap_or_default();
-            let reserved = inner.reserved_job.get(job).copied().unwrap_or_default();
+            let reserved = match held {
+                Some((job_held, _)) => job_held,
+                None => inner.reserved_job.get(job).copied().unwrap_or_default(),
+            };
             if spent + reserved + estimate > cap {
                 return Err(refuse(
                     &format!("job {job}"),
@@ -273,7 +308,10 @@ impl BudgetState {
         let key = (provider.to_owned(), day);
         if let Some(cap) = inner.config.per_provider_day.get(provider).copied() {
             let spent = inner.provider_day.get(&key).copied().unwrap_or_default();
-            let reserved = inner.reserved_pd.get(&key).copied().unwrap_or_default();
+            let reserved = match held {
+                Some((_, day_held)) => day_held,
+                None => inner.reserved_pd.get(&key).copied().unwrap_or_default(),
+            };
             if spent + reserved + estimate > cap {
                 let scope = format!("provider {provider} on {}", key.1);
                 return Err(refuse(&scope, spent, reserved, estimate, cap));
@@ -288,6 +326,7 @@ impl BudgetState {
             job: job.map(str::to_owned),
             provider_day: key,
             amount: estimate,
+            release: None,
         })
     }
 }
@@ -328,13 +367,25 @@ fn refuse(
 }
 
 /// An estimated cost held against the budgets while a call is in flight; released on drop.
-#[derive(Debug)]
 #[must_use = "the reservation is released when dropped"]
 pub struct Reservation {
     state: Arc<Mutex<Inner>>,
     job: Option<String>,
     provider_day: (String, String),
     amount: Decimal,
+    /// Releases the hold in a shared store (other processes see it there).
+    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl fmt::Debug for Reservation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reservation")
+            .field("job", &self.job)
+            .field("provider_day", &self.provider_day)
+            .field("amount", &self.amount)
+            .field("shared", &self.release.is_some())
+            .finish()
+    }
 }
 
 impl fmt::Debug for Inner {
@@ -350,10 +401,20 @@ impl Reservation {
     pub fn amount(&self) -> Decimal {
         self.amount
     }
+
+    /// Run `release` when the reservation is dropped (a shared store's hold).
+    #[cfg(feature = "postgres")]
+    pub(crate) fn on_release(mut self, release: impl FnOnce() + Send + Sync + 'static) -> Self {
+        self.release = Some(Box::new(release));
+        self
+    }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            release();
+        }
         let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(v) = self
             .job
@@ -418,8 +479,16 @@ impl CostLedger {
                 Decimal::ZERO
             }
         };
+        // Spend recorded by other processes (workers sharing the ledger) counts too; on a
+        // shared server, so do their calls in flight.
+        let day = Utc::now().format("%Y-%m-%d").to_string();
+        #[cfg(feature = "postgres")]
+        if let Some(held) = self.admit_shared(job, &info.provider, &day, estimate) {
+            return held.map_err(|e| e.with_provider(info.provider.clone()));
+        }
+        self.refresh_spend(job, Some((&info.provider, &day)));
         self.budgets
-            .reserve(job, &info.provider, estimate)
+            .reserve(job, &info.provider, estimate, None)
             .map_err(|e| e.with_provider(info.provider.clone()))
     }
 }

@@ -1,9 +1,20 @@
-//! The cost ledger: one priced row per provider attempt, persisted in SQLite.
+//! The cost ledger: one priced row per provider attempt, persisted in SQLite or (feature
+//! `postgres`) on a PostgreSQL server.
 //!
 //! [`CostLedger`] implements [`UsageSink`], so the core `Metered` decorator feeds it directly.
-//! Every record is committed in its own transaction (WAL, `synchronous=FULL`) before
+//! Every record is committed in its own transaction (SQLite: WAL, `synchronous=FULL`) before
 //! [`UsageSink::record`] returns, so a crash loses nothing that was recorded. Aggregates are
-//! summed with exact decimals; CSV and JSON exports carry every row.
+//! summed with exact decimals; CSV and JSON exports carry every row. Both stores hold the same
+//! rows, and everything above them (aggregates, exports, reports, budgets) is shared.
+//!
+//! ## Many processes, many machines
+//!
+//! Several processes may write one ledger: each row is its own insert, and the budgets
+//! ([`crate::budget`]) read the spend of the job and of the provider's day from the store
+//! before admitting a call, so a cap holds across every worker writing it. On one machine
+//! that is one SQLite file; workers on several machines share a PostgreSQL server
+//! ([`CostLedger::connect_postgres`], the database `ytempire queue work --database URL`
+//! names), each keeping its rows in the `cost_attempts` table.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -30,6 +41,9 @@ use ytempire_core::{Error, ErrorKind, Usage, UsageRecord, UsageSink};
 
 use crate::budget::BudgetState;
 use crate::catalog::{Catalog, Cost};
+
+#[cfg(feature = "postgres")]
+mod postgres;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS attempts (
@@ -125,10 +139,150 @@ pub struct Aggregate {
     pub failed_cost: Decimal,
 }
 
-/// The SQLite-backed cost ledger. See the [module docs](self).
+/// Where the rows live.
+#[derive(Debug)]
+enum Store {
+    Sqlite(Mutex<Connection>),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PgLedger),
+}
+
+impl Store {
+    /// Store `row` (its `id` ignored), first deleting the row `replaces`, in one transaction
+    /// where the store has them; the new row's id.
+    fn insert(&self, row: &RawRow, replaces: Option<i64>) -> Result<i64, Error> {
+        match self {
+            Self::Sqlite(conn) => {
+                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(old) = replaces {
+                    conn.execute("DELETE FROM attempts WHERE id = ?1", params![old])
+                        .map_err(db_err)?;
+                }
+                conn.execute(
+                    "INSERT INTO attempts (job, stage, capability, provider, model, usage_json,
+                     cost_usd, unpriced_reason, cached, attempt, outcome, started_at, day,
+                     elapsed_ms, catalog_version)
+                     VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+                    params![
+                        row.job,
+                        row.stage,
+                        row.capability,
+                        row.provider,
+                        row.model,
+                        row.usage_json,
+                        row.cost_usd,
+                        row.unpriced_reason,
+                        row.cached,
+                        row.attempt,
+                        row.outcome,
+                        row.started_at,
+                        row.day,
+                        row.elapsed_ms,
+                        row.catalog_version,
+                    ],
+                )
+                .map_err(db_err)?;
+                Ok(conn.last_insert_rowid())
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pg) => pg.insert(row, replaces),
+        }
+    }
+
+    /// Every row, in insertion order.
+    fn rows(&self) -> Result<Vec<RawRow>, Error> {
+        match self {
+            Self::Sqlite(conn) => {
+                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let mut stmt = conn
+                    .prepare(&format!("SELECT {COLUMNS} FROM attempts ORDER BY id"))
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok(RawRow {
+                            id: r.get(0)?,
+                            job: r.get(1)?,
+                            stage: r.get(2)?,
+                            capability: r.get(3)?,
+                            provider: r.get(4)?,
+                            model: r.get(5)?,
+                            usage_json: r.get(6)?,
+                            cost_usd: r.get(7)?,
+                            unpriced_reason: r.get(8)?,
+                            cached: r.get(9)?,
+                            attempt: r.get(10)?,
+                            outcome: r.get(11)?,
+                            started_at: r.get(12)?,
+                            day: r.get(13)?,
+                            elapsed_ms: r.get(14)?,
+                            catalog_version: r.get(15)?,
+                        })
+                    })
+                    .map_err(db_err)?;
+                rows.map(|r| r.map_err(db_err)).collect()
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pg) => pg.rows(),
+        }
+    }
+
+    /// Priced spend recorded by every process: of `job`, and of a provider on a day (each
+    /// when given).
+    fn spend(&self, job: Option<&str>, provider_day: Option<(&str, &str)>) -> Result<Spend, Error> {
+        match self {
+            Self::Sqlite(conn) => {
+                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let sum = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<Decimal, Error> {
+                    let mut stmt = conn.prepare_cached(sql).map_err(db_err)?;
+                    let costs = stmt
+                        .query_map(args, |r| r.get::<_, String>(0))
+                        .map_err(db_err)?;
+                    let mut total = Decimal::ZERO;
+                    for cost in costs {
+                        let cost = cost.map_err(db_err)?;
+                        total += cost.parse::<Decimal>().map_err(|e| {
+                            Error::new(
+                                ErrorKind::Internal,
+                                format!("cost ledger: a damaged cost {cost:?}: {e}"),
+                            )
+                        })?;
+                    }
+                    Ok(total)
+                };
+                let job_spend = match job {
+                    Some(job) => Some(sum(
+                        "SELECT cost_usd FROM attempts WHERE job = ?1 AND cost_usd IS NOT NULL",
+                        &[&job],
+                    )?),
+                    None => None,
+                };
+                let day_spend = match provider_day {
+                    Some((provider, day)) => Some(sum(
+                        "SELECT cost_usd FROM attempts WHERE provider = ?1 AND day = ?2 AND cost_usd IS NOT NULL",
+                        &[&provider, &day],
+                    )?),
+                    None => None,
+                };
+                Ok((job_spend, day_spend))
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pg) => pg.spend(job, provider_day),
+        }
+    }
+}
+
+/// Spend of a job and of a provider's day, each when asked for.
+type Spend = (Option<Decimal>, Option<Decimal>);
+
+/// The columns of a row, in [`RawRow`]'s order.
+const COLUMNS: &str = "id, job, stage, capability, provider, model, usage_json, cost_usd,
+    unpriced_reason, cached, attempt, outcome, started_at, day, elapsed_ms, catalog_version";
+
+/// The cost ledger (SQLite, or PostgreSQL with the `postgres` feature). See the
+/// [module docs](self).
 #[derive(Debug)]
 pub struct CostLedger {
-    conn: Mutex<Connection>,
+    store: Store,
     catalog: Catalog,
     pub(crate) budgets: BudgetState,
     /// Rows stored by [`UsageSink::started`] for attempts not yet finished, by attempt key.
@@ -188,8 +342,12 @@ impl CostLedger {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db_err)?;
         conn.execute_batch(SCHEMA).map_err(db_err)?;
+        Self::with_store(Store::Sqlite(Mutex::new(conn)), catalog)
+    }
+
+    fn with_store(store: Store, catalog: Catalog) -> Result<Self, Error> {
         let ledger = Self {
-            conn: Mutex::new(conn),
+            store,
             catalog,
             budgets: BudgetState::default(),
             in_flight: Mutex::new(HashMap::new()),
@@ -207,10 +365,6 @@ impl CostLedger {
         &self.catalog
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Price and persist one record; returns the stored entry.
     ///
     /// # Errors
@@ -225,7 +379,7 @@ impl CostLedger {
         let outcome_json = serde_json::to_string(&record.outcome)
             .map_err(|e| Error::new(ErrorKind::Internal, e.to_string()))?;
         let elapsed_ms = u64::try_from(record.elapsed.as_millis()).unwrap_or(u64::MAX);
-        let (cost_usd, reason) = match &cost {
+        let (cost_usd, unpriced_reason) = match &cost {
             Cost::Priced(d) => (Some(d.to_string()), None),
             Cost::Unpriced { reason } => (None, Some(reason.clone())),
         };
@@ -234,38 +388,26 @@ impl CostLedger {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&attempt_key(record));
-        let id = {
-            let conn = self.lock();
-            if let Some(row) = announced {
-                // The attempt finished: its placeholder gives way to the real record.
-                conn.execute("DELETE FROM attempts WHERE id = ?1", params![row])
-                    .map_err(db_err)?;
-            }
-            conn.execute(
-                "INSERT INTO attempts (job, stage, capability, provider, model, usage_json,
-                 cost_usd, unpriced_reason, cached, attempt, outcome, started_at, day, elapsed_ms,
-                 catalog_version) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
-                params![
-                    record.labels.job,
-                    record.labels.stage,
-                    enum_str(&record.capability),
-                    record.provider,
-                    record.model,
-                    usage_json,
-                    cost_usd,
-                    reason,
-                    record.usage.cached,
-                    record.attempt,
-                    outcome_json,
-                    record.started_at.to_rfc3339(),
-                    day,
-                    i64::try_from(elapsed_ms).unwrap_or(i64::MAX),
-                    self.catalog.version(),
-                ],
-            )
-            .map_err(db_err)?;
-            conn.last_insert_rowid()
+        let row = RawRow {
+            id: 0,
+            job: record.labels.job.clone(),
+            stage: record.labels.stage.clone(),
+            capability: enum_str(&record.capability),
+            provider: record.provider.clone(),
+            model: record.model.clone(),
+            usage_json,
+            cost_usd,
+            unpriced_reason,
+            cached: record.usage.cached,
+            attempt: record.attempt,
+            outcome: outcome_json,
+            started_at: record.started_at.to_rfc3339(),
+            day: day.clone(),
+            elapsed_ms: i64::try_from(elapsed_ms).unwrap_or(i64::MAX),
+            catalog_version: self.catalog.version().to_owned(),
         };
+        // A finished attempt's placeholder (from `started`) gives way to the real record.
+        let id = self.store.insert(&row, announced)?;
         let entry = LedgerEntry {
             id,
             job: record.labels.job.clone(),
@@ -295,37 +437,10 @@ impl CostLedger {
     /// # Errors
     /// [`ErrorKind::Io`] on database failure, [`ErrorKind::Internal`] on a corrupt row.
     pub fn entries(&self) -> Result<Vec<LedgerEntry>, Error> {
-        let conn = self.lock();
-        let mut stmt = conn
-            .prepare(
-                "SELECT id, job, stage, capability, provider, model, usage_json, cost_usd,
-                 unpriced_reason, cached, attempt, outcome, started_at, day, elapsed_ms,
-                 catalog_version FROM attempts ORDER BY id",
-            )
-            .map_err(db_err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(RawRow {
-                    id: r.get(0)?,
-                    job: r.get(1)?,
-                    stage: r.get(2)?,
-                    capability: r.get(3)?,
-                    provider: r.get(4)?,
-                    model: r.get(5)?,
-                    usage_json: r.get(6)?,
-                    cost_usd: r.get(7)?,
-                    unpriced_reason: r.get(8)?,
-                    cached: r.get(9)?,
-                    attempt: r.get(10)?,
-                    outcome: r.get(11)?,
-                    started_at: r.get(12)?,
-                    day: r.get(13)?,
-                    elapsed_ms: r.get(14)?,
-                    catalog_version: r.get(15)?,
-                })
-            })
-            .map_err(db_err)?;
-        rows.map(|r| r.map_err(db_err).and_then(RawRow::into_entry))
+        self.store
+            .rows()?
+            .into_iter()
+            .map(RawRow::into_entry)
             .collect()
     }
 
@@ -345,14 +460,33 @@ impl CostLedger {
         Ok(self.entries()?.iter().filter_map(|e| e.cost.usd()).sum())
     }
 
-    /// Priced spend of one job so far (from the in-memory running totals).
+    /// Priced spend of one job so far, by every process writing this ledger (the running
+    /// totals, refreshed from the store).
     pub fn job_spend(&self, job: &str) -> Decimal {
+        self.refresh_spend(Some(job), None);
         self.budgets.job_spend(job)
     }
 
-    /// Priced spend of one provider on one UTC day (`YYYY-MM-DD`).
+    /// Priced spend of one provider on one UTC day (`YYYY-MM-DD`), by every process writing
+    /// this ledger.
     pub fn provider_day_spend(&self, provider: &str, day: &str) -> Decimal {
+        self.refresh_spend(None, Some((provider, day)));
         self.budgets.provider_day_spend(provider, day)
+    }
+
+    /// Bring the running totals of `job` and of a provider's day up to what the store holds,
+    /// so spend recorded by other processes counts; on a store error the totals stay as they
+    /// are (and the error is logged).
+    pub(crate) fn refresh_spend(&self, job: Option<&str>, provider_day: Option<(&str, &str)>) {
+        match self.store.spend(job, provider_day) {
+            Ok((job_spend, day_spend)) => {
+                self.budgets
+                    .set_spend(job.zip(job_spend), provider_day.zip(day_spend));
+            }
+            Err(err) => {
+                tracing::warn!(%err, "cost ledger: could not read other processes' spend; budgets use this process's totals");
+            }
+        }
     }
 
     /// Write every entry as CSV (header row first).
@@ -513,6 +647,8 @@ pub fn aggregate(entries: &[LedgerEntry], by: GroupBy) -> Vec<Aggregate> {
     out
 }
 
+/// One row as stored.
+#[derive(Debug, Clone)]
 struct RawRow {
     id: i64,
     job: Option<String>,

@@ -4,7 +4,8 @@
 //!
 //! - [`catalog`]: versioned, overridable price data; unknown models are [`Cost::Unpriced`].
 //! - [`ledger`]: [`CostLedger`], a [`ytempire_core::UsageSink`] persisting every attempt in
-//!   SQLite, with aggregates and CSV/JSON export.
+//!   SQLite or (feature `postgres`) on a PostgreSQL server that workers on many machines
+//!   share, with aggregates and CSV/JSON export.
 //! - [`budget`]: per-job and per-provider-per-day budgets, alerts at 50/80/100 %, and the
 //!   [`Budgeted`] decorator that refuses (or degrades) a call before it would cross a cap.
 //! - [`report`]: a self-contained HTML cost report with SVG charts and recommendations.

@@ -15,6 +15,8 @@
 //! | statistics (`channels.list`, `videos.list`) | [`YouTubeClient`], [`ChannelStatistics`], [`VideoStatistics`] |
 //! | trend sources: the most-popular chart (1 unit a refresh), `search.list` over the channel's keywords (101 units), a per-day budget | [`MostPopularTrends`], [`KeywordSearchTrends`], [`TrendBudget`] |
 //! | any RSS or Atom feed by URL, conditional requests (feature `feeds`) | `FeedTrends` |
+//! | the quota ledger and the token store on a PostgreSQL server shared by workers on many machines, no lost update (feature `postgres`) | `QuotaLedger::connect_postgres`, `TokenStore::connect_postgres` |
+//! | the channel's own recent uploads (`channels.list` + `playlistItems.list`, 1 unit + 1 a page of 50), for novelty | [`UploadHistory`], [`PastUploads`] |
 //!
 //! The device flow is not offered: Google does not allow the `youtube.upload` scope on it.
 //!
@@ -100,7 +102,8 @@ pub use stage::{
 };
 pub use store::{Account, TOKEN_KEY_ENV, TokenStore};
 pub use trends::{
-    DEFAULT_WITHIN_DAYS, KeywordSearchTrends, MostPopularTrends, REASON_TREND_BUDGET, TrendBudget,
+    DEFAULT_MAX_UPLOADS, DEFAULT_WITHIN_DAYS, KeywordSearchTrends, MAX_UPLOADS, MostPopularTrends,
+    PastUpload, PastUploads, REASON_TREND_BUDGET, TrendBudget, UploadHistory,
 };
 #[cfg(feature = "feeds")]
 #[cfg_attr(docsrs, doc(cfg(feature = "feeds")))]

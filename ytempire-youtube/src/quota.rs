@@ -3,7 +3,10 @@
 //! America/Los_Angeles, and channels blocked for 24 h on `uploadLimitExceeded`.
 //!
 //! The ledger is persisted as JSON (written atomically) when given a path, so several runs in a
-//! day share one count.
+//! day share one count. The file is loaded once and written whole, so it suits one process at a
+//! time; workers running at once, on one machine or many, share a PostgreSQL server instead
+//! (feature `postgres`, [`QuotaLedger::connect_postgres`]): there every charge is one atomic
+//! update of its project's row, so no process loses another's units.
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
@@ -25,6 +28,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use ytempire_core::Result;
 
+#[cfg(feature = "postgres")]
+mod postgres;
+
 /// Google's default daily quota per project.
 pub const DEFAULT_DAILY_QUOTA: u64 = 10_000;
 
@@ -42,6 +48,7 @@ impl Default for QuotaCosts {
             ("thumbnails.set", 50),
             ("videos.list", 1),
             ("channels.list", 1),
+            ("playlistItems.list", 1),
             ("search.list", 100),
             ("videos.update", 50),
             ("captions.insert", 400),
@@ -106,6 +113,9 @@ pub struct QuotaLedger {
     limits: HashMap<String, u64>,
     default_limit: u64,
     state: Mutex<State>,
+    /// The server holding the counts instead of `state` (feature `postgres`).
+    #[cfg(feature = "postgres")]
+    pg: Option<postgres::PgQuota>,
 }
 
 impl QuotaLedger {
@@ -117,6 +127,8 @@ impl QuotaLedger {
             limits: HashMap::new(),
             default_limit: DEFAULT_DAILY_QUOTA,
             state: Mutex::new(State::default()),
+            #[cfg(feature = "postgres")]
+            pg: None,
         }
     }
 
@@ -184,21 +196,37 @@ impl QuotaLedger {
     }
 
     /// [`Self::remaining`] at a given time.
+    /// On a database error the project counts as having nothing left (and the error is
+    /// logged), so no call spends quota the ledger cannot count.
     pub async fn remaining_at(&self, project: &str, now: DateTime<Utc>) -> u64 {
-        let mut state = self.state.lock().await;
         let limit = self.limit(project);
-        let day = Self::today(&mut state, project, now);
-        if day.exhausted {
-            0
-        } else {
-            limit.saturating_sub(day.used)
+        match self.day_at(project, now).await {
+            Some((used, false)) => limit.saturating_sub(used),
+            _ => 0,
         }
     }
 
-    /// Units recorded today for `project` (a key such as a trend budget's counts too).
+    /// Units recorded today for `project` (a key such as a trend budget's counts too); on a
+    /// database error, `u64::MAX` (logged): nothing is left to spend.
     pub async fn used_at(&self, project: &str, now: DateTime<Utc>) -> u64 {
+        self.day_at(project, now)
+            .await
+            .map_or(u64::MAX, |(used, _)| used)
+    }
+
+    /// Units used today and whether exhausted; `None` after logging a database error.
+    async fn day_at(&self, project: &str, now: DateTime<Utc>) -> Option<(u64, bool)> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg
+                .day(project, quota_day(now))
+                .await
+                .map_err(|err| tracing::warn!(%err, project, "quota ledger unreadable"))
+                .ok();
+        }
         let mut state = self.state.lock().await;
-        Self::today(&mut state, project, now).used
+        let day = Self::today(&mut state, project, now);
+        Some((day.used, day.exhausted))
     }
 
     /// Whether `project` can still pay for all of `methods` today.
@@ -215,6 +243,11 @@ impl QuotaLedger {
     /// [`Self::charge`] at a given time; returns the units charged.
     pub async fn charge_at(&self, project: &str, method: &str, now: DateTime<Utc>) -> Result<u64> {
         let units = self.costs.cost(method);
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            pg.charge(project, quota_day(now), units).await?;
+            return Ok(units);
+        }
         let mut state = self.state.lock().await;
         Self::today(&mut state, project, now).used += units;
         self.persist(&state).await?;
@@ -223,6 +256,10 @@ impl QuotaLedger {
 
     /// Mark `project` exhausted until the next Pacific midnight (after `quotaExceeded`).
     pub async fn mark_exhausted_at(&self, project: &str, now: DateTime<Utc>) -> Result<()> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg.mark_exhausted(project, quota_day(now)).await;
+        }
         let mut state = self.state.lock().await;
         Self::today(&mut state, project, now).exhausted = true;
         self.persist(&state).await
@@ -230,6 +267,10 @@ impl QuotaLedger {
 
     /// Block a channel (by account name) for 24 h (after `uploadLimitExceeded`).
     pub async fn block_channel_at(&self, account: &str, now: DateTime<Utc>) -> Result<()> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg.block(account, now + Duration::hours(24)).await;
+        }
         let mut state = self.state.lock().await;
         state
             .blocked_channels
@@ -237,8 +278,18 @@ impl QuotaLedger {
         self.persist(&state).await
     }
 
-    /// Whether the channel is blocked at `now`.
+    /// Whether the channel is blocked at `now` (on a database error: blocked, logged).
     pub async fn channel_blocked_at(&self, account: &str, now: DateTime<Utc>) -> bool {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return match pg.blocked_until(account).await {
+                Ok(until) => until.is_some_and(|until| until > now),
+                Err(err) => {
+                    tracing::warn!(%err, account, "quota ledger unreadable");
+                    true
+                }
+            };
+        }
         let state = self.state.lock().await;
         state
             .blocked_channels

@@ -72,6 +72,9 @@ pub const DEFAULT_CONSENT_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct YouTubeAccounts {
     store_path: PathBuf,
     store_key: Option<SecretString>,
+    /// The server holding the accounts instead of the file at `store_path`.
+    #[cfg(feature = "postgres")]
+    store_db: Option<ytempire_core::pg::PgStore>,
     secrets_path: PathBuf,
     secrets: Option<ClientSecrets>,
     ledger_path: Option<PathBuf>,
@@ -110,6 +113,8 @@ impl YouTubeAccounts {
         Self {
             store_path: store.into(),
             store_key: None,
+            #[cfg(feature = "postgres")]
+            store_db: None,
             secrets_path: PathBuf::from(DEFAULT_SECRETS_FILE),
             secrets: None,
             ledger_path: None,
@@ -138,6 +143,16 @@ impl YouTubeAccounts {
     #[must_use]
     pub fn with_client_secrets(mut self, secrets: ClientSecrets) -> Self {
         self.secrets = Some(secrets);
+        self
+    }
+
+    /// Keep the accounts on this PostgreSQL server (a [`TokenStore::connect_postgres`]
+    /// store's [`TokenStore::database`]) instead of the file, so workers on several machines
+    /// share them; feature `postgres`.
+    #[cfg(feature = "postgres")]
+    #[must_use]
+    pub fn with_store_database(mut self, db: ytempire_core::pg::PgStore) -> Self {
+        self.store_db = Some(db);
         self
     }
 
@@ -223,6 +238,12 @@ impl YouTubeAccounts {
 
     /// Open the token store (encrypted with the key given, else [`TOKEN_KEY_ENV`](crate::TOKEN_KEY_ENV) if set).
     pub fn store(&self) -> Result<TokenStore> {
+        #[cfg(feature = "postgres")]
+        let store = match &self.store_db {
+            Some(db) => TokenStore::from_postgres(db.clone()),
+            None => TokenStore::open(self.store_path.clone()),
+        };
+        #[cfg(not(feature = "postgres"))]
         let store = TokenStore::open(self.store_path.clone());
         match &self.store_key {
             Some(k) => store.with_key(k.clone()),
@@ -273,7 +294,7 @@ impl YouTubeAccounts {
         if all.is_empty() {
             return Err(Error::config(format!(
                 "no YouTube accounts in {}; add one with `ytempire accounts add NAME`",
-                self.store_path.display()
+                store.path().display()
             )));
         }
         let names: Vec<String> = if self.accounts.is_empty() {
@@ -287,7 +308,7 @@ impl YouTubeAccounts {
                 let known: Vec<&str> = all.iter().map(|a| a.name.as_str()).collect();
                 return Err(Error::config(format!(
                     "no account named {name:?} in {} (it has: {}); add it with `ytempire accounts add {name}` or fix the channel's account names",
-                    self.store_path.display(),
+                    store.path().display(),
                     known.join(", ")
                 )));
             }
@@ -356,7 +377,7 @@ impl YouTubeAccounts {
             if e.kind() == ErrorKind::NotFound {
                 Error::config(format!(
                     "no account named {account:?} in {}; the video's uploader account must be in the store",
-                    self.store_path.display()
+                    store.path().display()
                 ))
             } else {
                 e

@@ -2,6 +2,10 @@
 //! Google Cloud project (quota is per project), written atomically with 0600 permissions and
 //! optionally encrypted at rest with AES-256-GCM.
 //!
+//! Workers running at once, on one machine or many, keep the accounts on a PostgreSQL server
+//! instead (feature `postgres`, [`TokenStore::connect_postgres`]): one row per account, each
+//! change one atomic statement, refresh tokens sealed with the same key and cipher.
+//!
 //! The key comes from the environment: [`TOKEN_KEY_ENV`] (`YTEMPIRE_TOKEN_KEY`) holds 32 bytes
 //! as base64 (e.g. `openssl rand -base64 32`). A store written encrypted cannot be read without
 //! the key, and reading never falls back to plaintext silently.
@@ -30,6 +34,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use ytempire_core::{Error, ErrorKind, Result};
+
+#[cfg(feature = "postgres")]
+mod postgres;
 
 /// Environment variable holding the base64 AES-256 key for encryption at rest.
 pub const TOKEN_KEY_ENV: &str = "YTEMPIRE_TOKEN_KEY";
@@ -109,11 +116,15 @@ struct Sealed {
     ciphertext: String,
 }
 
-/// A file of accounts and their refresh tokens. Cheap to share behind an `Arc`.
+/// A file (or, with the `postgres` feature, a database table) of accounts and their refresh
+/// tokens. Cheap to share behind an `Arc`.
 pub struct TokenStore {
     path: PathBuf,
     key: Option<SecretString>,
     lock: Mutex<()>,
+    /// The server holding the accounts instead of the file.
+    #[cfg(feature = "postgres")]
+    pg: Option<postgres::PgTokens>,
 }
 
 impl fmt::Debug for TokenStore {
@@ -132,6 +143,8 @@ impl TokenStore {
             path: path.into(),
             key: None,
             lock: Mutex::new(()),
+            #[cfg(feature = "postgres")]
+            pg: None,
         }
     }
 
@@ -150,13 +163,20 @@ impl TokenStore {
         Ok(self)
     }
 
-    /// Where the store lives.
+    /// Where the store lives (for a database store, a description of its table).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Add or replace an account.
     pub async fn add(&self, account: Account, refresh_token: SecretString) -> Result<()> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg
+                .put(self.key.as_ref(), &account, &refresh_token, true)
+                .await
+                .map(drop);
+        }
         let _guard = self.lock.lock().await;
         let mut plain = self.read().await?;
         plain.accounts.insert(
@@ -171,6 +191,10 @@ impl TokenStore {
 
     /// Every account, sorted by name (no tokens).
     pub async fn list(&self) -> Result<Vec<Account>> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg.list().await;
+        }
         let _guard = self.lock.lock().await;
         let plain = self.read().await?;
         Ok(plain.accounts.into_values().map(|r| r.account).collect())
@@ -178,6 +202,10 @@ impl TokenStore {
 
     /// One account and its refresh token.
     pub async fn get(&self, name: &str) -> Result<(Account, SecretString)> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg.get(self.key.as_ref(), name).await;
+        }
         let _guard = self.lock.lock().await;
         let mut plain = self.read().await?;
         let rec = plain.accounts.remove(name).ok_or_else(|| {
@@ -191,6 +219,10 @@ impl TokenStore {
 
     /// Remove an account; returns whether it existed.
     pub async fn remove(&self, name: &str) -> Result<bool> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.pg {
+            return pg.remove(name).await;
+        }
         let _guard = self.lock.lock().await;
         let mut plain = self.read().await?;
         let existed = plain.accounts.remove(name).is_some();
@@ -198,6 +230,39 @@ impl TokenStore {
             self.write(&plain).await?;
         }
         Ok(existed)
+    }
+
+    /// Copy into this store every account of `from` it lacks (accounts it has are kept as
+    /// they are); the names copied. Moves a machine's token file onto a shared server.
+    ///
+    /// # Errors
+    /// Either store's.
+    pub async fn import_missing(&self, from: &TokenStore) -> Result<Vec<String>> {
+        let mut copied = Vec::new();
+        for account in from.list().await? {
+            let (account, token) = from.get(&account.name).await?;
+            #[cfg(feature = "postgres")]
+            if let Some(pg) = &self.pg {
+                if pg.put(self.key.as_ref(), &account, &token, false).await? {
+                    copied.push(account.name);
+                }
+                continue;
+            }
+            let _guard = self.lock.lock().await;
+            let mut plain = self.read().await?;
+            if !plain.accounts.contains_key(&account.name) {
+                copied.push(account.name.clone());
+                plain.accounts.insert(
+                    account.name.clone(),
+                    Record {
+                        account,
+                        refresh_token: token.expose_secret().to_string(),
+                    },
+                );
+                self.write(&plain).await?;
+            }
+        }
+        Ok(copied)
     }
 
     async fn read(&self) -> Result<Plain> {

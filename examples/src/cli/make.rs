@@ -59,6 +59,23 @@ pub fn open_budgeted_ledger(config: &Config, path: &Path) -> Result<Arc<CostLedg
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     }
+    let ledger = CostLedger::open(path, Catalog::embedded()?)?;
+    Ok(with_config_budgets(config, ledger))
+}
+
+/// Open the cost ledger on the PostgreSQL server at `url` (shared by the workers of every
+/// machine naming it) with the config's budgets, which then hold across those workers.
+///
+/// # Errors
+/// The ledger's: a malformed URL, an unreachable server.
+pub fn open_shared_ledger(config: &Config, url: &str) -> Result<Arc<CostLedger>> {
+    let options = ytempire_core::pg::PgOptions::default();
+    let ledger = CostLedger::connect_postgres(url, &options, Catalog::embedded()?)?;
+    Ok(with_config_budgets(config, ledger))
+}
+
+/// `ledger` with the config's budgets and alerts on stderr.
+fn with_config_budgets(config: &Config, ledger: CostLedger) -> Arc<CostLedger> {
     let usd = |v: f64| Decimal::try_from(v).unwrap_or_default();
     let mut budgets = BudgetConfig::default()
         .with_per_job(config.budget.per_video_usd.map(|u| usd(u.0)))
@@ -66,10 +83,10 @@ pub fn open_budgeted_ledger(config: &Config, path: &Path) -> Result<Arc<CostLedg
     for (provider, cap) in &config.budget.per_provider_day_usd {
         budgets = budgets.with_provider_day(provider.clone(), usd(cap.0));
     }
-    let ledger = CostLedger::open(path, Catalog::embedded()?)?
+    let ledger = ledger
         .with_budgets(budgets)
         .on_alert(|alert| eprintln!("budget: {alert}"));
-    Ok(Arc::new(ledger))
+    Arc::new(ledger)
 }
 
 /// Paths with `--out` applied (the data directory follows it unless configured).
@@ -81,7 +98,8 @@ pub fn paths_with_out(config: &Config, out: Option<&Path>) -> Paths {
     paths
 }
 
-/// Build the pipeline `make` and `queue work` run.
+/// Build the pipeline `make` and `queue work` run, recording costs in `ledger` (or, when
+/// `None`, the data directory's `ledger.sqlite`).
 ///
 /// # Errors
 /// Config, ledger or uploader errors.
@@ -92,14 +110,17 @@ pub async fn build_pipeline(
     offline: bool,
     cpu: bool,
     upload: Option<DynUploader>,
+    ledger: Option<Arc<CostLedger>>,
 ) -> Result<(Pipeline, Arc<CostLedger>)> {
-    build_pipeline_with_breakers(config, paths, channel, offline, cpu, upload)
+    build_pipeline_with_breakers(config, paths, channel, offline, cpu, upload, ledger)
         .await
         .map(|(pipeline, ledger, _, _)| (pipeline, ledger))
 }
 
 /// [`build_pipeline`], also returning the cooldown state its provider chains share (for
 /// the summary's list of providers being skipped) and which offline voice speaks, and why.
+/// Costs go to `ledger` (e.g. [`open_shared_ledger`]'s), or to the data directory's
+/// `ledger.sqlite` when `None`.
 ///
 /// # Errors
 /// Config, ledger or uploader errors.
@@ -110,6 +131,7 @@ pub async fn build_pipeline_with_breakers(
     offline: bool,
     cpu: bool,
     upload: Option<DynUploader>,
+    ledger: Option<Arc<CostLedger>>,
 ) -> Result<(Pipeline, Arc<CostLedger>, Breakers, String)> {
     let data = paths.data_dir();
     // A bad library fails before anything else is opened.
@@ -117,7 +139,10 @@ pub async fn build_pipeline_with_breakers(
         Some(dir) => Some(open_media_library(dir, &data).await?),
         None => None,
     };
-    let ledger = open_budgeted_ledger(config, &data.join("ledger.sqlite"))?;
+    let ledger = match ledger {
+        Some(ledger) => ledger,
+        None => open_budgeted_ledger(config, &data.join("ledger.sqlite"))?,
+    };
     let cache = Arc::new(FsCacheStore::new(data.join("cache")));
     let chains = providers::build(config, offline, ledger.clone(), cache).await?;
     let mut visual_sources = chains.image_sources;
@@ -273,9 +298,16 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
     if let Some(voice) = args.voice {
         voiced.providers.offline_voice = voice;
     }
-    let (pipeline, ledger, breakers, voice) =
-        build_pipeline_with_breakers(&voiced, &paths, &channel, args.offline, args.cpu, uploader)
-            .await?;
+    let (pipeline, ledger, breakers, voice) = build_pipeline_with_breakers(
+        &voiced,
+        &paths,
+        &channel,
+        args.offline,
+        args.cpu,
+        uploader,
+        None,
+    )
+    .await?;
     let job = JobSpec::new(id.clone(), Topic::new(topic))
         .with_channel(channel.profile())
         .with_video(spec)

@@ -4,7 +4,8 @@
 //! (`publishAt`).
 //!
 //! A slot that already has a job of this channel is skipped, and topics already queued or
-//! made count as past videos for the scorer, so running the plan again adds nothing. Slots
+//! made, and the channel's past uploads on YouTube (read as `ytempire trends` reads them),
+//! count as past videos for the scorer, so running the plan again adds nothing. Slots
 //! fall on local wall-clock times: across a daylight-saving change the UTC time moves with
 //! the zone; a local time that does not exist that day (spring forward) moves an hour later.
 
@@ -293,10 +294,13 @@ pub async fn plan_jobs(
 /// # Errors
 /// `Config` for a channel without cadence/time zone; trend source and queue errors.
 pub async fn run(config: &Config, args: PlanArgs) -> Result<()> {
-    let channel = config.channel(args.channel.as_deref())?;
+    let mut channel = config.channel(args.channel.as_deref())?;
     let now = args.from.unwrap_or_else(Utc::now);
     // The queue first: a bad database fails before the trend searches spend quota.
     let backend = super::queue::open_database(config, args.database.as_deref(), 1).await?;
+    // The channel's past uploads count as existing topics (a failure is a warning).
+    let (past, _) = super::trends::past_uploads(config, &channel).await;
+    channel.past_topics.extend(past);
     let (items, _) = super::trends::gather(config, &channel, &args.region, 50, now).await?;
     let outcome = plan_jobs(backend.as_ref(), config, &channel, &items, now, args.days).await?;
     let planned = &outcome.planned;

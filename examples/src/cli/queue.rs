@@ -3,7 +3,10 @@
 //! `--database`, `DATABASE_URL` or the config's `database`, a PostgreSQL server shared by
 //! worker processes on many machines. Jobs survive restarts, `work` resumes unfinished ones, a
 //! killed worker's job is taken over when its lease expires, and `status --follow` prints a
-//! job's events live from whichever process runs it. `work --metrics-addr ADDR` serves
+//! job's events live from whichever process runs it. With a PostgreSQL queue, `work` also keeps
+//! the cost ledger (and so the budgets), the YouTube quota ledger and the token store on that
+//! server (`shared_books`), so workers on several machines share them; the job directories
+//! stay on disk (a network file system shared by the machines). `work --metrics-addr ADDR` serves
 //! Prometheus metrics at `http://ADDR/metrics` ([`super::exporter`]); `work --watch` keeps
 //! waiting for new jobs instead of exiting when the queue is empty.
 
@@ -30,6 +33,51 @@ fn database(config: &Config, flag: Option<&str>) -> Option<String> {
         .or_else(|| std::env::var("DATABASE_URL").ok())
         .or_else(|| config.database.as_ref().map(|d| d.0.clone()))
         .filter(|s| !s.trim().is_empty())
+}
+
+/// The books a worker on a PostgreSQL queue keeps on that server: the cost ledger, and (when
+/// it uploads) the quota ledger and the token store. Accounts this machine's token file holds
+/// that the server lacks are copied there first (`ytempire accounts add` writes the file).
+///
+/// # Errors
+/// An unreachable server; the token file's errors.
+async fn shared_books(
+    config: &Config,
+    url: &str,
+    accounts: Option<ytempire_youtube::YouTubeAccounts>,
+) -> Result<(
+    Arc<ytempire_cost::CostLedger>,
+    Option<ytempire_youtube::YouTubeAccounts>,
+)> {
+    use ytempire_youtube::{QuotaCosts, QuotaLedger, TokenStore};
+    let ledger = super::make::open_shared_ledger(config, url)?;
+    let Some(yt) = accounts else {
+        return Ok((ledger, None));
+    };
+    let options = ytempire_core::pg::PgOptions::default();
+    let tokens = TokenStore::connect_postgres(url, &options).await?;
+    let quota = QuotaLedger::connect_postgres(url, &options, QuotaCosts::default()).await?;
+    let file = yt.store()?;
+    let db = tokens
+        .database()
+        .cloned()
+        .ok_or_else(|| Error::internal("the token store on the server has no connection pool"))?;
+    let yt = yt.with_store_database(db).with_ledger(Arc::new(quota));
+    // A machine without a readable token file still works from the server's accounts.
+    match yt.store()?.import_missing(&file).await {
+        Ok(copied) if !copied.is_empty() => eprintln!(
+            "copied {} account(s) from {} to the database: {}",
+            copied.len(),
+            file.path().display(),
+            copied.join(", ")
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!(
+            "note: the accounts of {} were not copied to the database: {e}",
+            file.path().display()
+        ),
+    }
+    Ok((ledger, Some(yt)))
 }
 
 /// Open the queue: PostgreSQL for a `postgres://` URL, else the SQLite file it names (or
@@ -129,6 +177,7 @@ fn line(j: &JobRecord) -> String {
 /// Queue errors; `NotFound` for an unknown job id.
 pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
     let backend = open(config, &args).await?;
+    let database_flag = args.database.clone();
     match args.command {
         QueueCommand::Submit(a) => {
             let channel = config.channel(a.channel.as_deref())?;
@@ -220,15 +269,30 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
             // a channel that has accounts.
             let uploads = jobs.iter().any(|j| j.spec.upload && !j.state.is_terminal())
                 || (watch && !channel.accounts.is_empty());
-            let upload = if uploads {
-                let yt =
-                    super::upload::accounts(config, &paths.data_dir(), &channel.accounts, None)?;
-                Some(yt.uploader().await?)
+            let mut yt = if uploads {
+                Some(super::upload::accounts(
+                    config,
+                    &paths.data_dir(),
+                    &channel.accounts,
+                    None,
+                )?)
             } else {
                 None
             };
+            // On a PostgreSQL queue, the ledgers and accounts live on the same server.
+            let mut ledger = None;
+            if let Some(url) = database(config, database_flag.as_deref())
+                .filter(|u| ytempire_core::pg::is_postgres_url(u))
+            {
+                let (shared, accounts) = shared_books(config, &url, yt).await?;
+                (ledger, yt) = (Some(shared), accounts);
+            }
+            let upload = match yt {
+                Some(yt) => Some(yt.uploader().await?),
+                None => None,
+            };
             let (pipeline, _ledger) =
-                build_pipeline(config, &paths, &channel, offline, false, upload).await?;
+                build_pipeline(config, &paths, &channel, offline, false, upload, ledger).await?;
             let queue = JobQueue::new(
                 backend.clone(),
                 pipeline,

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,32 +62,15 @@ struct Listener {
     tx: broadcast::Sender<String>,
 }
 
+/// The component name in the queue's errors.
+const COMPONENT: &str = "job queue database";
+
 fn db_err(e: tokio_postgres::Error) -> Error {
-    let kind = if e.is_closed() || e.as_db_error().is_none() {
-        ErrorKind::Transport
-    } else {
-        ErrorKind::Io
-    };
-    Error::new(kind, format!("job queue database (PostgreSQL): {e}")).with_source(e)
+    crate::pg::db_err(COMPONENT, e)
 }
 
 fn pool_err(e: deadpool_postgres::PoolError) -> Error {
-    // The causes say why (refused, timed out, authentication); none holds the URL.
-    let mut why = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !why.ends_with(&text) {
-            why.push_str(&format!(": {text}"));
-        }
-        cause = c.source();
-    }
-    Error::new(
-        ErrorKind::Transport,
-        format!(
-            "job queue database (PostgreSQL): no connection: {why}; check that the server named by --database, DATABASE_URL or the config's `database` is running and reachable"
-        ),
-    )
+    crate::pg::pool_err(COMPONENT, e)
 }
 
 /// Schema migrations, in order; `ytempire_schema` records how many ran.
@@ -149,14 +132,6 @@ fn not_found(id: &str) -> Error {
     Error::new(ErrorKind::NotFound, format!("no job {id:?} in the queue"))
 }
 
-fn valid_schema(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 48
-        && s.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 impl PgQueue {
     /// Connect to the server at `url` (`postgres://user:password@host:port/database`) with
     /// default options, creating or migrating the queue's tables.
@@ -172,39 +147,18 @@ impl PgQueue {
     /// # Errors
     /// As [`PgQueue::connect`]; `Config` for an invalid schema name.
     pub async fn connect_with(url: &str, options: PgQueueOptions) -> Result<Self> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
-            Error::new(
-                ErrorKind::Config,
-                format!("the database URL is not a PostgreSQL URL (postgres://user:password@host:port/database): {e}"),
-            )
-        })?;
-        let mut channel = "ytempire_queue".to_string();
-        if let Some(schema) = &options.schema {
-            if !valid_schema(schema) {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "schema name {schema:?}: use lower-case letters, digits and _ (at most 48)"
-                    ),
-                ));
-            }
-            config.options(format!("-c search_path={schema}"));
-            channel = format!("ytempire_queue_{schema}");
-        }
-        if config.get_connect_timeout().is_none() {
-            config.connect_timeout(Duration::from_secs(10));
-        }
-        let manager = Manager::from_config(
-            config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
+        let (pool, config) = crate::pg::pool(
+            url,
+            &crate::pg::PgOptions {
+                schema: options.schema.clone(),
+                pool_size: options.pool_size,
             },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(options.pool_size.unwrap_or(4).max(1))
-            .build()
-            .map_err(|e| Error::internal(format!("job queue connection pool: {e}")))?;
+            COMPONENT,
+        )?;
+        let channel = match &options.schema {
+            Some(schema) => format!("ytempire_queue_{schema}"),
+            None => "ytempire_queue".to_string(),
+        };
         let queue = Self {
             pool,
             config,
@@ -218,51 +172,7 @@ impl PgQueue {
 
     async fn migrate(&self, schema: Option<&str>) -> Result<()> {
         let mut client = self.pool.get().await.map_err(pool_err)?;
-        let tx = client.transaction().await.map_err(db_err)?;
-        tx.batch_execute("SELECT pg_advisory_xact_lock(7216307190)")
-            .await
-            .map_err(db_err)?;
-        if let Some(schema) = schema {
-            tx.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
-                .await
-                .map_err(db_err)?;
-        }
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS ytempire_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
-        )
-        .await
-        .map_err(db_err)?;
-        let version: i32 = tx
-            .query_opt(
-                "SELECT version FROM ytempire_schema WHERE component = 'queue'",
-                &[],
-            )
-            .await
-            .map_err(db_err)?
-            .map_or(Ok(0), |r| r.try_get(0))
-            .map_err(db_err)?;
-        let version = usize::try_from(version).unwrap_or(0);
-        if version > MIGRATIONS.len() {
-            return Err(Error::new(
-                ErrorKind::Config,
-                format!(
-                    "the job queue database has schema version {version}, newer than this build knows ({}); upgrade ytempire",
-                    MIGRATIONS.len()
-                ),
-            ));
-        }
-        for sql in &MIGRATIONS[version..] {
-            tx.batch_execute(sql).await.map_err(db_err)?;
-        }
-        let now = i32::try_from(MIGRATIONS.len()).unwrap_or(i32::MAX);
-        tx.execute(
-            "INSERT INTO ytempire_schema (component, version) VALUES ('queue', $1)
-             ON CONFLICT (component) DO UPDATE SET version = EXCLUDED.version",
-            &[&now],
-        )
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        crate::pg::migrate(&mut client, schema, "queue", MIGRATIONS).await
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {

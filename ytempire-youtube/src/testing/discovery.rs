@@ -3,7 +3,7 @@
 //! `discovery_subset.json` is extracted from `youtube-v3-discovery.json` (the official Go
 //! client's copy, revision 20240303): for each method the fake serves, its parameters (type,
 //! required, repeated, enum), its media-upload limits, and the `part` values (the property names
-//! of the `Video`/`Channel` schemas).
+//! of the `Video`/`Channel`/`PlaylistItem` schemas).
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,6 +1,7 @@
 //! The fake's read-only list methods: `videos.list` (by id, also of search results, or
 //! `chart=mostPopular`) and
-//! `channels.list` (by id or `mine=true`), in Google's wire format.
+//! `channels.list` (by id or `mine=true`; `contentDetails` names the uploads playlist), in
+//! Google's wire format.
 
 use std::collections::HashMap;
 
@@ -94,6 +95,11 @@ pub(super) fn list_channels(
                     "thumbnails": {"default": {"url": "http://127.0.0.1/c.jpg", "width": 88, "height": 88}},
                     "localized": {"title": title, "description": ""}
                 });
+            }
+            if parts.contains(&"contentDetails") {
+                item["contentDetails"] = json!({"relatedPlaylists": {
+                    "likes": "LL", "uploads": super::uploads::uploads_playlist(&c)
+                }});
             }
             if parts.contains(&"statistics") {
                 item["statistics"] = stats.cloned().unwrap_or_else(|| json!({"viewCount": "0", "subscriberCount": "0", "hiddenSubscriberCount": false, "videoCount": "0"}));

@@ -8,12 +8,15 @@
 //!   bytes are stored exactly (or, with [`FakeYouTube::start_hashing`], only hashed, for
 //!   multi-gigabyte tests);
 //! - `thumbnails.set`, `videos.list` (by id or `chart=mostPopular`), `channels.list` (by id
-//!   or `mine=true`; parts `id`, `snippet`, `statistics`), with counts as JSON strings;
+//!   or `mine=true`; parts `id`, `snippet`, `contentDetails`, `statistics`), with counts as JSON strings;
 //! - trend routes: `search.list` over videos added with [`FakeYouTube::add_search_video`]
 //!   (keywords, `type`, `order`, `publishedAfter`, `maxResults`), whose statistics,
 //!   publishing times and `madeForKids` then come from `videos.list` by id; and
 //!   `GET /feeds/NAME`, an RSS or Atom feed ([`FakeYouTube::set_feed`], fixtures
 //!   [`RSS_FIXTURE`], [`ATOM_FIXTURE`]) with `ETag`/`Last-Modified` and `304 Not Modified`;
+//! - `playlistItems.list` over each channel's uploads playlist (`UU…`, named by
+//!   `channels.list part=contentDetails`): videos uploaded to the fake and those added with
+//!   [`FakeYouTube::add_channel_upload`], newest first, 50 a page at most, `nextPageToken`;
 //! - `status.publishAt` checked as Google does (RFC 3339, private videos only) and stored;
 //! - per-project quota accounting with Google's costs.
 //!
@@ -37,6 +40,7 @@ mod feeds;
 mod lists;
 mod search;
 mod server;
+mod uploads;
 
 pub use feeds::{ATOM_FIXTURE, RSS_FIXTURE};
 pub use search::SearchVideo;
@@ -96,14 +100,20 @@ pub enum Fault {
         /// The status, e.g. 503.
         status: u16,
     },
-    /// Answer the next list call (`videos.list`, `search.list`) with this status and a
-    /// `backendError` envelope (`Retry-After: 1` on 429 and 503), after charging its quota.
+    /// Answer the next list call (`videos.list`, `search.list`, `playlistItems.list`) with
+    /// this status and a `backendError` envelope (`Retry-After: 1` on 429 and 503), after
+    /// charging its quota.
     ListError {
         /// The status, e.g. 503.
         status: u16,
     },
     /// Cut the body of the next list reply in half (malformed JSON, status 200).
     TruncateList,
+    /// Drop the connection of the next list call (`videos`, `search`, `channels`,
+    /// `playlistItems`) without a reply (a reset; nothing is charged).
+    ResetList,
+    /// Never answer the next list call (the client's timeout must fire; nothing is charged).
+    StallList,
     /// Answer the next feed request with this status (an HTML error page).
     FeedError {
         /// The status, e.g. 503.
@@ -196,6 +206,7 @@ pub(crate) struct State {
     pub(crate) thumbnails: HashMap<String, (String, Vec<u8>)>,
     pub(crate) popular: Vec<Value>,
     pub(crate) searchable: Vec<SearchVideo>,
+    pub(crate) channel_uploads: HashMap<String, Vec<SearchVideo>>,
     pub(crate) feeds: HashMap<String, feeds::FakeFeed>,
     pub(crate) channel_stats: HashMap<String, Value>,
     pub(crate) quota_used: BTreeMap<String, u64>,
@@ -381,6 +392,22 @@ impl FakeYouTube {
     /// Make a video findable by `search.list` (and describable by `videos.list` by id).
     pub fn add_search_video(&self, video: SearchVideo) {
         self.shared.lock().searchable.push(video);
+    }
+
+    /// Put `video` in `channel_id`'s uploads playlist (as a past upload of that channel;
+    /// `playlistItems.list` lists them newest first, after any video uploaded to the fake).
+    pub fn add_channel_upload(&self, channel_id: &str, video: SearchVideo) {
+        self.shared
+            .lock()
+            .channel_uploads
+            .entry(channel_id.into())
+            .or_default()
+            .push(video);
+    }
+
+    /// `channel_id`'s uploads playlist id (`UCabc` → `UUabc`).
+    pub fn uploads_playlist(channel_id: &str) -> String {
+        uploads::uploads_playlist(channel_id)
     }
 
     /// Serve `body` at `/feeds/NAME` as `content_type` (e.g. `application/rss+xml`); setting

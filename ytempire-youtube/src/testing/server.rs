@@ -94,6 +94,16 @@ async fn dispatch(shared: &Shared, kill: &CancellationToken, req: Request<Body>)
         query: query.clone(),
     });
     let q = query_map(&query);
+    if method == Method::GET && path.starts_with("/youtube/v3/") {
+        match super::uploads::take_transport_fault(shared) {
+            Some(Fault::ResetList) => {
+                kill.cancel();
+                std::future::pending::<()>().await;
+            }
+            Some(_) => std::future::pending::<()>().await,
+            None => {}
+        }
+    }
     match (method, path.as_str()) {
         (Method::POST, "/token") => token(shared, req).await,
         (Method::GET, "/auth") => auth(shared, &q),
@@ -107,6 +117,9 @@ async fn dispatch(shared: &Shared, kill: &CancellationToken, req: Request<Body>)
         }
         (Method::GET, "/youtube/v3/channels") => {
             super::lists::list_channels(shared, &q, req.headers())
+        }
+        (Method::GET, "/youtube/v3/playlistItems") => {
+            super::uploads::playlist_items(shared, &q, req.headers())
         }
         _ => google_error(404, "notFound", "global", "Not Found"),
     }

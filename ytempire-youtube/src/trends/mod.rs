@@ -6,9 +6,10 @@
 //! | [`MostPopularTrends`] | `videos.list chart=mostPopular` per region and category | 1 |
 //! | [`KeywordSearchTrends`] | `search.list` for the channel's keywords over the last N days (`publishedAfter`, `order=viewCount`, `type=video`), then one `videos.list` per 50 found ids for their statistics | 100 + 1 per 50 ids (101 for up to 50 topics) |
 //! | [`FeedTrends`] (feature `feeds`) | any RSS or Atom feed by URL, with conditional requests | 0 (not the Data API) |
+//! | [`UploadHistory`] (not a source: the channel's own past uploads, for novelty) | `channels.list part=contentDetails mine=true`, then `playlistItems.list` over the uploads playlist, 50 a page | 1 + 1 per page (at most 5 for the default 200 videos) |
 //!
 //! Each YouTube source says what one refresh costs ([`MostPopularTrends::refresh_cost`],
-//! [`KeywordSearchTrends::refresh_cost`]) and, given a [`TrendBudget`], refuses a refresh that
+//! [`KeywordSearchTrends::refresh_cost`], [`UploadHistory::refresh_cost`]) and, given a [`TrendBudget`], refuses a refresh that
 //! would take the day's trend spending over the budget, before any request, with a
 //! `QuotaExhausted` error coded [`REASON_TREND_BUDGET`] that names the budget. Quota is
 //! counted at the wall-clock time of each call, as the client counts it (a request's `now`
@@ -16,6 +17,7 @@
 
 mod popular;
 mod search;
+mod uploads;
 mod wire;
 
 #[cfg(feature = "feeds")]
@@ -34,6 +36,7 @@ use crate::quota::{QuotaLedger, next_reset};
 pub use feed::{FEED_PROVIDER, FeedTrends};
 pub use popular::MostPopularTrends;
 pub use search::{DEFAULT_WITHIN_DAYS, KeywordSearchTrends};
+pub use uploads::{DEFAULT_MAX_UPLOADS, MAX_UPLOADS, PastUpload, PastUploads, UploadHistory};
 
 /// The error code of a refresh refused by a [`TrendBudget`].
 pub const REASON_TREND_BUDGET: &str = "trendBudgetExceeded";

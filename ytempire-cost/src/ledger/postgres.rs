@@ -1,0 +1,331 @@
+//! The cost ledger's rows on a PostgreSQL server (feature `postgres`): the `cost_attempts`
+//! table, shared by every worker that names the server, on any machine.
+//!
+//! Rows are the SQLite ledger's, column for column (costs as exact `NUMERIC`), so the
+//! aggregates, exports, reports and budgets above them are the same code. Each record is one
+//! transaction (its placeholder's delete and the insert together).
+//!
+//! Budgets hold across workers: admitting a call is one transaction that takes an advisory
+//! lock per budget (the job's, the provider's day), sums the spend recorded by every worker
+//! and the estimates of their calls in flight (`cost_reservations`), and, when the call fits,
+//! holds its estimate there until it is answered. A worker killed mid-call leaves its hold,
+//! which lapses after 15 minutes.
+//!
+//! ```no_run
+//! use ytempire_core::pg::PgOptions;
+//! use ytempire_cost::{Catalog, CostLedger, GroupBy};
+//!
+//! let ledger = CostLedger::connect_postgres(
+//!     "postgres://ytempire@db.internal/ytempire",
+//!     &PgOptions::default(),
+//!     Catalog::embedded()?,
+//! )?;
+//! for row in ledger.aggregate(GroupBy::Provider)? {
+//!     println!("{}: ${}", row.key, row.cost);
+//! }
+//! # Ok::<(), ytempire_core::Error>(())
+//! ```
+
+use rust_decimal::Decimal;
+use std::sync::Arc;
+use ytempire_core::pg::tokio_postgres::Row;
+use ytempire_core::pg::{PgBlocking, PgOptions, PgStore};
+use ytempire_core::{Error, ErrorKind};
+
+use super::{COLUMNS, CostLedger, RawRow, Spend, Store};
+use crate::budget::Reservation;
+use crate::catalog::Catalog;
+
+/// Schema migrations of the `cost_ledger` component, in order.
+const MIGRATIONS: &[&str] = &["CREATE TABLE cost_attempts (
+       id BIGSERIAL PRIMARY KEY,
+       job TEXT,
+       stage TEXT,
+       capability TEXT NOT NULL,
+       provider TEXT NOT NULL,
+       model TEXT NOT NULL,
+       usage_json TEXT NOT NULL,
+       cost_usd NUMERIC,
+       unpriced_reason TEXT,
+       cached BOOLEAN NOT NULL,
+       attempt INTEGER NOT NULL,
+       outcome TEXT NOT NULL,
+       started_at TEXT NOT NULL,
+       day TEXT NOT NULL,
+       elapsed_ms BIGINT NOT NULL,
+       catalog_version TEXT NOT NULL
+     );
+     CREATE INDEX cost_attempts_job ON cost_attempts (job);
+     CREATE INDEX cost_attempts_provider_day ON cost_attempts (provider, day);
+     CREATE TABLE cost_reservations (
+       id BIGSERIAL PRIMARY KEY,
+       job TEXT,
+       provider TEXT NOT NULL,
+       day TEXT NOT NULL,
+       amount NUMERIC NOT NULL,
+       expires_at TIMESTAMPTZ NOT NULL
+     );
+     CREATE INDEX cost_reservations_job ON cost_reservations (job);
+     CREATE INDEX cost_reservations_provider_day ON cost_reservations (provider, day);"];
+
+/// How long a call's estimate is held when its worker never releases it (killed mid-call).
+const HOLD_MINUTES: i32 = 15;
+
+/// The rows on the server.
+#[derive(Debug)]
+pub(super) struct PgLedger {
+    /// Shared with the releases of the holds in flight.
+    db: Arc<PgBlocking>,
+}
+
+impl CostLedger {
+    /// Open the ledger on the PostgreSQL server at `url`
+    /// (`postgres://user:password@host:port/database`), creating its table when missing; every
+    /// process (on any machine) that opens the same server and schema shares the books and
+    /// the budgets. See the [module docs](super).
+    ///
+    /// Callable from synchronous code and from inside a Tokio runtime alike: the ledger runs
+    /// its statements on a small runtime of its own.
+    ///
+    /// # Errors
+    /// `Config` for a malformed URL or schema name; `Transport` when the server cannot be
+    /// reached; `Io` when the table cannot be created.
+    pub fn connect_postgres(
+        url: &str,
+        options: &PgOptions,
+        catalog: Catalog,
+    ) -> Result<Self, Error> {
+        let db = Arc::new(PgBlocking::connect(
+            url,
+            options,
+            "cost ledger",
+            MIGRATIONS,
+        )?);
+        Self::with_store(Store::Postgres(PgLedger { db }), catalog)
+    }
+
+    /// On a shared server: admit a call estimated at `estimate` against the spend and the
+    /// holds of every worker, holding it on the server until the reservation is dropped (see
+    /// the [module docs](super)). `None` for a SQLite ledger.
+    pub(crate) fn admit_shared(
+        &self,
+        job: Option<&str>,
+        provider: &str,
+        day: &str,
+        estimate: Decimal,
+    ) -> Option<Result<Reservation, Error>> {
+        let Store::Postgres(pg) = &self.store else {
+            return None;
+        };
+        let budgets = self.budgets.clone();
+        let (job, provider, day) = (job.map(str::to_owned), provider.to_owned(), day.to_owned());
+        let admitted = pg.db.call(move |db| async move {
+            let err = |e| db.err(e);
+            let mut client = db.client().await?;
+            let tx = client.transaction().await.map_err(err)?;
+            // One admission at a time per budget, always locked in this order.
+            let mut locks = vec![format!("ytempire-budget-day:{provider}:{day}")];
+            if let Some(job) = &job {
+                locks.insert(0, format!("ytempire-budget-job:{job}"));
+            }
+            for lock in &locks {
+                tx.execute("SELECT pg_advisory_xact_lock(hashtext($1))", &[lock])
+                    .await
+                    .map_err(err)?;
+            }
+            tx.execute("DELETE FROM cost_reservations WHERE expires_at < now()", &[])
+                .await
+                .map_err(err)?;
+            let row = tx
+                .query_one(
+                    "SELECT
+                       (SELECT COALESCE(SUM(cost_usd), 0)::text FROM cost_attempts WHERE job = $1),
+                       (SELECT COALESCE(SUM(amount), 0)::text FROM cost_reservations WHERE job = $1),
+                       (SELECT COALESCE(SUM(cost_usd), 0)::text FROM cost_attempts
+                          WHERE provider = $2 AND day = $3),
+                       (SELECT COALESCE(SUM(amount), 0)::text FROM cost_reservations
+                          WHERE provider = $2 AND day = $3)",
+                    &[&job.as_deref().unwrap_or(""), &provider, &day],
+                )
+                .await
+                .map_err(err)?;
+            let sums = [0, 1, 2, 3].map(|i| text_decimal(&db, &row, i));
+            let [job_spent, job_held, day_spent, day_held] = sums;
+            let (job_spent, job_held) = (job_spent?, job_held?);
+            let (day_spent, day_held) = (day_spent?, day_held?);
+            budgets.set_spend(
+                job.as_deref().map(|j| (j, job_spent)),
+                Some(((provider.as_str(), day.as_str()), day_spent)),
+            );
+            let held = (
+                if job.is_some() { job_held } else { Decimal::ZERO },
+                day_held,
+            );
+            let reservation = budgets.reserve(job.as_deref(), &provider, estimate, Some(held))?;
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO cost_reservations (job, provider, day, amount, expires_at)
+                     VALUES ($1, $2, $3, CAST($4::text AS NUMERIC),
+                             now() + make_interval(mins => $5))
+                     RETURNING id",
+                    &[&job, &provider, &day, &estimate.to_string(), &HOLD_MINUTES],
+                )
+                .await
+                .map_err(err)?
+                .try_get(0)
+                .map_err(err)?;
+            tx.commit().await.map_err(err)?;
+            Ok((reservation, id))
+        });
+        let db = Arc::clone(&pg.db);
+        Some(admitted.map(|(reservation, id)| {
+            reservation.on_release(move || {
+                // Released before the next admission anywhere can count it.
+                let released = db.call(move |db| async move {
+                    let client = db.client().await?;
+                    client
+                        .execute("DELETE FROM cost_reservations WHERE id = $1", &[&id])
+                        .await
+                        .map_err(|e| db.err(e))?;
+                    Ok(())
+                });
+                if let Err(err) = released {
+                    tracing::warn!(%err, "cost ledger: a call's budget hold stays until it lapses");
+                }
+            })
+        }))
+    }
+}
+
+fn text_decimal(db: &PgStore, row: &Row, i: usize) -> Result<Decimal, Error> {
+    let text: String = row.try_get(i).map_err(|e| db.err(e))?;
+    text.parse().map_err(|e| {
+        Error::new(
+            ErrorKind::Internal,
+            format!("cost ledger (PostgreSQL): a damaged sum {text:?}: {e}"),
+        )
+    })
+}
+
+impl PgLedger {
+    pub(super) fn insert(&self, row: &RawRow, replaces: Option<i64>) -> Result<i64, Error> {
+        let row = row.clone();
+        self.db.call(move |db| async move {
+            let err = |e| db.err(e);
+            let mut client = db.client().await?;
+            let tx = client.transaction().await.map_err(err)?;
+            if let Some(old) = replaces {
+                tx.execute("DELETE FROM cost_attempts WHERE id = $1", &[&old])
+                    .await
+                    .map_err(err)?;
+            }
+            let attempt = i32::try_from(row.attempt).unwrap_or(i32::MAX);
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO cost_attempts (job, stage, capability, provider, model,
+                     usage_json, cost_usd, unpriced_reason, cached, attempt, outcome, started_at,
+                     day, elapsed_ms, catalog_version)
+                     VALUES ($1,$2,$3,$4,$5,$6,CAST($7::text AS NUMERIC),$8,$9,$10,$11,$12,$13,$14,$15)
+                     RETURNING id",
+                    &[
+                        &row.job,
+                        &row.stage,
+                        &row.capability,
+                        &row.provider,
+                        &row.model,
+                        &row.usage_json,
+                        &row.cost_usd,
+                        &row.unpriced_reason,
+                        &row.cached,
+                        &attempt,
+                        &row.outcome,
+                        &row.started_at,
+                        &row.day,
+                        &row.elapsed_ms,
+                        &row.catalog_version,
+                    ],
+                )
+                .await
+                .map_err(err)?
+                .try_get(0)
+                .map_err(err)?;
+            tx.commit().await.map_err(err)?;
+            Ok(id)
+        })
+    }
+
+    pub(super) fn rows(&self) -> Result<Vec<RawRow>, Error> {
+        self.db.call(|db| async move {
+            let err = |e| db.err(e);
+            let client = db.client().await?;
+            // The cost as text keeps its exact digits.
+            let columns = COLUMNS.replace("cost_usd", "cost_usd::text");
+            let rows = client
+                .query(
+                    &format!("SELECT {columns} FROM cost_attempts ORDER BY id"),
+                    &[],
+                )
+                .await
+                .map_err(err)?;
+            rows.iter()
+                .map(|r| {
+                    let attempt: i32 = r.try_get(10).map_err(err)?;
+                    Ok(RawRow {
+                        id: r.try_get(0).map_err(err)?,
+                        job: r.try_get(1).map_err(err)?,
+                        stage: r.try_get(2).map_err(err)?,
+                        capability: r.try_get(3).map_err(err)?,
+                        provider: r.try_get(4).map_err(err)?,
+                        model: r.try_get(5).map_err(err)?,
+                        usage_json: r.try_get(6).map_err(err)?,
+                        cost_usd: r.try_get(7).map_err(err)?,
+                        unpriced_reason: r.try_get(8).map_err(err)?,
+                        cached: r.try_get(9).map_err(err)?,
+                        attempt: u32::try_from(attempt).unwrap_or(0),
+                        outcome: r.try_get(11).map_err(err)?,
+                        started_at: r.try_get(12).map_err(err)?,
+                        day: r.try_get(13).map_err(err)?,
+                        elapsed_ms: r.try_get(14).map_err(err)?,
+                        catalog_version: r.try_get(15).map_err(err)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    pub(super) fn spend(
+        &self,
+        job: Option<&str>,
+        provider_day: Option<(&str, &str)>,
+    ) -> Result<Spend, Error> {
+        let job = job.map(str::to_owned);
+        let provider_day = provider_day.map(|(p, d)| (p.to_owned(), d.to_owned()));
+        self.db.call(move |db| async move {
+            let client = db.client().await?;
+            // One statement: both sums from one snapshot.
+            let row = client
+                .query_one(
+                    "SELECT
+                       (SELECT COALESCE(SUM(cost_usd), 0)::text FROM cost_attempts WHERE job = $1),
+                       (SELECT COALESCE(SUM(cost_usd), 0)::text FROM cost_attempts
+                          WHERE provider = $2 AND day = $3)",
+                    &[
+                        &job.as_deref().unwrap_or(""),
+                        &provider_day.as_ref().map_or("", |(p, _)| p.as_str()),
+                        &provider_day.as_ref().map_or("", |(_, d)| d.as_str()),
+                    ],
+                )
+                .await
+                .map_err(|e| db.err(e))?;
+            let job_spend = match job {
+                Some(_) => Some(text_decimal(&db, &row, 0)?),
+                None => None,
+            };
+            let day_spend = match provider_day {
+                Some(_) => Some(text_decimal(&db, &row, 1)?),
+                None => None,
+            };
+            Ok((job_spend, day_spend))
+        })
+    }
+}
