@@ -53,6 +53,9 @@ pub struct Config {
     /// Where `ytempire queue work` serves Prometheus metrics (`/metrics`), e.g.
     /// `"127.0.0.1:9898"`; `--metrics-addr` takes precedence. Default: not served.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// What one worker process may run at once, e.g. `"network=8,render=1,memory=2048"`
+    /// ([`crate::lanes`]); `ytempire queue work --lanes` takes precedence.
+    pub lanes: Option<crate::lanes::Lanes>,
     /// The file this config was read from (`None`: defaults).
     #[serde(skip)]
     pub source: Option<PathBuf>,

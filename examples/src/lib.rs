@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod lanes;
 pub mod scoring;
 pub mod util;
 pub mod webhook;

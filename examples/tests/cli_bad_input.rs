@@ -41,7 +41,32 @@ fn bad_input_fails_fast_with_a_message_naming_the_problem() {
         v.extend(extra.iter().map(|s| (*s).to_string()));
         v
     };
+    let bad_lanes = dir.path().join("lanes.toml");
+    std::fs::write(&bad_lanes, "lanes = \"gpu=2\"\n").unwrap();
     let cases = vec![
+        Case {
+            name: "unknown lane",
+            args: cfg(&["queue", "work", "--lanes", "cpu=1"]),
+            code: 2,
+            mentions: &["--lanes", "network, render, memory"],
+        },
+        Case {
+            name: "zero renders",
+            args: cfg(&["queue", "work", "--lanes", "render=0"]),
+            code: 2,
+            mentions: &["--lanes", "at least 1"],
+        },
+        Case {
+            name: "unknown lane in the config",
+            args: vec![
+                "--config".to_string(),
+                bad_lanes.to_string_lossy().to_string(),
+                "queue".to_string(),
+                "list".to_string(),
+            ],
+            code: 1,
+            mentions: &["lanes", "network, render, memory"],
+        },
         Case {
             name: "duration 0",
             args: cfg(&["make", "--offline", "--duration", "0"]),

@@ -262,6 +262,11 @@ pub enum QueueCommand {
         /// long-running worker whose metrics are scraped.
         #[arg(long)]
         watch: bool,
+        /// What this worker may run at once: network=N (vendor-bound stages), render=N
+        /// (renders), memory=MiB (render memory), e.g. `render=2,memory=4096` (default: the
+        /// config's `lanes`, else network=8,render=1,memory=2048).
+        #[arg(long, value_name = "LANES")]
+        lanes: Option<crate::lanes::Lanes>,
     },
 }
 

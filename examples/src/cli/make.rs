@@ -190,6 +190,7 @@ pub async fn build_pipeline_with_breakers(
         threshold: config.video.quality_threshold.0,
         ..QualityGate::default()
     })
+    .limits(config.lanes.unwrap_or_default().limits())
     .builder();
     if let Some(u) = upload {
         builder = builder.uploader(u);

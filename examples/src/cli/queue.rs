@@ -258,7 +258,19 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
             offline,
             metrics_addr,
             watch,
+            lanes,
         } => {
+            // `--lanes` over the config's `lanes`.
+            let with_lanes;
+            let config = match lanes {
+                Some(lanes) => {
+                    let mut c = config.clone();
+                    c.lanes = Some(lanes);
+                    with_lanes = c;
+                    &with_lanes
+                }
+                None => config,
+            };
             if let Some(addr) = metrics_addr.or(config.metrics_addr) {
                 super::exporter::serve(addr)?;
             }
