@@ -355,6 +355,31 @@ fn three_workers_keep_costs_quota_and_accounts_on_postgres() {
             "{job} paid for its script"
         );
     }
+    // `ytempire report --database` reports the server's ledger: every worker's spend.
+    let html = dir.path().join("shared-report.html");
+    let args = [
+        "--config",
+        cfg.as_str(),
+        "report",
+        "--database",
+        db.as_str(),
+        "--out",
+        html.to_str().unwrap(),
+    ];
+    let report = run(dir.path(), &args, &env, Duration::from_secs(60));
+    assert_eq!(report.code, Some(0), "{report:?}");
+    let total = ledger.total().unwrap();
+    assert!(
+        report.stdout.contains(&format!("total:     ${total}")),
+        "{} vs {total}",
+        report.stdout
+    );
+    assert!(total > ytempire_cost::Decimal::ZERO);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("openai") && page.contains("elevenlabs"),
+        "{page}"
+    );
     let local = dir.path().join("data/ledger.sqlite");
     assert!(
         !local.exists()

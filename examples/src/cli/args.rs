@@ -346,6 +346,11 @@ pub struct ReportArgs {
     /// Where to write the HTML report (default: OUTPUT_DIR/cost-report.html).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Report the cost ledger of the workers' PostgreSQL server (`postgres://…`; default:
+    /// `DATABASE_URL`, else the config's `database`, when they name PostgreSQL; else this
+    /// machine's SQLite ledger).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 fn topic(s: &str) -> Result<String, String> {

@@ -28,7 +28,7 @@ use super::make::build_pipeline;
 use crate::config::{Config, Format};
 
 /// The queue's database: `--database`, else `DATABASE_URL`, else the config's `database`.
-fn database(config: &Config, flag: Option<&str>) -> Option<String> {
+pub(crate) fn database(config: &Config, flag: Option<&str>) -> Option<String> {
     flag.map(str::to_string)
         .or_else(|| std::env::var("DATABASE_URL").ok())
         .or_else(|| config.database.as_ref().map(|d| d.0.clone()))

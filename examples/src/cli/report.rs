@@ -1,4 +1,6 @@
-//! `ytempire report`: the HTML cost report over the ledger, plus totals per stage.
+//! `ytempire report`: the HTML cost report over the ledger, plus totals per stage. The
+//! ledger is this machine's SQLite file, or, when `--database`, `DATABASE_URL` or the
+//! config's `database` names a PostgreSQL server, the one the workers share there.
 
 use ytempire_core::{Error, Result};
 use ytempire_cost::GroupBy;
@@ -11,6 +13,20 @@ use crate::config::Config;
 /// # Errors
 /// `NotFound` when nothing was recorded yet; ledger or file errors.
 pub async fn run(config: &Config, args: ReportArgs) -> Result<()> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.paths.output_dir.join("cost-report.html"));
+    // Workers on a PostgreSQL server keep one ledger there.
+    if let Some(url) = super::queue::database(config, args.database.as_deref())
+        .filter(|u| ytempire_core::pg::is_postgres_url(u))
+    {
+        let ledger = super::make::open_shared_ledger(config, &url)?;
+        let report = ytempire_cost::CostReport::from_ledger(&ledger)?;
+        create_parent(&out)?;
+        ytempire_core::fs::write_atomic_blocking(&out, report.to_html()?.as_bytes())?;
+        return print_totals(&ledger, &out);
+    }
     let ledger_path = config.paths.data_dir().join("ledger.sqlite");
     if !ledger_path.is_file() {
         return Err(Error::new(
@@ -21,15 +37,23 @@ pub async fn run(config: &Config, args: ReportArgs) -> Result<()> {
             ),
         ));
     }
-    let out = args
-        .out
-        .unwrap_or_else(|| config.paths.output_dir.join("cost-report.html"));
+    create_parent(&out)?;
+    ytempire_cost::render_report_file(&ledger_path, &out)?;
+    let ledger = crate::open_ledger(&ledger_path)?;
+    print_totals(&ledger, &out)
+}
+
+/// Create the folder `out` goes in.
+fn create_parent(out: &std::path::Path) -> Result<()> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     }
-    ytempire_cost::render_report_file(&ledger_path, &out)?;
-    let ledger = crate::open_ledger(&ledger_path)?;
+    Ok(())
+}
+
+/// Totals per stage, the total and where the report is.
+fn print_totals(ledger: &ytempire_cost::CostLedger, out: &std::path::Path) -> Result<()> {
     for row in ledger.aggregate(GroupBy::Stage)? {
         println!(
             "{:<10} ${:<10} {} attempts, {} failed, {} cached",
