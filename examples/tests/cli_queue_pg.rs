@@ -20,20 +20,7 @@ use cli_common::{command, run, small_config, start};
 use ytempire_core::queue::{PgQueue, PgQueueOptions};
 
 fn database_url() -> Option<String> {
-    match std::env::var("DATABASE_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(
-                !ci,
-                "DATABASE_URL is unset under CI, so the PostgreSQL queue tests cannot run: run them through `bash scripts/postgres.sh cargo test ...` (scripts/test.sh does)"
-            );
-            eprintln!(
-                "skipped: DATABASE_URL is unset; `bash scripts/postgres.sh cargo test --workspace --all-features --test cli_queue_pg` starts a throwaway PostgreSQL server"
-            );
-            None
-        }
-    }
+    ytempire_core::pg::test_database_url("cli_queue_pg").unwrap()
 }
 
 /// A URL whose search path is a fresh schema of this test (created with the queue tables).

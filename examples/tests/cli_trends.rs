@@ -107,25 +107,41 @@ fn env(fake: &FakeYouTube) -> Vec<(&'static str, String)> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
+/// A channel "reef" with a stored account on a fresh fake YouTube, its search and chart
+/// answers seeded.
+async fn channel_on_fake() -> (tempfile::TempDir, FakeYouTube) {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeYouTube::start().await.unwrap();
     store_account(dir.path(), &fake, "reef", "proj-reef", "UCreef").await;
     seed(&fake);
-    let feed = fake.set_feed("ocean", RSS_FIXTURE, "application/rss+xml");
-    let cfg = config(dir.path(), &fake, &feed);
-    let env = env(&fake);
-    let limit = Duration::from_secs(30);
+    (dir, fake)
+}
 
+/// The config (with the ocean feed) and environment for `fake`, and the first
+/// `ytempire trends --at NOW`, which must succeed (its output is printed).
+fn first_trends(
+    dir: &tempfile::TempDir,
+    fake: &FakeYouTube,
+) -> (String, Vec<(&'static str, String)>, cli_common::Output) {
+    let feed = fake.set_feed("ocean", RSS_FIXTURE, "application/rss+xml");
+    let cfg = config(dir.path(), fake, &feed);
+    let env = env(fake);
     let out = run(
         dir.path(),
         &["--config", &cfg, "trends", "--at", NOW],
         &env,
-        limit,
+        Duration::from_secs(30),
     );
     assert_eq!(out.code, Some(0), "{out:?}");
     println!("$ ytempire trends --at {NOW}\n{}{}", out.stdout, out.stderr);
+    (cfg, env, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
+    let (dir, fake) = channel_on_fake().await;
+    let (cfg, env, out) = first_trends(&dir, &fake);
+    let limit = Duration::from_secs(30);
     let lines: Vec<&str> = out.stdout.lines().collect();
     // Fitting topics first, each with its reasons and source.
     assert!(lines[0].contains(".* "), "{}", out.stdout);
@@ -276,10 +292,7 @@ async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
 /// fails, one warning line and the trends still come, that topic among them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_topic_the_channel_already_uploaded_is_dropped_for_novelty() {
-    let dir = tempfile::tempdir().unwrap();
-    let fake = FakeYouTube::start().await.unwrap();
-    store_account(dir.path(), &fake, "reef", "proj-reef", "UCreef").await;
-    seed(&fake);
+    let (dir, fake) = channel_on_fake().await;
     fake.add_channel_upload(
         "UCreef",
         SearchVideo::new(
@@ -298,19 +311,8 @@ async fn a_topic_the_channel_already_uploaded_is_dropped_for_novelty() {
             8_000,
         ),
     );
-    let feed = fake.set_feed("ocean", RSS_FIXTURE, "application/rss+xml");
-    let cfg = config(dir.path(), &fake, &feed);
-    let env = env(&fake);
+    let (cfg, env, out) = first_trends(&dir, &fake);
     let limit = Duration::from_secs(30);
-
-    let out = run(
-        dir.path(),
-        &["--config", &cfg, "trends", "--at", NOW],
-        &env,
-        limit,
-    );
-    assert_eq!(out.code, Some(0), "{out:?}");
-    println!("$ ytempire trends --at {NOW}\n{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout.contains(
             "dropped: Why octopuses have three hearts — near-duplicate of the channel's \"Why do octopuses have three hearts?\""

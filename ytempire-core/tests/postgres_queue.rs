@@ -42,20 +42,7 @@ const SQLITE_ENV: &str = "YTEMPIRE_PGQ_SQLITE";
 
 /// The server, or `None` (skipped) outside CI; under CI a missing server fails the test.
 fn database_url() -> Option<String> {
-    match std::env::var("DATABASE_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(
-                !ci,
-                "DATABASE_URL is unset under CI, so the PostgreSQL queue tests cannot run: run them through `bash scripts/postgres.sh cargo test ...` (scripts/test.sh does)"
-            );
-            eprintln!(
-                "skipped: DATABASE_URL is unset; `bash scripts/postgres.sh cargo test --workspace --all-features --test postgres_queue` starts a throwaway PostgreSQL server"
-            );
-            None
-        }
-    }
+    ytempire_core::pg::test_database_url("postgres_queue").unwrap()
 }
 
 fn schema(name: &str) -> String {

@@ -18,28 +18,27 @@ pub async fn run(config: &Config, args: ReportArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| config.paths.output_dir.join("cost-report.html"));
     // Workers on a PostgreSQL server keep one ledger there.
-    if let Some(url) = super::queue::database(config, args.database.as_deref())
+    let ledger = match super::queue::database(config, args.database.as_deref())
         .filter(|u| ytempire_core::pg::is_postgres_url(u))
     {
-        let ledger = super::make::open_shared_ledger(config, &url)?;
-        let report = ytempire_cost::CostReport::from_ledger(&ledger)?;
-        create_parent(&out)?;
-        ytempire_core::fs::write_atomic_blocking(&out, report.to_html()?.as_bytes())?;
-        return print_totals(&ledger, &out);
-    }
-    let ledger_path = config.paths.data_dir().join("ledger.sqlite");
-    if !ledger_path.is_file() {
-        return Err(Error::new(
-            ytempire_core::ErrorKind::NotFound,
-            format!(
-                "no cost ledger at {}; make a video first (`ytempire make`) or point --config at the right data_dir",
-                ledger_path.display()
-            ),
-        ));
-    }
+        Some(url) => super::make::open_shared_ledger(config, &url)?,
+        None => {
+            let ledger_path = config.paths.data_dir().join("ledger.sqlite");
+            if !ledger_path.is_file() {
+                return Err(Error::new(
+                    ytempire_core::ErrorKind::NotFound,
+                    format!(
+                        "no cost ledger at {}; make a video first (`ytempire make`) or point --config at the right data_dir",
+                        ledger_path.display()
+                    ),
+                ));
+            }
+            crate::open_ledger(&ledger_path)?
+        }
+    };
+    let report = ytempire_cost::CostReport::from_ledger(&ledger)?;
     create_parent(&out)?;
-    ytempire_cost::render_report_file(&ledger_path, &out)?;
-    let ledger = crate::open_ledger(&ledger_path)?;
+    ytempire_core::fs::write_atomic_blocking(&out, report.to_html()?.as_bytes())?;
     print_totals(&ledger, &out)
 }
 

@@ -385,10 +385,7 @@ impl<V: Clone> TtlCache<V> {
         }
         let mut entries = self.lock();
         if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries.retain(|_, (stored, _)| {
-                now.duration_since(*stored)
-                    .map_or(true, |age| age < self.ttl)
-            });
+            entries.retain(|_, (stored, _)| self.fresh(*stored, now));
             if entries.len() >= self.capacity
                 && let Some(oldest) = entries
                     .iter()
