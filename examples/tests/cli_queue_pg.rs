@@ -224,6 +224,25 @@ fn the_database_flag_picks_a_sqlite_file_and_refuses_other_schemes() {
         !bad.stderr.contains("secret"),
         "no password in errors: {bad:?}"
     );
+    // A server that does not answer: one readable line, no panic, no password.
+    let down = run(
+        dir.path(),
+        &[
+            "--config",
+            cfg,
+            "report",
+            "--database",
+            "postgres://u:secret@127.0.0.1:1/db",
+        ],
+        &[],
+        Duration::from_secs(60),
+    );
+    assert_eq!(down.code, Some(1), "{down:?}");
+    assert!(
+        down.stderr.contains("cost ledger (PostgreSQL)") && down.stderr.contains("reachable"),
+        "{down:?}"
+    );
+    assert!(!down.stderr.contains("panicked") && !down.stderr.contains("secret"));
 }
 
 /// Three `queue work` processes on one PostgreSQL server make and upload 20 videos with the

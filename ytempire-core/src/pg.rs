@@ -330,9 +330,18 @@ impl PgBlocking {
             .build()
             .map_err(|e| Error::internal(format!("{component}: starting its runtime: {e}")))?;
         let (url, options) = (url.to_string(), options.clone());
-        let store = run_on(&runtime, component, async move {
+        let connected = run_on(&runtime, component, async move {
             PgStore::connect(&url, &options, component, migrations).await
-        })?;
+        });
+        let store = match connected {
+            Ok(store) => store,
+            Err(e) => {
+                // As in `Drop`: a runtime dropped the plain way blocks, which panics when
+                // the caller is itself on a runtime (an unreachable server did exactly that).
+                runtime.shutdown_background();
+                return Err(e);
+            }
+        };
         Ok(Self {
             store,
             runtime: Some(runtime),
