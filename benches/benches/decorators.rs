@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ytempire_core::fakes::FakeLlm;
 use ytempire_core::layers::{Fallback, LanguageModelLayers, MemoryCacheStore, RetryConfig};
 use ytempire_core::metering::{Labels, MemorySink};
+use ytempire_core::testing::FakeLlm;
 use ytempire_core::{ChatRequest, LanguageModel, Message};
 
 fn stack(fake: Arc<FakeLlm>) -> impl LanguageModel {

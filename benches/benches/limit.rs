@@ -73,30 +73,15 @@ fn captions(secs: f64) -> Vec<WordTiming> {
 
 fn still(dir: &Path) -> Visual {
     let path = dir.join("still.png");
-    let img = image::RgbImage::from_fn(1920, 1080, |x, y| {
-        let (fx, fy) = (x as f32 / 1920.0, y as f32 / 1080.0);
-        let rings = ((fx - 0.5).hypot(fy - 0.5) * 40.0).sin() * 0.5 + 0.5;
-        image::Rgb([
-            (255.0 * fx) as u8,
-            (255.0 * (0.3 + 0.7 * rings * fy)) as u8,
-            (255.0 * (1.0 - fx) * 0.8) as u8,
-        ])
-    });
-    img.save(&path).unwrap();
+    ytempire_render::reference::write_still(&path).unwrap();
     Visual::image_file("still", 1920, 1080, path)
 }
 
 fn reference(dir: &Path, secs: f64) -> Timeline {
-    let mut t = Timeline::new(VideoSpec::new(1920, 1080, 30)).with_segment(
-        Segment::new(still(dir), 0.0, secs).with_motion(Motion::KenBurns {
-            from_zoom: 1.0,
-            to_zoom: 1.3,
-            from_center: (0.5, 0.5),
-            to_center: (0.5, 0.5),
-        }),
-    );
+    let mut t = Timeline::new(VideoSpec::new(1920, 1080, 30))
+        .with_segment(ytempire_render::reference::segment(still(dir), secs));
     t.captions = vec![WordTiming::new(
-        "Hello from the reference caption",
+        ytempire_render::reference::CAPTION,
         0.0,
         secs,
     )];

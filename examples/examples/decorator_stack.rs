@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use ytempire_core::fakes::{FakeLlm, Turn};
 use ytempire_core::layers::{Fallback, LanguageModelLayers, MemoryCacheStore, RetryConfig};
 use ytempire_core::metering::{Labels, MemorySink};
+use ytempire_core::testing::{FakeLlm, Turn};
 use ytempire_core::{ChatRequest, ErrorKind, LanguageModel, Message};
 
 /// Show the recommended decorator stack (cache, fallback, retry, metering) over fakes.

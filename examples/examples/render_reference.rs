@@ -20,8 +20,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, ValueEnum};
-use ytempire_core::{Motion, Segment, Timeline, VideoSpec, Visual, WordTiming};
+use ytempire_core::{Timeline, VideoSpec, Visual, WordTiming};
 use ytempire_render::encode::{EncoderChoice, FfmpegCodec, Preset};
+use ytempire_render::reference;
 use ytempire_render::scene::Easing;
 use ytempire_render::video::{CompositorChoice, RenderOptions, render_video};
 
@@ -102,22 +103,6 @@ fn parse_secs(s: &str) -> Result<f64, String> {
     }
 }
 
-const CAPTION: &str = "Hello from the reference caption";
-
-fn still(path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let img = image::RgbImage::from_fn(1920, 1080, |x, y| {
-        let (fx, fy) = (x as f32 / 1920.0, y as f32 / 1080.0);
-        let rings = ((fx - 0.5).hypot(fy - 0.5) * 40.0).sin() * 0.5 + 0.5;
-        image::Rgb([
-            (255.0 * fx) as u8,
-            (255.0 * (0.3 + 0.7 * rings * fy)) as u8,
-            (255.0 * (1.0 - fx) * 0.8) as u8,
-        ])
-    });
-    img.save(path)?;
-    Ok(())
-}
-
 fn narration(
     path: &Path,
     secs: f64,
@@ -127,7 +112,10 @@ fn narration(
         && Command::new("espeak-ng")
             .arg("-w")
             .arg(path)
-            .arg(format!("{CAPTION}. This is the ytempire reference render."))
+            .arg(format!(
+                "{}. This is the ytempire reference render.",
+                reference::CAPTION
+            ))
             .status()
             .is_ok_and(|s| s.success());
     if spoken {
@@ -217,26 +205,16 @@ async fn render(
         Some(path) => path,
         None => {
             let generated = work.join("still.png");
-            still(&generated)?;
+            ytempire_render::reference::write_still(&generated)?;
             generated
         }
     };
     let voice = work.join("narration.wav");
     let voice_kind = narration(&voice, secs, tone)?;
 
-    let segment = Segment::new(
-        Visual::image_file("reference", 1920, 1080, image),
-        0.0,
-        secs,
-    )
-    .with_motion(Motion::KenBurns {
-        from_zoom: 1.0,
-        to_zoom: 1.3,
-        from_center: (0.5, 0.5),
-        to_center: (0.5, 0.5),
-    });
+    let segment = reference::segment(Visual::image_file("reference", 1920, 1080, image), secs);
     let mut timeline = Timeline::new(VideoSpec::new(size.0, size.1, 30)).with_segment(segment);
-    let words: Vec<&str> = CAPTION.split(' ').collect();
+    let words: Vec<&str> = reference::CAPTION.split(' ').collect();
     let per = secs / words.len() as f64;
     timeline.captions = words
         .iter()

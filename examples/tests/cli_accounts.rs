@@ -2,51 +2,13 @@
 //! the fake YouTube: the consent flow (the test plays the browser), the channel id read with
 //! `channels.list?mine=true`, an upload with a thumbnail, and a consent that never comes.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cli_common::{command, small_config, start};
-use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
-
-fn config(dir: &Path, fake: &FakeYouTube) -> String {
-    let secrets = dir.join("client_secret.json");
-    std::fs::write(
-        &secrets,
-        serde_json::json!({"installed": {
-            "client_id": FAKE_CLIENT_ID,
-            "client_secret": FAKE_CLIENT_SECRET,
-            "auth_uri": format!("{}/auth", fake.base_url()),
-            "token_uri": format!("{}/token", fake.base_url()),
-        }})
-        .to_string(),
-    )
-    .unwrap();
-    let extra = format!(
-        "[youtube]\nclient_secrets = \"{}\"\ntoken_store = \"{}\"\nsession_dir = \"{}\"\n",
-        secrets.display(),
-        dir.join("accounts.json").display(),
-        dir.join("sessions").display()
-    );
-    small_config(dir, &extra).to_str().unwrap().to_string()
-}
-
-fn env(fake: &FakeYouTube) -> Vec<(&'static str, String)> {
-    let e = fake.endpoints();
-    vec![
-        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
-        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
-        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
-    ]
-}
+use cli_common::fakes::{youtube_config, youtube_env};
+use cli_common::{command, run_async, start};
+use ytempire_youtube::testing::FakeYouTube;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_list_upload_remove() {
@@ -54,8 +16,8 @@ async fn add_list_upload_remove() {
     let fake = FakeYouTube::start().await.unwrap();
     fake.add_account("cooking", "proj-cook", "UCcook");
     fake.set_consenting_account("cooking");
-    let cfg = config(dir.path(), &fake);
-    let env = env(&fake);
+    let cfg = youtube_config(dir.path(), &fake, "");
+    let env = youtube_env(&fake);
     let args = [
         "--config",
         cfg.as_str(),
@@ -95,17 +57,8 @@ async fn add_list_upload_remove() {
     );
     assert!(out.stdout.contains("UCcook"), "{}", out.stdout);
 
-    let list = start(
-        command(
-            dir.path(),
-            &["--config", cfg.as_str(), "accounts", "list"],
-            &env,
-        ),
-        dir.path(),
-        "list",
-    )
-    .wait(Duration::from_secs(10))
-    .await;
+    let list_args = ["--config", cfg.as_str(), "accounts", "list"];
+    let list = run_async(dir.path(), &list_args, &env, Duration::from_secs(10)).await;
     assert_eq!(list.code, Some(0), "{list:?}");
     assert!(
         list.stdout.contains("cooking") && list.stdout.contains("UCcook"),
@@ -137,9 +90,7 @@ async fn add_list_upload_remove() {
         "--publish-at",
         "2031-01-31T15:00:00Z",
     ];
-    let up = start(command(dir.path(), &args, &env), dir.path(), "upload")
-        .wait(Duration::from_secs(30))
-        .await;
+    let up = run_async(dir.path(), &args, &env, Duration::from_secs(30)).await;
     assert_eq!(up.code, Some(0), "{up:?}");
     let videos = fake.videos();
     assert_eq!(videos.len(), 1);
@@ -160,25 +111,8 @@ async fn add_list_upload_remove() {
     // Trending topics through the stored account, niche matches first.
     fake.add_popular_video("v1", "Ten cat facts", 900, &["cats"]);
     fake.add_popular_video("v2", "General knowledge quiz", 500, &["quiz"]);
-    let trends = start(
-        command(
-            dir.path(),
-            &[
-                "--config",
-                cfg.as_str(),
-                "trends",
-                "--region",
-                "US",
-                "--limit",
-                "5",
-            ],
-            &env,
-        ),
-        dir.path(),
-        "trends",
-    )
-    .wait(Duration::from_secs(10))
-    .await;
+    let args = ["--config", &cfg, "trends", "--region", "US", "--limit", "5"];
+    let trends = run_async(dir.path(), &args, &env, Duration::from_secs(10)).await;
     assert_eq!(trends.code, Some(0), "{trends:?}");
     let lines: Vec<&str> = trends.stdout.lines().collect();
     assert!(
@@ -192,21 +126,10 @@ async fn add_list_upload_remove() {
         trends.stdout
     );
 
-    let rm = |tag: &'static str| {
-        start(
-            command(
-                dir.path(),
-                &["--config", cfg.as_str(), "accounts", "remove", "cooking"],
-                &env,
-            ),
-            dir.path(),
-            tag,
-        )
-        .wait_blocking(Duration::from_secs(10))
-    };
-    let first = rm("rm1");
+    let rm = ["--config", cfg.as_str(), "accounts", "remove", "cooking"];
+    let first = run_async(dir.path(), &rm, &env, Duration::from_secs(10)).await;
     assert_eq!(first.code, Some(0), "{first:?}");
-    let second = rm("rm2");
+    let second = run_async(dir.path(), &rm, &env, Duration::from_secs(10)).await;
     assert_eq!(second.code, Some(1), "{second:?}");
     assert!(
         second.stderr.contains("no account named \"cooking\""),
@@ -218,7 +141,7 @@ async fn add_list_upload_remove() {
 async fn add_gives_up_when_nobody_consents() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeYouTube::start().await.unwrap();
-    let cfg = config(dir.path(), &fake);
+    let cfg = youtube_config(dir.path(), &fake, "");
     let args = [
         "--config",
         cfg.as_str(),
@@ -229,9 +152,13 @@ async fn add_gives_up_when_nobody_consents() {
         "--timeout",
         "1",
     ];
-    let out = start(command(dir.path(), &args, &env(&fake)), dir.path(), "late")
-        .wait(Duration::from_secs(10))
-        .await;
+    let out = run_async(
+        dir.path(),
+        &args,
+        &youtube_env(&fake),
+        Duration::from_secs(10),
+    )
+    .await;
     assert_eq!(out.code, Some(1), "{out:?}");
     let last = out.stderr.lines().last().unwrap_or_default();
     assert!(

@@ -1,226 +1,89 @@
 //! Bad input through the built `ytempire` binary: each case exits within 10 s with the
 //! expected code (2 usage error, 1 failure, 0 for help) and one line naming the problem.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
 use std::time::Duration;
 
-use cli_common::{run, small_config};
+use cli_common::{configured, make_args, run, small_config};
 
-struct Case {
-    name: &'static str,
-    args: Vec<String>,
-    code: i32,
-    mentions: &'static [&'static str],
-}
+/// Bad (and help) command lines: a name, the exit code, the words of the command line
+/// (`CFG` is a valid config, `DIR/` the test's directory), and what the output must mention
+/// (`|` between the parts). One row a line, so the table reads as one.
+#[rustfmt::skip]
+const CASES: &[(&str, i32, &str, &str)] = &[
+    ("unknown lane", 2, "--config CFG queue work --lanes cpu=1", "--lanes|network, render, memory"),
+    ("zero renders", 2, "--config CFG queue work --lanes render=0", "--lanes|at least 1"),
+    ("unknown lane in the config", 1, "--config DIR/lanes.toml queue list", "lanes|network, render, memory"),
+    ("duration 0", 2, "--config CFG make --offline --duration 0", DURATION),
+    ("duration -5", 2, "--config CFG make --offline --duration -5", DURATION),
+    ("duration nan", 2, "--config CFG make --offline --duration nan", DURATION),
+    ("duration 1e9", 2, "--config CFG make --offline --duration 1e9", DURATION),
+    ("duration abc", 2, "--config CFG make --offline --duration abc", "--duration|seconds"),
+    ("missing config", 1, "--config DIR/nope.toml make --offline", "nope.toml|does not exist"),
+    ("unknown config key", 1, "--config DIR/unknown.toml make --offline", "unknown.toml:6|framerate"),
+    ("bad config value", 1, "--config DIR/bad.toml make --offline", "bad.toml:2|duration_secs|between 5 and 3600"),
+    ("bad --publish-at", 2, "--config CFG make --upload --publish-at tomorrow", "--publish-at|RFC 3339"),
+    ("upload bad --publish-at", 2, "--config CFG upload v.mp4 --title t --publish-at 2030-13-01", "--publish-at|RFC 3339"),
+    ("unknown flag", 2, "--config CFG make --bogus", "--bogus"),
+    ("unknown channel", 1, "--config CFG make --offline --channel nobody", "nobody"),
+    ("bad job id", 2, "--config CFG make --offline --job a/b", "--job"),
+    ("upload missing file", 1, "--config CFG upload missing.mp4 --title t", "missing.mp4"),
+    ("queue status unknown", 1, "--config CFG queue status nope", "nope|queue list"),
+    ("no subcommand", 2, "", "Usage"),
+    ("--help", 0, "--help", "make|upload|accounts|queue|trends|report"),
+    ("make --help", 0, "make --help", "--duration|--upload|--job"),
+    ("queue --help", 0, "queue --help", "submit|work"),
+];
+
+/// What every out-of-range `--duration` must mention.
+const DURATION: &str = "--duration|between 5 and 3600";
 
 #[test]
 fn bad_input_fails_fast_with_a_message_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
     let good = small_config(dir.path(), "");
-    let good = good.to_string_lossy().to_string();
-    let unknown_key = dir.path().join("unknown.toml");
-    std::fs::write(
-        &unknown_key,
+    let good = good.to_str().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "unknown.toml",
         "[paths]\noutput_dir = \"out\"\n\n[video]\nfps = 30\nframerate = 30\n",
-    )
-    .unwrap();
-    let bad_value = dir.path().join("bad.toml");
-    std::fs::write(&bad_value, "[video]\nduration_secs = -5\n").unwrap();
-    let missing = dir.path().join("nope.toml");
-    let s = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
-    let cfg = |extra: &[&str]| {
-        let mut v = vec!["--config".to_string(), good.clone()];
-        v.extend(extra.iter().map(|s| (*s).to_string()));
-        v
-    };
-    let bad_lanes = dir.path().join("lanes.toml");
-    std::fs::write(&bad_lanes, "lanes = \"gpu=2\"\n").unwrap();
-    let cases = vec![
-        Case {
-            name: "unknown lane",
-            args: cfg(&["queue", "work", "--lanes", "cpu=1"]),
-            code: 2,
-            mentions: &["--lanes", "network, render, memory"],
-        },
-        Case {
-            name: "zero renders",
-            args: cfg(&["queue", "work", "--lanes", "render=0"]),
-            code: 2,
-            mentions: &["--lanes", "at least 1"],
-        },
-        Case {
-            name: "unknown lane in the config",
-            args: vec![
-                "--config".to_string(),
-                bad_lanes.to_string_lossy().to_string(),
-                "queue".to_string(),
-                "list".to_string(),
-            ],
-            code: 1,
-            mentions: &["lanes", "network, render, memory"],
-        },
-        Case {
-            name: "duration 0",
-            args: cfg(&["make", "--offline", "--duration", "0"]),
-            code: 2,
-            mentions: &["--duration", "between 5 and 3600"],
-        },
-        Case {
-            name: "duration -5",
-            args: cfg(&["make", "--offline", "--duration", "-5"]),
-            code: 2,
-            mentions: &["--duration", "between 5 and 3600"],
-        },
-        Case {
-            name: "duration nan",
-            args: cfg(&["make", "--offline", "--duration", "nan"]),
-            code: 2,
-            mentions: &["--duration", "between 5 and 3600"],
-        },
-        Case {
-            name: "duration 1e9",
-            args: cfg(&["make", "--offline", "--duration", "1e9"]),
-            code: 2,
-            mentions: &["--duration", "between 5 and 3600"],
-        },
-        Case {
-            name: "duration abc",
-            args: cfg(&["make", "--offline", "--duration", "abc"]),
-            code: 2,
-            mentions: &["--duration", "seconds"],
-        },
-        Case {
-            name: "empty topic",
-            args: cfg(&["make", "--offline", ""]),
-            code: 2,
-            mentions: &["topic is empty"],
-        },
-        Case {
-            name: "empty --topic",
-            args: cfg(&["make", "--offline", "--topic", "  "]),
-            code: 2,
-            mentions: &["topic is empty"],
-        },
-        Case {
-            name: "missing config",
-            args: s(&["--config", missing.to_str().unwrap(), "make", "--offline"]),
-            code: 1,
-            mentions: &["nope.toml", "does not exist"],
-        },
-        Case {
-            name: "unknown config key",
-            args: s(&[
-                "--config",
-                unknown_key.to_str().unwrap(),
-                "make",
-                "--offline",
-            ]),
-            code: 1,
-            mentions: &["unknown.toml:6", "framerate"],
-        },
-        Case {
-            name: "bad config value",
-            args: s(&["--config", bad_value.to_str().unwrap(), "make", "--offline"]),
-            code: 1,
-            mentions: &["bad.toml:2", "duration_secs", "between 5 and 3600"],
-        },
-        Case {
-            name: "bad --publish-at",
-            args: cfg(&["make", "--upload", "--publish-at", "tomorrow"]),
-            code: 2,
-            mentions: &["--publish-at", "RFC 3339"],
-        },
-        Case {
-            name: "upload bad --publish-at",
-            args: cfg(&[
-                "upload",
-                "v.mp4",
-                "--title",
-                "t",
-                "--publish-at",
-                "2030-13-01",
-            ]),
-            code: 2,
-            mentions: &["--publish-at", "RFC 3339"],
-        },
-        Case {
-            name: "unknown flag",
-            args: cfg(&["make", "--bogus"]),
-            code: 2,
-            mentions: &["--bogus"],
-        },
-        Case {
-            name: "unknown channel",
-            args: cfg(&["make", "--offline", "--channel", "nobody"]),
-            code: 1,
-            mentions: &["nobody"],
-        },
-        Case {
-            name: "bad job id",
-            args: cfg(&["make", "--offline", "--job", "a/b"]),
-            code: 2,
-            mentions: &["--job"],
-        },
-        Case {
-            name: "upload missing file",
-            args: cfg(&["upload", "missing.mp4", "--title", "t"]),
-            code: 1,
-            mentions: &["missing.mp4"],
-        },
-        Case {
-            name: "queue status unknown",
-            args: cfg(&["queue", "status", "nope"]),
-            code: 1,
-            mentions: &["nope", "queue list"],
-        },
-        Case {
-            name: "no subcommand",
-            args: s(&[]),
-            code: 2,
-            mentions: &["Usage"],
-        },
-        Case {
-            name: "--help",
-            args: s(&["--help"]),
-            code: 0,
-            mentions: &["make", "upload", "accounts", "queue", "trends", "report"],
-        },
-        Case {
-            name: "make --help",
-            args: s(&["make", "--help"]),
-            code: 0,
-            mentions: &["--duration", "--upload", "--job"],
-        },
-        Case {
-            name: "queue --help",
-            args: s(&["queue", "--help"]),
-            code: 0,
-            mentions: &["submit", "work"],
-        },
-    ];
+    );
+    write("bad.toml", "[video]\nduration_secs = -5\n");
+    write("lanes.toml", "lanes = \"gpu=2\"\n");
+    let here = format!("{}/", dir.path().display());
+    let mut cases: Vec<(&str, i32, Vec<String>, &str)> = CASES
+        .iter()
+        .map(|&(name, code, line, mentions)| {
+            let words = line.split_whitespace();
+            let words = words.map(|w| w.replace("CFG", good).replace("DIR/", &here));
+            (name, code, words.collect(), mentions)
+        })
+        .collect();
+    // Topics of white space only, which the words above cannot hold.
+    for (name, rest) in [
+        ("empty topic", &[""][..]),
+        ("empty --topic", &["--topic", "  "]),
+    ] {
+        let head = ["--config", good, "make", "--offline"];
+        let args = head.iter().chain(rest).map(|a| (*a).to_string()).collect();
+        cases.push((name, 2, args, "topic is empty"));
+    }
     let mut failures = Vec::new();
-    for case in &cases {
-        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+    for (name, code, args, mentions) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run(dir.path(), &args, &[], Duration::from_secs(10));
         let text = format!("{}{}", out.stdout, out.stderr);
         let mut problems = Vec::new();
-        if out.code != Some(case.code) {
-            problems.push(format!("exit {:?}, want {}", out.code, case.code));
+        if out.code != Some(*code) {
+            problems.push(format!("exit {:?}, want {code}", out.code));
         }
-        for m in case.mentions {
+        for m in mentions.split('|') {
             if !text.contains(m) {
                 problems.push(format!("no {m:?}"));
             }
         }
-        if case.code != 0 && case.name != "no subcommand" {
+        if *code != 0 && *name != "no subcommand" {
             let lines: Vec<&str> = out
                 .stderr
                 .lines()
@@ -240,7 +103,7 @@ fn bad_input_fails_fast_with_a_message_naming_the_problem() {
         }
         eprintln!(
             "{:<24} exit {:?} in {:>5.2}s: {}",
-            case.name,
+            name,
             out.code,
             out.elapsed.as_secs_f64(),
             out.stderr.lines().next().unwrap_or("")
@@ -248,7 +111,7 @@ fn bad_input_fails_fast_with_a_message_naming_the_problem() {
         if !problems.is_empty() {
             failures.push(format!(
                 "{}: {} (stderr: {})",
-                case.name,
+                name,
                 problems.join(", "),
                 out.stderr.trim()
             ));
@@ -261,21 +124,14 @@ fn bad_input_fails_fast_with_a_message_naming_the_problem() {
 /// (the old quickstart waited forever for a `Finished` event).
 #[test]
 fn missing_espeak_fails_instead_of_hanging() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = small_config(dir.path(), "");
+    let (dir, cfg) = configured("");
     let empty = dir.path().join("empty-bin");
     std::fs::create_dir_all(&empty).unwrap();
+    let path = [("PATH", empty.display().to_string())];
     let out = run(
         dir.path(),
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "make",
-            "--offline",
-            "--duration",
-            "10",
-        ],
-        &[("PATH", empty.display().to_string())],
+        &make_args(&cfg, &["--offline"]),
+        &path,
         Duration::from_secs(30),
     );
     assert_eq!(out.code, Some(1), "{out:?}");

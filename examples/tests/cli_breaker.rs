@@ -21,7 +21,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cli_common::{Output, run, small_config};
+use cli_common::{Output, assert_mentions, run, small_config};
 
 /// Attempts the retry layer makes per call (`RetryConfig::default`).
 const ATTEMPTS_PER_CALL: usize = 4;
@@ -171,15 +171,9 @@ fn a_dead_provider_costs_one_failed_call_per_cooldown_and_the_offline_providers_
         "no cooldown when it is off: {}",
         before.stdout
     );
-    assert!(
-        after.stdout.contains("script by:  offline/"),
-        "{}",
-        after.stdout
-    );
-    assert!(
-        after.stdout.contains("spoken by:  espeak"),
-        "{}",
-        after.stdout
+    assert_mentions(
+        &after.stdout,
+        &["script by:  offline/", "spoken by:  espeak"],
     );
     let video = cli_common::printed_paths(&after.stdout, "video:");
     assert!(

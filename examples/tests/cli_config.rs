@@ -1,12 +1,5 @@
 //! The annotated example config loads, and means what its comments say.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 use std::path::Path;
 
 use ytempire_examples::config::{Config, Format, NarrationKind, ScriptKind};

@@ -3,61 +3,35 @@
 //! stored. The rerun of the same job pays once more, not more, and finishes; the ledger
 //! and the cost report show the answered call.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use cli_common::fakes::{Media, env, fake_config, store_account};
-use cli_common::{command, start};
-use ytempire_llm::testing::{FakeOpenAi, FakeReply};
-use ytempire_youtube::testing::FakeYouTube;
+use cli_common::fakes::{SOLO, Stack};
+use cli_common::{TOPIC, make_args};
+use ytempire_llm::testing::FakeReply;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_while_a_paid_request_is_pending_the_rerun_pays_once_more() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
+    let fakes = Stack::start().await;
+    let llm = &fakes.llm;
     // The first script request is held for ten minutes: the process is killed meanwhile.
     llm.push([FakeReply::Delay(Duration::from_secs(600))]);
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    store_account(dir.path(), &yt, "solo", "project-s", "UCsolo").await;
-    let cfg = fake_config(dir.path(), &yt, &["solo"]);
-    let args = [
-        "--config",
-        cfg.as_str(),
-        "make",
-        "--duration",
-        "10",
-        "--job",
-        "pending",
-        "How tides work",
-    ];
-    let env = env(&llm, &yt, &media);
+    let cfg = fakes.config(&[SOLO]).await;
+    let args = make_args(&cfg, &["--job", "pending", TOPIC]);
 
-    let mut first = start(command(dir.path(), &args, &env), dir.path(), "first");
-    let began = Instant::now();
-    while llm.requests().is_empty() {
-        assert!(!first.exited(), "exited before the script request");
-        assert!(
-            began.elapsed() < Duration::from_secs(120),
-            "no script request"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let mut first = fakes.ytempire(&args, "first");
+    let script_sent = || !llm.requests().is_empty();
+    first
+        .until("the script request", Duration::from_secs(120), script_sent)
+        .await;
     // The request is at the vendor; give the client a moment in which it could (wrongly)
     // send a second one, then kill it.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(llm.requests().len(), 1, "one request in flight");
     let killed = first.kill();
     assert_eq!(killed.code, None, "killed: {killed:?}");
-    let ledger_path = dir.path().join("data/ledger.sqlite");
+    let ledger_path = fakes.path().join("data/ledger.sqlite");
     let script_rows = || {
         ytempire_examples::open_ledger(&ledger_path)
             .unwrap()
@@ -78,7 +52,8 @@ async fn killed_while_a_paid_request_is_pending_the_rerun_pays_once_more() {
     assert_eq!(lost[0].outcome, Outcome::Failure(ErrorKind::Cancelled));
     assert_eq!(lost[0].provider, "openai");
 
-    let out = start(command(dir.path(), &args, &env), dir.path(), "second")
+    let out = fakes
+        .ytempire(&args, "second")
         .wait(Duration::from_secs(240))
         .await;
     assert_eq!(out.code, Some(0), "{out:?}");

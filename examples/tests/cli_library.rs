@@ -16,7 +16,7 @@ mod cli_common;
 use std::path::Path;
 use std::time::Duration;
 
-use cli_common::{run, small_config};
+use cli_common::{configured, make_args, run};
 
 /// A 640×360 PNG whose look depends on `k`.
 fn png(k: u32) -> Vec<u8> {
@@ -40,7 +40,7 @@ fn visuals_artifact(job_dir: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn make_with_a_library_shows_the_fitting_library_picture() {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, cfg) = configured("");
     let lib = dir.path().join("my media");
     std::fs::create_dir_all(lib.join("sea")).unwrap();
     std::fs::create_dir_all(lib.join("city")).unwrap();
@@ -56,23 +56,13 @@ fn make_with_a_library_shows_the_fitting_library_picture() {
         b"\x89PNG\r\n\x1a\ntruncated",
     )
     .unwrap();
-    let cfg = small_config(dir.path(), "");
-    let cfg = cfg.to_str().unwrap();
     let lib_arg = lib.to_str().unwrap();
-    let args = |job: &'static str| {
-        [
-            "--config",
-            cfg,
-            "make",
-            "--offline",
-            "--duration",
-            "10",
-            "--library",
-            lib_arg,
-            "--job",
-            job,
-            "How octopuses change colour",
-        ]
+    let topic = "How octopuses change colour";
+    let args = |job| {
+        make_args(
+            &cfg,
+            &["--offline", "--library", lib_arg, "--job", job, topic],
+        )
     };
     let out = run(dir.path(), &args("lib-a"), &[], Duration::from_secs(240));
     assert_eq!(out.code, Some(0), "{out:?}");
@@ -128,11 +118,10 @@ fn make_with_a_library_shows_the_fitting_library_picture() {
 
 #[test]
 fn a_missing_library_fails_at_once_naming_the_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = small_config(dir.path(), "");
+    let (dir, cfg) = configured("");
     let args = [
         "--config",
-        cfg.to_str().unwrap(),
+        &cfg,
         "make",
         "--offline",
         "--library",
@@ -152,13 +141,11 @@ fn a_missing_library_fails_at_once_naming_the_path() {
 
     // The same from the config file.
     let missing = dir.path().join("no-such-folder");
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[paths]\n",
+        &format!("[paths]\nlibrary = \"{}\"\n", missing.display()),
+    );
     let cfg = dir.path().join("with-library.toml");
-    let text = std::fs::read_to_string(small_config(dir.path(), ""))
-        .unwrap()
-        .replace(
-            "[paths]\n",
-            &format!("[paths]\nlibrary = \"{}\"\n", missing.display()),
-        );
     std::fs::write(&cfg, text).unwrap();
     let args = [
         "--config",

@@ -1,33 +1,17 @@
 //! `ytempire make --offline` through the built binary: a short video, its thumbnails and
 //! reports exist where the command says; a topic in Chinese works; a rerun resumes.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
 use std::time::Duration;
 
-use cli_common::{printed_paths, run, small_config};
+use cli_common::{ALL_RESUMED, assert_mentions, configured, make_args, printed_paths, run};
 
 #[test]
 fn make_offline_prints_paths_that_exist_and_resumes() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = small_config(dir.path(), "");
-    let cfg = cfg.to_str().unwrap();
-    let args = [
-        "--config",
-        cfg,
-        "make",
-        "--offline",
-        "--duration",
-        "10",
-        "为什么熊猫是黑白色的",
-    ];
+    let (dir, cfg) = configured("");
+    let topic = "为什么熊猫是黑白色的";
+    let args = make_args(&cfg, &["--offline", topic]);
     let out = run(dir.path(), &args, &[], Duration::from_secs(240));
     assert_eq!(out.code, Some(0), "{out:?}");
 
@@ -56,45 +40,26 @@ fn make_offline_prints_paths_that_exist_and_resumes() {
     let cost = printed_paths(&out.stdout, "cost:");
     assert_eq!(cost.len(), 1, "{}", out.stdout);
     assert!(std::fs::read_to_string(&cost[0]).unwrap().contains("<html"));
-    assert!(out.stdout.contains("script by:  offline"), "{}", out.stdout);
-    assert!(out.stdout.contains("spoken by:  espeak"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("visuals by: procedural"),
-        "{}",
-        out.stdout
-    );
+    let by = [
+        "script by:  offline",
+        "spoken by:  espeak",
+        "visuals by: procedural",
+    ];
+    assert_mentions(&out.stdout, &by);
 
     // The same job again: every stage restored, nothing redone.
     let job = name.trim_end_matches(".mp4").to_string();
-    let again = [
-        "--config",
-        cfg,
-        "make",
-        "--offline",
-        "--duration",
-        "10",
-        "--job",
-        &job,
-        "为什么熊猫是黑白色的",
-    ];
+    let again = make_args(&cfg, &["--offline", "--job", &job, topic]);
     let out2 = run(dir.path(), &again, &[], Duration::from_secs(60));
     assert_eq!(out2.code, Some(0), "{out2:?}");
-    assert!(
-        out2.stdout.contains(
-            "resumed:    script, narration, visuals, timeline, render, thumbnail, quality"
-        ),
-        "{}",
-        out2.stdout
-    );
+    assert!(out2.stdout.contains(ALL_RESUMED), "{}", out2.stdout);
 }
 
 #[test]
 fn queue_submit_work_status_and_report() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = small_config(dir.path(), "");
-    let cfg = cfg.to_str().unwrap();
+    let (dir, cfg) = configured("");
     let q = |args: &[&str]| {
-        let mut all = vec!["--config", cfg];
+        let mut all = vec!["--config", cfg.as_str()];
         all.extend_from_slice(args);
         run(dir.path(), &all, &[], Duration::from_secs(240))
     };

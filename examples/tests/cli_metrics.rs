@@ -18,11 +18,10 @@ mod cli_common;
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use cli_common::fakes::{Media, env, fake_config, store_account};
-use cli_common::{command, run, start};
+use cli_common::fakes::{SOLO, Stack};
+use cli_common::{TOPIC, run};
 use ytempire_core::telemetry;
-use ytempire_llm::testing::{FakeOpenAi, FakeReply};
-use ytempire_youtube::testing::FakeYouTube;
+use ytempire_llm::testing::FakeReply;
 
 /// One sample line.
 #[derive(Debug, Clone, PartialEq)]
@@ -352,23 +351,20 @@ fn gauge(e: &Exposition, name: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_work_serves_every_metric_family_while_jobs_run() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
+    let fakes = Stack::start().await;
+    let llm = &fakes.llm;
     // The first script request is held: the job is running while it waits.
     llm.push([FakeReply::Delay(Duration::from_secs(600))]);
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    store_account(dir.path(), &yt, "solo", "project-s", "UCsolo").await;
-    let cfg = fake_config(dir.path(), &yt, &["solo"]);
-    let env = env(&llm, &yt, &media);
+    let cfg = fakes.config(&[SOLO]).await;
+    let env = fakes.env();
     let q = |args: &[&str]| {
         let mut all = vec!["--config", cfg.as_str(), "queue"];
         all.extend_from_slice(args);
-        run(dir.path(), &all, &env, Duration::from_secs(60))
+        run(fakes.path(), &all, &env, Duration::from_secs(60))
     };
     let sub = q(&[
         "submit",
-        "How tides work",
+        TOPIC,
         "--duration",
         "10",
         "--job",
@@ -388,18 +384,13 @@ async fn queue_work_serves_every_metric_family_while_jobs_run() {
         "--metrics-addr",
         addr.as_str(),
     ];
-    let mut worker = start(command(dir.path(), &work, &env), dir.path(), "worker");
+    let mut worker = fakes.ytempire(&work, "worker");
 
     // 1. While the script request is held: one job running, nothing finished yet.
-    let began = Instant::now();
-    while llm.requests().is_empty() {
-        assert!(!worker.exited(), "{}", worker.stderr_now());
-        assert!(
-            began.elapsed() < Duration::from_secs(120),
-            "no script request"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let script_sent = || !llm.requests().is_empty();
+    worker
+        .until("the script request", Duration::from_secs(120), script_sent)
+        .await;
     let during = scrape_until(port, &mut worker, "the running job", |_| true).await;
     assert_eq!(
         gauge(&during, telemetry::QUEUE_RUNNING_JOBS),
@@ -449,7 +440,7 @@ async fn queue_work_serves_every_metric_family_while_jobs_run() {
     })
     .await;
     let out = worker.kill();
-    let videos = yt.videos();
+    let videos = fakes.yt.videos();
     assert_eq!(videos.len(), 1, "{out:?}");
 
     // Every family, with its type, help and label names.
@@ -633,18 +624,14 @@ async fn queue_work_serves_every_metric_family_while_jobs_run() {
 /// The config's `metrics_addr` serves the same endpoint without the flag.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_config_s_metrics_addr_serves_metrics_too() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    let cfg = fake_config(dir.path(), &yt, &[]);
+    let fakes = Stack::start().await;
+    let cfg = fakes.config(&[]).await;
     let port = free_port();
     // A top-level key goes before the first table.
     let text = std::fs::read_to_string(&cfg).unwrap();
     std::fs::write(&cfg, format!("metrics_addr = \"127.0.0.1:{port}\"\n{text}")).unwrap();
-    let env = env(&llm, &yt, &media);
     let work = ["--config", cfg.as_str(), "queue", "work", "--watch"];
-    let mut worker = start(command(dir.path(), &work, &env), dir.path(), "worker");
+    let mut worker = fakes.ytempire(&work, "worker");
     let e = scrape_until(port, &mut worker, "the idle worker's gauges", |e| {
         gauge(e, telemetry::QUEUE_DEPTH) == Some(0.0)
     })

@@ -4,49 +4,21 @@
 //! path failed and what to do, keeps the finished job (its manifest stays readable), and the
 //! rerun with a writable directory copies the outputs without redoing any stage.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
 use std::time::Duration;
 
-use cli_common::{run, small_config};
+use cli_common::{ALL_RESUMED, TOPIC, configured, make_args, run};
 
 #[test]
 fn unwritable_output_dir_names_the_path_keeps_the_job_and_the_rerun_resumes() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = small_config(dir.path(), "");
-    let cfg = cfg.to_str().unwrap();
+    let (dir, cfg) = configured("");
     let blocker = dir.path().join("not-a-dir");
     std::fs::write(&blocker, "a file where the output directory should be").unwrap();
     let bad_out = blocker.join("videos");
     let bad = bad_out.to_str().unwrap();
-    let args = |out: &str| {
-        vec![
-            "--config",
-            cfg,
-            "make",
-            "--offline",
-            "--duration",
-            "8",
-            "--job",
-            "ro",
-            "--out",
-            out,
-            "How tides work",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>()
-    };
-    let a = args(bad);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let first = run(dir.path(), &a, &[], Duration::from_secs(300));
+    let args = |out| make_args(&cfg, &["--offline", "--job", "ro", "--out", out, TOPIC]);
+    let first = run(dir.path(), &args(bad), &[], Duration::from_secs(300));
     assert_eq!(first.code, Some(1), "{first:?}");
     let line = first
         .stderr
@@ -74,14 +46,15 @@ fn unwritable_output_dir_names_the_path_keeps_the_job_and_the_rerun_resumes() {
     assert!(text.contains("render"), "{text}");
 
     let good_out = dir.path().join("videos");
-    let a = args(good_out.to_str().unwrap());
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
-    let second = run(dir.path(), &a, &[], Duration::from_secs(300));
+    let second = run(
+        dir.path(),
+        &args(good_out.to_str().unwrap()),
+        &[],
+        Duration::from_secs(300),
+    );
     assert_eq!(second.code, Some(0), "{second:?}");
     assert!(
-        second.stdout.contains(
-            "resumed:    script, narration, visuals, timeline, render, thumbnail, quality"
-        ),
+        second.stdout.contains(ALL_RESUMED),
         "no stage redone: {}",
         second.stdout
     );

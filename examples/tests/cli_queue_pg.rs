@@ -16,30 +16,10 @@ mod cli_common;
 
 use std::time::Duration;
 
-use cli_common::{command, run, small_config, start};
-use ytempire_core::queue::{PgQueue, PgQueueOptions};
+use cli_common::{command, run, schema_url, small_config, start};
 
 fn database_url() -> Option<String> {
     ytempire_core::pg::test_database_url("cli_queue_pg").unwrap()
-}
-
-/// A URL whose search path is a fresh schema of this test (created with the queue tables).
-fn schema_url(url: &str, name: &str) -> String {
-    let schema = format!("cli{}_{name}", std::process::id());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(PgQueue::connect_with(
-        url,
-        PgQueueOptions {
-            schema: Some(schema.clone()),
-            ..PgQueueOptions::default()
-        },
-    ))
-    .unwrap();
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options=-csearch_path%3D{schema}")
 }
 
 #[test]

@@ -4,20 +4,12 @@
 //! prints the exact command; that command, run as printed against a YouTube that answers
 //! 503 once, retries and sets the thumbnail.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
 use std::time::Duration;
 
-use cli_common::fakes::{Media, env, fake_config, store_account};
-use cli_common::{command, start};
-use ytempire_llm::testing::FakeOpenAi;
+use cli_common::fakes::{FIRST, SECOND, SOLO, Stack};
+use cli_common::{TOPIC, make_args};
 use ytempire_youtube::testing::{FakeYouTube, Fault};
 
 /// `thumbnails.set` attempts the uploader makes before giving up (`UploadConfig::default`).
@@ -32,28 +24,15 @@ fn thumbnail_calls(yt: &FakeYouTube) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_thumbnail_is_set_later_with_the_printed_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    store_account(dir.path(), &yt, "solo", "project-s", "UCsolo").await;
+    let fakes = Stack::start().await;
+    let yt = &fakes.yt;
+    let cfg = fakes.config(&[SOLO]).await;
     for _ in 0..THUMBNAIL_ATTEMPTS {
         yt.inject(Fault::ThumbnailError { status: 503 });
     }
-    let cfg = fake_config(dir.path(), &yt, &["solo"]);
-    let args = [
-        "--config",
-        cfg.as_str(),
-        "make",
-        "--upload",
-        "--duration",
-        "10",
-        "--job",
-        "thumb",
-        "How tides work",
-    ];
-    let env = env(&llm, &yt, &media);
-    let out = start(command(dir.path(), &args, &env), dir.path(), "make")
+    let args = make_args(&cfg, &["--upload", "--job", "thumb", TOPIC]);
+    let out = fakes
+        .ytempire(&args, "make")
         .wait(Duration::from_secs(240))
         .await;
     assert_eq!(out.code, Some(0), "the video is up: {out:?}");
@@ -62,7 +41,7 @@ async fn a_failed_thumbnail_is_set_later_with_the_printed_command() {
     let id = videos[0].id.clone();
     assert!(yt.thumbnails().is_empty(), "every thumbnails.set failed");
     assert_eq!(
-        thumbnail_calls(&yt),
+        thumbnail_calls(yt),
         THUMBNAIL_ATTEMPTS,
         "retried by the uploader"
     );
@@ -93,7 +72,8 @@ async fn a_failed_thumbnail_is_set_later_with_the_printed_command() {
     assert_eq!(words[0], "ytempire");
 
     yt.inject(Fault::ThumbnailError { status: 503 });
-    let later = start(command(dir.path(), &words[1..], &env), dir.path(), "later")
+    let later = fakes
+        .ytempire(&words[1..], "later")
         .wait(Duration::from_secs(120))
         .await;
     assert_eq!(later.code, Some(0), "{later:?}");
@@ -105,7 +85,7 @@ async fn a_failed_thumbnail_is_set_later_with_the_printed_command() {
         later.stdout
     );
     assert_eq!(
-        thumbnail_calls(&yt),
+        thumbnail_calls(yt),
         THUMBNAIL_ATTEMPTS + 2,
         "the 503 was retried once"
     );
@@ -118,62 +98,42 @@ async fn a_failed_thumbnail_is_set_later_with_the_printed_command() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thumbnail_needs_the_account_when_several_are_stored_and_a_real_image() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    store_account(dir.path(), &yt, "first", "project-a", "UCfirst").await;
-    store_account(dir.path(), &yt, "second", "project-b", "UCsecond").await;
-    let cfg = fake_config(dir.path(), &yt, &["first", "second"]);
-    let image = dir.path().join("thumb.png");
+    let fakes = Stack::start().await;
+    let cfg = fakes.config(&[FIRST, SECOND]).await;
+    let image = fakes.path().join("thumb.png");
     image::RgbImage::from_pixel(64, 36, image::Rgb([200, 40, 40]))
         .save(&image)
         .unwrap();
-    let not_image = dir.path().join("notes.txt");
+    let not_image = fakes.path().join("notes.txt");
     std::fs::write(&not_image, "not an image").unwrap();
-    let env = env(&llm, &yt, &media);
 
-    let run = |args: Vec<String>, tag: &'static str| {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        start(command(dir.path(), &args, &env), dir.path(), tag)
-    };
-    let cmd = |img: &std::path::Path, extra: &[&str]| {
-        let mut v: Vec<String> = vec![
-            "--config".into(),
-            cfg.clone(),
-            "thumbnail".into(),
-            "vid123".into(),
-            img.display().to_string(),
+    let cases = [
+        (
+            &image,
+            None,
+            "2 accounts are stored (first, second); say which one uploaded the video with --account NAME",
+        ),
+        (&not_image, Some("first"), "must be a PNG or JPEG image"),
+        (&image, Some("nobody"), "\"nobody\""),
+    ];
+    for (img, account, says) in cases {
+        let img = img.display().to_string();
+        let mut args = vec![
+            "--config",
+            cfg.as_str(),
+            "thumbnail",
+            "vid123",
+            img.as_str(),
         ];
-        v.extend(extra.iter().map(|s| (*s).to_string()));
-        v
-    };
-
-    let out = run(cmd(&image, &[]), "noacct")
-        .wait(Duration::from_secs(60))
-        .await;
-    assert_eq!(out.code, Some(1), "{out:?}");
-    assert!(
-        out.stderr
-            .contains("2 accounts are stored (first, second); say which one uploaded the video with --account NAME"),
-        "{}",
-        out.stderr
-    );
-
-    let out = run(cmd(&not_image, &["--account", "first"]), "notimg")
-        .wait(Duration::from_secs(60))
-        .await;
-    assert_eq!(out.code, Some(1), "{out:?}");
-    assert!(
-        out.stderr.contains("must be a PNG or JPEG image"),
-        "{}",
-        out.stderr
-    );
-
-    let out = run(cmd(&image, &["--account", "nobody"]), "unknown")
-        .wait(Duration::from_secs(60))
-        .await;
-    assert_eq!(out.code, Some(1), "{out:?}");
-    assert!(out.stderr.contains("\"nobody\""), "{}", out.stderr);
-    assert_eq!(thumbnail_calls(&yt), 0, "nothing was sent");
+        if let Some(account) = account {
+            args.extend(["--account", account]);
+        }
+        let out = fakes
+            .ytempire(&args, account.unwrap_or("noacct"))
+            .wait(Duration::from_secs(60))
+            .await;
+        assert_eq!(out.code, Some(1), "{out:?}");
+        assert!(out.stderr.contains(says), "{}", out.stderr);
+    }
+    assert_eq!(thumbnail_calls(&fakes.yt), 0, "nothing was sent");
 }

@@ -15,13 +15,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Duration as Span, Utc};
-use cli_common::fakes::store_account;
-use cli_common::{run, small_config};
-use ytempire_youtube::testing::{
-    FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault, RSS_FIXTURE, SearchVideo,
-};
+use cli_common::fakes::{store_account, youtube_config, youtube_env};
+use cli_common::{assert_mentions, run};
+use ytempire_youtube::testing::{FakeYouTube, Fault, RSS_FIXTURE, SearchVideo};
 
 const NOW: &str = "2026-10-20T12:00:00Z";
+/// Where `plan` starts: Thursday 22 October, a week across the DST change.
+const FROM: &str = "2026-10-22T00:00:00Z";
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(NOW)
@@ -29,25 +29,10 @@ fn now() -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
+/// The config of channel "reef", which reads `feed` among its sources.
 fn config(dir: &Path, fake: &FakeYouTube, feed: &str) -> String {
-    let secrets = dir.join("client_secret.json");
-    std::fs::write(
-        &secrets,
-        serde_json::json!({"installed": {
-            "client_id": FAKE_CLIENT_ID, "client_secret": FAKE_CLIENT_SECRET,
-            "auth_uri": format!("{}/auth", fake.base_url()),
-            "token_uri": format!("{}/token", fake.base_url()),
-        }})
-        .to_string(),
-    )
-    .unwrap();
-    let extra = format!(
-        r#"[youtube]
-client_secrets = "{secrets}"
-token_store = "{store}"
-quota_ledger = "{quota}"
-
-[[channels]]
+    let channel = format!(
+        r#"[[channels]]
 name = "Reef Facts"
 niche = "marine biology, ocean life"
 keywords = ["octopus", "coral reef"]
@@ -59,12 +44,9 @@ sources = [
   {{ kind = "most_popular", region = "US" }},
   {{ kind = "feed", url = "{feed}" }},
 ]
-"#,
-        secrets = secrets.display(),
-        store = dir.join("accounts.json").display(),
-        quota = dir.join("quota.json").display(),
+"#
     );
-    small_config(dir, &extra).to_str().unwrap().to_string()
+    youtube_config(dir, fake, &channel)
 }
 
 fn seed(fake: &FakeYouTube) {
@@ -98,15 +80,6 @@ fn seed(fake: &FakeYouTube) {
     );
 }
 
-fn env(fake: &FakeYouTube) -> Vec<(&'static str, String)> {
-    let e = fake.endpoints();
-    vec![
-        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
-        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
-        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
-    ]
-}
-
 /// A channel "reef" with a stored account on a fresh fake YouTube, its search and chart
 /// answers seeded.
 async fn channel_on_fake() -> (tempfile::TempDir, FakeYouTube) {
@@ -125,7 +98,7 @@ fn first_trends(
 ) -> (String, Vec<(&'static str, String)>, cli_common::Output) {
     let feed = fake.set_feed("ocean", RSS_FIXTURE, "application/rss+xml");
     let cfg = config(dir.path(), fake, &feed);
-    let env = env(fake);
+    let env = youtube_env(fake);
     let out = run(
         dir.path(),
         &["--config", &cfg, "trends", "--at", NOW],
@@ -135,6 +108,14 @@ fn first_trends(
     assert_eq!(out.code, Some(0), "{out:?}");
     println!("$ ytempire trends --at {NOW}\n{}{}", out.stdout, out.stderr);
     (cfg, env, out)
+}
+
+/// `ytempire plan --days 7 --from FROM`, which must succeed.
+fn plan(dir: &tempfile::TempDir, cfg: &str, env: &[(&'static str, String)]) -> cli_common::Output {
+    let args = ["--config", cfg, "plan", "--days", "7", "--from", FROM];
+    let out = run(dir.path(), &args, env, Duration::from_secs(30));
+    assert_eq!(out.code, Some(0), "{out:?}");
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,55 +135,26 @@ async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
     assert!(pos("Supercar drag race") > pos("Why octopuses have three hearts"));
     assert!(lines[pos("Supercar drag race")].contains("off-niche"));
     // The RSS item about the same story as the search hit is dropped as a near-duplicate.
-    assert!(
-        out.stdout.contains("group hunts, new study finds — near-duplicate of the better-ranked \"Octopus punches fish during group hunt\""),
-        "{}",
-        out.stdout
+    assert_mentions(
+        &out.stdout,
+        &[
+            "group hunts, new study finds — near-duplicate of the better-ranked \"Octopus punches fish during group hunt\"",
+            "dropped: Octopus song for kids — policy: a made-for-kids",
+            "dropped: Shark attack at a surfing beach — policy: mentions the banned term",
+            "near-duplicate of the better-ranked",
+        ],
     );
-    assert!(
-        out.stdout
-            .contains("dropped: Octopus song for kids — policy: a made-for-kids"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains(
-            "dropped: Shark attack at a surfing beach — policy: mentions the banned term"
-        ),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("near-duplicate of the better-ranked"),
-        "{}",
-        out.stdout
-    );
-    // What each refresh cost: search 101 units, the chart 1, the feed nothing.
-    assert!(
-        out.stderr
-            .contains("youtube/search: 4 topics, 101 quota units"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("youtube/mostPopular: 2 topics, 1 quota unit"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr
-            .contains("feed/127.0.0.1: 3 topics, 0 quota units"),
-        "{}",
-        out.stderr
-    );
-    // Past uploads for novelty: channels.list + the uploads playlist (empty: a 404, as on
-    // YouTube), 1 unit each.
-    assert!(
-        out.stderr
-            .contains("youtube/uploads: 0 past uploads, 2 quota units"),
-        "{}",
-        out.stderr
+    // What each refresh cost: search 101 units, the chart 1, the feed nothing; past uploads
+    // for novelty: channels.list + the uploads playlist (empty: a 404, as on YouTube), 1 unit
+    // each.
+    assert_mentions(
+        &out.stderr,
+        &[
+            "youtube/search: 4 topics, 101 quota units",
+            "youtube/mostPopular: 2 topics, 1 quota unit",
+            "feed/127.0.0.1: 3 topics, 0 quota units",
+            "youtube/uploads: 0 past uploads, 2 quota units",
+        ],
     );
     assert_eq!(fake.quota_used("proj-reef"), 104);
 
@@ -228,41 +180,18 @@ async fn trends_ranks_every_source_with_reasons_and_plan_is_idempotent() {
     assert_eq!(fake.feed_hits("ocean"), (1, 1));
 
     // plan: 7 days from Thursday 22 October across the DST change.
-    let from = "2026-10-22T00:00:00Z";
-    let out = run(
-        dir.path(),
-        &["--config", &cfg, "plan", "--days", "7", "--from", from],
-        &env,
-        limit,
+    let out = plan(&dir, &cfg, &env);
+    println!("$ ytempire plan --days 7 --from {FROM}\n{}", out.stdout);
+    assert_mentions(
+        &out.stdout,
+        &[
+            "Fri 2026-10-23 15:00 CEST  plan-reef-facts-20261023T1300Z",
+            "Mon 2026-10-26 15:00 CET  plan-reef-facts-20261026T1400Z",
+            "Wed 2026-10-28 15:00 CET  plan-reef-facts-20261028T1400Z",
+            "queued 3 job(s)",
+        ],
     );
-    assert_eq!(out.code, Some(0), "{out:?}");
-    println!("$ ytempire plan --days 7 --from {from}\n{}", out.stdout);
-    assert!(
-        out.stdout
-            .contains("Fri 2026-10-23 15:00 CEST  plan-reef-facts-20261023T1300Z"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("Mon 2026-10-26 15:00 CET  plan-reef-facts-20261026T1400Z"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("Wed 2026-10-28 15:00 CET  plan-reef-facts-20261028T1400Z"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stdout.contains("queued 3 job(s)"), "{}", out.stdout);
-    let out = run(
-        dir.path(),
-        &["--config", &cfg, "plan", "--days", "7", "--from", from],
-        &env,
-        limit,
-    );
-    assert_eq!(out.code, Some(0), "{out:?}");
+    let out = plan(&dir, &cfg, &env);
     assert!(
         out.stdout
             .contains("nothing to plan for the next 7 days: every slot already has a job"),
@@ -343,14 +272,7 @@ async fn a_topic_the_channel_already_uploaded_is_dropped_for_novelty() {
 
     // plan reads them too: the covered topic is not queued, so only the two other fitting
     // topics fill the three slots.
-    let from = "2026-10-22T00:00:00Z";
-    let out = run(
-        dir.path(),
-        &["--config", &cfg, "plan", "--days", "7", "--from", from],
-        &env,
-        limit,
-    );
-    assert_eq!(out.code, Some(0), "{out:?}");
+    let out = plan(&dir, &cfg, &env);
     assert!(out.stdout.contains("queued 2 job(s)"), "{}", out.stdout);
     assert!(
         !out.stdout.contains("Why octopuses have three hearts"),

@@ -4,50 +4,27 @@
 //! first account's project has no quota left, so rotation uploads with the second; and a
 //! run killed during the upload resumes its session on rerun, repeating no paid call.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 mod cli_common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use cli_common::fakes::{Media, env, fake_config, inserts, store_account};
-use cli_common::{command, start};
-use ytempire_llm::testing::FakeOpenAi;
-use ytempire_youtube::testing::{FakeYouTube, Fault};
+use cli_common::fakes::{FIRST, SECOND, SOLO, Stack, inserts};
+use cli_common::{ALL_RESUMED, TOPIC, assert_mentions, make_args};
+use ytempire_youtube::testing::Fault;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn make_upload_rotates_to_the_account_with_quota() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
+    let fakes = Stack::start().await;
+    let Stack { llm, yt, media, .. } = &fakes;
     llm.require_key("sk-test-key");
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    store_account(dir.path(), &yt, "first", "project-a", "UCfirst").await;
-    store_account(dir.path(), &yt, "second", "project-b", "UCsecond").await;
+    let cfg = fakes.config(&[FIRST, SECOND]).await;
     yt.set_quota_limit("project-a", 0);
-    let cfg = fake_config(dir.path(), &yt, &["first", "second"]);
 
-    let args = [
-        "--config",
-        cfg.as_str(),
-        "make",
-        "--upload",
-        "--duration",
-        "10",
-        "How tides work",
-    ];
-    let out = start(
-        command(dir.path(), &args, &env(&llm, &yt, &media)),
-        dir.path(),
-        "e2e",
-    )
-    .wait(Duration::from_secs(240))
-    .await;
+    let args = make_args(&cfg, &["--upload", TOPIC]);
+    let out = fakes
+        .ytempire(&args, "e2e")
+        .wait(Duration::from_secs(240))
+        .await;
     assert_eq!(out.code, Some(0), "{out:?}");
 
     let videos = yt.videos();
@@ -73,22 +50,15 @@ async fn make_upload_rotates_to_the_account_with_quota() {
         "the script came from the fake OpenAI"
     );
     assert!(llm.violations().is_empty(), "{:?}", llm.violations());
-    assert!(
-        out.stdout.contains("script by:  openai/gpt-4o-mini"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stdout.contains("account second"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("spoken by:  elevenlabs/"),
-        "narration from the fake ElevenLabs: {}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("visuals by: pexels/"),
-        "visuals from the fake Pexels: {}",
-        out.stdout
-    );
+    // The script from the fake OpenAI, the narration from the fake ElevenLabs, the visuals
+    // from the fake Pexels.
+    let by = [
+        "script by:  openai/gpt-4o-mini",
+        "account second",
+        "spoken by:  elevenlabs/",
+        "visuals by: pexels/",
+    ];
+    assert_mentions(&out.stdout, &by);
     assert!(!media.voice.requests().is_empty());
     assert!(media.stock.api_requests() > 0);
     assert!(
@@ -100,74 +70,39 @@ async fn make_upload_rotates_to_the_account_with_quota() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let llm = FakeOpenAi::start().await.unwrap();
-    let yt = FakeYouTube::start().await.unwrap();
-    let media = Media::start().await;
-    store_account(dir.path(), &yt, "solo", "project-s", "UCsolo").await;
+    let fakes = Stack::start().await;
+    let Stack { llm, yt, media, .. } = &fakes;
+    let cfg = fakes.config(&[SOLO]).await;
     // The first two chunk attempts fail with 503: the uploader backs off (≥ 0.5 s, then
     // ≥ 1 s) with its session open, the window this test kills it in.
-    yt.inject(Fault::ServerErrorOnChunk {
-        chunk: 1,
-        status: 503,
-    });
-    yt.inject(Fault::ServerErrorOnChunk {
-        chunk: 2,
-        status: 503,
-    });
-    let cfg = fake_config(dir.path(), &yt, &["solo"]);
-    let args = [
-        "--config",
-        cfg.as_str(),
-        "make",
-        "--upload",
-        "--duration",
-        "10",
-        "--job",
-        "crash",
-        "How tides work",
-    ];
-
-    let running = start(
-        command(dir.path(), &args, &env(&llm, &yt, &media)),
-        dir.path(),
-        "first",
-    );
-    let began = Instant::now();
-    let mut running = running;
-    loop {
-        let chunk_sent = yt.requests().iter().any(|r| r.method == "PUT");
-        if chunk_sent {
-            break;
-        }
-        assert!(!running.exited(), "exited before uploading");
-        assert!(
-            began.elapsed() < Duration::from_secs(240),
-            "no upload started"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    for chunk in [1, 2] {
+        yt.inject(Fault::ServerErrorOnChunk { chunk, status: 503 });
     }
+    let args = make_args(&cfg, &["--upload", "--job", "crash", TOPIC]);
+
+    let mut running = fakes.ytempire(&args, "first");
+    let chunk_sent = || yt.requests().iter().any(|r| r.method == "PUT");
+    running
+        .until("an upload chunk", Duration::from_secs(240), chunk_sent)
+        .await;
     let first = running.kill();
     assert_eq!(first.code, None, "killed: {first:?}");
     assert!(yt.videos().is_empty(), "killed before the upload finished");
-    assert_eq!(inserts(&yt), 1);
+    assert_eq!(inserts(yt), 1);
     let llm_calls = llm.requests().len();
     assert!(llm_calls >= 1);
     let voice_calls = media.voice.requests().len();
     let stock_calls = media.stock.api_requests();
     assert!(voice_calls >= 1 && stock_calls >= 1);
 
-    let out = start(
-        command(dir.path(), &args, &env(&llm, &yt, &media)),
-        dir.path(),
-        "second",
-    )
-    .wait(Duration::from_secs(120))
-    .await;
+    let out = fakes
+        .ytempire(&args, "second")
+        .wait(Duration::from_secs(120))
+        .await;
     assert_eq!(out.code, Some(0), "{out:?}");
     assert_eq!(yt.videos().len(), 1, "{out:?}");
     assert_eq!(
-        inserts(&yt),
+        inserts(yt),
         1,
         "the rerun resumed the session: one videos.insert"
     );
@@ -197,14 +132,8 @@ async fn killed_during_upload_resumes_the_session_and_pays_nothing_twice() {
         stock_calls,
         "no stock search was repeated"
     );
-    assert!(
-        out.stdout.contains(
-            "resumed:    script, narration, visuals, timeline, render, thumbnail, quality"
-        ),
-        "{}",
-        out.stdout
-    );
-    let ledger = ytempire_examples::open_ledger(&dir.path().join("data/ledger.sqlite")).unwrap();
+    assert!(out.stdout.contains(ALL_RESUMED), "{}", out.stdout);
+    let ledger = ytempire_examples::open_ledger(&fakes.path().join("data/ledger.sqlite")).unwrap();
     let script_calls = ledger
         .entries()
         .unwrap()

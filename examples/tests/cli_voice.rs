@@ -19,7 +19,7 @@ mod cli_common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cli_common::{Output, run, small_config};
+use cli_common::{Output, TOPIC, configured, make_args, run};
 
 /// The workspace root, where `scripts/setup.sh` installs Piper (`.ytempire/piper`).
 fn home() -> PathBuf {
@@ -47,18 +47,10 @@ fn piper_installed() -> bool {
 /// `make --offline` of a 10-second video with `extra` config and `flags`, Piper looked for
 /// under the workspace plus `env`.
 fn make(extra: &str, flags: &[&str], env: &[(&str, String)]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = small_config(dir.path(), extra);
-    let mut args = vec![
-        "--config",
-        cfg.to_str().unwrap(),
-        "make",
-        "--offline",
-        "--duration",
-        "10",
-    ];
+    let (dir, cfg) = configured(extra);
+    let mut args = make_args(&cfg, &["--offline"]);
     args.extend_from_slice(flags);
-    args.push("How tides work");
+    args.push(TOPIC);
     let mut env = env.to_vec();
     env.push(("YTEMPIRE_HOME", home().display().to_string()));
     let out = run(dir.path(), &args, &env, Duration::from_secs(300));

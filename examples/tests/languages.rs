@@ -16,7 +16,7 @@ use image::{Rgba, RgbaImage};
 use serde_json::json;
 use ytempire_core::text::{word_count, words};
 use ytempire_core::{
-    ChannelProfile, Segment, SpeechRequest, SpeechSynthesizer, Timeline, VideoSpec, Visual,
+    ChannelProfile, Segment, Speech, SpeechRequest, SpeechSynthesizer, Timeline, VideoSpec, Visual,
 };
 use ytempire_llm::{ScriptPlan, Tolerance, parse_draft};
 use ytempire_render::scene::{RenderPlan, SceneStyle};
@@ -81,6 +81,36 @@ fn draft_json(prose: &str, plan: &ScriptPlan) -> String {
     .to_string()
 }
 
+/// espeak-ng's narration of `text` in `language`, which a voice whose name starts with
+/// `voice` must speak.
+async fn narrate(espeak: &EspeakNg, text: &str, language: &str, voice: &str) -> Speech {
+    let request = SpeechRequest::new(text).with_language(language);
+    let speech = espeak.synthesize(&request).await.unwrap();
+    assert!(
+        speech.voice.starts_with(voice),
+        "{language}: {}",
+        speech.voice
+    );
+    speech
+}
+
+/// The render plan of a 640×360 video of one dark still as long as `speech`, captioned by
+/// its word timings in `style`.
+fn captioned(speech: &Speech, style: &SceneStyle) -> RenderPlan {
+    let bg = RgbaImage::from_pixel(16, 9, Rgba([0, 0, 80, 255]));
+    let mut png = Vec::new();
+    bg.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let visual = Visual::image_bytes("bg", 16, 9, "image/png", png);
+    let mut timeline = Timeline::new(VideoSpec::new(640, 360, 15)).with_segment(Segment::new(
+        visual,
+        0.0,
+        speech.audio.duration_secs(),
+    ));
+    timeline.captions = speech.timings.clone();
+    RenderPlan::from_timeline(&timeline, style).unwrap()
+}
+
 #[tokio::test]
 async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
     let plan = ScriptPlan::new(Duration::from_secs(30), 150);
@@ -115,17 +145,9 @@ async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
 
         // Narration: one timing per word, in order, inside the audio.
         let scene = &script.scenes[0].narration;
-        let speech = espeak
-            .synthesize(&SpeechRequest::new(scene.clone()).with_language(language))
-            .await
-            .unwrap();
         // The channel's language picks the voice (`zh` finds Mandarin through espeak-ng's
         // other-language tags).
-        assert!(
-            speech.voice.starts_with(voice),
-            "{language}: {}",
-            speech.voice
-        );
+        let speech = narrate(&espeak, scene, language, voice).await;
         let dur = speech.audio.duration_secs();
         let timed: Vec<&str> = speech.timings.iter().map(|t| t.word.as_str()).collect();
         assert_eq!(timed, timing::words(scene), "{language}");
@@ -137,16 +159,8 @@ async fn unspaced_scripts_validate_narrate_and_caption_by_words() {
         }
 
         // Captions: phrases of a few words, each word lit while it is spoken.
-        let bg = RgbaImage::from_pixel(16, 9, Rgba([0, 0, 80, 255]));
-        let mut png = Vec::new();
-        bg.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        let visual = Visual::image_bytes("bg", 16, 9, "image/png", png);
-        let mut timeline = Timeline::new(VideoSpec::new(640, 360, 15))
-            .with_segment(Segment::new(visual, 0.0, dur));
-        timeline.captions = speech.timings.clone();
         let style = SceneStyle::default();
-        let render = RenderPlan::from_timeline(&timeline, &style).unwrap();
+        let render = captioned(&speech, &style);
         let mut phrases = 0;
         let mut last: Option<Vec<String>> = None;
         for t in &speech.timings {
@@ -217,25 +231,8 @@ async fn right_to_left_captions_light_words_from_right_to_left_on_pixels() {
     ];
     let espeak = EspeakNg::new();
     for (language, prose, rtl) in CASES {
-        let speech = espeak
-            .synthesize(&SpeechRequest::new(prose).with_language(language))
-            .await
-            .unwrap();
-        assert!(
-            speech.voice.starts_with(language),
-            "{language}: {}",
-            speech.voice
-        );
-        let dur = speech.audio.duration_secs();
-        let bg = RgbaImage::from_pixel(16, 9, Rgba([0, 0, 80, 255]));
-        let mut png = Vec::new();
-        bg.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        let visual = Visual::image_bytes("bg", 16, 9, "image/png", png);
-        let mut timeline = Timeline::new(VideoSpec::new(640, 360, 15))
-            .with_segment(Segment::new(visual, 0.0, dur));
-        timeline.captions = speech.timings.clone();
-        let plan = RenderPlan::from_timeline(&timeline, &SceneStyle::default()).unwrap();
+        let speech = narrate(&espeak, prose, language, language).await;
+        let plan = captioned(&speech, &SceneStyle::default());
         // (phrase, x of the lit word) at the middle of each spoken word.
         let mut steps = 0;
         let mut last: Option<(Vec<String>, f64)> = None;

@@ -229,7 +229,7 @@ async fn a_planned_job_s_script_is_written_from_the_trend_and_cites_it() {
         .await
         .unwrap();
     let prompts = fake.requests();
-    let prompt = prompts[0].to_string();
+    let prompt = prompts[0].json.to_string();
     for needle in [topic.title.as_str(), summary.as_str(), link.as_str()] {
         assert!(
             prompt.contains(needle),

@@ -104,10 +104,14 @@
 //!
 //! ## Testing
 //!
-//! With the `testing` feature, `fakes` holds scripted fakes for every trait (`FakeLlm`,
+//! With the `testing` feature, `testing` holds scripted fakes for every trait (`FakeLlm`,
 //! `FakeTts` with a real tone and word timings, `FakeImage` with real PNGs, `FakeUploader`,
 //! `FakeTrend`), each counting calls and scriptable with errors; its docs show the stack above
-//! built over fakes. `conformance` holds one suite per trait (`conformance::llm::run_all` and
+//! built over fakes. It also has fakes of the pipeline's own stages (`FakeScript`,
+//! `FakeRender`), an in-memory artifact backend (`MemoryArtifacts`), and `testing::server`:
+//! the loopback fake-server core every vendor crate's wire fake is built on (one fault
+//! vocabulary, recorded requests, protocol violations; each vendor supplies only its routes
+//! and response shapes). `conformance` holds one suite per trait (`conformance::llm::run_all` and
 //! friends) returning a `Report` with passed, skipped (with reasons) and failed scenarios: run
 //! it against every provider you write, pointed at its loopback fake:
 //!
@@ -124,9 +128,6 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod conformance;
 mod error;
-#[cfg(any(test, feature = "testing"))]
-#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod fakes;
 mod forward;
 pub mod fs;
 #[cfg(feature = "fuzzing")]
@@ -146,6 +147,9 @@ pub mod pipeline;
 mod provider;
 pub mod queue;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod text;
 mod trend;
 mod tts;

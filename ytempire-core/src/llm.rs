@@ -193,26 +193,9 @@ impl ChatResponse {
             answered_by: None,
         }
     }
-
-    /// Record who answered.
-    #[must_use]
-    pub fn with_answered_by(mut self, by: Provenance) -> Self {
-        self.answered_by = Some(by);
-        self
-    }
-
-    /// Record `info` as who answered unless the response already names someone (a leaf or a
-    /// nested fallback chain knew better).
-    pub fn fill_answered_by(&mut self, info: &ProviderInfo) {
-        self.answered_by.get_or_insert_with(|| info.into());
-    }
-
-    /// Who answered: [`answered_by`](Self::answered_by), else `asked` (the model that was
-    /// called, whose `info()` is right when no layer recorded anything).
-    pub fn provenance(&self, asked: &ProviderInfo) -> Provenance {
-        self.answered_by.clone().unwrap_or_else(|| asked.into())
-    }
 }
+
+crate::provider::answered_by_methods!(ChatResponse, "answered", "the model that was called");
 
 /// A chat language model.
 ///

@@ -288,3 +288,36 @@ impl std::fmt::Display for Provenance {
         write!(f, "{}/{}", self.provider, self.model)
     }
 }
+
+/// `with_answered_by`, `fill_answered_by` and `provenance` for a response type with an
+/// `answered_by: Option<Provenance>` field; `$who` says what the provider did ("answered",
+/// "spoke") and `$asked` who was asked.
+macro_rules! answered_by_methods {
+    ($ty:ty, $who:literal, $asked:literal) => {
+        impl $ty {
+            #[doc = concat!("Record who ", $who, ".")]
+            #[must_use]
+            pub fn with_answered_by(mut self, by: $crate::Provenance) -> Self {
+                self.answered_by = Some(by);
+                self
+            }
+
+            #[doc = concat!(
+                "Record `info` as who ", $who, " unless this already names someone (a leaf or ",
+                "a nested fallback chain knew better)."
+            )]
+            pub fn fill_answered_by(&mut self, info: &$crate::ProviderInfo) {
+                self.answered_by.get_or_insert_with(|| info.into());
+            }
+
+            #[doc = concat!(
+                "Who ", $who, ": [`answered_by`](Self::answered_by), else `asked` (",
+                $asked, ", whose `info()` is right when no layer recorded anything)."
+            )]
+            pub fn provenance(&self, asked: &$crate::ProviderInfo) -> $crate::Provenance {
+                self.answered_by.clone().unwrap_or_else(|| asked.into())
+            }
+        }
+    };
+}
+pub(crate) use answered_by_methods;

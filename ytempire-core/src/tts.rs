@@ -162,24 +162,9 @@ impl Speech {
             answered_by: None,
         }
     }
-
-    /// Record who spoke.
-    #[must_use]
-    pub fn with_answered_by(mut self, by: Provenance) -> Self {
-        self.answered_by = Some(by);
-        self
-    }
-
-    /// Record `info` as who spoke unless the speech already names someone.
-    pub fn fill_answered_by(&mut self, info: &ProviderInfo) {
-        self.answered_by.get_or_insert_with(|| info.into());
-    }
-
-    /// Who spoke: [`answered_by`](Self::answered_by), else `asked` (the synthesizer called).
-    pub fn provenance(&self, asked: &ProviderInfo) -> Provenance {
-        self.answered_by.clone().unwrap_or_else(|| asked.into())
-    }
 }
+
+crate::provider::answered_by_methods!(Speech, "spoke", "the synthesizer called");
 
 /// A text-to-speech provider.
 ///

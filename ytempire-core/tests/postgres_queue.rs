@@ -27,11 +27,8 @@ use ytempire_core::queue::{
     JobQueue, JobState, LeaseConfig, PgQueue, PgQueueOptions, QueueBackend, QueueConfig,
     SqliteQueue, SubmitOptions, contract,
 };
-use ytempire_core::{
-    AudioTrack, Capabilities, ImageRequest, ImageResponse, ImageSource, ProviderInfo, Result,
-    Scene, Script, Speech, SpeechRequest, SpeechSynthesizer, Timeline, TimingSource, Usage,
-    VideoMetadata, Visual,
-};
+use ytempire_core::testing::{FakeImage, FakeScript, FakeTts};
+use ytempire_core::{Result, Timeline};
 
 const WORKER_ENV: &str = "YTEMPIRE_PGQ_WORKER_SCHEMA";
 const DIR_ENV: &str = "YTEMPIRE_PGQ_DIR";
@@ -71,7 +68,7 @@ async fn postgres_passes_the_queue_contract() {
     .await;
     println!("{report}");
     assert!(report.is_ok(), "{report}");
-    assert_eq!(report.passed.len(), 8, "{report}");
+    assert_eq!(report.passed.len(), 10, "{report}");
 }
 
 #[tokio::test]
@@ -98,73 +95,7 @@ async fn claim_latency() {
     );
 }
 
-// ---- fake stages -----------------------------------------------------------------------
-
-#[derive(Debug)]
-struct QuickScript;
-#[async_trait]
-impl ScriptStage for QuickScript {
-    async fn write(&self, _job: &JobSpec) -> Result<ScriptOutput> {
-        Ok(ScriptOutput {
-            script: Script::new("t")
-                .with_hook("Hello there.")
-                .with_scene(Scene::new("More words.", "sea", 2.0)),
-            metadata: VideoMetadata::new("t")
-                .with_made_for_kids(false)
-                .with_synthetic_media(true),
-        })
-    }
-}
-
-#[derive(Debug)]
-struct Beep;
-impl std::fmt::Display for Beep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("beep")
-    }
-}
-#[async_trait]
-impl SpeechSynthesizer for Beep {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo::new("test", "beep", Capabilities::new())
-    }
-    async fn synthesize(&self, r: &SpeechRequest) -> Result<Speech> {
-        Ok(Speech::new(
-            AudioTrack::new(8000, 1, vec![0; 800])?,
-            vec![],
-            TimingSource::None,
-            "beep",
-            Usage::characters(r.text.len() as u64, 0.1),
-        ))
-    }
-}
-
-#[derive(Debug, Default)]
-struct Dots(std::sync::atomic::AtomicUsize);
-impl std::fmt::Display for Dots {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("dots")
-    }
-}
-#[async_trait]
-impl ImageSource for Dots {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo::new("test", "dots", Capabilities::new())
-    }
-    async fn fetch(&self, _r: &ImageRequest) -> Result<ImageResponse> {
-        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Ok(ImageResponse::new(
-            vec![Visual::image_bytes(
-                format!("d{n}"),
-                2,
-                2,
-                "image/png",
-                n.to_le_bytes().to_vec(),
-            )],
-            Usage::images(1),
-        ))
-    }
-}
+// ---- the render stage (the others are core's fakes) ----------------------------------
 
 /// Sleeps, then writes the video; leaves `JOB.started.PID`, `JOB.done.PID` and, when dropped
 /// unfinished (cancelled), `JOB.stopped.PID` in the marks directory.
@@ -247,9 +178,9 @@ async fn worker_process_entry() {
         }
     };
     let pipeline = Pipeline::builder(dir.join("jobs"))
-        .script(QuickScript)
-        .narration(SpeechNarrator::new(Arc::new(Beep)))
-        .visuals(SourceVisuals::new(Arc::new(Dots::default())))
+        .script(FakeScript::new())
+        .narration(SpeechNarrator::new(Arc::new(FakeTts::new())))
+        .visuals(SourceVisuals::new(Arc::new(FakeImage::new())))
         .render(SleepyRender {
             marks: dir.join("marks"),
             ms,

@@ -9,9 +9,9 @@
 
 use std::sync::Arc;
 
-use ytempire_core::fakes::{FakeLlm, Turn};
 use ytempire_core::layers::{Fallback, LanguageModelLayers, MemoryCacheStore, RetryConfig};
 use ytempire_core::metering::{Labels, MemorySink, Outcome};
+use ytempire_core::testing::{FakeLlm, Turn};
 use ytempire_core::{ChatRequest, ErrorKind, LanguageModel, Message};
 
 #[tokio::test(start_paused = true)]

@@ -15,7 +15,8 @@
 //! workers can both take the last room under a cap; on a SQLite file each process counts only
 //! its own calls in flight.
 //!
-//! Alerts fire once per scope at each threshold (50, 80 and 100 % by default) through the
+//! Alerts fire once per scope at each threshold (50, 80 and 100 % by default; once across
+//! every process sharing the ledger, which claims each alert in its store) through the
 //! ledger's callback ([`crate::CostLedger::on_alert`]) and `tracing::warn!`. The spend of
 //! today's provider budgets and of the job charged last is also kept in the
 //! `ytempire_budget_spent_usd` and `ytempire_budget_used_ratio` gauges
@@ -218,9 +219,13 @@ impl BudgetState {
         }
     }
 
-    /// Add a recorded entry's priced cost to the running totals and fire alerts.
-    pub(crate) fn add_spend(&self, entry: &LedgerEntry) {
-        let Some(cost) = entry.cost.usd() else { return };
+    /// Add a recorded entry's priced cost to the running totals; the alerts it crosses that
+    /// this process has not fired yet (hand them to [`fire`](Self::fire), after the store
+    /// claimed them so other processes do not fire them too).
+    pub(crate) fn add_spend(&self, entry: &LedgerEntry) -> Vec<Alert> {
+        let Some(cost) = entry.cost.usd() else {
+            return Vec::new();
+        };
         let mut alerts = Vec::new();
         {
             let mut g = self.lock();
@@ -268,6 +273,11 @@ impl BudgetState {
                 use_gauges("provider_day", &entry.provider, spent, cap);
             }
         }
+        alerts
+    }
+
+    /// Fire `alerts`: `tracing::warn!` and the ledger's callback.
+    pub(crate) fn fire(&self, alerts: Vec<Alert>) {
         for alert in alerts {
             tracing::warn!(scope = %alert.scope, percent = alert.percent, spent = %alert.spent, limit = %alert.limit, "budget alert");
             if let Some(cb) = &self.alert {

@@ -66,6 +66,11 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 CREATE INDEX IF NOT EXISTS attempts_job ON attempts(job);
 CREATE INDEX IF NOT EXISTS attempts_provider_day ON attempts(provider, day);
+CREATE TABLE IF NOT EXISTS budget_alerts (
+    scope TEXT NOT NULL,
+    percent INTEGER NOT NULL,
+    PRIMARY KEY (scope, percent)
+);
 ";
 
 /// One recorded attempt with its price.
@@ -148,6 +153,44 @@ enum Store {
 }
 
 impl Store {
+    /// The alerts no process sharing this store fired before (each claimed here, so it fires
+    /// once across workers). When the store cannot say, all of them: an alert twice beats
+    /// none.
+    fn claim_alerts(&self, alerts: Vec<crate::budget::Alert>) -> Vec<crate::budget::Alert> {
+        if alerts.is_empty() {
+            return alerts;
+        }
+        let claimed = match self {
+            Self::Sqlite(conn) => {
+                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                alerts
+                    .iter()
+                    .map(|a| {
+                        conn.execute(
+                            "INSERT OR IGNORE INTO budget_alerts (scope, percent) VALUES (?1, ?2)",
+                            params![a.scope.to_string(), a.percent],
+                        )
+                        .map(|n| n == 1)
+                        .map_err(db_err)
+                    })
+                    .collect::<Result<Vec<bool>, Error>>()
+            }
+            #[cfg(feature = "postgres")]
+            Self::Postgres(pg) => pg.claim_alerts(&alerts),
+        };
+        match claimed {
+            Ok(fresh) => alerts
+                .into_iter()
+                .zip(fresh)
+                .filter_map(|(a, fresh)| fresh.then_some(a))
+                .collect(),
+            Err(err) => {
+                tracing::warn!(%err, "budget alerts could not be claimed in the ledger; firing them here");
+                alerts
+            }
+        }
+    }
+
     /// Store `row` (its `id` ignored), first deleting the row `replaces`, in one transaction
     /// where the store has them; the new row's id.
     fn insert(&self, row: &RawRow, replaces: Option<i64>) -> Result<i64, Error> {
@@ -308,6 +351,15 @@ fn db_err(e: rusqlite::Error) -> Error {
     Error::new(ErrorKind::Io, format!("cost ledger: {e}"))
 }
 
+/// Settings every SQLite store of this crate uses (write-ahead log, full sync, a 5 s wait on
+/// a busy file), then `schema`.
+pub(crate) fn prepare_sqlite(conn: &Connection, schema: &str) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.execute_batch(schema)
+}
+
 fn enum_str<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
@@ -335,13 +387,7 @@ impl CostLedger {
     }
 
     fn with_connection(conn: Connection, catalog: Catalog) -> Result<Self, Error> {
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db_err)?;
-        conn.execute_batch(SCHEMA).map_err(db_err)?;
+        prepare_sqlite(&conn, SCHEMA).map_err(db_err)?;
         Self::with_store(Store::Sqlite(Mutex::new(conn)), catalog)
     }
 
@@ -428,7 +474,8 @@ impl CostLedger {
         if let Cost::Unpriced { reason } = &entry.cost {
             tracing::warn!(provider = %entry.provider, model = %entry.model, %reason, "unpriced attempt");
         }
-        self.budgets.add_spend(&entry);
+        let alerts = self.budgets.add_spend(&entry);
+        self.budgets.fire(self.store.claim_alerts(alerts));
         Ok(entry)
     }
 

@@ -250,18 +250,13 @@ fn records_survive_reopen_and_share_the_ledger_database() {
     {
         let _ledger = CostLedger::open(&path, Catalog::embedded().unwrap()).unwrap();
         let store = AbStore::open(&path).unwrap();
-        store
-            .assign("t", "v1", VariantKind::Title, "long", day(1))
-            .unwrap();
-        store
-            .assign("t", "v2", VariantKind::Title, "short", day(1))
-            .unwrap();
-        store
-            .record_outcome(&Outcome::new("v1", day(2), 10).with_clicks(100, 4))
-            .unwrap();
-        store
-            .record_outcome(&Outcome::new("v2", day(2), 30).with_clicks(100, 9))
-            .unwrap();
+        for (video, title, views, clicks) in [("v1", "long", 10, 4), ("v2", "short", 30, 9)] {
+            store
+                .assign("t", video, VariantKind::Title, title, day(1))
+                .unwrap();
+            let outcome = Outcome::new(video, day(2), views).with_clicks(100, clicks);
+            store.record_outcome(&outcome).unwrap();
+        }
     }
     let store = AbStore::open(&path).unwrap();
     let assignments = store.assignments("t").unwrap();

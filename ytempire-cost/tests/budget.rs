@@ -171,7 +171,7 @@ async fn reservations_hold_concurrent_calls_under_the_cap() {
 
 #[tokio::test]
 async fn trends_and_uploads_are_budgeted_too() {
-    use ytempire_core::fakes::{FakeTrend, FakeUploader};
+    use ytempire_core::testing::{FakeTrend, FakeUploader};
     use ytempire_core::{
         Capabilities, TrendRequest, TrendSource, UploadRequest, UploaderExt, VideoMetadata,
     };

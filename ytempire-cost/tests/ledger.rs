@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::rec;
+use common::{job_a, rec};
 use rust_decimal::Decimal;
 use ytempire_core::metering::Outcome;
 use ytempire_core::{ErrorKind, Usage, UsageSink};
@@ -19,47 +19,9 @@ fn d(s: &str) -> Decimal {
 }
 
 fn sample(ledger: &CostLedger) {
-    // job a: a script call that failed (billed anyway), its retry, and a cached repeat.
-    ledger.record(rec(
-        "a",
-        "script",
-        "openai",
-        "gpt-4o",
-        Usage::tokens(1000, 500),
-        Outcome::Failure(ErrorKind::InvalidResponse),
-        1,
-        1,
-    ));
-    ledger.record(rec(
-        "a",
-        "script",
-        "openai",
-        "gpt-4o",
-        Usage::tokens(1000, 500),
-        Outcome::Success,
-        2,
-        1,
-    ));
-    ledger.record(rec(
-        "a",
-        "script",
-        "openai",
-        "gpt-4o",
-        Usage::tokens(1000, 500).into_cached(),
-        Outcome::Success,
-        1,
-        1,
-    ));
-    ledger.record(rec(
-        "a",
-        "narration",
-        "elevenlabs",
-        "eleven_multilingual_v2",
-        Usage::characters(2000, 120.0),
-        Outcome::Success,
-        1,
-        1,
-    ));
+    for r in job_a() {
+        ledger.record(r);
+    }
     // job b on the next day, one unknown model.
     ledger.record(rec(
         "b",
@@ -215,9 +177,9 @@ async fn an_attempt_in_flight_when_the_process_dies_stays_in_the_books() {
     use std::future::Future;
     use std::sync::Arc;
     use std::task::Context;
-    use ytempire_core::fakes::FakeLlm;
     use ytempire_core::layers::Metered;
     use ytempire_core::metering::Labels;
+    use ytempire_core::testing::FakeLlm;
     use ytempire_core::{ChatRequest, LanguageModel, Message};
 
     let dir = tempfile::tempdir().unwrap();

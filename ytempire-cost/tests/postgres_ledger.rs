@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{MeteredFake, rec};
+use common::{MeteredFake, job_a, rec};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,47 +44,7 @@ fn d(s: &str) -> Decimal {
 /// an unpriced model, a row without job or stage, exact sub-cent prices, and an attempt
 /// announced by `started` that the process finishes (its placeholder replaced).
 fn feed(ledger: &CostLedger) {
-    let rows = [
-        rec(
-            "a",
-            "script",
-            "openai",
-            "gpt-4o",
-            Usage::tokens(1000, 500),
-            Outcome::Failure(ErrorKind::InvalidResponse),
-            1,
-            1,
-        ),
-        rec(
-            "a",
-            "script",
-            "openai",
-            "gpt-4o",
-            Usage::tokens(1000, 500),
-            Outcome::Success,
-            2,
-            1,
-        ),
-        rec(
-            "a",
-            "script",
-            "openai",
-            "gpt-4o",
-            Usage::tokens(1000, 500).into_cached(),
-            Outcome::Success,
-            1,
-            1,
-        ),
-        rec(
-            "a",
-            "narration",
-            "elevenlabs",
-            "eleven_multilingual_v2",
-            Usage::characters(2000, 120.0),
-            Outcome::Success,
-            1,
-            1,
-        ),
+    let rows = job_a().into_iter().chain([
         rec(
             "b",
             "script",
@@ -115,7 +75,7 @@ fn feed(ledger: &CostLedger) {
             1,
             2,
         ),
-    ];
+    ]);
     for r in rows {
         ledger.record(r);
     }
@@ -243,17 +203,24 @@ fn request() -> ChatRequest {
 }
 
 /// Two handles of one ledger, each with its own budgeted fake, alternate calls for one job
-/// under a $0.05 cap: together they make exactly the 4 calls one ledger would allow.
+/// under a $0.05 cap: together they make exactly the 4 calls one ledger would allow, and
+/// each budget alert fires once between them.
 async fn budget_holds_across(a: CostLedger, b: CostLedger) {
     let budgets = || {
         BudgetConfig::default()
             .with_per_job(Some(d("0.05")))
             .with_provider_day("openai", d("1.00"))
     };
-    let (a, b) = (
-        Arc::new(a.with_budgets(budgets())),
-        Arc::new(b.with_budgets(budgets())),
-    );
+    let alerts = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = |ledger: CostLedger| {
+        let alerts = alerts.clone();
+        Arc::new(
+            ledger
+                .with_budgets(budgets())
+                .on_alert(move |a| alerts.lock().unwrap().push(a.percent)),
+        )
+    };
+    let (a, b) = (seen(a), seen(b));
     let fakes = [
         Arc::new(MeteredFake::new("gpt-4o", a.clone(), 1000)),
         Arc::new(MeteredFake::new("gpt-4o", b.clone(), 1000)),
@@ -290,6 +257,10 @@ async fn budget_holds_across(a: CostLedger, b: CostLedger) {
     )
     .await;
     assert_eq!(other.unwrap_err().kind(), ErrorKind::BudgetExceeded);
+    // $0.041 of $0.05 crossed 50 % and 80 %: each alert fired once, by one of the handles.
+    let mut fired = alerts.lock().unwrap().clone();
+    fired.sort_unstable();
+    assert_eq!(fired, [50, 80]);
 }
 
 #[tokio::test]

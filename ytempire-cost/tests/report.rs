@@ -8,33 +8,16 @@
 
 mod common;
 
-use common::rec;
+use common::{failed_then_retried, rec};
 use ytempire_core::metering::Outcome;
 use ytempire_core::{ErrorKind, Usage, UsageSink};
 use ytempire_cost::{Catalog, CostLedger, CostReport, render_report_file};
 
 fn fill(ledger: &CostLedger) {
     for (job, day) in [("video-1", 1), ("video-2", 2), ("video-3", 3)] {
-        ledger.record(rec(
-            job,
-            "script",
-            "openai",
-            "gpt-4o",
-            Usage::tokens(3000, 2000),
-            Outcome::Failure(ErrorKind::Upstream),
-            1,
-            day,
-        ));
-        ledger.record(rec(
-            job,
-            "script",
-            "openai",
-            "gpt-4o",
-            Usage::tokens(3000, 2000),
-            Outcome::Success,
-            2,
-            day,
-        ));
+        for r in failed_then_retried(job, &Usage::tokens(3000, 2000), ErrorKind::Upstream, day) {
+            ledger.record(r);
+        }
         ledger.record(rec(
             job,
             "narration",

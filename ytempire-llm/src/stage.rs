@@ -87,8 +87,8 @@ impl ScriptStage for WriterStage {
 mod tests {
     use std::sync::Arc;
 
-    use ytempire_core::fakes::FakeLlm;
     use ytempire_core::layers::Fallback;
+    use ytempire_core::testing::FakeLlm;
     use ytempire_core::{ErrorKind, LanguageModel, Topic};
 
     use super::*;

@@ -12,9 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ytempire_core::conformance::llm::run_all;
-use ytempire_core::{ChannelProfile, ChatRequest, ErrorKind, LanguageModel, Message, Topic};
+use ytempire_core::{ChatRequest, LanguageModel, Message};
+mod common;
+
 use ytempire_llm::testing::{FakeAnthropic, FakeReply};
-use ytempire_llm::{Anthropic, AnthropicConfig, ScriptRequest, ScriptWriter};
+use ytempire_llm::{Anthropic, AnthropicConfig, ScriptWriter};
 
 fn client(fake: &FakeAnthropic) -> Anthropic {
     let cfg = AnthropicConfig::new(
@@ -44,7 +46,7 @@ async fn conformance_and_wire_format() {
     assert_eq!(resp.text, "Hi there.");
     assert_eq!(resp.request_id.as_deref(), Some("msg_fake"));
     assert!(resp.usage.input_tokens > 0 && resp.usage.output_tokens > 0);
-    let sent = fake.requests().pop().unwrap();
+    let sent = fake.requests().pop().unwrap().json;
     assert_eq!(sent["system"], "Be brief.");
     assert_eq!(sent["max_tokens"], 50);
     assert_eq!(
@@ -59,34 +61,13 @@ async fn conformance_and_wire_format() {
 async fn errors_map_to_kinds_and_never_show_the_key() {
     let fake = FakeAnthropic::start().await.unwrap();
     let c = client(&fake);
-    let cases = [
-        (
-            FakeReply::RateLimited { secs: 3, ms: 0 },
-            ErrorKind::RateLimited,
-        ),
-        (FakeReply::InsufficientQuota, ErrorKind::QuotaExhausted),
-        (FakeReply::ContextLength, ErrorKind::ContextLengthExceeded),
-        (FakeReply::ContentFilter, ErrorKind::ContentPolicy),
-        (FakeReply::Unauthorized, ErrorKind::Unauthenticated),
-        (FakeReply::ServerError(529), ErrorKind::Upstream),
-        (FakeReply::ServerError(500), ErrorKind::Upstream),
-        (FakeReply::Truncated, ErrorKind::InvalidResponse),
-        (FakeReply::Malformed, ErrorKind::InvalidResponse),
-        (FakeReply::Delay(Duration::from_secs(5)), ErrorKind::Timeout),
-    ];
-    for (reply, kind) in cases {
-        fake.push([reply.clone()]);
-        let err = c
-            .complete(&ChatRequest::new(vec![Message::user("hello")]))
-            .await
-            .unwrap_err();
-        assert_eq!(err.kind(), kind, "{reply:?}: {err}");
-        assert!(!err.to_string().contains("sk-ant-secret-9"));
-        assert!(!format!("{err:?}").contains("sk-ant-secret-9"));
+    let cases = common::error_cases(FakeReply::RateLimited { secs: 3, ms: 0 }, &[529, 500]);
+    common::assert_errors_map(&fake, &c, cases, "sk-ant-secret-9", |reply, err| {
         if matches!(reply, FakeReply::RateLimited { .. }) {
             assert_eq!(err.retry_after(), Some(Duration::from_secs(3)));
         }
-    }
+    })
+    .await;
     assert!(!format!("{c:?}").contains("sk-ant-secret-9"));
 }
 
@@ -94,15 +75,11 @@ async fn errors_map_to_kinds_and_never_show_the_key() {
 async fn writes_a_valid_script_with_the_schema_in_the_prompt() {
     let fake = FakeAnthropic::start().await.unwrap();
     let writer = ScriptWriter::new(Arc::new(client(&fake)));
-    let req = ScriptRequest::new(
-        Topic::new("How tides work"),
-        ChannelProfile::default(),
-        Duration::from_secs(60),
-    );
+    let req = common::minute_script("How tides work");
     let out = writer.write(&req).await.unwrap();
     assert!(out.metadata.validate().is_ok());
     assert!(out.provider.starts_with("anthropic/"));
-    let first = &fake.requests()[0];
+    let first = &fake.requests()[0].json;
     assert!(
         first.get("response_format").is_none(),
         "no JSON mode on Anthropic"

@@ -13,9 +13,11 @@ use std::time::Duration;
 
 use ytempire_core::conformance::llm::run_all;
 use ytempire_core::layers::Fallback;
-use ytempire_core::{ChannelProfile, ChatRequest, ErrorKind, LanguageModel, Message, Topic};
+use ytempire_core::{ChatRequest, ErrorKind, LanguageModel, Message};
+mod common;
+
 use ytempire_llm::testing::{FakeOpenAi, FakeReply};
-use ytempire_llm::{OfflineWriter, OpenAiCompatible, OpenAiConfig, ScriptRequest, ScriptWriter};
+use ytempire_llm::{OfflineWriter, OpenAiCompatible, OpenAiConfig, ScriptWriter};
 
 fn client(fake: &FakeOpenAi, model: &str) -> OpenAiCompatible {
     let cfg = OpenAiConfig::openai(model, "sk-secret-123".to_owned().into())
@@ -40,7 +42,7 @@ async fn conformance_offline_and_openai_plain_and_streaming() {
     let r = run_all(&streaming, &[]).await;
     assert!(r.is_ok(), "{r}");
     assert_eq!(fake.violations(), Vec::<String>::new());
-    let last = fake.requests().pop().unwrap();
+    let last = fake.requests().pop().unwrap().json;
     assert_eq!(last["stream_options"]["include_usage"], true);
     assert!(last.get("max_tokens").is_some() || last.get("max_completion_tokens").is_none());
 }
@@ -68,33 +70,17 @@ async fn streaming_collects_text_and_usage() {
 async fn errors_map_to_kinds() {
     let fake = FakeOpenAi::start().await.unwrap();
     let c = client(&fake, "gpt-4o");
-    let cases = [
-        (
-            FakeReply::RateLimited { secs: 7, ms: 1500 },
-            ErrorKind::RateLimited,
-        ),
-        (FakeReply::InsufficientQuota, ErrorKind::QuotaExhausted),
-        (FakeReply::ContextLength, ErrorKind::ContextLengthExceeded),
-        (FakeReply::ContentFilter, ErrorKind::ContentPolicy),
-        (FakeReply::Unauthorized, ErrorKind::Unauthenticated),
-        (FakeReply::ServerError(503), ErrorKind::Upstream),
-        (FakeReply::Truncated, ErrorKind::InvalidResponse),
-        (FakeReply::Malformed, ErrorKind::InvalidResponse),
-        (FakeReply::Delay(Duration::from_secs(5)), ErrorKind::Timeout),
-    ];
-    for (reply, kind) in cases {
-        fake.push([reply.clone()]);
-        let err = c.complete(&hello()).await.unwrap_err();
-        assert_eq!(err.kind(), kind, "{reply:?}: {err}");
-        assert!(!format!("{err} {err:?}").contains("sk-secret-123"));
-        if kind == ErrorKind::RateLimited {
+    let cases = common::error_cases(FakeReply::RateLimited { secs: 7, ms: 1500 }, &[503]);
+    common::assert_errors_map(&fake, &c, cases, "sk-secret-123", |_, err| {
+        if err.kind() == ErrorKind::RateLimited {
             assert_eq!(err.retry_after(), Some(Duration::from_millis(1500)));
             assert_eq!(err.status(), Some(429));
         }
-        if kind == ErrorKind::QuotaExhausted {
+        if err.kind() == ErrorKind::QuotaExhausted {
             assert!(!err.is_retryable() && err.should_fallback());
         }
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -134,15 +120,11 @@ async fn invalid_json_first_then_repaired() {
         "Sure! Here is your script: (no JSON, sorry)".into(),
     )]);
     let writer = ScriptWriter::new(Arc::new(client(&fake, "gpt-4o")));
-    let req = ScriptRequest::new(
-        Topic::new("Why cats purr"),
-        ChannelProfile::default(),
-        Duration::from_secs(60),
-    );
+    let req = common::minute_script("Why cats purr");
     let out = writer.write(&req).await.unwrap();
     assert_eq!(out.attempts, 2);
     assert_eq!(out.usage.requests, 2);
-    let second = &fake.requests()[1];
+    let second = &fake.requests()[1].json;
     let msgs = second["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 4);
     assert!(
@@ -173,16 +155,12 @@ async fn chain_gpt4o_then_mini_then_offline() {
     let before = fake.requests().len();
     fake.push([FakeReply::InsufficientQuota, FakeReply::ServerError(500)]);
     let writer = ScriptWriter::new(Arc::new(chain));
-    let req = ScriptRequest::new(
-        Topic::new("How bees make honey"),
-        ChannelProfile::default(),
-        Duration::from_secs(60),
-    );
+    let req = common::minute_script("How bees make honey");
     let out = writer.write(&req).await.unwrap();
     assert!(out.metadata.validate().is_ok());
     let models: Vec<String> = fake.requests()[before..]
         .iter()
-        .map(|r| r["model"].as_str().unwrap().to_owned())
+        .map(|r| r.json["model"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(models, vec!["gpt-4o", "gpt-4o-mini"]);
 }
@@ -199,7 +177,7 @@ async fn from_env_points_at_the_base_url_in_the_environment() {
         _ => None,
     };
     let cfg = OpenAiConfig::from_env_with("gpt-4o", env).unwrap();
-    assert_eq!(cfg.base_url, base.trim_end_matches('/'));
+    assert_eq!(cfg.account.base_url, base.trim_end_matches('/'));
     let resp = OpenAiCompatible::new(cfg)
         .unwrap()
         .complete(&hello())

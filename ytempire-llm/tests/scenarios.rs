@@ -118,7 +118,7 @@ async fn loopback_openai_fake_covers_every_scenario_and_topic() {
     assert_eq!(scripts.len(), 100);
     assert_eq!(fake.requests().len(), 125, "100 scripts, 25 repaired");
     assert_eq!(fake.violations(), Vec::<String>::new());
-    let first = &fake.requests()[0];
+    let first = &fake.requests()[0].json;
     assert_eq!(first["response_format"]["type"], "json_schema");
     assert_eq!(first["response_format"]["json_schema"]["strict"], true);
 
@@ -144,7 +144,7 @@ async fn loopback_openai_fake_covers_every_scenario_and_topic() {
         .requests()
         .iter()
         .filter_map(|r| {
-            let msgs = r["messages"].as_array()?;
+            let msgs = r.json["messages"].as_array()?;
             (msgs.len() > 2).then(|| msgs.last()?["content"].as_str().map(str::to_owned))?
         })
         .collect();

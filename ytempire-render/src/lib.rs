@@ -22,6 +22,8 @@ pub mod fuzzing;
 #[cfg(feature = "gpu")]
 pub mod gpu;
 pub mod mux;
+pub mod reference;
+mod rng;
 pub mod scene;
 pub mod sources;
 pub mod stage;

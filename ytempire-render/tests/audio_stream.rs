@@ -6,6 +6,8 @@
     reason = "tests"
 )]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -13,9 +15,9 @@ use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual};
 use ytempire_render::audio::aac::AacEncoder;
 use ytempire_render::audio::music::ambient_bed;
 use ytempire_render::audio::stream::soundtrack_aac;
-use ytempire_render::audio::{self, AudioBuffer, MixSettings, SAMPLE_RATE, StereoBuffer};
+use ytempire_render::audio::{self, AudioBuffer, Loudness, MixSettings, SAMPLE_RATE, StereoBuffer};
 use ytempire_render::encode::EncoderChoice;
-use ytempire_render::mux::AacFrames;
+use ytempire_render::mux::{AacFrames, AudioInput};
 use ytempire_render::video::{CompositorChoice, RenderOptions, render_video_blocking};
 
 /// Speech-like test signal at `rate`: gliding harmonics under a syllable envelope with pauses
@@ -89,21 +91,25 @@ fn split_decode(adts: &[u8]) -> Vec<Vec<f32>> {
     syom::decode_with(adts, &opts).unwrap().channels
 }
 
-/// Pearson correlation of two signals (over the shorter length).
-fn correlation(a: &[f32], b: &[f32]) -> f64 {
-    let n = a.len().min(b.len()).max(1) as f64;
-    let (ma, mb) = (
-        a.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
-        b.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
-    );
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(*x) - ma, f64::from(*y) - mb);
-        sab += x * y;
-        saa += x * x;
-        sbb += y * y;
-    }
-    sab / (saa * sbb).sqrt().max(1e-30)
+/// The soundtrack of `narr` over `bed` mixed in memory and streamed to AAC (192 kb/s, syom),
+/// with the default mix: (in-memory buffer, its loudness, the AAC input, its loudness).
+fn both_soundtracks(
+    narr: &Path,
+    bed: &Path,
+    secs: f64,
+) -> (StereoBuffer, Loudness, AudioInput, Loudness) {
+    let settings = MixSettings::default();
+    let (mem, mem_l) = audio::soundtrack(Some(narr), Some(bed), secs, &settings).unwrap();
+    let (input, l) = soundtrack_aac(
+        Some(narr),
+        Some(bed),
+        secs,
+        &settings,
+        192_000,
+        AacEncoder::Syom,
+    )
+    .unwrap();
+    (mem, mem_l, input, l)
 }
 
 /// `voice` pauses where `t % 3.0 > 2.4`: those spans (with 0.15 s margins) up to `secs`,
@@ -125,18 +131,8 @@ fn streaming_matches_the_in_memory_soundtrack() {
     // 22.05 kHz stereo narration (resampled and downmixed), 44.1 kHz music that loops.
     write_wav(&narr, &voice(22_050, 7.3, 0.05), 2);
     write_wav(&bed, &music(44_100, 2.0), 1);
-    let settings = MixSettings::default();
     let secs = 9.0;
-    let (mem, mem_l) = audio::soundtrack(Some(&narr), Some(&bed), secs, &settings).unwrap();
-    let (mut input, l) = soundtrack_aac(
-        Some(&narr),
-        Some(&bed),
-        secs,
-        &settings,
-        192_000,
-        AacEncoder::Syom,
-    )
-    .unwrap();
+    let (mem, mem_l, mut input, l) = both_soundtracks(&narr, &bed, secs);
     assert_eq!(input.sample_rate, 48_000);
     assert_eq!(input.channels, 2);
     assert_eq!(input.frames.len(), mem.frames().div_ceil(1024));
@@ -216,18 +212,8 @@ fn streaming_keeps_the_stereo_bed_and_centres_the_narration() {
     let bed = dir.path().join("bed.wav");
     write_wav(&narr, &voice(48_000, 9.0, 0.05), 1);
     ambient_bed(11, 48_000).write_wav(&bed).unwrap();
-    let settings = MixSettings::default();
     let secs = 9.0;
-    let (mem, mem_l) = audio::soundtrack(Some(&narr), Some(&bed), secs, &settings).unwrap();
-    let (mut input, l) = soundtrack_aac(
-        Some(&narr),
-        Some(&bed),
-        secs,
-        &settings,
-        192_000,
-        AacEncoder::Syom,
-    )
-    .unwrap();
+    let (mem, mem_l, mut input, l) = both_soundtracks(&narr, &bed, secs);
     assert_eq!(input.channels, 2);
     assert!((l.integrated_lufs + 14.0).abs() <= 1.0, "{l:?}");
     assert!(
@@ -239,8 +225,8 @@ fn streaming_keeps_the_stereo_bed_and_centres_the_narration() {
     assert_eq!(dec.len(), 2);
     let (left, right) = (&dec[0], &dec[1]);
     for r in pauses(secs as f32) {
-        let c = correlation(&left[r.clone()], &right[r.clone()]);
-        let m = correlation(&mem.left[r.clone()], &mem.right[r.clone()]);
+        let c = common::signal::correlation(&left[r.clone()], &right[r.clone()]);
+        let m = common::signal::correlation(&mem.left[r.clone()], &mem.right[r.clone()]);
         println!("stream_pause_lr_correlation decoded={c:.3} pcm={m:.3} ({r:?})");
         assert!(
             c < 0.98 && m < 0.98,
@@ -266,7 +252,7 @@ fn streaming_keeps_the_stereo_bed_and_centres_the_narration() {
         Some(&narr),
         None,
         secs,
-        &settings,
+        &MixSettings::default(),
         192_000,
         AacEncoder::Syom,
     )
@@ -281,22 +267,6 @@ fn streaming_keeps_the_stereo_bed_and_centres_the_narration() {
         worst < 1e-4,
         "narration alone differs between channels by {worst}"
     );
-}
-
-/// Whether `tool` runs; a missing one is a failure under `CI=true`, else a skip.
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool)
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{tool} is missing under CI=true (scripts/setup.sh installs ffmpeg)"
-        );
-        eprintln!("SKIPPED: {tool} not on PATH");
-    }
-    ok
 }
 
 #[test]
@@ -326,7 +296,7 @@ fn rendered_mp4_with_music_has_two_different_channels_at_the_target_loudness() {
     };
     let r = render_video_blocking(&t, &opts, &out).unwrap();
     assert!((r.loudness_lufs + 14.0).abs() <= 1.0, "{r:?}");
-    if !(have("ffprobe") && have("ffmpeg")) {
+    if !(common::tool_ok("ffprobe") && common::tool_ok("ffmpeg")) {
         return;
     }
     let probe = Command::new("ffprobe")
@@ -367,7 +337,7 @@ fn rendered_mp4_with_music_has_two_different_channels_at_the_target_loudness() {
         left.len()
     );
     for r in pauses(secs as f32) {
-        let c = correlation(&left[r.clone()], &right[r.clone()]);
+        let c = common::signal::correlation(&left[r.clone()], &right[r.clone()]);
         println!("mp4_pause_lr_correlation {c:.3} ({r:?})");
         assert!(c < 0.98, "pause {r:?}: L/R correlation {c}");
     }

@@ -14,9 +14,13 @@
     reason = "tests"
 )]
 
+#[path = "common/vendor_faults.rs"]
+mod vendor_faults;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use vendor_faults::{check_faults, common_faults, fault_error, stock_faults};
 use ytempire_core::conformance::image::run_all;
 use ytempire_core::{DynImageSource, ErrorKind, ImageRequest, ImageSource, Result};
 use ytempire_render::sources::inspect::decode_visual;
@@ -91,72 +95,11 @@ async fn every_vendor_passes_core_conformance() {
     assert!(o.violations().is_empty(), "{:?}", o.violations());
 }
 
-/// Push each fault, fetch, and check the error's kind (and `retry_after` when given); then
-/// check a plain fetch works again. Every error string is checked for the key.
-async fn check_faults(
-    source: &dyn ImageSource,
-    push: &dyn Fn(Fault),
-    key: &str,
-    table: &[(Fault, ErrorKind, Option<Duration>)],
-) {
-    let req = ImageRequest::new("a lighthouse at dusk", 64, 48);
-    for (fault, kind, wait) in table {
-        push(fault.clone());
-        let e = source
-            .fetch(&req)
-            .await
-            .expect_err(&format!("{fault:?} should fail"));
-        assert_eq!(e.kind(), *kind, "{fault:?}: {e}");
-        if wait.is_some() {
-            assert_eq!(e.retry_after(), *wait, "{fault:?}: {e}");
-        }
-        assert_eq!(e.is_retryable(), kind.is_retryable());
-        for text in [e.to_string(), format!("{e:?}")] {
-            assert!(!text.contains(key), "{fault:?} leaked the key: {text}");
-        }
-        let ok = source.fetch(&req).await;
-        assert!(ok.is_ok(), "after {fault:?}: {:?}", ok.err());
-    }
-}
-
-fn common_faults() -> Vec<(Fault, ErrorKind, Option<Duration>)> {
-    vec![
-        (
-            Fault::RateLimited {
-                retry_after_secs: Some(3),
-            },
-            ErrorKind::RateLimited,
-            Some(Duration::from_secs(3)),
-        ),
-        (Fault::ServerError(503), ErrorKind::Upstream, None),
-        (Fault::ServerError(500), ErrorKind::Upstream, None),
-        (Fault::Unauthorized, ErrorKind::Unauthenticated, None),
-        (Fault::DropConnection, ErrorKind::Transport, None),
-        (Fault::TruncatedBody, ErrorKind::Transport, None),
-        (
-            Fault::Hang(Duration::from_secs(3)),
-            ErrorKind::Timeout,
-            None,
-        ),
-        (Fault::HtmlImage, ErrorKind::InvalidResponse, None),
-        (Fault::EmptyImage, ErrorKind::InvalidResponse, None),
-        (Fault::CorruptImage, ErrorKind::InvalidResponse, None),
-    ]
-}
-
 #[tokio::test]
 async fn pexels_maps_every_fault() {
     let fake = FakePexels::start().await.unwrap();
     let source = pexels(&fake, Duration::from_secs(1));
-    let mut table = common_faults();
-    table.push((Fault::MalformedJson, ErrorKind::InvalidResponse, None));
-    table.push((
-        Fault::RateLimited {
-            retry_after_secs: None,
-        },
-        ErrorKind::RateLimited,
-        None,
-    ));
+    let table = stock_faults();
     check_faults(&source, &|f| fake.push_fault(f), PEXELS_KEY, &table).await;
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
@@ -181,21 +124,14 @@ async fn stability_maps_every_fault() {
     check_faults(&source, &|f| fake.push_fault(f), STABILITY_KEY, &table).await;
 
     // The typed errors keep Stability's error name as the code.
-    fake.push_fault(Fault::ContentModeration);
-    let e = source
-        .fetch(&ImageRequest::new("x", 8, 8))
-        .await
-        .unwrap_err();
+    let push = |f| fake.push_fault(f);
+    let e = fault_error(&source, &push, Fault::ContentModeration).await;
     assert_eq!(
         (e.status(), e.code()),
         (Some(403), Some("content_moderation"))
     );
     assert!(e.should_fallback() && !e.is_retryable());
-    fake.push_fault(Fault::QuotaExhausted);
-    let e = source
-        .fetch(&ImageRequest::new("x", 8, 8))
-        .await
-        .unwrap_err();
+    let e = fault_error(&source, &push, Fault::QuotaExhausted).await;
     assert_eq!(
         (e.status(), e.code()),
         (Some(402), Some("payment_required"))
@@ -211,15 +147,11 @@ async fn openai_images_maps_every_fault() {
     table.extend([
         (Fault::QuotaExhausted, ErrorKind::QuotaExhausted, None),
         (Fault::ContentModeration, ErrorKind::ContentPolicy, None),
-        (Fault::MalformedJson, ErrorKind::InvalidResponse, None),
+        (Fault::MalformedBody, ErrorKind::InvalidResponse, None),
     ]);
     check_faults(&source, &|f| fake.push_fault(f), OPENAI_KEY, &table).await;
 
-    fake.push_fault(Fault::QuotaExhausted);
-    let e = source
-        .fetch(&ImageRequest::new("x", 8, 8))
-        .await
-        .unwrap_err();
+    let e = fault_error(&source, &|f| fake.push_fault(f), Fault::QuotaExhausted).await;
     assert_eq!(e.code(), Some("insufficient_quota"));
     assert_eq!(e.request_id(), Some("req_fake_images"));
     assert!(!e.is_retryable() && e.should_fallback());

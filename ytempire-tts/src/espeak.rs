@@ -24,9 +24,10 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 use ytempire_core::{
     AudioTrack, Capabilities, Error, ErrorKind, ProviderInfo, Result, Speech, SpeechRequest,
-    SpeechSynthesizer, TextFormat, TimingSource, Usage, VoiceGender, WordTiming,
+    SpeechSynthesizer, TextFormat, VoiceGender, WordTiming,
 };
 
+use crate::client::client_builders;
 use crate::voice::Voice;
 use crate::{audio, chunk, ssml, timing};
 
@@ -58,6 +59,10 @@ impl std::fmt::Display for EspeakNg {
     }
 }
 
+client_builders!(EspeakNg {
+    voice: "Default voice (an espeak-ng language voice such as `en-gb` or `es`).",
+});
+
 impl EspeakNg {
     /// `espeak-ng` from `PATH`, voice `en-us`, 175 wpm, pitch 50.
     pub fn new() -> Self {
@@ -74,13 +79,6 @@ impl EspeakNg {
     #[must_use]
     pub fn with_program(mut self, program: impl Into<PathBuf>) -> Self {
         self.program = program.into();
-        self
-    }
-
-    /// Default voice (an espeak-ng language voice such as `en-gb` or `es`).
-    #[must_use]
-    pub fn with_voice(mut self, voice: impl Into<String>) -> Self {
-        self.voice = voice.into();
         self
     }
 
@@ -330,23 +328,8 @@ impl SpeechSynthesizer for EspeakNg {
             Some(rate) => audio::resample(&track, rate)?,
             None => track,
         };
-        let secs = track.duration_secs();
-        let timings = if request.word_timings {
-            timings
-        } else {
-            Vec::new()
-        };
-        let source = if timings.is_empty() {
-            TimingSource::None
-        } else {
-            TimingSource::Estimated
-        };
-        Ok(Speech::new(
-            track,
-            timings,
-            source,
-            voice,
-            Usage::characters(billed as u64, secs),
+        Ok(timing::estimated_speech(
+            request, track, timings, voice, billed,
         ))
     }
 }

@@ -34,8 +34,16 @@
 //!
 //! ## Testing
 //!
-//! The `testing` feature exports loopback fakes of every vendor (`testing`) that speak the wire
-//! format, return real audio, validate requests and inject faults.
+//! The `testing` feature exports loopback fakes of every vendor (`testing`), each in its
+//! vendor's folder and built on core's fake-server core, that speak the wire format, return
+//! real audio, validate requests and inject core's faults.
+//!
+//! ## Layout
+//!
+//! One folder per HTTP vendor (`google/`, `elevenlabs/`, `openai/`): the client and its
+//! configuration (`mod.rs`), wire types and error table (`wire.rs`), loopback fake
+//! (`testing.rs`). What the clients share (endpoint, request path, builder methods) is
+//! written once in `client.rs`.
 
 #![forbid(unsafe_code)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -43,6 +51,7 @@
 
 pub mod audio;
 pub mod chunk;
+mod client;
 #[cfg(feature = "elevenlabs")]
 pub mod elevenlabs;
 pub mod espeak;

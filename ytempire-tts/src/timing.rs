@@ -12,7 +12,9 @@
 //! assert!(t[1].end_secs - t[1].start_secs > t[2].end_secs - t[2].start_secs);
 //! ```
 
-use ytempire_core::{Error, Result, WordTiming};
+use ytempire_core::{
+    AudioTrack, Error, Result, Speech, SpeechRequest, TimingSource, Usage, WordTiming,
+};
 
 /// The words of `text` as written ([`ytempire_core::text::words`]: split on whitespace, and
 /// Chinese, Japanese, Thai and other unspaced scripts by dictionary; tokens without a letter
@@ -107,6 +109,36 @@ pub fn distribute(text: &str, start: f64, end: f64) -> Vec<WordTiming> {
             timing
         })
         .collect()
+}
+
+/// The [`Speech`] of a provider whose word timings are estimates (espeak-ng, OpenAI): the
+/// `timings` are kept only when the request wants them (then [`TimingSource::Estimated`],
+/// else none), and usage bills `characters` over the track's length.
+pub(crate) fn estimated_speech(
+    request: &SpeechRequest,
+    track: AudioTrack,
+    timings: Vec<WordTiming>,
+    voice: impl Into<String>,
+    characters: usize,
+) -> Speech {
+    let timings = if request.word_timings {
+        timings
+    } else {
+        Vec::new()
+    };
+    let source = if timings.is_empty() {
+        TimingSource::None
+    } else {
+        TimingSource::Estimated
+    };
+    let secs = track.duration_secs();
+    Speech::new(
+        track,
+        timings,
+        source,
+        voice,
+        Usage::characters(characters as u64, secs),
+    )
 }
 
 /// Word timings from per-character alignment (ElevenLabs `/with-timestamps`): each word runs

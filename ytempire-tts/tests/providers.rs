@@ -33,20 +33,50 @@ fn openai(fake: &FakeServer) -> OpenAiSpeech {
         .unwrap()
         .with_base_url(fake.url("/v1"))
 }
-
-#[tokio::test]
-async fn conformance_every_provider() {
-    let (g, e, o) = (
+/// Fakes of Google, ElevenLabs and OpenAI.
+async fn fakes() -> (FakeServer, FakeServer, FakeServer) {
+    (
         FakeServer::google().await.unwrap(),
         FakeServer::elevenlabs().await.unwrap(),
         FakeServer::openai().await.unwrap(),
-    );
-    let providers: Vec<DynSpeechSynthesizer> = vec![
+    )
+}
+/// espeak-ng, then the Google, ElevenLabs and OpenAI clients on their fakes.
+fn every_provider(g: &FakeServer, e: &FakeServer, o: &FakeServer) -> Vec<DynSpeechSynthesizer> {
+    vec![
         Arc::new(EspeakNg::new()),
-        Arc::new(google(&g)),
-        Arc::new(eleven(&e)),
-        Arc::new(openai(&o)),
-    ];
+        Arc::new(google(g)),
+        Arc::new(eleven(e)),
+        Arc::new(openai(o)),
+    ]
+}
+/// Google, ElevenLabs and OpenAI clients on their fakes, each presenting `key`.
+fn presenting(
+    key: &str,
+    g: &FakeServer,
+    e: &FakeServer,
+    o: &FakeServer,
+) -> [DynSpeechSynthesizer; 3] {
+    let key = || key.to_owned().into();
+    [
+        Arc::new(
+            GoogleTts::with_api_key(key())
+                .unwrap()
+                .with_base_url(g.url("")),
+        ),
+        Arc::new(ElevenLabs::new(key()).unwrap().with_base_url(e.url(""))),
+        Arc::new(
+            OpenAiSpeech::new(Some(key()))
+                .unwrap()
+                .with_base_url(o.url("/v1")),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn conformance_every_provider() {
+    let (g, e, o) = fakes().await;
+    let providers = every_provider(&g, &e, &o);
     for p in providers {
         let r = run_all(p.as_ref(), &[]).await;
         assert!(r.is_ok(), "{p}: {r}");
@@ -63,21 +93,17 @@ async fn provider_timings_and_wire_requests() {
     assert_eq!(s.timing_source, TimingSource::Provider);
     assert_eq!(s.timings.len(), 5);
     let req = &g.requests()[0];
+    assert_eq!(req.path, "/v1beta1/text:synthesize");
+    assert_eq!(req.json["enableTimePointing"][0], "SSML_MARK");
     assert!(
-        req.uri.starts_with("/v1beta1/text:synthesize"),
-        "{}",
-        req.uri
-    );
-    assert_eq!(req.body["enableTimePointing"][0], "SSML_MARK");
-    assert!(
-        req.body["input"]["ssml"]
+        req.json["input"]["ssml"]
             .as_str()
             .unwrap()
             .contains("<mark name=\"w4\"/>")
     );
     assert_eq!(
         s.usage.characters as usize,
-        req.body["input"]["ssml"].as_str().unwrap().chars().count()
+        req.json["input"]["ssml"].as_str().unwrap().chars().count()
     );
 
     let e = FakeServer::elevenlabs().await.unwrap();
@@ -93,11 +119,9 @@ async fn provider_timings_and_wire_requests() {
             .collect::<Vec<_>>(),
         ["Hello", "big", "world."]
     );
-    assert!(
-        e.requests()[0]
-            .uri
-            .contains("/with-timestamps?output_format=pcm_24000")
-    );
+    let req = &e.requests()[0];
+    assert!(req.path.ends_with("/with-timestamps"), "{}", req.path);
+    assert_eq!(req.query_value("output_format"), Some("pcm_24000"));
     assert_eq!(s.usage.characters, 16);
 }
 
@@ -109,12 +133,12 @@ async fn faults_map_to_core_kinds() {
     let cases = [
         (
             Fault::RateLimited {
-                retry_after_secs: 3,
+                retry_after_secs: Some(3),
             },
             ErrorKind::RateLimited,
         ),
-        (Fault::QuotaExceeded, ErrorKind::QuotaExhausted),
-        (Fault::ServerError, ErrorKind::Upstream),
+        (Fault::QuotaExhausted, ErrorKind::QuotaExhausted),
+        (Fault::ServerError(503), ErrorKind::Upstream),
         (Fault::MalformedBody, ErrorKind::InvalidResponse),
         (Fault::TruncatedBody, ErrorKind::Transport),
         (Fault::DropConnection, ErrorKind::Transport),
@@ -130,7 +154,7 @@ async fn faults_map_to_core_kinds() {
         assert!(!err.to_string().contains("xi-test-key"));
     }
     let o = FakeServer::openai().await.unwrap();
-    o.push_fault(Fault::QuotaExceeded);
+    o.push_fault(Fault::QuotaExhausted);
     assert_eq!(
         openai(&o).synthesize(&req).await.unwrap_err().kind(),
         ErrorKind::QuotaExhausted
@@ -142,19 +166,38 @@ async fn faults_map_to_core_kinds() {
     );
 }
 
+/// Each fake checks the key it was told to require and answers a wrong one, and the
+/// `Unauthorized` fault, with the vendor's 401; both read as `Unauthenticated`.
+#[tokio::test]
+async fn fakes_refuse_wrong_keys_in_each_vendors_shape() {
+    let (g, e, o) = fakes().await;
+    let req = SpeechRequest::new("Hello there.");
+    for fake in [&g, &e, &o] {
+        fake.require_key("right-key");
+    }
+    for tts in presenting("wrong-key", &g, &e, &o) {
+        let err = tts.synthesize(&req).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{tts}: {err}");
+    }
+    for tts in presenting("right-key", &g, &e, &o) {
+        assert!(tts.synthesize(&req).await.is_ok(), "{tts}");
+    }
+    for fake in [&g, &e, &o] {
+        fake.push_fault(Fault::Unauthorized);
+    }
+    for tts in presenting("right-key", &g, &e, &o) {
+        let err = tts.synthesize(&req).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{tts}: {err}");
+    }
+    for fake in [&g, &e, &o] {
+        assert_eq!(fake.requests().len(), 3, "{:?}", fake.vendor());
+    }
+}
+
 #[tokio::test]
 async fn bad_input_is_typed() {
-    let (g, e, o) = (
-        FakeServer::google().await.unwrap(),
-        FakeServer::elevenlabs().await.unwrap(),
-        FakeServer::openai().await.unwrap(),
-    );
-    let all: Vec<DynSpeechSynthesizer> = vec![
-        Arc::new(EspeakNg::new()),
-        Arc::new(google(&g)),
-        Arc::new(eleven(&e)),
-        Arc::new(openai(&o)),
-    ];
+    let (g, e, o) = fakes().await;
+    let all = every_provider(&g, &e, &o);
     for p in &all {
         assert_eq!(
             p.synthesize(&SpeechRequest::new("  "))
@@ -205,8 +248,8 @@ async fn chain_survives_two_failures_and_reports_speaker() {
         FakeServer::google().await.unwrap(),
         FakeServer::elevenlabs().await.unwrap(),
     );
-    e.fail_always(Some(Fault::QuotaExceeded));
-    g.fail_always(Some(Fault::ServerError));
+    e.fail_always(Some(Fault::QuotaExhausted));
+    g.fail_always(Some(Fault::ServerError(503)));
     let chain: Fallback<dyn SpeechSynthesizer> = Fallback::new(vec![
         Arc::new(eleven(&e)) as DynSpeechSynthesizer,
         Arc::new(google(&g)),
@@ -241,7 +284,7 @@ async fn chunked_joins_long_text_with_offset_timings() {
         s.usage.characters as usize,
         o.requests()
             .iter()
-            .map(|r| r.body["input"].as_str().unwrap().chars().count())
+            .map(|r| r.json["input"].as_str().unwrap().chars().count())
             .sum::<usize>()
     );
 }
@@ -347,11 +390,7 @@ async fn timing_estimate_error_figures() {
 /// error naming its variable.
 #[tokio::test]
 async fn from_env_points_every_vendor_at_its_base_url() {
-    let (g, e, o) = (
-        FakeServer::google().await.unwrap(),
-        FakeServer::elevenlabs().await.unwrap(),
-        FakeServer::openai().await.unwrap(),
-    );
+    let (g, e, o) = fakes().await;
     let req = SpeechRequest::new("Hello there.");
     fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
         move |name| {

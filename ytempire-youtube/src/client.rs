@@ -183,13 +183,46 @@ impl YouTubeClient {
         query: &[(&str, String)],
     ) -> Result<(T, u64)> {
         let url = format!("{}/youtube/v3/{path}", self.endpoints.api_base);
+        let (text, units) = self
+            .send_authorized(method, || self.http.get(&url).query(query))
+            .await?;
+        let value = serde_json::from_str(&text).map_err(|e| {
+            Error::new(ErrorKind::InvalidResponse, format!("{method} reply: {e}"))
+                .with_provider(PROVIDER)
+        })?;
+        Ok((value, units))
+    }
+
+    /// `thumbnails.set`: upload a JPEG or PNG (≤ 2 MB) for `video_id`. Returns units charged.
+    pub async fn set_thumbnail(&self, video_id: &str, thumbnail: &Thumbnail) -> Result<u64> {
+        check_thumbnail(thumbnail)?;
+        let url = format!(
+            "{}/upload/youtube/v3/thumbnails/set",
+            self.endpoints.upload_base
+        );
+        let (_, units) = self
+            .send_authorized("thumbnails.set", || {
+                self.http
+                    .post(&url)
+                    .query(&[("videoId", video_id), ("uploadType", "media")])
+                    .header(CONTENT_TYPE, thumbnail.format.mime())
+                    .body(thumbnail.data.clone())
+            })
+            .await?;
+        Ok(units)
+    }
+
+    /// Send the request `build` makes with the bearer token, charged as `method`; after a 401
+    /// invalidate the token and send it once more. A non-2xx reply becomes its typed error
+    /// (noted in the ledger). Returns the reply's text and the units charged.
+    async fn send_authorized(
+        &self,
+        method: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(String, u64)> {
         let mut units = 0;
         for attempt in 0..2 {
-            let req = self
-                .http
-                .get(&url)
-                .query(query)
-                .header(AUTHORIZATION, self.bearer().await?);
+            let req = build().header(AUTHORIZATION, self.bearer().await?);
             units += self.charge(method).await?;
             let resp = req.send().await.map_err(|e| transport(method, &e))?;
             let status = resp.status().as_u16();
@@ -204,60 +237,11 @@ impl YouTubeClient {
                 self.note_error(&err).await?;
                 return Err(err);
             }
-            let value = serde_json::from_str(&text).map_err(|e| {
-                Error::new(ErrorKind::InvalidResponse, format!("{method} reply: {e}"))
-                    .with_provider(PROVIDER)
-            })?;
-            return Ok((value, units));
+            return Ok((text, units));
         }
         Err(Error::new(
             ErrorKind::Unauthenticated,
             format!("{method}: token refused twice"),
-        )
-        .with_provider(PROVIDER))
-    }
-
-    /// `thumbnails.set`: upload a JPEG or PNG (≤ 2 MB) for `video_id`. Returns units charged.
-    pub async fn set_thumbnail(&self, video_id: &str, thumbnail: &Thumbnail) -> Result<u64> {
-        check_thumbnail(thumbnail)?;
-        let url = format!(
-            "{}/upload/youtube/v3/thumbnails/set",
-            self.endpoints.upload_base
-        );
-        let mut units = 0;
-        for attempt in 0..2 {
-            let req = self
-                .http
-                .post(&url)
-                .query(&[("videoId", video_id), ("uploadType", "media")])
-                .header(AUTHORIZATION, self.bearer().await?)
-                .header(CONTENT_TYPE, thumbnail.format.mime())
-                .body(thumbnail.data.clone());
-            units += self.charge("thumbnails.set").await?;
-            let resp = req
-                .send()
-                .await
-                .map_err(|e| transport("thumbnails.set", &e))?;
-            let status = resp.status().as_u16();
-            let headers = resp.headers().clone();
-            let text = resp
-                .text()
-                .await
-                .map_err(|e| transport("thumbnails.set", &e))?;
-            if status == 401 && attempt == 0 {
-                self.auth.invalidate().await;
-                continue;
-            }
-            if !(200..300).contains(&status) {
-                let err = from_response(status, &headers, &text);
-                self.note_error(&err).await?;
-                return Err(err);
-            }
-            return Ok(units);
-        }
-        Err(Error::new(
-            ErrorKind::Unauthenticated,
-            "thumbnails.set: token refused twice",
         )
         .with_provider(PROVIDER))
     }

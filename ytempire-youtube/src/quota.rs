@@ -327,53 +327,14 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn charges_exhausts_and_resets() {
-        let ledger = QuotaLedger::in_memory(QuotaCosts::default().with_cost("search.list", 99))
-            .with_limit("small", 3300);
-        let t = utc(2026, 1, 15, 12, 0);
-        assert_eq!(ledger.costs().cost("search.list"), 99);
-        assert_eq!(ledger.costs().cost("unknown.method"), 1);
-        ledger.charge_at("small", "videos.insert", t).await.unwrap();
-        ledger
-            .charge_at("small", "thumbnails.set", t)
-            .await
-            .unwrap();
-        assert_eq!(ledger.remaining_at("small", t).await, 3300 - 1650);
-        assert!(ledger.can_afford_at("small", &["videos.insert"], t).await);
-        ledger.charge_at("small", "videos.insert", t).await.unwrap();
-        assert!(!ledger.can_afford_at("small", &["videos.insert"], t).await);
-        ledger.mark_exhausted_at("other", t).await.unwrap();
-        assert_eq!(ledger.remaining_at("other", t).await, 0);
-        let tomorrow = next_reset(t);
-        assert_eq!(
-            ledger.remaining_at("other", tomorrow).await,
-            DEFAULT_DAILY_QUOTA
-        );
-        assert_eq!(ledger.remaining_at("small", tomorrow).await, 3300);
-    }
-
-    #[tokio::test]
-    async fn persists_across_instances_and_blocks_channels() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("quota.json");
-        let t = utc(2026, 5, 2, 18, 0);
-        {
-            let ledger = QuotaLedger::open(&path, QuotaCosts::default()).unwrap();
-            ledger.charge_at("p", "videos.insert", t).await.unwrap();
-            ledger.block_channel_at("acct", t).await.unwrap();
-        }
-        let again = QuotaLedger::open(&path, QuotaCosts::default()).unwrap();
-        assert_eq!(again.remaining_at("p", t).await, 8400);
-        assert!(
-            again
-                .channel_blocked_at("acct", t + Duration::hours(23))
-                .await
-        );
-        assert!(
-            !again
-                .channel_blocked_at("acct", t + Duration::hours(24))
-                .await
-        );
+    /// The cost table (the ledger's rules on every backend are in the integration tests:
+    /// `tests/rotation.rs` for this JSON ledger, `tests/postgres_accounts.rs` for Postgres).
+    #[test]
+    fn costs_are_google_s_with_overrides() {
+        let costs = QuotaCosts::default().with_cost("search.list", 99);
+        assert_eq!(costs.cost("search.list"), 99);
+        assert_eq!(costs.cost("videos.insert"), 1600);
+        assert_eq!(costs.cost("thumbnails.set"), 50);
+        assert_eq!(costs.cost("unknown.method"), 1);
     }
 }

@@ -14,8 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use ytempire_core::{
-    Capabilities, Error, ErrorKind, ProgressSink, ProviderInfo, Result, UploadReceipt,
-    UploadRequest, Uploader,
+    Error, ErrorKind, ProgressSink, ProviderInfo, Result, UploadReceipt, UploadRequest, Uploader,
 };
 
 use crate::error::{PROVIDER, REASON_QUOTA_EXCEEDED, REASON_UPLOAD_LIMIT_EXCEEDED};
@@ -137,13 +136,7 @@ impl RotatingUploader {
 #[async_trait]
 impl Uploader for RotatingUploader {
     fn info(&self) -> ProviderInfo {
-        ProviderInfo::new(
-            PROVIDER,
-            "rotating",
-            Capabilities::new()
-                .with_resumable(true)
-                .with_thumbnails(true),
-        )
+        crate::upload::uploader_info("rotating")
     }
 
     async fn upload(

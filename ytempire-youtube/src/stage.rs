@@ -261,7 +261,12 @@ impl YouTubeAccounts {
         self.store()?.remove(name).await
     }
 
-    fn open_ledger(&self) -> Result<Arc<QuotaLedger>> {
+    /// The quota ledger every client of these accounts charges: the one given with
+    /// [`with_ledger`](Self::with_ledger), else the [`ledger_file`](Self::ledger_file).
+    ///
+    /// # Errors
+    /// The ledger file's errors.
+    pub fn quota_ledger(&self) -> Result<Arc<QuotaLedger>> {
         match &self.ledger {
             Some(l) => Ok(Arc::clone(l)),
             None => Ok(Arc::new(QuotaLedger::open(
@@ -355,7 +360,7 @@ impl YouTubeAccounts {
             .into_iter()
             .map(|(a, r)| self.account_uploader(a, r, &mut secrets))
             .collect::<Result<Vec<_>>>()?;
-        Ok(RotatingUploader::new(uploaders, self.open_ledger()?))
+        Ok(RotatingUploader::new(uploaders, self.quota_ledger()?))
     }
 
     /// The pipeline's upload stage: [`rotating_uploader`](Self::rotating_uploader) as a core
@@ -385,7 +390,7 @@ impl YouTubeAccounts {
         })?;
         let uploader = RotatingUploader::new(
             vec![self.account_uploader(a, refresh, &mut HashMap::new())?],
-            self.open_ledger()?,
+            self.quota_ledger()?,
         );
         uploader.set_thumbnail(account, video_id, thumbnail).await
     }

@@ -402,6 +402,20 @@ impl YouTubeUploader {
         self.read_reply(resp, session).await
     }
 
+    /// Keep session `uri` under `key` (when sessions are saved) so a rerun resumes it.
+    async fn save_session(&self, key: Option<&Path>, uri: &str, total: u64) -> Result<()> {
+        let (Some(store), Some(key)) = (&self.sessions, key) else {
+            return Ok(());
+        };
+        let saved = SavedSession {
+            session_uri: uri.to_owned(),
+            total_bytes: total,
+            account: self.client.account().name.clone(),
+            started_at: chrono::Utc::now(),
+        };
+        store.save(key, &saved).await
+    }
+
     async fn run(
         &self,
         request: &UploadRequest,
@@ -459,15 +473,7 @@ impl YouTubeUploader {
                     .await
                 {
                     Ok(uri) => {
-                        if let (Some(store), Some(key)) = (&self.sessions, &key) {
-                            let saved = SavedSession {
-                                session_uri: uri.clone(),
-                                total_bytes: total,
-                                account: account.clone(),
-                                started_at: chrono::Utc::now(),
-                            };
-                            store.save(key, &saved).await?;
-                        }
+                        self.save_session(key.as_deref(), &uri, total).await?;
                         session = Some(uri);
                         offset = 0;
                         need_status = false;
@@ -482,16 +488,8 @@ impl YouTubeUploader {
                     } else {
                         self.put_chunk(uri, path, offset, total, mime).await
                     };
-                    if *uri != before
-                        && let (Some(store), Some(key)) = (&self.sessions, &key)
-                    {
-                        let saved = SavedSession {
-                            session_uri: uri.clone(),
-                            total_bytes: total,
-                            account: account.clone(),
-                            started_at: chrono::Utc::now(),
-                        };
-                        store.save(key, &saved).await?;
+                    if *uri != before {
+                        self.save_session(key.as_deref(), uri, total).await?;
                     }
                     r
                 }
@@ -597,13 +595,7 @@ impl YouTubeUploader {
 #[async_trait]
 impl Uploader for YouTubeUploader {
     fn info(&self) -> ProviderInfo {
-        ProviderInfo::new(
-            PROVIDER,
-            self.client.account().name.clone(),
-            Capabilities::new()
-                .with_resumable(true)
-                .with_thumbnails(true),
-        )
+        uploader_info(self.client.account().name.clone())
     }
 
     async fn upload(
@@ -613,6 +605,18 @@ impl Uploader for YouTubeUploader {
     ) -> Result<UploadReceipt> {
         self.run(request, progress).await
     }
+}
+
+/// What a YouTube uploader named `model` (an account, or `rotating`) is: resumable, with
+/// thumbnails.
+pub(crate) fn uploader_info(model: impl Into<String>) -> ProviderInfo {
+    ProviderInfo::new(
+        PROVIDER,
+        model,
+        Capabilities::new()
+            .with_resumable(true)
+            .with_thumbnails(true),
+    )
 }
 
 /// The `video` resource sent when starting a session.

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use secrecy::ExposeSecret;
-use ytempire_core::{ErrorKind, UploadRequest, Uploader};
+use ytempire_core::{ErrorKind, UploadRequest, UploaderExt};
 use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{
     AccessTokenSource, Account, ClientSecrets, InstalledAppFlow, OAuthClient, RefreshingToken,
@@ -128,28 +128,19 @@ async fn tokens_never_reach_logs_debug_or_errors() {
         chunk: 2,
         after_bytes: 10,
     });
-    up.upload(
-        &UploadRequest::new(&v.path, meta("logged")),
-        &Progress::default(),
-    )
-    .await
-    .unwrap();
+    up.upload_quietly(&UploadRequest::new(&v.path, meta("logged")))
+        .await
+        .unwrap();
     // A failing call too, so error paths are logged and formatted.
     fake.set_quota_limit("proj-a", 0);
     let err = up
-        .upload(
-            &UploadRequest::new(&v.path, meta("no quota")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("no quota")))
         .await
         .unwrap_err();
     fake.revoke("main");
     let up2 = YouTubeUploader::new(client(&fake, "main", "proj-a", &refresh));
     let err2 = up2
-        .upload(
-            &UploadRequest::new(&v.path, meta("revoked")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("revoked")))
         .await
         .unwrap_err();
     assert_eq!(err2.kind(), ErrorKind::Unauthenticated);

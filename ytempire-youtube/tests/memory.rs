@@ -12,7 +12,7 @@
 mod common;
 
 use common::*;
-use ytempire_core::{UploadRequest, Uploader};
+use ytempire_core::{UploadRequest, UploaderExt};
 use ytempire_youtube::testing::FakeYouTube;
 use ytempire_youtube::{UploadConfig, YouTubeUploader};
 
@@ -36,10 +36,7 @@ async fn one_gib_upload_keeps_peak_rss_under_64_mib() {
         .with_config(UploadConfig::default());
     let before = vm_hwm_kib();
     let receipt = up
-        .upload(
-            &UploadRequest::new(&path, meta("one gibibyte")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&path, meta("one gibibyte")))
         .await
         .unwrap();
     let after = vm_hwm_kib();

@@ -17,7 +17,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use common::*;
-use ytempire_core::{ErrorKind, UploadRequest, Uploader};
+use ytempire_core::{ErrorKind, UploadRequest, UploaderExt};
 use ytempire_youtube::testing::{FakeYouTube, Fault, SearchVideo};
 use ytempire_youtube::{QuotaCosts, QuotaLedger, REASON_TREND_BUDGET, TrendBudget, UploadHistory};
 
@@ -131,10 +131,10 @@ async fn uploads_made_through_the_fake_are_past_uploads_too() {
     let fake = FakeYouTube::start().await.unwrap();
     let up = uploader(&fake, "main", "proj-a").await;
     let v = video(1000, 3);
-    up.upload(
-        &UploadRequest::new(&v.path, meta("Octopus colours, explained")),
-        &Progress::default(),
-    )
+    up.upload_quietly(&UploadRequest::new(
+        &v.path,
+        meta("Octopus colours, explained"),
+    ))
     .await
     .unwrap();
     let refresh = fake.add_account("main2", "proj-a", "UCmain2");

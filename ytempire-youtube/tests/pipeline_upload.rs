@@ -17,15 +17,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use common::*;
 use secrecy::SecretString;
-use ytempire_core::fakes::{FakeImage, FakeTts};
 use ytempire_core::pipeline::{
     CancellationToken, JobSpec, Pipeline, PipelineEvent, QualityInputs, QualityStage,
     QualityVerdict, RenderStage, RenderSummary, ScriptOutput, ScriptStage, SourceVisuals,
     SpeechNarrator, StageName, ThumbnailStage,
 };
+use ytempire_core::testing::{FakeImage, FakeTts};
 use ytempire_core::{
-    Result, Scene, Script, Thumbnail, ThumbnailFormat, Timeline, Topic, VideoMetadata, VideoSpec,
-    Visual,
+    Result, Scene, Script, Thumbnail, Timeline, Topic, VideoMetadata, VideoSpec, Visual,
 };
 use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube, Fault};
 use ytempire_youtube::{Account, ClientSecrets, TokenStore, YouTubeAccounts};
@@ -68,18 +67,6 @@ impl RenderStage for Render {
     }
 }
 
-fn png() -> Thumbnail {
-    let mut data = b"\x89PNG\r\n\x1a\n".to_vec();
-    data.extend([5u8; 64]);
-    Thumbnail {
-        width: 1280,
-        height: 720,
-        format: ThumbnailFormat::Png,
-        variant: "a".into(),
-        data,
-    }
-}
-
 #[derive(Debug)]
 struct Thumbs;
 
@@ -91,7 +78,7 @@ impl ThumbnailStage for Thumbs {
         _: &ScriptOutput,
         _: &[Visual],
     ) -> Result<Vec<Thumbnail>> {
-        Ok(vec![png()])
+        Ok(vec![png(5, 64)])
     }
 }
 
@@ -194,7 +181,7 @@ async fn a_passing_gate_uploads_the_video_and_its_thumbnail_with_progress() {
         ytempire_youtube::testing::sha256_hex(&bytes(VIDEO_LEN, 42))
     );
     assert_eq!(videos[0].resource["snippet"]["title"], "Octopus facts");
-    assert_eq!(fake.thumbnails()[&receipt.video_id].1, png().data);
+    assert_eq!(fake.thumbnails()[&receipt.video_id].1, png(5, 64).data);
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
     // The ledger file recorded the spend.
     assert!(dir.path().join("quota.json").exists());
@@ -314,8 +301,8 @@ async fn a_thumbnail_that_cannot_be_set_is_a_warning_and_can_be_set_later() {
     assert!(fake.thumbnails().is_empty());
 
     accounts
-        .set_thumbnail(&receipt.account, &receipt.video_id, &png())
+        .set_thumbnail(&receipt.account, &receipt.video_id, &png(5, 64))
         .await
         .unwrap();
-    assert_eq!(fake.thumbnails()[&receipt.video_id].1, png().data);
+    assert_eq!(fake.thumbnails()[&receipt.video_id].1, png(5, 64).data);
 }

@@ -13,13 +13,15 @@
     reason = "tests"
 )]
 
+mod common;
+
 use base64::Engine as _;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use std::process::{Command, Stdio};
 use ytempire_core::ErrorKind;
 use ytempire_core::pg::PgOptions;
-use ytempire_youtube::{Account, QuotaCosts, QuotaLedger, TokenStore, next_reset};
+use ytempire_youtube::{Account, QuotaCosts, QuotaLedger, TokenStore};
 
 const CHILD_ENV: &str = "YTEMPIRE_PGA_CHILD_SCHEMA";
 const INDEX_ENV: &str = "YTEMPIRE_PGA_CHILD_INDEX";
@@ -259,19 +261,7 @@ async fn postgres_quota_ledger_keeps_the_rules() {
         .unwrap()
         .with_limit("small", 3300);
     let t = noon();
-    ledger.charge_at("small", "videos.insert", t).await.unwrap();
-    ledger
-        .charge_at("small", "thumbnails.set", t)
-        .await
-        .unwrap();
-    assert_eq!(ledger.remaining_at("small", t).await, 3300 - 1650);
-    ledger.charge_at("small", "videos.insert", t).await.unwrap();
-    assert!(!ledger.can_afford_at("small", &["videos.insert"], t).await);
-    ledger.mark_exhausted_at("other", t).await.unwrap();
-    assert_eq!(ledger.remaining_at("other", t).await, 0);
-    let tomorrow = next_reset(t);
-    assert_eq!(ledger.remaining_at("other", tomorrow).await, 10_000);
-    assert_eq!(ledger.remaining_at("small", tomorrow).await, 3300);
+    common::assert_ledger_rules(&ledger, t).await;
     ledger.block_channel_at("acct", t).await.unwrap();
 
     // Another process (another pool) sees the same counts and blocks.
@@ -280,15 +270,5 @@ async fn postgres_quota_ledger_keeps_the_rules() {
         .unwrap();
     assert_eq!(again.used_at("small", t).await, 3250);
     assert_eq!(again.remaining_at("other", t).await, 0);
-    assert!(
-        again
-            .channel_blocked_at("acct", t + Duration::hours(23))
-            .await
-    );
-    assert!(
-        !again
-            .channel_blocked_at("acct", t + Duration::hours(24))
-            .await
-    );
-    assert!(!again.channel_blocked_at("nobody", t).await);
+    common::assert_blocked_for_a_day(&again, "acct", t).await;
 }

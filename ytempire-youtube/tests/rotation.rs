@@ -1,4 +1,6 @@
-//! Rotation across three accounts under quota exhaustion and channel upload limits.
+//! Rotation across three accounts under quota exhaustion and channel upload limits, and the
+//! JSON quota ledger's rules it rests on (the Postgres ledger keeps the same ones:
+//! `tests/postgres_accounts.rs`).
 
 #![allow(
     clippy::unwrap_used,
@@ -12,7 +14,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use ytempire_core::{ErrorKind, UploadRequest, Uploader};
+use ytempire_core::{ErrorKind, UploadRequest, UploaderExt};
 use ytempire_youtube::testing::{FakeYouTube, Fault, sha256_hex};
 use ytempire_youtube::{QuotaCosts, QuotaLedger, RotatingUploader, YouTubeUploader};
 
@@ -45,7 +47,7 @@ async fn rotates_across_three_accounts_until_all_are_spent() {
     let v = video(3 * CHUNK as usize + 17, 9);
     let req = UploadRequest::new(&v.path, meta("rotate"));
 
-    let first = rot.upload(&req, &Progress::default()).await.unwrap();
+    let first = rot.upload_quietly(&req).await.unwrap();
     assert_eq!(first.account, "gamma");
     assert_eq!(posts_by(&fake), 3, "alpha, beta, then gamma");
     assert_eq!(
@@ -56,17 +58,17 @@ async fn rotates_across_three_accounts_until_all_are_spent() {
     assert!(ledger.channel_blocked_at("beta", chrono::Utc::now()).await);
 
     // The second upload goes straight to gamma: no wasted calls on alpha or beta.
-    let second = rot.upload(&req, &Progress::default()).await.unwrap();
+    let second = rot.upload_quietly(&req).await.unwrap();
     assert_eq!(second.account, "gamma");
     assert_eq!(posts_by(&fake), 4);
 
     // The third finds gamma's project spent at the server: every account is out.
-    let err = rot.upload(&req, &Progress::default()).await.unwrap_err();
+    let err = rot.upload_quietly(&req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::QuotaExhausted, "{err}");
     assert!(err.retry_after().is_some());
     assert_eq!(posts_by(&fake), 5);
     // And with everything marked, nothing is even tried.
-    let err = rot.upload(&req, &Progress::default()).await.unwrap_err();
+    let err = rot.upload_quietly(&req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::QuotaExhausted);
     assert_eq!(posts_by(&fake), 5);
 
@@ -110,18 +112,12 @@ async fn prefers_the_project_with_most_quota_left_and_honours_a_pinned_account()
     let rot = RotatingUploader::new(uploaders, Arc::clone(&ledger));
     let v = video(1000, 10);
     let r = rot
-        .upload(
-            &UploadRequest::new(&v.path, meta("most left")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("most left")))
         .await
         .unwrap();
     assert_eq!(r.account, "beta");
     let r = rot
-        .upload(
-            &UploadRequest::new(&v.path, meta("pinned")).with_account("alpha"),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("pinned")).with_account("alpha"))
         .await
         .unwrap();
     assert_eq!(r.account, "alpha");
@@ -162,16 +158,35 @@ async fn a_rerun_resumes_the_saved_session_instead_of_rotating_to_a_fuller_accou
         chunk: 3,
         status: 503,
     });
-    let err = build()
-        .upload(&req, &Progress::default())
-        .await
-        .unwrap_err();
+    let err = build().upload_quietly(&req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
     assert_eq!(posts_by(&fake), 1);
     // alpha's project now has less quota left than beta's, but alpha holds the session.
-    let receipt = build().upload(&req, &Progress::default()).await.unwrap();
+    let receipt = build().upload_quietly(&req).await.unwrap();
     assert_eq!(receipt.account, "alpha");
     assert_eq!(posts_by(&fake), 1, "resumed: no second videos.insert");
     assert_eq!(fake.videos().len(), 1);
     assert_eq!(fake.videos()[0].sha256, sha256_hex(&v.data));
+}
+
+#[tokio::test]
+async fn the_json_ledger_keeps_the_rules() {
+    let ledger = QuotaLedger::in_memory(QuotaCosts::default()).with_limit("small", 3300);
+    let t = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 15, 12, 0, 0).unwrap();
+    assert_ledger_rules(&ledger, t).await;
+}
+
+#[tokio::test]
+async fn the_json_ledger_persists_across_instances_and_blocks_channels() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quota.json");
+    let t = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 5, 2, 18, 0, 0).unwrap();
+    {
+        let ledger = QuotaLedger::open(&path, QuotaCosts::default()).unwrap();
+        ledger.charge_at("p", "videos.insert", t).await.unwrap();
+        ledger.block_channel_at("acct", t).await.unwrap();
+    }
+    let again = QuotaLedger::open(&path, QuotaCosts::default()).unwrap();
+    assert_eq!(again.remaining_at("p", t).await, 8400);
+    assert_blocked_for_a_day(&again, "acct", t).await;
 }

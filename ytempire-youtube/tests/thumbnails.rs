@@ -13,20 +13,8 @@ mod common;
 use chrono::TimeZone as _;
 use common::*;
 use serde_json::json;
-use ytempire_core::{ErrorKind, Privacy, Thumbnail, ThumbnailFormat, UploadRequest, Uploader};
+use ytempire_core::{ErrorKind, Privacy, UploadRequest, UploaderExt};
 use ytempire_youtube::testing::{FakeYouTube, Fault};
-
-fn png(seed: u8) -> Thumbnail {
-    let mut data = b"\x89PNG\r\n\x1a\n".to_vec();
-    data.extend(std::iter::repeat_n(seed, 300));
-    Thumbnail {
-        width: 1280,
-        height: 720,
-        format: ThumbnailFormat::Png,
-        variant: "a".into(),
-        data,
-    }
-}
 
 fn thumbnail_posts(fake: &FakeYouTube) -> usize {
     fake.requests()
@@ -41,13 +29,16 @@ async fn a_503_on_thumbnails_set_is_retried_and_the_thumbnail_stored() {
     let up = uploader(&fake, "main", "proj").await;
     let v = video(CHUNK as usize + 5, 1);
     fake.inject(Fault::ThumbnailError { status: 503 });
-    let req = UploadRequest::new(&v.path, meta("thumb retry")).with_thumbnail(png(7));
-    let receipt = up.upload(&req, &Progress::default()).await.unwrap();
+    let req = UploadRequest::new(&v.path, meta("thumb retry")).with_thumbnail(png(7, 300));
+    let receipt = up.upload_quietly(&req).await.unwrap();
     assert!(receipt.thumbnail_set, "{receipt:?}");
     assert_eq!(receipt.thumbnail_error, None);
     assert_eq!(thumbnail_posts(&fake), 2, "one 503, one success");
     let stored = fake.thumbnails();
-    assert_eq!(stored[&receipt.video_id], ("image/png".into(), png(7).data));
+    assert_eq!(
+        stored[&receipt.video_id],
+        ("image/png".into(), png(7, 300).data)
+    );
     assert!(fake.pending_faults().is_empty());
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
@@ -63,8 +54,8 @@ async fn a_lasting_failure_keeps_the_reason_and_the_thumbnail_can_be_set_later()
         fake.inject(Fault::ThumbnailError { status: 503 });
     }
     let v = video(1000, 2);
-    let req = UploadRequest::new(&v.path, meta("thumb later")).with_thumbnail(png(9));
-    let receipt = up.upload(&req, &Progress::default()).await.unwrap();
+    let req = UploadRequest::new(&v.path, meta("thumb later")).with_thumbnail(png(9, 300));
+    let receipt = up.upload_quietly(&req).await.unwrap();
     assert_eq!(fake.videos().len(), 1, "the video is up");
     assert!(!receipt.thumbnail_set);
     let why = receipt.thumbnail_error.clone().expect("the reason is kept");
@@ -77,9 +68,12 @@ async fn a_lasting_failure_keeps_the_reason_and_the_thumbnail_can_be_set_later()
     assert_eq!(back.thumbnail_error.as_deref(), Some(why.as_str()));
 
     // Later: set it for the uploaded video id.
-    let units = up.set_thumbnail(&receipt.video_id, &png(9)).await.unwrap();
+    let units = up
+        .set_thumbnail(&receipt.video_id, &png(9, 300))
+        .await
+        .unwrap();
     assert_eq!(units, 50);
-    assert_eq!(fake.thumbnails()[&receipt.video_id].1, png(9).data);
+    assert_eq!(fake.thumbnails()[&receipt.video_id].1, png(9, 300).data);
     assert_eq!(fake.videos().len(), 1, "no second insert");
 }
 
@@ -88,7 +82,7 @@ async fn a_permanent_thumbnail_error_is_not_retried() {
     let fake = FakeYouTube::start().await.unwrap();
     let up = uploader(&fake, "main", "proj").await;
     let err = up
-        .set_thumbnail("no-such-video", &png(1))
+        .set_thumbnail("no-such-video", &png(1, 300))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
@@ -105,10 +99,7 @@ async fn publish_at_goes_to_the_wire_as_rfc3339_on_a_private_video() {
         .with_privacy(Privacy::Private)
         .with_publish_at(at);
     let receipt = up
-        .upload(
-            &UploadRequest::new(&v.path, scheduled),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, scheduled))
         .await
         .unwrap();
     let stored = fake.videos();
@@ -129,7 +120,7 @@ async fn publish_at_goes_to_the_wire_as_rfc3339_on_a_private_video() {
         .with_privacy(Privacy::Public)
         .with_publish_at(at);
     let err = up
-        .upload(&UploadRequest::new(&v.path, public), &Progress::default())
+        .upload_quietly(&UploadRequest::new(&v.path, public))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");

@@ -10,7 +10,7 @@
 mod common;
 
 use common::*;
-use ytempire_core::{ErrorKind, Thumbnail, ThumbnailFormat, UploadRequest, Uploader};
+use ytempire_core::{ErrorKind, Thumbnail, ThumbnailFormat, UploadRequest, Uploader, UploaderExt};
 use ytempire_youtube::testing::{FakeYouTube, Fault, sha256_hex};
 
 /// 4 full chunks and a short fifth.
@@ -97,10 +97,7 @@ async fn survives_a_cut_at_every_chunk_boundary_and_mid_chunk() {
             eprintln!("case {fault:?}");
             fake.inject(fault.clone());
             let receipt = up
-                .upload(
-                    &UploadRequest::new(&v.path, meta("cut")),
-                    &Progress::default(),
-                )
+                .upload_quietly(&UploadRequest::new(&v.path, meta("cut")))
                 .await
                 .unwrap_or_else(|e| panic!("{fault:?}: {e}"));
             assert!(
@@ -127,12 +124,9 @@ async fn expired_session_starts_a_new_one() {
     let up = uploader(&fake, "main", "proj-a").await;
     let v = video(LEN, 3);
     fake.inject(Fault::ExpireSessionOnChunk { chunk: 3 });
-    up.upload(
-        &UploadRequest::new(&v.path, meta("expiry")),
-        &Progress::default(),
-    )
-    .await
-    .unwrap();
+    up.upload_quietly(&UploadRequest::new(&v.path, meta("expiry")))
+        .await
+        .unwrap();
     assert_eq!(session_posts(&fake), 2);
     assert_eq!(fake.quota_used("proj-a"), 3200);
     let stored = fake.videos();
@@ -147,10 +141,7 @@ async fn truncated_completion_reply_is_recovered_by_a_status_query() {
     let v = video(LEN, 4);
     fake.inject(Fault::TruncateCompletion);
     let receipt = up
-        .upload(
-            &UploadRequest::new(&v.path, meta("truncated")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("truncated")))
         .await
         .unwrap();
     assert!(fake.pending_faults().is_empty());
@@ -174,7 +165,7 @@ async fn a_new_process_resumes_the_persisted_session() {
         chunk: 3,
         after_bytes: 1234,
     });
-    let err = first.upload(&req, &Progress::default()).await.unwrap_err();
+    let err = first.upload_quietly(&req).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert_eq!(std::fs::read_dir(&sessions).unwrap().count(), 1);
     drop(first);
@@ -217,7 +208,7 @@ async fn bad_metadata_is_rejected_with_zero_http_calls() {
         meta("ok").with_tags(["a,b"]),
     ] {
         let err = up
-            .upload(&UploadRequest::new(&v.path, bad), &Progress::default())
+            .upload_quietly(&UploadRequest::new(&v.path, bad))
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
@@ -230,10 +221,7 @@ async fn bad_metadata_is_rejected_with_zero_http_calls() {
         data: vec![0xFF; 3 * 1024 * 1024],
     };
     let err = up
-        .upload(
-            &UploadRequest::new(&v.path, meta("ok")).with_thumbnail(big),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("ok")).with_thumbnail(big))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
@@ -246,12 +234,9 @@ async fn rate_limits_are_retried_and_5xx_exhaustion_is_reported() {
     let up = uploader(&fake, "main", "proj-a").await;
     let v = video(LEN, 7);
     fake.inject(Fault::RateLimitNext { count: 2 });
-    up.upload(
-        &UploadRequest::new(&v.path, meta("rl")),
-        &Progress::default(),
-    )
-    .await
-    .unwrap();
+    up.upload_quietly(&UploadRequest::new(&v.path, meta("rl")))
+        .await
+        .unwrap();
     assert_eq!(session_posts(&fake), 3);
 
     let fake = FakeYouTube::start().await.unwrap();
@@ -261,10 +246,7 @@ async fn rate_limits_are_retried_and_5xx_exhaustion_is_reported() {
         fake.inject(Fault::ServerErrorOnChunk { chunk, status: 503 });
     }
     let err = up
-        .upload(
-            &UploadRequest::new(&v.path, meta("5xx")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("5xx")))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Upstream, "{err}");
@@ -280,10 +262,7 @@ async fn quota_exceeded_is_not_retried() {
     fake.set_quota_limit("proj-a", 1000);
     let v = video(1000, 8);
     let err = up
-        .upload(
-            &UploadRequest::new(&v.path, meta("no quota")),
-            &Progress::default(),
-        )
+        .upload_quietly(&UploadRequest::new(&v.path, meta("no quota")))
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::QuotaExhausted);

@@ -1,4 +1,5 @@
-//! `ytempire accounts add|list|remove`: YouTube accounts in the token store.
+//! `ytempire accounts add|list|remove`: YouTube accounts in the token store (this machine's
+//! file, or the PostgreSQL server when the database names one).
 
 use std::time::Duration;
 
@@ -6,7 +7,7 @@ use ytempire_core::{Error, Result};
 use ytempire_youtube::AddAccount;
 
 use super::args::AccountsCommand;
-use super::upload::accounts;
+use super::upload::stored_accounts;
 use crate::config::Config;
 
 /// Run `ytempire accounts …`.
@@ -17,7 +18,7 @@ pub async fn run(config: &Config, cmd: AccountsCommand) -> Result<()> {
     let data = config.paths.data_dir();
     match cmd {
         AccountsCommand::Add(a) => {
-            let yt = accounts(config, &data, &[], a.secrets.as_deref())?;
+            let (yt, place) = stored_accounts(config, &data, &[], a.secrets.as_deref()).await?;
             let mut req = AddAccount::new(a.name.clone())
                 .with_timeout(Duration::from_secs(a.timeout))
                 .with_open_browser(!a.no_browser);
@@ -33,9 +34,8 @@ pub async fn run(config: &Config, cmd: AccountsCommand) -> Result<()> {
                 })
                 .await?;
             println!(
-                "account {} stored in {} (channel {} {}, project {})",
+                "account {} stored in {place} (channel {} {}, project {})",
                 added.name,
-                yt.store_path().display(),
                 added.channel_id.as_deref().unwrap_or("?"),
                 added.channel_title.as_deref().unwrap_or(""),
                 added.project
@@ -43,13 +43,10 @@ pub async fn run(config: &Config, cmd: AccountsCommand) -> Result<()> {
             Ok(())
         }
         AccountsCommand::List => {
-            let yt = accounts(config, &data, &[], None)?;
+            let (yt, place) = stored_accounts(config, &data, &[], None).await?;
             let list = yt.list().await?;
             if list.is_empty() {
-                println!(
-                    "no accounts in {}; add one with `ytempire accounts add NAME`",
-                    yt.store_path().display()
-                );
+                println!("no accounts in {place}; add one with `ytempire accounts add NAME`");
             }
             for a in list {
                 println!(
@@ -63,16 +60,15 @@ pub async fn run(config: &Config, cmd: AccountsCommand) -> Result<()> {
             Ok(())
         }
         AccountsCommand::Remove { name } => {
-            let yt = accounts(config, &data, &[], None)?;
+            let (yt, place) = stored_accounts(config, &data, &[], None).await?;
             if yt.remove(&name).await? {
-                println!("account {name} removed from {}", yt.store_path().display());
+                println!("account {name} removed from {place}");
                 Ok(())
             } else {
                 Err(Error::new(
                     ytempire_core::ErrorKind::NotFound,
                     format!(
-                        "no account named {name:?} in {}; `ytempire accounts list` shows them",
-                        yt.store_path().display()
+                        "no account named {name:?} in {place}; `ytempire accounts list` shows them"
                     ),
                 ))
             }

@@ -43,6 +43,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// The HTML cost report over every recorded provider call.
     Report(ReportArgs),
+    /// Webhook delivery as its own process: follow the queue's job events from a stored
+    /// cursor and post each one, signed, at least once.
+    #[command(subcommand)]
+    Webhooks(super::webhooks::WebhooksCommand),
 }
 
 /// `ytempire make`.
@@ -64,15 +68,9 @@ pub struct MakeArgs {
     /// from the config's providers.offline_voice, else piper).
     #[arg(long, value_name = "VOICE", value_parser = offline_voice)]
     pub voice: Option<crate::config::OfflineVoice>,
-    /// Target length in seconds (5–3600; default from the config, else 60).
-    #[arg(long, value_name = "SECS", value_parser = duration, allow_negative_numbers = true)]
-    pub duration: Option<f64>,
-    /// Vertical 1080×1920 (YouTube Shorts).
-    #[arg(long, conflicts_with = "square")]
-    pub shorts: bool,
-    /// Square 1080×1080.
-    #[arg(long)]
-    pub square: bool,
+    /// Length and shape of the video.
+    #[command(flatten)]
+    pub shape: VideoShape,
     /// Upload the finished video (rotating over the channel's accounts).
     #[arg(long)]
     pub upload: bool,
@@ -96,6 +94,37 @@ pub struct MakeArgs {
     /// Post every job event to URL, signed with YTEMPIRE_WEBHOOK_SECRET.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+}
+
+/// The video's length and shape, as `make` and `queue submit` take them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VideoShape {
+    /// Target length in seconds (5–3600; default from the config, else 60).
+    #[arg(long, value_name = "SECS", value_parser = duration, allow_negative_numbers = true)]
+    pub duration: Option<f64>,
+    /// Vertical 1080×1920 (YouTube Shorts).
+    #[arg(long, conflicts_with = "square")]
+    pub shorts: bool,
+    /// Square 1080×1080.
+    #[arg(long)]
+    pub square: bool,
+}
+
+impl VideoShape {
+    /// The format asked for (`None`: the config's).
+    pub fn format(&self) -> Option<crate::config::Format> {
+        use crate::config::Format;
+        match (self.shorts, self.square) {
+            (true, _) => Some(Format::Shorts),
+            (false, true) => Some(Format::Square),
+            (false, false) => None,
+        }
+    }
+
+    /// The length asked for, else `config`'s.
+    pub fn duration_secs(&self, config: &crate::config::Config) -> f64 {
+        self.duration.unwrap_or(config.video.duration_secs.0)
+    }
 }
 
 /// `ytempire upload`.
@@ -125,15 +154,24 @@ pub struct UploadArgs {
     /// Schedule publication (the video stays private until then), RFC 3339.
     #[arg(long, value_name = "RFC3339", value_parser = publish_at)]
     pub publish_at: Option<DateTime<Utc>>,
+    /// The token store and OAuth client, when not the config's.
+    #[command(flatten)]
+    pub youtube: YouTubeFiles,
+    /// Where resumable sessions are saved (default from the config).
+    #[arg(long, value_name = "DIR")]
+    pub session_dir: Option<PathBuf>,
+}
+
+/// The YouTube files `upload` and `thumbnail` may take from the command line instead of the
+/// config.
+#[derive(Debug, Clone, Default, Args)]
+pub struct YouTubeFiles {
     /// Token store (default from the config).
     #[arg(long, value_name = "FILE")]
     pub store: Option<PathBuf>,
     /// OAuth client secrets JSON (default from the config).
     #[arg(long, value_name = "FILE")]
     pub secrets: Option<PathBuf>,
-    /// Where resumable sessions are saved (default from the config).
-    #[arg(long, value_name = "DIR")]
-    pub session_dir: Option<PathBuf>,
 }
 
 /// `ytempire thumbnail`.
@@ -148,12 +186,9 @@ pub struct ThumbnailArgs {
     /// The account that uploaded the video (default: the only stored account).
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
-    /// Token store (default from the config).
-    #[arg(long, value_name = "FILE")]
-    pub store: Option<PathBuf>,
-    /// OAuth client secrets JSON (default from the config).
-    #[arg(long, value_name = "FILE")]
-    pub secrets: Option<PathBuf>,
+    /// The token store and OAuth client, when not the config's.
+    #[command(flatten)]
+    pub youtube: YouTubeFiles,
 }
 
 /// `ytempire accounts …`.
@@ -279,15 +314,9 @@ pub struct QueueSubmitArgs {
     /// Channel from the config.
     #[arg(long, value_name = "NAME")]
     pub channel: Option<String>,
-    /// Target length in seconds (5–3600).
-    #[arg(long, value_name = "SECS", value_parser = duration, allow_negative_numbers = true)]
-    pub duration: Option<f64>,
-    /// Vertical 1080×1920.
-    #[arg(long, conflicts_with = "square")]
-    pub shorts: bool,
-    /// Square 1080×1080.
-    #[arg(long)]
-    pub square: bool,
+    /// Length and shape of the video.
+    #[command(flatten)]
+    pub shape: VideoShape,
     /// Upload when done.
     #[arg(long)]
     pub upload: bool,

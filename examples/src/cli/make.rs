@@ -25,7 +25,7 @@ use super::args::MakeArgs;
 use super::jobid::job_id_for;
 use super::progress::ProgressWatcher;
 use super::{one_line, providers, upload};
-use crate::config::{ChannelSettings, Compositor, Config, Format, Paths};
+use crate::config::{ChannelSettings, Compositor, Config, Paths};
 
 /// The topic used when none is given.
 pub const DEFAULT_TOPIC: &str = "How octopuses change colour";
@@ -98,33 +98,14 @@ pub fn paths_with_out(config: &Config, out: Option<&Path>) -> Paths {
     paths
 }
 
-/// Build the pipeline `make` and `queue work` run, recording costs in `ledger` (or, when
-/// `None`, the data directory's `ledger.sqlite`).
+/// Build the pipeline `make` and `queue work` run, with the cooldown state its provider
+/// chains share (for the summary's list of providers being skipped) and which offline voice
+/// speaks, and why. Costs go to `ledger` (e.g. [`open_shared_ledger`]'s), or to the data
+/// directory's `ledger.sqlite` when `None`.
 ///
 /// # Errors
 /// Config, ledger or uploader errors.
 pub async fn build_pipeline(
-    config: &Config,
-    paths: &Paths,
-    channel: &ChannelSettings,
-    offline: bool,
-    cpu: bool,
-    upload: Option<DynUploader>,
-    ledger: Option<Arc<CostLedger>>,
-) -> Result<(Pipeline, Arc<CostLedger>)> {
-    build_pipeline_with_breakers(config, paths, channel, offline, cpu, upload, ledger)
-        .await
-        .map(|(pipeline, ledger, _, _)| (pipeline, ledger))
-}
-
-/// [`build_pipeline`], also returning the cooldown state its provider chains share (for
-/// the summary's list of providers being skipped) and which offline voice speaks, and why.
-/// Costs go to `ledger` (e.g. [`open_shared_ledger`]'s), or to the data directory's
-/// `ledger.sqlite` when `None`.
-///
-/// # Errors
-/// Config, ledger or uploader errors.
-pub async fn build_pipeline_with_breakers(
     config: &Config,
     paths: &Paths,
     channel: &ChannelSettings,
@@ -268,15 +249,8 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
         .or(args.topic_flag.clone())
         .unwrap_or_else(|| DEFAULT_TOPIC.to_string());
     let channel = config.channel(args.channel.as_deref())?;
-    let format = if args.shorts {
-        Some(Format::Shorts)
-    } else if args.square {
-        Some(Format::Square)
-    } else {
-        None
-    };
-    let spec = config.video.spec(format);
-    let duration = args.duration.unwrap_or(config.video.duration_secs.0);
+    let spec = config.video.spec(args.shape.format());
+    let duration = args.shape.duration_secs(config);
     let mut paths = paths_with_out(config, args.out.as_deref());
     if let Some(dir) = &args.library {
         paths.library = Some(dir.clone());
@@ -285,7 +259,8 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
     let id = args.job.clone().unwrap_or_else(|| job_id_for(&topic));
 
     let uploader = if args.upload {
-        let accounts = upload::accounts(config, &paths.data_dir(), &channel.accounts, None)?;
+        let (accounts, _) =
+            upload::stored_accounts(config, &paths.data_dir(), &channel.accounts, None).await?;
         let u = accounts.uploader().await?;
         Some(match args.publish_at {
             Some(at) => Arc::new(Scheduled { inner: u, at }) as DynUploader,
@@ -299,7 +274,7 @@ pub async fn run(config: &Config, args: MakeArgs) -> Result<MakeReport> {
     if let Some(voice) = args.voice {
         voiced.providers.offline_voice = voice;
     }
-    let (pipeline, ledger, breakers, voice) = build_pipeline_with_breakers(
+    let (pipeline, ledger, breakers, voice) = build_pipeline(
         &voiced,
         &paths,
         &channel,

@@ -18,6 +18,7 @@ pub mod report;
 pub mod trends;
 pub mod upload;
 pub mod voice;
+pub mod webhooks;
 
 use std::path::PathBuf;
 
@@ -140,6 +141,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Trends(args) => trends::run(&config, args).await,
         Command::Plan(args) => plan::run(&config, args).await,
         Command::Report(args) => report::run(&config, args).await,
+        Command::Webhooks(cmd) => webhooks::run(&config, cmd).await,
     }
 }
 

@@ -315,16 +315,18 @@ fn script_provider(e: &ScriptProvider) -> std::result::Result<DynLanguageModel, 
             let key = key_from(var).ok_or_else(|| format!("openai/{model}: {var} is not set"))?;
             let mut cfg = ytempire_llm::OpenAiConfig::openai(model.clone(), key);
             if let Some(base) = env_nonempty("OPENAI_BASE_URL") {
-                cfg.base_url = base;
+                cfg = cfg.with_base_url(base);
             }
             if let Some(b) = &e.base_url {
-                cfg.base_url = b.0.clone();
+                cfg = cfg.with_base_url(b.0.clone());
             }
             if let Some(t) = e.timeout_secs {
                 cfg.timeout = Duration::from_secs_f64(t.0);
             }
-            cfg.organization = std::env::var("OPENAI_ORG_ID").ok();
-            cfg.project = std::env::var("OPENAI_PROJECT_ID").ok();
+            cfg = cfg.with_org_project(
+                std::env::var("OPENAI_ORG_ID").ok(),
+                std::env::var("OPENAI_PROJECT_ID").ok(),
+            );
             ytempire_llm::OpenAiCompatible::new(cfg)
                 .map(|p| Arc::new(p) as DynLanguageModel)
                 .map_err(|err| why(&format!("openai/{model}"), err))
@@ -334,7 +336,7 @@ fn script_provider(e: &ScriptProvider) -> std::result::Result<DynLanguageModel, 
             let base = e.base_url.as_ref().map(|b| b.0.clone()).unwrap_or_default();
             let mut cfg = ytempire_llm::OpenAiConfig::compatible("compatible", base, model.clone());
             if let Some(var) = &e.api_key_env {
-                cfg.api_key = Some(
+                cfg.account.api_key = Some(
                     key_from(var).ok_or_else(|| format!("compatible/{model}: {var} is not set"))?,
                 );
             }
@@ -378,78 +380,78 @@ fn env_nonempty(var: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// `client` passed through `set` with `value` when the config gives one: an entry's
+/// optional override applied with the client's own setter.
+fn apply<C, V: Clone>(client: C, value: Option<&V>, set: impl FnOnce(C, V) -> C) -> C {
+    match value {
+        Some(v) => set(client, v.clone()),
+        None => client,
+    }
+}
+
 /// One configured narration provider, or why it is left out.
 fn speech_provider(e: &NarrationProvider) -> std::result::Result<DynSpeechSynthesizer, String> {
     let why = |what: &str, err: Error| format!("{what}: {}", err.message());
+    let base_url = e.base_url.as_ref().map(|b| &b.0);
     match e.kind {
         NarrationKind::Elevenlabs => {
-            let mut p =
-                ytempire_tts::ElevenLabs::from_env().map_err(|err| why("elevenlabs", err))?;
-            if let Some(b) = &e.base_url {
-                p = p.with_base_url(b.0.clone());
-            }
-            if let Some(m) = &e.model {
-                p = p.with_model(m.clone());
-            }
-            if let Some(v) = &e.voice {
-                p = p.with_voice(v.clone());
-            }
-            Ok(Arc::new(p))
+            let p = ytempire_tts::ElevenLabs::from_env().map_err(|err| why("elevenlabs", err))?;
+            let p = apply(p, base_url, |p, b| p.with_base_url(b));
+            let p = apply(p, e.model.as_ref(), |p, m| p.with_model(m));
+            Ok(Arc::new(apply(p, e.voice.as_ref(), |p, v| p.with_voice(v))))
         }
         NarrationKind::Google => {
-            let mut p = ytempire_tts::GoogleTts::from_env().map_err(|err| why("google", err))?;
-            if let Some(b) = &e.base_url {
-                p = p.with_base_url(b.0.clone());
-            }
-            if let Some(v) = &e.voice {
-                p = p.with_voice(v.clone());
-            }
-            Ok(Arc::new(p))
+            let p = ytempire_tts::GoogleTts::from_env().map_err(|err| why("google", err))?;
+            let p = apply(p, base_url, |p, b| p.with_base_url(b));
+            Ok(Arc::new(apply(p, e.voice.as_ref(), |p, v| p.with_voice(v))))
         }
         NarrationKind::Openai => {
             if key_from("OPENAI_API_KEY").is_none() && e.base_url.is_none() {
                 return Err("openai speech: OPENAI_API_KEY is not set".into());
             }
-            let mut p =
+            let p =
                 ytempire_tts::OpenAiSpeech::from_env().map_err(|err| why("openai speech", err))?;
-            if let Some(b) = &e.base_url {
-                p = p.with_base_url(b.0.clone());
-            }
-            if let Some(m) = &e.model {
-                p = p.with_model(m.clone());
-            }
-            if let Some(v) = &e.voice {
-                p = p.with_voice(v.clone());
-            }
-            Ok(Arc::new(p))
+            let p = apply(p, base_url, |p, b| p.with_base_url(b));
+            let p = apply(p, e.model.as_ref(), |p, m| p.with_model(m));
+            Ok(Arc::new(apply(p, e.voice.as_ref(), |p, v| p.with_voice(v))))
         }
         NarrationKind::Espeak => Err("espeak (always last)".into()),
     }
 }
 
+/// A visual source built with `new` from its vendor config (the entry's `base_url` applied),
+/// or why it is left out, named `what`.
+fn image_source<C, S: ImageSource>(
+    what: &str,
+    cfg: Result<C>,
+    base_url: Option<&String>,
+    with_base_url: impl FnOnce(C, String) -> C,
+    new: impl FnOnce(C) -> Result<S>,
+) -> std::result::Result<DynImageSource, String> {
+    let why = |err: Error| format!("{what}: {}", err.message());
+    let cfg = apply(cfg.map_err(why)?, base_url, with_base_url);
+    new(cfg).map(|p| Arc::new(p) as DynImageSource).map_err(why)
+}
+
 /// One configured visual source, or why it is left out.
 fn image_provider(e: &VisualProvider) -> std::result::Result<DynImageSource, String> {
     use ytempire_render::sources as src;
-    let why = |what: &str, err: Error| format!("{what}: {}", err.message());
+    let base_url = e.base_url.as_ref().map(|b| &b.0);
     match e.kind {
-        VisualKind::Pexels => {
-            let mut cfg = src::PexelsConfig::from_env().map_err(|err| why("pexels", err))?;
-            if let Some(b) = &e.base_url {
-                cfg = cfg.with_base_url(b.0.clone());
-            }
-            src::Pexels::new(cfg)
-                .map(|p| Arc::new(p) as DynImageSource)
-                .map_err(|err| why("pexels", err))
-        }
-        VisualKind::Pixabay => {
-            let mut cfg = src::PixabayConfig::from_env().map_err(|err| why("pixabay", err))?;
-            if let Some(b) = &e.base_url {
-                cfg = cfg.with_base_url(b.0.clone());
-            }
-            src::Pixabay::new(cfg)
-                .map(|p| Arc::new(p) as DynImageSource)
-                .map_err(|err| why("pixabay", err))
-        }
+        VisualKind::Pexels => image_source(
+            "pexels",
+            src::PexelsConfig::from_env(),
+            base_url,
+            |c, b| c.with_base_url(b),
+            src::Pexels::new,
+        ),
+        VisualKind::Pixabay => image_source(
+            "pixabay",
+            src::PixabayConfig::from_env(),
+            base_url,
+            |c, b| c.with_base_url(b),
+            src::Pixabay::new,
+        ),
         VisualKind::Stability => {
             let model = match e.model.as_deref().unwrap_or("core") {
                 "ultra" => src::StabilityModel::Ultra,
@@ -463,25 +465,23 @@ fn image_provider(e: &VisualProvider) -> std::result::Result<DynImageSource, Str
                     ));
                 }
             };
-            let mut cfg =
-                src::StabilityConfig::from_env(model).map_err(|err| why("stability", err))?;
-            if let Some(b) = &e.base_url {
-                cfg = cfg.with_base_url(b.0.clone());
-            }
-            src::Stability::new(cfg)
-                .map(|p| Arc::new(p) as DynImageSource)
-                .map_err(|err| why("stability", err))
+            image_source(
+                "stability",
+                src::StabilityConfig::from_env(model),
+                base_url,
+                |c, b| c.with_base_url(b),
+                src::Stability::new,
+            )
         }
         VisualKind::Openai => {
             let model = e.model.clone().unwrap_or_else(|| "gpt-image-1".into());
-            let mut cfg = src::OpenAiImagesConfig::from_env(model.clone())
-                .map_err(|err| why(&format!("openai images/{model}"), err))?;
-            if let Some(b) = &e.base_url {
-                cfg = cfg.with_base_url(b.0.clone());
-            }
-            src::OpenAiImages::new(cfg)
-                .map(|p| Arc::new(p) as DynImageSource)
-                .map_err(|err| why(&format!("openai images/{model}"), err))
+            image_source(
+                &format!("openai images/{model}"),
+                src::OpenAiImagesConfig::from_env(model.clone()),
+                base_url,
+                |c, b| c.with_base_url(b),
+                src::OpenAiImages::new,
+            )
         }
         VisualKind::Procedural => Err("procedural (always last)".into()),
     }

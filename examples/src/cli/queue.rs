@@ -25,7 +25,7 @@ use ytempire_core::{Error, ErrorKind, Result, Topic};
 use super::args::{QueueArgs, QueueCommand};
 use super::jobid::job_id_for;
 use super::make::build_pipeline;
-use crate::config::{Config, Format};
+use crate::config::Config;
 
 /// The queue's database: `--database`, else `DATABASE_URL`, else the config's `database`.
 pub(crate) fn database(config: &Config, flag: Option<&str>) -> Option<String> {
@@ -49,34 +49,11 @@ async fn shared_books(
     Arc<ytempire_cost::CostLedger>,
     Option<ytempire_youtube::YouTubeAccounts>,
 )> {
-    use ytempire_youtube::{QuotaCosts, QuotaLedger, TokenStore};
     let ledger = super::make::open_shared_ledger(config, url)?;
     let Some(yt) = accounts else {
         return Ok((ledger, None));
     };
-    let options = ytempire_core::pg::PgOptions::default();
-    let tokens = TokenStore::connect_postgres(url, &options).await?;
-    let quota = QuotaLedger::connect_postgres(url, &options, QuotaCosts::default()).await?;
-    let file = yt.store()?;
-    let db = tokens
-        .database()
-        .cloned()
-        .ok_or_else(|| Error::internal("the token store on the server has no connection pool"))?;
-    let yt = yt.with_store_database(db).with_ledger(Arc::new(quota));
-    // A machine without a readable token file still works from the server's accounts.
-    match yt.store()?.import_missing(&file).await {
-        Ok(copied) if !copied.is_empty() => eprintln!(
-            "copied {} account(s) from {} to the database: {}",
-            copied.len(),
-            file.path().display(),
-            copied.join(", ")
-        ),
-        Ok(_) => {}
-        Err(e) => eprintln!(
-            "note: the accounts of {} were not copied to the database: {e}",
-            file.path().display()
-        ),
-    }
+    let yt = super::upload::on_server(yt, url).await?;
     Ok((ledger, Some(yt)))
 }
 
@@ -181,18 +158,11 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
     match args.command {
         QueueCommand::Submit(a) => {
             let channel = config.channel(a.channel.as_deref())?;
-            let format = if a.shorts {
-                Some(Format::Shorts)
-            } else if a.square {
-                Some(Format::Square)
-            } else {
-                None
-            };
             let id = a.job.clone().unwrap_or_else(|| job_id_for(&a.topic));
             let spec = JobSpec::new(id.clone(), Topic::new(a.topic.clone()))
                 .with_channel(channel.profile())
-                .with_video(config.video.spec(format))
-                .with_duration(a.duration.unwrap_or(config.video.duration_secs.0))
+                .with_video(config.video.spec(a.shape.format()))
+                .with_duration(a.shape.duration_secs(config))
                 .with_upload(a.upload);
             spec.validate()?;
             let options = SubmitOptions {
@@ -303,7 +273,7 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
                 Some(yt) => Some(yt.uploader().await?),
                 None => None,
             };
-            let (pipeline, _ledger) =
+            let (pipeline, ..) =
                 build_pipeline(config, &paths, &channel, offline, false, upload, ledger).await?;
             let queue = JobQueue::new(
                 backend.clone(),

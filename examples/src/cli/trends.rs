@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use ytempire_core::{Error, Result, TrendItem, TrendRequest, TrendSource};
 use ytempire_youtube::{
     DEFAULT_MAX_UPLOADS, FeedTrends, KeywordSearchTrends, MostPopularTrends, OAuthClient,
-    QuotaCosts, QuotaLedger, RefreshingToken, TrendBudget, UploadHistory, YouTubeClient,
+    QuotaLedger, RefreshingToken, TrendBudget, UploadHistory, YouTubeClient,
 };
 
 use super::args::TrendsArgs;
@@ -51,7 +51,8 @@ async fn stored_client(
     channel: &ChannelSettings,
 ) -> Result<Result<(YouTubeClient, Arc<QuotaLedger>)>> {
     let data = config.paths.data_dir();
-    let yt = super::upload::accounts(config, &data, &channel.accounts, None)?;
+    let (yt, place) =
+        super::upload::stored_accounts(config, &data, &channel.accounts, None).await?;
     let store = yt.store()?;
     let list = store.list().await?;
     let Some(account) = list
@@ -59,8 +60,7 @@ async fn stored_client(
         .find(|a| channel.accounts.is_empty() || channel.accounts.contains(&a.name))
     else {
         return Ok(Err(Error::config(format!(
-            "trends reads YouTube through a stored account and {} has none; add one with `ytempire accounts add NAME` (or give the channel only `kind = \"feed\"` sources)",
-            yt.store_path().display()
+            "trends reads YouTube through a stored account and {place} has none; add one with `ytempire accounts add NAME` (or give the channel only `kind = \"feed\"` sources)"
         ))));
     };
     let (account, refresh) = store.get(&account.name).await?;
@@ -71,7 +71,7 @@ async fn stored_client(
     let secrets = ytempire_youtube::ClientSecrets::load(&secrets_path)?
         .with_token_url(yt.endpoints().token_url.clone());
     let auth = Arc::new(RefreshingToken::new(OAuthClient::new(secrets), refresh));
-    let ledger = Arc::new(QuotaLedger::open(yt.ledger_file(), QuotaCosts::default())?);
+    let ledger = yt.quota_ledger()?;
     let client =
         YouTubeClient::new(account, auth, yt.endpoints().clone()).with_ledger(ledger.clone());
     Ok(Ok((client, ledger)))

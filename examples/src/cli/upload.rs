@@ -47,6 +47,64 @@ pub fn accounts(
     Ok(accounts)
 }
 
+/// [`accounts`] where the YouTube commands keep them: on the PostgreSQL server when the
+/// database (`DATABASE_URL` or the config's `database`) is a `postgres://` URL, so every
+/// machine sees the same accounts and quota ([`on_server`]), else in this machine's token
+/// file and quota ledger. Also returns where that is, for messages.
+///
+/// # Errors
+/// [`accounts`]' errors; an unreachable server.
+pub async fn stored_accounts(
+    config: &Config,
+    data: &Path,
+    channel_accounts: &[String],
+    secrets: Option<&Path>,
+) -> Result<(YouTubeAccounts, String)> {
+    let yt = accounts(config, data, channel_accounts, secrets)?;
+    match super::queue::database(config, None).filter(|u| ytempire_core::pg::is_postgres_url(u)) {
+        Some(url) => Ok((on_server(yt, &url).await?, "the database".to_owned())),
+        None => {
+            let place = yt.store_path().display().to_string();
+            Ok((yt, place))
+        }
+    }
+}
+
+/// `yt` with its token store and quota ledger on the PostgreSQL server at `url`. Accounts
+/// this machine's token file holds that the server lacks are copied there first
+/// (`ytempire accounts add` without a server writes the file).
+///
+/// # Errors
+/// An unreachable server; the token file's errors.
+pub async fn on_server(yt: YouTubeAccounts, url: &str) -> Result<YouTubeAccounts> {
+    use std::sync::Arc;
+    use ytempire_youtube::{QuotaCosts, QuotaLedger, TokenStore};
+    let options = ytempire_core::pg::PgOptions::default();
+    let tokens = TokenStore::connect_postgres(url, &options).await?;
+    let quota = QuotaLedger::connect_postgres(url, &options, QuotaCosts::default()).await?;
+    let file = yt.store()?;
+    let db = tokens
+        .database()
+        .cloned()
+        .ok_or_else(|| Error::internal("the token store on the server has no connection pool"))?;
+    let yt = yt.with_store_database(db).with_ledger(Arc::new(quota));
+    // A machine without a readable token file still works from the server's accounts.
+    match yt.store()?.import_missing(&file).await {
+        Ok(copied) if !copied.is_empty() => eprintln!(
+            "copied {} account(s) from {} to the database: {}",
+            copied.len(),
+            file.path().display(),
+            copied.join(", ")
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!(
+            "note: the accounts of {} were not copied to the database: {e}",
+            file.path().display()
+        ),
+    }
+    Ok(yt)
+}
+
 /// Read a PNG or JPEG thumbnail.
 ///
 /// # Errors
@@ -92,7 +150,7 @@ pub async fn run(config: &Config, args: UploadArgs) -> Result<()> {
     }
     let data = config.paths.data_dir();
     let mut yt = config.youtube.clone();
-    if let Some(s) = &args.store {
+    if let Some(s) = &args.youtube.store {
         yt.token_store = Some(s.clone());
     }
     if let Some(s) = &args.session_dir {
@@ -101,7 +159,8 @@ pub async fn run(config: &Config, args: UploadArgs) -> Result<()> {
     let mut cfg = config.clone();
     cfg.youtube = yt;
     let only: Vec<String> = args.account.iter().cloned().collect();
-    let accounts = accounts(&cfg, &data, &only, args.secrets.as_deref())?;
+    let (accounts, _) =
+        stored_accounts(&cfg, &data, &only, args.youtube.secrets.as_deref()).await?;
 
     let mut privacy = args.privacy.unwrap_or(Privacy::Private);
     if args.publish_at.is_some() {
@@ -157,8 +216,8 @@ pub async fn run(config: &Config, args: UploadArgs) -> Result<()> {
             &receipt.video_id,
             image,
             &receipt.account,
-            args.store.as_deref(),
-            args.secrets.as_deref(),
+            args.youtube.store.as_deref(),
+            args.youtube.secrets.as_deref(),
         );
         println!("           set it later with: {command}");
     }
@@ -176,10 +235,11 @@ pub async fn set_thumbnail(config: &Config, args: ThumbnailArgs) -> Result<()> {
     let thumbnail = read_thumbnail(&args.image)?;
     let data = config.paths.data_dir();
     let mut cfg = config.clone();
-    if let Some(s) = &args.store {
+    if let Some(s) = &args.youtube.store {
         cfg.youtube.token_store = Some(s.clone());
     }
-    let accounts = accounts(&cfg, &data, &[], args.secrets.as_deref())?;
+    let (accounts, place) =
+        stored_accounts(&cfg, &data, &[], args.youtube.secrets.as_deref()).await?;
     let account = match &args.account {
         Some(a) => a.clone(),
         None => {
@@ -188,8 +248,7 @@ pub async fn set_thumbnail(config: &Config, args: ThumbnailArgs) -> Result<()> {
                 [only] => only.name.clone(),
                 [] => {
                     return Err(Error::config(format!(
-                        "no account in {}; add the one that uploaded the video with `ytempire accounts add NAME`",
-                        accounts.store_path().display()
+                        "no account in {place}; add the one that uploaded the video with `ytempire accounts add NAME`"
                     )));
                 }
                 many => {

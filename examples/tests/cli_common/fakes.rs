@@ -5,17 +5,27 @@
 use std::path::Path;
 
 use secrecy::SecretString;
+use tempfile::TempDir;
 use ytempire_llm::testing::{FIXTURE_CUE, FakeOpenAi};
 use ytempire_render::sources::testing::FakePexels;
 use ytempire_tts::testing::FakeServer;
 use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{Account, TokenStore};
 
-use super::small_config;
+use super::{Running, command, small_config, start};
 
-/// Config for the fakes: the fake OpenAI writes the script, the fake ElevenLabs narrates, the
-/// fake Pexels gives the visuals (offline providers as fallback); YouTube files under `dir`; the channel rotates `accounts`.
-pub(crate) fn fake_config(dir: &Path, fake: &FakeYouTube, accounts: &[&str]) -> String {
+/// An account on the fake YouTube: name, Cloud project, channel id.
+pub(crate) type Seat = (&'static str, &'static str, &'static str);
+/// The one account most tests upload with.
+pub(crate) const SOLO: Seat = ("solo", "project-s", "UCsolo");
+/// The first of two rotated accounts.
+pub(crate) const FIRST: Seat = ("first", "project-a", "UCfirst");
+/// The second of two rotated accounts.
+pub(crate) const SECOND: Seat = ("second", "project-b", "UCsecond");
+
+/// Write the fake's OAuth client (`client_secret.json` under `dir`) and return the
+/// `[youtube]` table that uses it, with the token store, quota ledger and sessions under `dir`.
+pub(crate) fn youtube_table(dir: &Path, fake: &FakeYouTube) -> String {
     let secrets = dir.join("client_secret.json");
     std::fs::write(
         &secrets,
@@ -28,6 +38,42 @@ pub(crate) fn fake_config(dir: &Path, fake: &FakeYouTube, accounts: &[&str]) -> 
         .to_string(),
     )
     .unwrap();
+    format!(
+        r#"[youtube]
+client_secrets = "{secrets}"
+token_store = "{store}"
+quota_ledger = "{quota}"
+session_dir = "{sessions}"
+"#,
+        secrets = secrets.display(),
+        store = dir.join("accounts.json").display(),
+        quota = dir.join("quota.json").display(),
+        sessions = dir.join("sessions").display(),
+    )
+}
+
+/// [`small_config`] plus the [`youtube_table`] for `fake` and `extra`; the config's path.
+pub(crate) fn youtube_config(dir: &Path, fake: &FakeYouTube, extra: &str) -> String {
+    let table = youtube_table(dir, fake);
+    small_config(dir, &format!("{table}\n{extra}"))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The environment that points the YouTube clients at `fake`.
+pub(crate) fn youtube_env(fake: &FakeYouTube) -> Vec<(&'static str, String)> {
+    let e = fake.endpoints();
+    vec![
+        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
+        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
+        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
+    ]
+}
+
+/// Config for the fakes: the fake OpenAI writes the script, the fake ElevenLabs narrates, the
+/// fake Pexels gives the visuals (offline providers as fallback); YouTube files under `dir`; the channel rotates `accounts`.
+pub(crate) fn fake_config(dir: &Path, fake: &FakeYouTube, accounts: &[&str]) -> String {
     let names: Vec<String> = accounts.iter().map(|a| format!("{a:?}")).collect();
     let extra = format!(
         r#"[[providers.script]]
@@ -40,24 +86,14 @@ kind = "elevenlabs"
 [[providers.visuals]]
 kind = "pexels"
 
-[youtube]
-client_secrets = "{secrets}"
-token_store = "{store}"
-quota_ledger = "{quota}"
-session_dir = "{sessions}"
-
 [[channels]]
 name = "Tides"
 niche = "oceans"
 accounts = [{names}]
 "#,
-        secrets = secrets.display(),
-        store = dir.join("accounts.json").display(),
-        quota = dir.join("quota.json").display(),
-        sessions = dir.join("sessions").display(),
         names = names.join(", "),
     );
-    small_config(dir, &extra).to_str().unwrap().to_string()
+    youtube_config(dir, fake, &extra)
 }
 
 /// Add account `name` to the fake and to the token store under `dir`.
@@ -114,18 +150,16 @@ pub(crate) fn env(
     yt: &FakeYouTube,
     media: &Media,
 ) -> Vec<(&'static str, String)> {
-    let e = yt.endpoints();
-    vec![
+    let mut env = vec![
         ("ELEVENLABS_API_KEY", "el-test-key".to_string()),
         ("ELEVENLABS_BASE_URL", media.voice.url("/")),
         ("PEXELS_API_KEY", "px-test-key".to_string()),
         ("PEXELS_BASE_URL", media.stock.base_url()),
         ("OPENAI_API_KEY", "sk-test-key".to_string()),
         ("OPENAI_BASE_URL", llm.base_url()),
-        ("YTEMPIRE_YOUTUBE_API_BASE", e.api_base.clone()),
-        ("YTEMPIRE_YOUTUBE_UPLOAD_BASE", e.upload_base.clone()),
-        ("YTEMPIRE_OAUTH_TOKEN_URL", e.token_url.clone()),
-    ]
+    ];
+    env.extend(youtube_env(yt));
+    env
 }
 
 /// `videos.insert` session starts the fake saw.
@@ -138,4 +172,53 @@ pub(crate) fn inserts(yt: &FakeYouTube) -> usize {
                 && r.query.contains("uploadType=resumable")
         })
         .count()
+}
+
+/// Every vendor faked, in a fresh temporary directory: the setup of each end-to-end test.
+pub(crate) struct Stack {
+    /// Where the config, token store, job data and outputs go.
+    pub(crate) dir: TempDir,
+    /// Fake OpenAI (the script).
+    pub(crate) llm: FakeOpenAi,
+    /// Fake YouTube (the upload).
+    pub(crate) yt: FakeYouTube,
+    /// Fake ElevenLabs and Pexels.
+    pub(crate) media: Media,
+}
+
+impl Stack {
+    /// Start the fakes.
+    pub(crate) async fn start() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            llm: FakeOpenAi::start().await.unwrap(),
+            yt: FakeYouTube::start().await.unwrap(),
+            media: Media::start().await,
+        }
+    }
+
+    /// The temporary directory.
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Store `seats` on the fake and in the token store, and write the [`fake_config`]
+    /// whose channel rotates them; the config's path.
+    pub(crate) async fn config(&self, seats: &[Seat]) -> String {
+        for (name, project, channel) in seats {
+            store_account(self.path(), &self.yt, name, project, channel).await;
+        }
+        let names: Vec<&str> = seats.iter().map(|s| s.0).collect();
+        fake_config(self.path(), &self.yt, &names)
+    }
+
+    /// The [`env`] that points every vendor at these fakes.
+    pub(crate) fn env(&self) -> Vec<(&'static str, String)> {
+        env(&self.llm, &self.yt, &self.media)
+    }
+
+    /// Start `ytempire ARGS` against the fakes, its output in files tagged `tag`.
+    pub(crate) fn ytempire(&self, args: &[&str], tag: &str) -> Running {
+        start(command(self.path(), args, &self.env()), self.path(), tag)
+    }
 }

@@ -43,6 +43,9 @@ pub(crate) const CLEARED: &[&str] = &[
     "YTEMPIRE_PIPER_VOICES",
 ];
 
+/// How often a waiting test looks at the process.
+const POLL: Duration = Duration::from_millis(20);
+
 /// What a finished run printed.
 #[derive(Debug)]
 pub(crate) struct Output {
@@ -102,6 +105,21 @@ impl Running {
         matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
+    /// Poll `ready` every 10 ms until it holds; fails naming `what` if the process exits
+    /// first or `limit` passes.
+    pub(crate) async fn until(&mut self, what: &str, limit: Duration, ready: impl Fn() -> bool) {
+        let began = Instant::now();
+        while !ready() {
+            assert!(
+                !self.exited(),
+                "exited before {what}: {}",
+                self.stderr_now()
+            );
+            assert!(began.elapsed() < limit, "no {what} within {limit:?}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// What it wrote to stderr so far.
     pub(crate) fn stderr_now(&self) -> String {
         std::fs::read_to_string(&self.err).unwrap_or_default()
@@ -109,38 +127,40 @@ impl Running {
 
     /// Kill it now (SIGKILL) and collect its output.
     pub(crate) fn kill(mut self) -> Output {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Output {
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.collect(None)
     }
 
+    /// Its output once it has exited, or once it ran past `limit` (then killed).
+    fn finished(&mut self, limit: Duration) -> Option<Output> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(self.collect(status.code()));
+        }
+        (self.started.elapsed() > limit).then(|| self.stop())
+    }
+
     /// Wait up to `limit`, killing it then; async-friendly polling.
     pub(crate) async fn wait(mut self, limit: Duration) -> Output {
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return self.collect(status.code());
+            if let Some(out) = self.finished(limit) {
+                return out;
             }
-            if self.started.elapsed() > limit {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                return self.collect(None);
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
     /// Wait up to `limit` without an async runtime.
     pub(crate) fn wait_blocking(mut self, limit: Duration) -> Output {
         loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return self.collect(status.code());
+            if let Some(out) = self.finished(limit) {
+                return out;
             }
-            if self.started.elapsed() > limit {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                return self.collect(None);
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
     }
 
@@ -157,6 +177,42 @@ impl Running {
 /// Run to completion (killed after `limit`).
 pub(crate) fn run(dir: &Path, args: &[&str], env: &[(&str, String)], limit: Duration) -> Output {
     start(command(dir, args, env), dir, "run").wait_blocking(limit)
+}
+
+/// [`run`] from an async test: the runtime (and the fakes on it) keeps going while it waits.
+pub(crate) async fn run_async(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, String)],
+    limit: Duration,
+) -> Output {
+    start(command(dir, args, env), dir, "run").wait(limit).await
+}
+
+/// A fresh temporary directory with a [`small_config`] (plus `extra`) in it, and the
+/// config's path as the `--config` argument.
+pub(crate) fn configured(extra: &str) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = small_config(dir.path(), extra)
+        .to_str()
+        .unwrap()
+        .to_string();
+    (dir, cfg)
+}
+
+/// The summary line of a rerun that restored every stage and redid none.
+pub(crate) const ALL_RESUMED: &str =
+    "resumed:    script, narration, visuals, timeline, render, thumbnail, quality";
+
+/// The topic of the videos the tests make.
+pub(crate) const TOPIC: &str = "How tides work";
+
+/// `--config CFG make --duration 10 REST…`: a ten-second video; `REST` holds the other flags
+/// and the topic.
+pub(crate) fn make_args<'a>(cfg: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["--config", cfg, "make", "--duration", "10"];
+    args.extend_from_slice(rest);
+    args
 }
 
 /// A small, fast config: 320×180 at 15 fps, CPU compositor, two thumbnails, everything under
@@ -188,6 +244,15 @@ probe_local = false
     path
 }
 
+/// Assert that `text` (a command's output) contains each of `parts`, showing `text` when
+/// one is missing.
+#[track_caller]
+pub(crate) fn assert_mentions(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
 /// The path printed after `label` (e.g. `video:`) on a line of `stdout`.
 pub(crate) fn printed_paths(stdout: &str, label: &str) -> Vec<PathBuf> {
     stdout
@@ -203,4 +268,23 @@ pub(crate) fn printed_paths(stdout: &str, label: &str) -> Vec<PathBuf> {
             PathBuf::from(inner.trim())
         })
         .collect()
+}
+
+/// A URL whose search path is a fresh schema of this test (created with the queue tables).
+pub(crate) fn schema_url(url: &str, name: &str) -> String {
+    let schema = format!("cli{}_{name}", std::process::id());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(ytempire_core::queue::PgQueue::connect_with(
+        url,
+        ytempire_core::queue::PgQueueOptions {
+            schema: Some(schema.clone()),
+            ..ytempire_core::queue::PgQueueOptions::default()
+        },
+    ))
+    .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-csearch_path%3D{schema}")
 }

@@ -9,7 +9,7 @@
 //!
 //! ```
 //! use ytempire_core::conformance::{llm, Skip};
-//! use ytempire_core::fakes::FakeLlm;
+//! use ytempire_core::testing::FakeLlm;
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let skips = [Skip::new("respects_max_tokens", "this model ignores max_tokens")];

@@ -1,5 +1,5 @@
 use super::*;
-use crate::fakes::{FakeImage, FakeLlm, FakeTrend, FakeTts, FakeUploader};
+use crate::testing::{FakeImage, FakeLlm, FakeTrend, FakeTts, FakeUploader};
 
 #[tokio::test]
 async fn every_fake_passes_its_suite() {

@@ -291,22 +291,22 @@ macro_rules! conformance_over_fakes {
     (|$p:ident| $wrap:expr) => {
         $crate::layers::conformance_over_fakes!(no_upload | $p | $wrap);
         {
-            let $p = $crate::fakes::FakeUploader::new();
+            let $p = $crate::testing::FakeUploader::new();
             let r = $crate::conformance::upload::run_all(&$wrap, &[]).await;
             assert!(r.is_ok(), "{r}");
         }
     };
     (no_upload |$p:ident| $wrap:expr) => {{
-        let $p = $crate::fakes::FakeLlm::new();
+        let $p = $crate::testing::FakeLlm::new();
         let r = $crate::conformance::llm::run_all(&$wrap, &[]).await;
         assert!(r.is_ok(), "{r}");
-        let $p = $crate::fakes::FakeTts::new();
+        let $p = $crate::testing::FakeTts::new();
         let r = $crate::conformance::tts::run_all(&$wrap, &[]).await;
         assert!(r.is_ok(), "{r}");
-        let $p = $crate::fakes::FakeImage::new();
+        let $p = $crate::testing::FakeImage::new();
         let r = $crate::conformance::image::run_all(&$wrap, &[]).await;
         assert!(r.is_ok(), "{r}");
-        let $p = $crate::fakes::FakeTrend::new();
+        let $p = $crate::testing::FakeTrend::new();
         let r = $crate::conformance::trend::run_all(&$wrap, &[]).await;
         assert!(r.is_ok(), "{r}");
     }};

@@ -1,6 +1,9 @@
 //! The job directory: content-addressed artifacts plus a manifest of stage states, written
 //! atomically so a crash at any point leaves a directory a rerun can resume from.
 //!
+//! [`ArtifactBackend`] is where a job directory can live besides the local folder (an object
+//! store, for workers on several machines without a shared file system).
+//!
 //! Layout of `<root>/<job id>/`:
 //! - `manifest.json`: the job spec, and for each stage its state, outputs (name → artifact),
 //!   attempts, timings and error;
@@ -107,16 +110,63 @@ impl Manifest {
     }
 }
 
-/// A job's directory.
+/// Where job directories are kept besides the local working folder: an object store, a
+/// database, another machine. Implement it to let workers on several machines resume each
+/// other's jobs without a shared file system.
+///
+/// Keys are `/`-separated: `<job id>/manifest.json` and `<job id>/artifacts/<sha256>.<ext>`.
+/// A [`Pipeline`](super::Pipeline) given one with
+/// [`PipelineBuilder::artifacts`](super::PipelineBuilder::artifacts) still works in its local
+/// folder (stages read and write files there) and copies every artifact and manifest update
+/// to the backend as it is stored. A run that finds no local copy of a job (a fresh machine,
+/// a wiped disk) first brings the job's keys down from the backend, then resumes. Stored JSON
+/// holds absolute paths into the working folder, so every worker uses the same folder path.
+#[async_trait::async_trait]
+pub trait ArtifactBackend: Send + Sync + std::fmt::Debug {
+    /// The bytes under `key`, or `None` when there are none.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+
+    /// Store `bytes` under `key`, replacing what was there; readers see the old bytes or the
+    /// new, never a part.
+    async fn put(&self, key: &str, bytes: &[u8]) -> Result<()>;
+
+    /// Store the local file `path` under `key` (the default reads it whole; override it to
+    /// stream large files).
+    async fn put_file(&self, key: &str, path: &Path) -> Result<()> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        self.put(key, &bytes).await
+    }
+
+    /// Every key starting with `prefix`, with its size in bytes.
+    async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>>;
+}
+
+/// A job's directory: its manifest and its content-addressed artifacts, in a local folder
+/// and, when given one, mirrored to an [`ArtifactBackend`].
 #[derive(Debug, Clone)]
 pub struct ArtifactStore {
     dir: PathBuf,
+    id: String,
+    backend: Option<std::sync::Arc<dyn ArtifactBackend>>,
 }
 
 impl ArtifactStore {
     /// The store for job `id` under `root` (created on first write).
     pub fn new(root: &Path, id: &str) -> Self {
-        Self { dir: root.join(id) }
+        Self {
+            dir: root.join(id),
+            id: id.to_owned(),
+            backend: None,
+        }
+    }
+
+    /// Mirror every write to `backend`, and restore from it what the folder lacks.
+    #[must_use]
+    pub fn with_backend(mut self, backend: std::sync::Arc<dyn ArtifactBackend>) -> Self {
+        self.backend = Some(backend);
+        self
     }
 
     /// The job directory.
@@ -128,9 +178,21 @@ impl ArtifactStore {
         self.dir.join("manifest.json")
     }
 
-    /// Load the manifest, if the job has run before.
-    pub fn load_manifest(&self) -> Result<Option<Manifest>> {
-        match std::fs::read(self.manifest_path()) {
+    /// The backend key of `rel`, a path relative to the job directory.
+    fn key(&self, rel: &Path) -> String {
+        let parts: Vec<_> = rel.iter().map(|p| p.to_string_lossy()).collect();
+        format!("{}/{}", self.id, parts.join("/"))
+    }
+
+    /// Load the manifest, if the job has run before. With a backend and no local manifest,
+    /// the job's keys are first copied down from the backend.
+    pub async fn load_manifest(&self) -> Result<Option<Manifest>> {
+        if let Some(backend) = &self.backend
+            && !self.manifest_path().exists()
+        {
+            self.restore_from(backend.as_ref()).await?;
+        }
+        match tokio::fs::read(self.manifest_path()).await {
             Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
                 Error::new(
                     ErrorKind::Io,
@@ -148,11 +210,47 @@ impl ArtifactStore {
         }
     }
 
+    /// Copy every key of this job that the folder lacks (or holds at another size) down
+    /// from `backend`; the manifest last, so a half-finished copy is redone next time.
+    async fn restore_from(&self, backend: &dyn ArtifactBackend) -> Result<()> {
+        let prefix = format!("{}/", self.id);
+        let mut keys = backend.list(&prefix).await?;
+        keys.sort_by_key(|(k, _)| k.ends_with("/manifest.json"));
+        for (key, size) in keys {
+            let Some(rel) = key.strip_prefix(&prefix) else {
+                continue;
+            };
+            if rel
+                .split('/')
+                .any(|p| p.is_empty() || p == "." || p == "..")
+            {
+                return Err(Error::new(
+                    ErrorKind::InvalidResponse,
+                    format!("artifact backend listed an unsafe key {key:?}"),
+                ));
+            }
+            let path = self.dir.join(rel);
+            if std::fs::metadata(&path).is_ok_and(|m| m.len() == size) {
+                continue;
+            }
+            if let Some(bytes) = backend.get(&key).await? {
+                fs::write_atomic(&path, &bytes).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Write the manifest atomically.
     pub async fn save_manifest(&self, manifest: &mut Manifest) -> Result<()> {
         manifest.updated_at = Utc::now();
         let bytes = serde_json::to_vec_pretty(manifest)?;
-        fs::write_atomic(&self.manifest_path(), &bytes).await
+        fs::write_atomic(&self.manifest_path(), &bytes).await?;
+        if let Some(backend) = &self.backend {
+            backend
+                .put(&self.key(Path::new("manifest.json")), &bytes)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Store bytes under their hash.
@@ -162,6 +260,9 @@ impl ArtifactStore {
         let abs = self.dir.join(&rel);
         if !abs.exists() {
             fs::write_atomic(&abs, bytes).await?;
+        }
+        if let Some(backend) = &self.backend {
+            backend.put(&self.key(&rel), bytes).await?;
         }
         Ok(ArtifactRef {
             sha256: sha,
@@ -181,7 +282,7 @@ impl ArtifactStore {
         let src = src.to_path_buf();
         let dir = self.dir.clone();
         let ext = ext.to_string();
-        tokio::task::spawn_blocking(move || {
+        let stored = tokio::task::spawn_blocking(move || {
             let sha = hash_file(&src)?;
             let bytes = std::fs::metadata(&src)
                 .map_err(|e| Error::io(format!("reading {}", src.display()), e))?
@@ -193,14 +294,20 @@ impl ArtifactStore {
                     .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
             }
             fs::commit_temp(&src, &abs)?;
-            Ok(ArtifactRef {
+            Ok::<_, Error>(ArtifactRef {
                 sha256: sha,
                 path: rel,
                 bytes,
             })
         })
         .await
-        .map_err(|e| Error::internal(format!("artifact task failed: {e}")))?
+        .map_err(|e| Error::internal(format!("artifact task failed: {e}")))??;
+        if let Some(backend) = &self.backend {
+            backend
+                .put_file(&self.key(&stored.path), &self.path(&stored))
+                .await?;
+        }
+        Ok(stored)
     }
 
     /// Absolute path of an artifact.

@@ -22,7 +22,9 @@ mod saved;
 mod stages;
 pub mod webhook;
 
-pub use artifacts::{ArtifactRef, ArtifactStore, Manifest, StageRecord, StageState, hash_file};
+pub use artifacts::{
+    ArtifactBackend, ArtifactRef, ArtifactStore, Manifest, StageRecord, StageState, hash_file,
+};
 pub use events::{PipelineEvent, report_progress, with_progress};
 pub use runner::{CostProbe, JobOutcome, Pipeline, PipelineBuilder, ResourceLimits, job_finished};
 pub use stages::{
@@ -33,9 +35,10 @@ pub use stages::{
 };
 pub use tokio_util::sync::CancellationToken;
 pub use webhook::{
-    ATTEMPT_HEADER, DEFAULT_TOLERANCE, DeliveryReport, DynWebhookTransport, EVENT_ID_HEADER,
-    SIGNATURE_HEADER, TIMESTAMP_HEADER, USER_AGENT, VerifyError, WebhookConfig, WebhookDispatcher,
-    WebhookEnvelope, WebhookRequest, WebhookResponse, WebhookSigner, WebhookTransport, WebhookUrl,
+    ATTEMPT_HEADER, DEFAULT_CURSOR, DEFAULT_TOLERANCE, DeliveryReport, DynWebhookTransport,
+    EVENT_ID_HEADER, FollowerReport, JobEventEnvelope, QueueWebhookFollower, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER, USER_AGENT, VerifyError, WebhookConfig, WebhookDispatcher, WebhookEnvelope,
+    WebhookRequest, WebhookResponse, WebhookSigner, WebhookTransport, WebhookUrl,
     parse_retry_after, verify_signature, verify_signed_request,
 };
 

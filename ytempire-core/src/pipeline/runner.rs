@@ -15,7 +15,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
-use super::artifacts::{ArtifactStore, Manifest, StageState};
+use super::artifacts::{ArtifactBackend, ArtifactStore, Manifest, StageState};
 use super::events::{PipelineEvent, with_progress};
 use super::progress::UploadProgressEvents;
 use super::saved::{Saved, SavedNarration, SavedThumbnails, SavedVideo};
@@ -119,6 +119,18 @@ pub struct JobOutcome {
     pub resumed: Vec<StageName>,
 }
 
+/// One builder method per stage: `name(stage)` stores the stage in the field of that name.
+macro_rules! stage_setters {
+    ($($(#[$doc:meta])* $name:ident: $stage:ident,)*) => {$(
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, stage: impl $stage + 'static) -> Self {
+            self.$name = Some(Arc::new(stage));
+            self
+        }
+    )*};
+}
+
 /// Builds a [`Pipeline`]; every stage but thumbnails, quality and upload is required.
 #[derive(Debug, Default)]
 pub struct PipelineBuilder {
@@ -133,6 +145,7 @@ pub struct PipelineBuilder {
     uploader: Option<DynUploader>,
     cost: Option<Arc<dyn CostProbe>>,
     limits: ResourceLimits,
+    artifacts: Option<Arc<dyn ArtifactBackend>>,
 }
 
 impl PipelineBuilder {
@@ -145,53 +158,21 @@ impl PipelineBuilder {
         }
     }
 
-    /// The script stage.
-    #[must_use]
-    pub fn script(mut self, stage: impl ScriptStage + 'static) -> Self {
-        self.script = Some(Arc::new(stage));
-        self
-    }
-
-    /// The narration stage.
-    #[must_use]
-    pub fn narration(mut self, stage: impl NarrationStage + 'static) -> Self {
-        self.narration = Some(Arc::new(stage));
-        self
-    }
-
-    /// The visuals stage.
-    #[must_use]
-    pub fn visuals(mut self, stage: impl VisualsStage + 'static) -> Self {
-        self.visuals = Some(Arc::new(stage));
-        self
-    }
-
-    /// Replace the default timeline stage.
-    #[must_use]
-    pub fn timeline(mut self, stage: impl TimelineStage + 'static) -> Self {
-        self.timeline = Some(Arc::new(stage));
-        self
-    }
-
-    /// The render stage.
-    #[must_use]
-    pub fn render(mut self, stage: impl RenderStage + 'static) -> Self {
-        self.render = Some(Arc::new(stage));
-        self
-    }
-
-    /// The thumbnail stage.
-    #[must_use]
-    pub fn thumbnails(mut self, stage: impl ThumbnailStage + 'static) -> Self {
-        self.thumbnails = Some(Arc::new(stage));
-        self
-    }
-
-    /// The quality stage (gates the upload).
-    #[must_use]
-    pub fn quality(mut self, stage: impl QualityStage + 'static) -> Self {
-        self.quality = Some(Arc::new(stage));
-        self
+    stage_setters! {
+        /// The script stage.
+        script: ScriptStage,
+        /// The narration stage.
+        narration: NarrationStage,
+        /// The visuals stage.
+        visuals: VisualsStage,
+        /// Replace the default timeline stage.
+        timeline: TimelineStage,
+        /// The render stage.
+        render: RenderStage,
+        /// The thumbnail stage.
+        thumbnails: ThumbnailStage,
+        /// The quality stage (gates the upload).
+        quality: QualityStage,
     }
 
     /// The uploader (used for jobs with `upload` set).
@@ -205,6 +186,14 @@ impl PipelineBuilder {
     #[must_use]
     pub fn limits(mut self, limits: ResourceLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Mirror every job directory to `backend` and resume jobs from it on a machine that
+    /// lacks their folder (see [`ArtifactBackend`]).
+    #[must_use]
+    pub fn artifacts(mut self, backend: Arc<dyn ArtifactBackend>) -> Self {
+        self.artifacts = Some(backend);
         self
     }
 
@@ -238,6 +227,7 @@ impl PipelineBuilder {
                 uploader: self.uploader,
                 cost: self.cost,
                 limits: self.limits,
+                artifacts: self.artifacts,
                 events,
             }),
         })
@@ -257,6 +247,7 @@ struct Inner {
     uploader: Option<DynUploader>,
     cost: Option<Arc<dyn CostProbe>>,
     limits: ResourceLimits,
+    artifacts: Option<Arc<dyn ArtifactBackend>>,
     events: broadcast::Sender<PipelineEvent>,
 }
 
@@ -290,8 +281,11 @@ impl Pipeline {
     /// Run (or resume) a job until it finishes, fails or `cancel` fires.
     pub async fn run(&self, job: &JobSpec, cancel: &CancellationToken) -> Result<JobOutcome> {
         job.validate()?;
-        let store = ArtifactStore::new(&self.inner.root, &job.id);
-        let manifest = match store.load_manifest()? {
+        let mut store = ArtifactStore::new(&self.inner.root, &job.id);
+        if let Some(backend) = &self.inner.artifacts {
+            store = store.with_backend(backend.clone());
+        }
+        let manifest = match store.load_manifest().await? {
             Some(m) if m.job.id == job.id => m,
             _ => Manifest::new(job.clone()),
         };

@@ -347,6 +347,22 @@ pub trait RenderStage: Send + Sync + Debug {
     async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary>;
 }
 
+/// A shared script stage (the caller keeps a handle, e.g. to read a fake's counters).
+#[async_trait]
+impl<T: ScriptStage + ?Sized> ScriptStage for std::sync::Arc<T> {
+    async fn write(&self, job: &JobSpec) -> Result<ScriptOutput> {
+        (**self).write(job).await
+    }
+}
+
+/// A shared render stage (the caller keeps a handle, e.g. to read a fake's counters).
+#[async_trait]
+impl<T: RenderStage + ?Sized> RenderStage for std::sync::Arc<T> {
+    async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
+        (**self).render(timeline, out).await
+    }
+}
+
 /// Makes thumbnails.
 #[async_trait]
 pub trait ThumbnailStage: Send + Sync + Debug {

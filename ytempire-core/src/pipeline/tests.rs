@@ -6,32 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
+use crate::testing::FakeScript;
 use crate::{
     AudioTrack, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    ProviderInfo, Result, Scene, Script, Speech, SpeechRequest, SpeechSynthesizer, Timeline,
-    TimingSource, Topic, Usage, VideoMetadata, VideoSpec, Visual, WordTiming,
+    ProviderInfo, Result, Script, Speech, SpeechRequest, SpeechSynthesizer, Timeline, TimingSource,
+    Topic, Usage, VideoSpec, Visual, WordTiming,
 };
-
-#[derive(Debug, Default)]
-struct CountingScript(AtomicUsize);
-
-#[async_trait]
-impl ScriptStage for Arc<CountingScript> {
-    async fn write(&self, job: &JobSpec) -> Result<ScriptOutput> {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        let script = Script::new(job.topic.title.clone())
-            .with_hook("Here is a hook.")
-            .with_scene(
-                Scene::new("First scene words.", "ocean waves", 3.0).with_on_screen_text("One"),
-            )
-            .with_scene(Scene::new("Second scene words.", "coral reef", 3.0))
-            .with_outro("Goodbye now.");
-        let metadata = VideoMetadata::new(job.topic.title.clone())
-            .with_made_for_kids(false)
-            .with_synthetic_media(true);
-        Ok(ScriptOutput { script, metadata })
-    }
-}
 
 #[derive(Debug, Default)]
 struct Tone(AtomicUsize);
@@ -100,7 +80,7 @@ struct FlakyRender {
 }
 
 #[async_trait]
-impl RenderStage for Arc<FlakyRender> {
+impl RenderStage for FlakyRender {
     async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
         let n = self.calls.fetch_add(1, Ordering::SeqCst);
         if n < self.fail_first {
@@ -123,7 +103,7 @@ impl RenderStage for Arc<FlakyRender> {
 }
 
 struct Fixture {
-    script: Arc<CountingScript>,
+    script: Arc<FakeScript>,
     tts: Arc<Tone>,
     images: Arc<Pictures>,
     render: Arc<FlakyRender>,
@@ -131,7 +111,7 @@ struct Fixture {
 
 fn pipeline(root: &Path, fail_first: usize) -> (Pipeline, Fixture) {
     let fx = Fixture {
-        script: Arc::new(CountingScript::default()),
+        script: Arc::new(FakeScript::new()),
         tts: Arc::new(Tone::default()),
         images: Arc::new(Pictures::default()),
         render: Arc::new(FlakyRender {
@@ -161,6 +141,7 @@ async fn resumes_after_a_failed_stage_without_repeating_paid_work() {
     assert_eq!(err.kind(), ErrorKind::Render);
     let manifest = ArtifactStore::new(dir.path(), "job-1")
         .load_manifest()
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(manifest.last_finished(), Some(StageName::Timeline));
@@ -171,7 +152,7 @@ async fn resumes_after_a_failed_stage_without_repeating_paid_work() {
     // A new pipeline instance (as after a process restart) over the same directory.
     let (p2, fx2) = pipeline(dir.path(), 0);
     let out = p2.run(&job(), &CancellationToken::new()).await.unwrap();
-    assert_eq!(fx2.script.0.load(Ordering::SeqCst), 0);
+    assert_eq!(fx2.script.calls(), 0);
     assert_eq!(fx2.tts.0.load(Ordering::SeqCst), 0);
     assert_eq!(fx2.images.0.load(Ordering::SeqCst), 0);
     assert_eq!(fx2.render.calls.load(Ordering::SeqCst), 1);
@@ -201,7 +182,7 @@ async fn timeline_aligns_visuals_with_narration_parts() {
     let (p, _fx) = pipeline(dir.path(), 0);
     p.run(&job(), &CancellationToken::new()).await.unwrap();
     let store = ArtifactStore::new(dir.path(), "job-1");
-    let m = store.load_manifest().unwrap().unwrap();
+    let m = store.load_manifest().await.unwrap().unwrap();
     let t: Timeline = store
         .read_json(&m.stage(StageName::Timeline).outputs["timeline"])
         .await
@@ -241,7 +222,7 @@ async fn cancellation_stops_the_job() {
     }
     let dir = tempfile::tempdir().unwrap();
     let p = Pipeline::builder(dir.path())
-        .script(Arc::new(CountingScript::default()))
+        .script(Arc::new(FakeScript::new()))
         .narration(SpeechNarrator::new(Arc::new(Tone::default())))
         .visuals(SourceVisuals::new(Arc::new(Pictures::default())))
         .render(Forever)
@@ -305,22 +286,12 @@ async fn bad_jobs_and_missing_stages_are_typed_errors() {
     assert!(err.to_string().contains("script"));
     let dir = tempfile::tempdir().unwrap();
     let (p, _fx) = pipeline(dir.path(), 0);
-    let bad = JobSpec::new("../escape", Topic::new("x"));
-    assert_eq!(
-        p.run(&bad, &CancellationToken::new())
-            .await
-            .unwrap_err()
-            .kind(),
-        ErrorKind::InvalidRequest
-    );
-    let bad = job().with_video(VideoSpec::new(63, 36, 10));
-    assert_eq!(
-        p.run(&bad, &CancellationToken::new())
-            .await
-            .unwrap_err()
-            .kind(),
-        ErrorKind::InvalidRequest
-    );
+    let escaping = JobSpec::new("../escape", Topic::new("x"));
+    let odd_width = job().with_video(VideoSpec::new(63, 36, 10));
+    for bad in [escaping, odd_width] {
+        let err = p.run(&bad, &CancellationToken::new()).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{}", bad.id);
+    }
 }
 
 /// Records how many narration samples the quality stage can read from the stored WAV.
@@ -356,7 +327,7 @@ async fn quality_reads_the_whole_narration_from_the_store() {
             });
             let seen = Arc::new(SeesNarration::default());
             let p = Pipeline::builder(dir.path())
-                .script(Arc::new(CountingScript::default()))
+                .script(Arc::new(FakeScript::new()))
                 .narration(SpeechNarrator::new(Arc::new(Tone::default())))
                 .visuals(SourceVisuals::new(Arc::new(Pictures::default())))
                 .render(fx_render)
@@ -378,7 +349,7 @@ async fn quality_reads_the_whole_narration_from_the_store() {
             seen
         };
         let store = ArtifactStore::new(dir.path(), "job-1");
-        let manifest = store.load_manifest().unwrap().unwrap();
+        let manifest = store.load_manifest().await.unwrap().unwrap();
         let audio = &manifest.stage(StageName::Narration).outputs["audio"];
         let stored = AudioTrack::from_wav_bytes(&store.read(audio).await.unwrap()).unwrap();
         assert!(stored.samples.len() > 1000);
@@ -414,7 +385,7 @@ impl VisualSink for Interleaved {
 async fn source_visuals_hand_each_visual_over_before_fetching_the_next() {
     let source = Arc::new(Pictures::default());
     let stage = SourceVisuals::new(source.clone());
-    let script = Arc::new(CountingScript::default())
+    let script = Arc::new(FakeScript::new())
         .write(&job())
         .await
         .unwrap()
@@ -477,7 +448,7 @@ async fn narration_and_visuals_run_together_and_resume_apart() {
         let barrier = Arc::new(tokio::sync::Barrier::new(meet));
         let (tts, images) = (Arc::new(Tone::default()), Arc::new(Pictures::default()));
         let p = Pipeline::builder(root)
-            .script(Arc::new(CountingScript::default()))
+            .script(Arc::new(FakeScript::new()))
             .narration(Meet {
                 inner: SpeechNarrator::new(tts.clone()),
                 barrier: barrier.clone(),
@@ -506,6 +477,7 @@ async fn narration_and_visuals_run_together_and_resume_apart() {
     assert_eq!(tts.0.load(Ordering::SeqCst), 4, "the narration finished");
     let manifest = ArtifactStore::new(dir.path(), "job-1")
         .load_manifest()
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(

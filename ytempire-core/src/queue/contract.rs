@@ -9,6 +9,10 @@
 //! assert!(report.is_ok(), "{report}");
 //! ```
 
+mod cursor;
+
+pub use cursor::{cursors_are_stored, events_have_global_positions};
+
 use futures::StreamExt;
 use std::future::Future;
 use std::sync::Arc;
@@ -70,6 +74,12 @@ where
         recover_spares_live_leases(&open),
     )
     .await;
+    r.run(
+        "events_have_global_positions",
+        events_have_global_positions(&open),
+    )
+    .await;
+    r.run("cursors_are_stored", cursors_are_stored(&open)).await;
     r.finish()
 }
 

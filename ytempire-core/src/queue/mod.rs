@@ -11,7 +11,10 @@
 //! by the next worker, which resumes it from its finished stages. Cancelling a running job from
 //! any process is seen by its worker at its next heartbeat, which stops the running stage.
 //! Job events are persisted with a per-job sequence ([`JobEvent`]) so any process can
-//! [`follow`] a job.
+//! [`follow`] a job, and each event also gets a global position
+//! ([`QueueBackend::events_after`]) so a separate process (the webhook follower,
+//! [`crate::pipeline::QueueWebhookFollower`]) can follow every job's events from a stored
+//! cursor ([`QueueBackend::load_cursor`], [`QueueBackend::save_cursor`]).
 //!
 //! Worker processes on several machines must share the pipeline's job directory (a network
 //! file system) so that a reclaimed job resumes from the stages its first worker finished.
@@ -265,6 +268,61 @@ pub trait QueueBackend: Send + Sync + std::fmt::Debug {
         let _ = (id, signal);
         tokio::time::sleep(timeout).await;
     }
+
+    /// Up to `limit` persisted events of all jobs with a position above `after`, in position
+    /// order. Positions are global, increasing, and gap-tolerant (a position is never reused);
+    /// once a position is readable, no event with a lower position can appear later, so a
+    /// follower that stores the last position it handled misses nothing.
+    ///
+    /// # Errors
+    /// `Unsupported` by default (a backend without global event positions).
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<PositionedEvent>> {
+        let _ = (after, limit);
+        Err(unsupported("reading events in global order"))
+    }
+
+    /// The position stored for the follower cursor `name`; 0 when none was saved yet.
+    ///
+    /// # Errors
+    /// `Unsupported` by default (a backend without a cursor store).
+    async fn load_cursor(&self, name: &str) -> Result<u64> {
+        let _ = name;
+        Err(unsupported("event cursors"))
+    }
+
+    /// Store `position` as the follower cursor `name` (durably, before returning).
+    ///
+    /// # Errors
+    /// `Unsupported` by default (a backend without a cursor store).
+    async fn save_cursor(&self, name: &str, position: u64) -> Result<()> {
+        let _ = (name, position);
+        Err(unsupported("event cursors"))
+    }
+
+    /// Wait until an event of any job may have been recorded, or `timeout` passed. Backends
+    /// with notifications wake early; the default sleeps for `timeout` (callers poll).
+    async fn wait_events(&self, timeout: Duration) {
+        tokio::time::sleep(timeout).await;
+    }
+}
+
+/// A persisted event with its global position ([`QueueBackend::events_after`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PositionedEvent {
+    /// Global, increasing position among all jobs' events (gaps are possible).
+    pub position: u64,
+    /// The event.
+    pub event: JobEvent,
+}
+
+/// The typed error of a backend lacking `what`.
+fn unsupported(what: &str) -> crate::Error {
+    crate::Error::new(
+        crate::ErrorKind::Unsupported,
+        format!(
+            "this job queue backend does not support {what}; use the SQLite or PostgreSQL queue"
+        ),
+    )
 }
 
 #[cfg(test)]

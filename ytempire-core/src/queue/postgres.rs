@@ -7,6 +7,20 @@
 //! again. Cancels and new events are announced with `NOTIFY`, so a running job's worker stops
 //! within moments and followers see events live. The schema is versioned and migrated on open
 //! (under an advisory lock, so many workers may start at once).
+//!
+//! # Event positions
+//!
+//! Each event also gets a global position (`job_events.pos`, a `BIGSERIAL`) that followers of
+//! every job's events ([`QueueBackend::events_after`]) read in order from a stored cursor
+//! (`event_cursors`). Sequence values are handed out when a row is inserted but become visible
+//! when its transaction commits, so two concurrent appends could commit out of order and a
+//! follower that already moved past the later one would skip the earlier one for good. To rule
+//! that out, every append takes a transaction-level advisory lock (one per queue schema) after
+//! locking its job's row and holds it until it commits: appends are serialised, a position is
+//! drawn only after every lower one committed or rolled back, and so once a position is
+//! readable no lower one can appear later. (Rolled-back appends leave gaps, which followers
+//! skip.) The cost is that event appends of all workers take turns, each holding the lock for
+//! one short statement plus its commit.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,7 +33,8 @@ use tokio_postgres::{AsyncMessage, NoTls, Row};
 
 use super::sqlite::LEASE_EXHAUSTED;
 use super::{
-    Heartbeat, JobEvent, JobRecord, JobState, LeaseConfig, QueueBackend, Signal, SubmitOptions,
+    Heartbeat, JobEvent, JobRecord, JobState, LeaseConfig, PositionedEvent, QueueBackend, Signal,
+    SubmitOptions,
 };
 use crate::pipeline::JobSpec;
 use crate::{Error, ErrorKind, Result};
@@ -44,6 +59,9 @@ pub struct PgQueue {
     channel: String,
     lease: LeaseConfig,
     listener: Arc<Mutex<Option<Listener>>>,
+    /// The receiver [`QueueBackend::wait_events`] keeps between calls, so a notification that
+    /// arrives while its caller reads is not lost.
+    events_rx: Arc<Mutex<Option<broadcast::Receiver<String>>>>,
 }
 
 impl std::fmt::Debug for PgQueue {
@@ -74,7 +92,8 @@ fn pool_err(e: deadpool_postgres::PoolError) -> Error {
 }
 
 /// Schema migrations, in order; `ytempire_schema` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE jobs (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE jobs (
        seq BIGSERIAL PRIMARY KEY,
        id TEXT NOT NULL UNIQUE,
        spec TEXT NOT NULL,
@@ -98,7 +117,17 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE jobs (
        at TIMESTAMPTZ NOT NULL,
        data TEXT NOT NULL,
        PRIMARY KEY (job_id, seq)
-     );"];
+     );",
+    // 2: global event positions and followers' cursors (old events are numbered in the
+    // table's physical order, roughly the order they were recorded).
+    "ALTER TABLE job_events ADD COLUMN pos BIGSERIAL;
+     CREATE UNIQUE INDEX job_events_pos ON job_events (pos);
+     CREATE TABLE event_cursors (
+       name TEXT PRIMARY KEY,
+       position BIGINT NOT NULL,
+       updated_at TIMESTAMPTZ NOT NULL
+     );",
+];
 
 const COLUMNS: &str =
     "spec, state, priority, attempts, max_attempts, not_before, error, submitted_at, updated_at";
@@ -165,6 +194,7 @@ impl PgQueue {
             channel,
             lease: options.lease,
             listener: Arc::default(),
+            events_rx: Arc::default(),
         };
         queue.migrate(options.schema.as_deref()).await?;
         Ok(queue)
@@ -228,7 +258,35 @@ impl PgQueue {
     }
 }
 
+/// Lock job `$1`'s row, then take this queue's event-append lock (`$2`: the channel, one per
+/// schema) until the transaction ends; see the module docs. The row first, always, so an
+/// append never waits for the append lock while holding nothing and then for a row another
+/// append holds.
+const LOCK_EVENTS: &str = "WITH j AS (SELECT id FROM jobs WHERE id = $1 FOR UPDATE)
+     SELECT pg_advisory_xact_lock(72163071, hashtext($2)) FROM j";
+
+/// Store event `data` of job `id` in transaction `tx` under the append lock (see the module
+/// docs); its sequence number, `None` for an unknown job.
+async fn append_locked(
+    tx: &tokio_postgres::Transaction<'_>,
+    channel: &str,
+    id: &str,
+    data: &str,
+) -> Result<Option<u64>> {
+    tx.execute(LOCK_EVENTS, &[&id, &channel])
+        .await
+        .map_err(db_err)?;
+    let row = tx
+        .query_opt(APPEND_EVENT, &[&id, &data, &channel])
+        .await
+        .map_err(db_err)?;
+    row.map(|r| r.try_get::<_, i64>(0).map_err(db_err))
+        .transpose()
+        .map(|s| s.and_then(|s| u64::try_from(s).ok()))
+}
+
 /// Bump the job's event counter and store the event, announcing it; `None` for an unknown job.
+/// Run it only through [`append_locked`].
 const APPEND_EVENT: &str = "WITH s AS (UPDATE jobs SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq),
      i AS (INSERT INTO job_events (job_id, seq, at, data) SELECT $1, event_seq, clock_timestamp(), $2 FROM s RETURNING seq)
      SELECT i.seq FROM i CROSS JOIN LATERAL (SELECT pg_notify($3, 'event:' || $1)) AS n";
@@ -259,9 +317,7 @@ impl QueueBackend for PgQueue {
             )));
         };
         let data = serde_json::json!({"event": "submitted"}).to_string();
-        tx.query_opt(APPEND_EVENT, &[&spec.id, &data, &self.channel])
-            .await
-            .map_err(db_err)?;
+        append_locked(&tx, &self.channel, &spec.id, &data).await?;
         tx.commit().await.map_err(db_err)?;
         record(&row)
     }
@@ -409,9 +465,7 @@ impl QueueBackend for PgQueue {
         .await
         .map_err(db_err)?;
         let data = serde_json::json!({"event": "cancelled"}).to_string();
-        tx.query_opt(APPEND_EVENT, &[&id, &data, &self.channel])
-            .await
-            .map_err(db_err)?;
+        append_locked(&tx, &self.channel, id, &data).await?;
         tx.execute(
             "SELECT pg_notify($1, $2)",
             &[&self.channel, &format!("cancel:{id}")],
@@ -490,15 +544,11 @@ impl QueueBackend for PgQueue {
     }
 
     async fn append_event(&self, id: &str, data: serde_json::Value) -> Result<Option<u64>> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(APPEND_EVENT, &[&id, &data.to_string(), &self.channel])
-            .await
-            .map_err(db_err)?;
-        row.map(|r| r.try_get::<_, i64>(0).map_err(db_err))
-            .transpose()
-            .map(|s| s.and_then(|s| u64::try_from(s).ok()))
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(db_err)?;
+        let seq = append_locked(&tx, &self.channel, id, &data.to_string()).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(seq)
     }
 
     async fn events(&self, id: &str, after: u64) -> Result<Vec<JobEvent>> {
@@ -548,5 +598,103 @@ impl QueueBackend for PgQueue {
             }
         })
         .await;
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<PositionedEvent>> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT pos, job_id, seq, at, data FROM job_events WHERE pos > $1 ORDER BY pos LIMIT $2",
+                &[&after, &limit],
+            )
+            .await
+            .map_err(db_err)?;
+        rows.iter()
+            .map(|r| {
+                let pos: i64 = r.try_get(0).map_err(db_err)?;
+                let seq: i64 = r.try_get(2).map_err(db_err)?;
+                let data: String = r.try_get(4).map_err(db_err)?;
+                Ok(PositionedEvent {
+                    position: u64::try_from(pos).unwrap_or(0),
+                    event: JobEvent {
+                        job: r.try_get(1).map_err(db_err)?,
+                        seq: u64::try_from(seq).unwrap_or(0),
+                        at: r.try_get(3).map_err(db_err)?,
+                        data: serde_json::from_str(&data)?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn load_cursor(&self, name: &str) -> Result<u64> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT position FROM event_cursors WHERE name = $1",
+                &[&name],
+            )
+            .await
+            .map_err(db_err)?;
+        let pos = row
+            .map(|r| r.try_get::<_, i64>(0).map_err(db_err))
+            .transpose()?;
+        Ok(pos.and_then(|p| u64::try_from(p).ok()).unwrap_or(0))
+    }
+
+    async fn save_cursor(&self, name: &str, position: u64) -> Result<()> {
+        let pos = i64::try_from(position).map_err(|_| {
+            Error::invalid_request(format!("cursor position {position} is out of range"))
+        })?;
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO event_cursors (name, position, updated_at) VALUES ($1, $2, clock_timestamp())
+                 ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at",
+                &[&name, &pos],
+            )
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn wait_events(&self, timeout: Duration) {
+        let mut slot = self.events_rx.lock().await;
+        if slot.is_none() {
+            *slot = self.subscribe().await.ok();
+        }
+        let Some(rx) = slot.as_mut() else {
+            // No listening connection: fall back to polling.
+            drop(slot);
+            tokio::time::sleep(timeout.min(Duration::from_millis(250))).await;
+            return;
+        };
+        let woke = tokio::time::timeout(timeout, async {
+            loop {
+                match rx.recv().await {
+                    Ok(msg) if msg.starts_with("event:") => return true,
+                    Ok(_) => {}
+                    // Missed notifications may have been events: look now.
+                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                }
+            }
+        })
+        .await;
+        match woke {
+            // Notifications of events already read with this one: one look covers them.
+            Ok(true) => while rx.try_recv().is_ok() {},
+            // The listening connection closed: a new one next time; poll meanwhile.
+            Ok(false) => {
+                *slot = None;
+                drop(slot);
+                tokio::time::sleep(timeout.min(Duration::from_millis(250))).await;
+            }
+            Err(_) => {}
+        }
     }
 }

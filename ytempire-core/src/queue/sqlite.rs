@@ -1,7 +1,9 @@
 //! [`SqliteQueue`]: the embedded [`QueueBackend`], one SQLite file in WAL mode with full fsync.
 //! Claims are leased ([`LeaseConfig`]), so several worker processes on one machine can share
-//! the file; job events live in its `job_events` table. The schema is versioned
-//! (`PRAGMA user_version`) and migrated on open.
+//! the file; job events live in its `job_events` table, each with a global position (`pos`;
+//! SQLite has one writer at a time, so positions become visible in order), and followers'
+//! cursors in `event_cursors`. The schema is versioned (`PRAGMA user_version`) and migrated on
+//! open.
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
@@ -11,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{
-    Heartbeat, JobEvent, JobRecord, JobState, LeaseConfig, QueueBackend, Signal, SubmitOptions,
+    Heartbeat, JobEvent, JobRecord, JobState, LeaseConfig, PositionedEvent, QueueBackend, Signal,
+    SubmitOptions,
 };
 use crate::pipeline::JobSpec;
 use crate::{Error, ErrorKind, Result};
@@ -67,6 +70,26 @@ const MIGRATIONS: &[&str] = &[
        at INTEGER NOT NULL,
        data TEXT NOT NULL,
        PRIMARY KEY (job_id, seq)
+     );",
+    // 3: a global position per event (`pos`, never reused: AUTOINCREMENT) for followers of
+    // every job's events, and their stored cursors. Old events get positions in the order they
+    // were recorded.
+    "CREATE TABLE job_events_v3 (
+       pos INTEGER PRIMARY KEY AUTOINCREMENT,
+       job_id TEXT NOT NULL,
+       seq INTEGER NOT NULL,
+       at INTEGER NOT NULL,
+       data TEXT NOT NULL,
+       UNIQUE (job_id, seq)
+     );
+     INSERT INTO job_events_v3 (job_id, seq, at, data)
+       SELECT job_id, seq, at, data FROM job_events ORDER BY at, rowid;
+     DROP TABLE job_events;
+     ALTER TABLE job_events_v3 RENAME TO job_events;
+     CREATE TABLE IF NOT EXISTS event_cursors (
+       name TEXT PRIMARY KEY,
+       position INTEGER NOT NULL,
+       updated_at INTEGER NOT NULL
      );",
 ];
 
@@ -532,6 +555,85 @@ impl QueueBackend for SqliteQueue {
 
     async fn wait_signal(&self, _id: &str, _signal: Signal, timeout: Duration) {
         // No notifications in SQLite: callers poll, at most every 250 ms.
+        tokio::time::sleep(timeout.min(Duration::from_millis(250))).await;
+    }
+
+    async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<PositionedEvent>> {
+        self.with(move |c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT pos, job_id, seq, at, data FROM job_events WHERE pos > ?1 ORDER BY pos LIMIT ?2",
+                )
+                .map_err(db_err)?;
+            let rows = stmt
+                .query_map(
+                    params![
+                        i64::try_from(after).unwrap_or(i64::MAX),
+                        i64::try_from(limit).unwrap_or(i64::MAX)
+                    ],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, String>(4)?,
+                        ))
+                    },
+                )
+                .map_err(db_err)?;
+            rows.map(|r| {
+                let (pos, job, seq, at, data) = r.map_err(db_err)?;
+                Ok(PositionedEvent {
+                    position: u64::try_from(pos).unwrap_or(0),
+                    event: JobEvent {
+                        job,
+                        seq: u64::try_from(seq).unwrap_or(0),
+                        at: from_ms(at),
+                        data: serde_json::from_str(&data)?,
+                    },
+                })
+            })
+            .collect()
+        })
+        .await
+    }
+
+    async fn load_cursor(&self, name: &str) -> Result<u64> {
+        let name = name.to_string();
+        self.with(move |c| {
+            let pos: Option<i64> = c
+                .query_row(
+                    "SELECT position FROM event_cursors WHERE name = ?1",
+                    params![name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err)?;
+            Ok(pos.and_then(|p| u64::try_from(p).ok()).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn save_cursor(&self, name: &str, position: u64) -> Result<()> {
+        let name = name.to_string();
+        let pos = i64::try_from(position).map_err(|_| {
+            Error::invalid_request(format!("cursor position {position} is out of range"))
+        })?;
+        self.with(move |c| {
+            c.execute(
+                "INSERT INTO event_cursors (name, position, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+                params![name, pos, ms(Utc::now())],
+            )
+            .map_err(db_err)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn wait_events(&self, timeout: Duration) {
+        // No notifications in SQLite: followers poll, at most every 250 ms.
         tokio::time::sleep(timeout.min(Duration::from_millis(250))).await;
     }
 }

@@ -4,16 +4,12 @@
 use async_trait::async_trait;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::*;
 use crate::pipeline::*;
-use crate::{
-    AudioTrack, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    ProviderInfo, Result, Scene, Script, Speech, SpeechRequest, SpeechSynthesizer, Timeline,
-    TimingSource, Topic, Usage, VideoMetadata, VideoSpec, Visual,
-};
+use crate::testing::{FakeImage, FakeRender, FakeScript, FakeTts};
+use crate::{Error, ErrorKind, Result, Timeline, Topic, VideoSpec};
 
 fn spec(id: &str) -> JobSpec {
     JobSpec::new(id, Topic::new("Tides")).with_video(VideoSpec::new(64, 36, 10))
@@ -86,7 +82,7 @@ async fn sqlite_passes_the_queue_contract() {
         })
         .await;
     assert!(report.is_ok(), "{report}");
-    assert_eq!(report.passed.len(), 8, "{report}");
+    assert_eq!(report.passed.len(), 10, "{report}");
 }
 
 #[test]
@@ -129,122 +125,94 @@ fn an_old_queue_file_is_migrated() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
-#[derive(Debug)]
-struct QuickScript;
-#[async_trait]
-impl ScriptStage for QuickScript {
-    async fn write(&self, job: &JobSpec) -> Result<ScriptOutput> {
-        if job.topic.title == "fail" {
-            return Err(Error::new(ErrorKind::Upstream, "vendor down"));
-        }
-        Ok(ScriptOutput {
-            script: Script::new("t")
-                .with_hook("Hello there.")
-                .with_scene(Scene::new("More words.", "sea", 2.0)),
-            metadata: VideoMetadata::new("t")
-                .with_made_for_kids(false)
-                .with_synthetic_media(true),
-        })
+#[test]
+fn a_version_2_queue_file_gets_event_positions_in_recorded_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+               spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,
+               attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
+               error TEXT, submitted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+               lease_owner TEXT, lease_until INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0,
+               event_seq INTEGER NOT NULL DEFAULT 0);
+             CREATE TABLE job_events (job_id TEXT NOT NULL, seq INTEGER NOT NULL,
+               at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (job_id, seq));
+             INSERT INTO job_events VALUES ('b', 1, 20, '{\"event\":\"late\"}');
+             INSERT INTO job_events VALUES ('a', 1, 10, '{\"event\":\"early\"}');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        let json = serde_json::to_string(&spec("a")).unwrap();
+        c.execute(
+            "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at, event_seq)
+             VALUES ('a', ?1, 'queued', 0, 0, 3, 0, 0, 0, 1)",
+            [json],
+        )
+        .unwrap();
     }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let q = SqliteQueue::open(&path).unwrap();
+        q.append_event("a", serde_json::json!({"event": "new"}))
+            .await
+            .unwrap();
+        let all = q.events_after(0, 10).await.unwrap();
+        let got: Vec<(u64, &str, u64)> = all
+            .iter()
+            .map(|e| (e.position, e.event.job.as_str(), e.event.seq))
+            .collect();
+        assert_eq!(got, [(1, "a", 1), (2, "b", 1), (3, "a", 2)]);
+        assert_eq!(q.events("a", 0).await.unwrap().len(), 2);
+        assert_eq!(q.load_cursor("webhooks").await.unwrap(), 0);
+    });
 }
 
-#[derive(Debug)]
-struct Beep;
-impl std::fmt::Display for Beep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("beep")
-    }
-}
-#[async_trait]
-impl SpeechSynthesizer for Beep {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo::new("test", "beep", Capabilities::new())
-    }
-    async fn synthesize(&self, r: &SpeechRequest) -> Result<Speech> {
-        Ok(Speech::new(
-            AudioTrack::new(8000, 1, vec![0; 800])?,
-            vec![],
-            TimingSource::None,
-            "beep",
-            Usage::characters(r.text.len() as u64, 0.1),
-        ))
-    }
-}
-
-#[derive(Debug)]
-struct Dots(AtomicUsize);
-impl std::fmt::Display for Dots {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("dots")
-    }
-}
-#[async_trait]
-impl ImageSource for Dots {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo::new("test", "dots", Capabilities::new())
-    }
-    async fn fetch(&self, _r: &ImageRequest) -> Result<ImageResponse> {
-        let n = self.0.fetch_add(1, Ordering::SeqCst);
-        Ok(ImageResponse::new(
-            vec![Visual::image_bytes(
-                format!("d{n}"),
-                2,
-                2,
-                "image/png",
-                vec![n as u8],
-            )],
-            Usage::images(1),
-        ))
-    }
-}
-
-#[derive(Debug, Default)]
-struct CountingRender {
-    now: AtomicUsize,
-    max: AtomicUsize,
-}
-#[async_trait]
-impl RenderStage for Arc<CountingRender> {
-    async fn render(&self, _t: &Timeline, out: &Path) -> Result<RenderSummary> {
-        let n = self.now.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max.fetch_max(n, Ordering::SeqCst);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        self.now.fetch_sub(1, Ordering::SeqCst);
-        std::fs::write(out, b"mp4").unwrap();
-        Ok(RenderSummary {
-            frames: 1,
-            duration_secs: 1.0,
-            backend: "cpu".into(),
-            encoder: "t".into(),
-            loudness_lufs: None,
-        })
-    }
+/// A queue of `workers` over a pipeline of core's fakes with `render` and `limits`.
+fn fake_queue(
+    dir: &Path,
+    render: impl RenderStage + 'static,
+    limits: ResourceLimits,
+    workers: usize,
+) -> (JobQueue, Arc<SqliteQueue>) {
+    let pipeline = Pipeline::builder(dir.join("jobs"))
+        .script(FakeScript::new().failing_topic("fail"))
+        .narration(SpeechNarrator::new(Arc::new(FakeTts::new())))
+        .visuals(SourceVisuals::new(Arc::new(FakeImage::new())))
+        .render(render)
+        .limits(limits)
+        .build()
+        .unwrap();
+    let backend = Arc::new(SqliteQueue::open(&dir.join("q.db")).unwrap());
+    let queue = JobQueue::new(
+        backend.clone(),
+        pipeline,
+        QueueConfig {
+            workers,
+            poll_interval: Duration::from_millis(5),
+            retry_base: Duration::from_millis(1),
+        },
+    );
+    (queue, backend)
 }
 
 #[tokio::test]
 async fn workers_run_jobs_with_bounded_renders_and_retry_failures() {
     let dir = tempfile::tempdir().unwrap();
-    let render = Arc::new(CountingRender::default());
-    let pipeline = Pipeline::builder(dir.path().join("jobs"))
-        .script(QuickScript)
-        .narration(SpeechNarrator::new(Arc::new(Beep)))
-        .visuals(SourceVisuals::new(Arc::new(Dots(AtomicUsize::new(0)))))
-        .render(render.clone())
-        .limits(ResourceLimits::new(8, 1, 4096))
-        .build()
-        .unwrap();
-    let backend = Arc::new(SqliteQueue::open(&dir.path().join("q.db")).unwrap());
-    let queue = JobQueue::new(
-        backend.clone(),
-        pipeline,
-        QueueConfig {
-            workers: 5,
-            poll_interval: Duration::from_millis(5),
-            retry_base: Duration::from_millis(1),
-        },
+    let render = Arc::new(FakeRender::new().with_delay(Duration::from_millis(20)));
+    let (queue, backend) = fake_queue(
+        dir.path(),
+        render.clone(),
+        ResourceLimits::new(8, 1, 4096),
+        5,
     );
     for i in 0..6 {
         queue
@@ -272,11 +240,43 @@ async fn workers_run_jobs_with_bounded_renders_and_retry_failures() {
         assert!(queue.outcome(&format!("v{i}")).unwrap().video.exists());
     }
     assert_eq!(
-        render.max.load(Ordering::SeqCst),
+        render.most_at_once(),
         1,
         "render lane holds one render at a time"
     );
     let bad = backend.get("bad").await.unwrap().unwrap();
     assert_eq!((bad.state, bad.attempts), (JobState::Failed, 2));
     assert!(bad.error.unwrap().contains("vendor down"));
+}
+
+/// Renders that only finish once `n` of them run at the same time.
+#[derive(Debug)]
+struct Meeting(tokio::sync::Barrier);
+
+#[async_trait]
+impl RenderStage for Meeting {
+    async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
+        tokio::time::timeout(Duration::from_secs(60), self.0.wait())
+            .await
+            .map_err(|_| Error::new(ErrorKind::Render, "the renders never overlapped"))?;
+        FakeRender::new().render(timeline, out).await
+    }
+}
+
+#[tokio::test]
+async fn a_render_lane_of_two_runs_two_renders_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let meeting = Meeting(tokio::sync::Barrier::new(2));
+    let (queue, backend) = fake_queue(dir.path(), meeting, ResourceLimits::new(8, 2, 4096), 3);
+    for id in ["a", "b"] {
+        queue
+            .submit(spec(id), SubmitOptions::default())
+            .await
+            .unwrap();
+    }
+    queue.run_until_idle().await.unwrap();
+    for id in ["a", "b"] {
+        let rec = backend.get(id).await.unwrap().unwrap();
+        assert_eq!(rec.state, JobState::Succeeded, "{rec:?}");
+    }
 }

@@ -37,7 +37,8 @@ use crate::budget::Reservation;
 use crate::catalog::Catalog;
 
 /// Schema migrations of the `cost_ledger` component, in order.
-const MIGRATIONS: &[&str] = &["CREATE TABLE cost_attempts (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE cost_attempts (
        id BIGSERIAL PRIMARY KEY,
        job TEXT,
        stage TEXT,
@@ -66,7 +67,14 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE cost_attempts (
        expires_at TIMESTAMPTZ NOT NULL
      );
      CREATE INDEX cost_reservations_job ON cost_reservations (job);
-     CREATE INDEX cost_reservations_provider_day ON cost_reservations (provider, day);"];
+     CREATE INDEX cost_reservations_provider_day ON cost_reservations (provider, day);",
+    "CREATE TABLE cost_alerts (
+       scope TEXT NOT NULL,
+       percent INTEGER NOT NULL,
+       fired_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+       PRIMARY KEY (scope, percent)
+     );",
+];
 
 /// How long a call's estimate is held when its worker never releases it (killed mid-call).
 const HOLD_MINUTES: i32 = 15;
@@ -290,6 +298,30 @@ impl PgLedger {
                     })
                 })
                 .collect()
+        })
+    }
+
+    /// For each alert, whether this call claimed it (no process fired it before).
+    pub(super) fn claim_alerts(&self, alerts: &[crate::budget::Alert]) -> Result<Vec<bool>, Error> {
+        let keys: Vec<(String, i32)> = alerts
+            .iter()
+            .map(|a| (a.scope.to_string(), i32::from(a.percent)))
+            .collect();
+        self.db.call(move |db| async move {
+            let client = db.client().await?;
+            let mut fresh = Vec::with_capacity(keys.len());
+            for (scope, percent) in &keys {
+                let n = client
+                    .execute(
+                        "INSERT INTO cost_alerts (scope, percent) VALUES ($1, $2)
+                         ON CONFLICT DO NOTHING",
+                        &[scope, percent],
+                    )
+                    .await
+                    .map_err(|e| db.err(e))?;
+                fresh.push(n == 1);
+            }
+            Ok(fresh)
         })
     }
 

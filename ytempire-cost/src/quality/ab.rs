@@ -352,13 +352,7 @@ impl AbStore {
     }
 
     fn with_connection(conn: Connection) -> Result<Self, Error> {
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db_err)?;
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(db_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db_err)?;
-        conn.execute_batch(SCHEMA).map_err(db_err)?;
+        crate::ledger::prepare_sqlite(&conn, SCHEMA).map_err(db_err)?;
         Ok(Self {
             conn: Mutex::new(conn),
         })

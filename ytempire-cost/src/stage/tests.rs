@@ -6,13 +6,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ytempire_core::fakes::{FakeImage, FakeLlm, FakeTts};
 use ytempire_core::layers::{Fallback, LanguageModelLayers};
 use ytempire_core::metering::{CapabilityKind, Labels, Outcome, UsageRecord, UsageSink};
 use ytempire_core::pipeline::{
     CancellationToken, JobSpec, Narration, PipelineEvent, QualityInputs, QualityStage,
     RenderSummary, ScriptOutput, StageName, with_progress,
 };
+use ytempire_core::testing::{FakeImage, FakeLlm, FakeTts};
 use ytempire_core::{
     AudioTrack, Capabilities, ErrorKind, InputUnit, LanguageModel, Script, Topic, Usage,
     VideoMetadata, VideoSpec,

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use ytempire_core::metering::{CapabilityKind, Labels, Outcome, current_labels};
 use ytempire_core::{
-    Capabilities, ChatRequest, ChatResponse, LanguageModel, ProviderInfo, Result, Usage,
+    Capabilities, ChatRequest, ChatResponse, ErrorKind, LanguageModel, ProviderInfo, Result, Usage,
     UsageRecord, UsageSink,
 };
 use ytempire_cost::CostLedger;
@@ -44,6 +44,59 @@ pub(crate) fn rec(
         Utc.with_ymd_and_hms(2026, 11, day, 12, 0, 0).unwrap(),
         Duration::from_millis(250),
     )
+}
+
+/// A gpt-4o script call of `job` on `day` that failed with `kind` (billed anyway), then its
+/// successful retry.
+pub(crate) fn failed_then_retried(
+    job: &str,
+    usage: &Usage,
+    kind: ErrorKind,
+    day: u32,
+) -> Vec<UsageRecord> {
+    [(Outcome::Failure(kind), 1), (Outcome::Success, 2)]
+        .into_iter()
+        .map(|(outcome, attempt)| {
+            rec(
+                job,
+                "script",
+                "openai",
+                "gpt-4o",
+                usage.clone(),
+                outcome,
+                attempt,
+                day,
+            )
+        })
+        .collect()
+}
+
+/// Job `a` on day 1: a script call that failed (billed anyway), its retry, a cached repeat,
+/// and its narration.
+pub(crate) fn job_a() -> Vec<UsageRecord> {
+    let usage = Usage::tokens(1000, 500);
+    let mut rows = failed_then_retried("a", &usage, ErrorKind::InvalidResponse, 1);
+    rows.push(rec(
+        "a",
+        "script",
+        "openai",
+        "gpt-4o",
+        usage.into_cached(),
+        Outcome::Success,
+        1,
+        1,
+    ));
+    rows.push(rec(
+        "a",
+        "narration",
+        "elevenlabs",
+        "eleven_multilingual_v2",
+        Usage::characters(2000, 120.0),
+        Outcome::Success,
+        1,
+        1,
+    ));
+    rows
 }
 
 /// A paid LLM that meters each call into a ledger (standing in for `Metered`).

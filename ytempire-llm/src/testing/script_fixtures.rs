@@ -84,7 +84,7 @@ pub(crate) fn script(brief: &Brief) -> Value {
 
 /// Which broken script to answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Broken {
+pub enum Broken {
     /// Prose around JSON with a trailing comma: not parseable.
     Malformed,
     /// Valid JSON that breaks the schema: scenes lack the required `visual_cue`.

@@ -42,6 +42,19 @@ pub struct AacTrack {
     pub bitrate: u32,
 }
 
+impl AacTrack {
+    /// A stereo track of `frames` with its AudioSpecificConfig `asc`.
+    fn stereo(sample_rate: u32, frames: Vec<Vec<u8>>, asc: Vec<u8>, bitrate: u32) -> Self {
+        Self {
+            sample_rate,
+            channels: 2,
+            frames,
+            audio_specific_config: asc,
+            bitrate,
+        }
+    }
+}
+
 impl std::fmt::Debug for AacTrack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AacTrack")
@@ -143,13 +156,7 @@ fn encode_pairs(
         frames.push(f.to_vec());
         Ok(())
     })?;
-    Ok(AacTrack {
-        sample_rate,
-        channels: 2,
-        frames,
-        audio_specific_config: asc,
-        bitrate,
-    })
+    Ok(AacTrack::stereo(sample_rate, frames, asc, bitrate))
 }
 
 /// Streaming core of [`encode_aac_stereo`]: `next` refills its buffer with up to
@@ -327,11 +334,5 @@ fn fdk_encode(
         )));
     }
     let frames = frames.split_off(skip);
-    Ok(AacTrack {
-        sample_rate,
-        channels: 2,
-        frames,
-        audio_specific_config: asc,
-        bitrate,
-    })
+    Ok(AacTrack::stereo(sample_rate, frames, asc, bitrate))
 }

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use ytempire_core::{Error, Result};
 
 use super::{AudioBuffer, SAMPLE_RATE, load_wav_stereo, resample_stereo};
+use crate::rng::SplitMix;
 
 /// Seconds each chord of the generated bed lasts.
 pub const CHORD_SECS: f64 = 8.0;
@@ -147,27 +148,6 @@ pub fn write_mono_wav(buf: &AudioBuffer, path: &Path) -> Result<()> {
     write_wav(path, spec, buf.samples.iter().copied())
 }
 
-/// A small deterministic generator (SplitMix64) for the bed's choices.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Progressions as (semitones above the key's root, minor chord?) per chord.
 const PROGRESSIONS: [[(i32, bool); 4]; 4] = [
     [(0, false), (9, true), (5, false), (7, false)], // I–vi–IV–V
@@ -200,10 +180,10 @@ fn snap(freq: f64) -> f64 {
 /// (A2 to E3 for the bass note), the progression (two major, two minor), the detune and the
 /// stereo spread all follow from it, so the same seed gives the same samples.
 pub fn ambient_bed(seed: u64, sample_rate: u32) -> StereoBuffer {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix(seed);
     let key = 57 + rng.below(8) as i32; // A3..E4 as the chord root; the bass an octave down
-    let progression = PROGRESSIONS[rng.below(PROGRESSIONS.len())];
-    let detune_cents = 4.0 + 6.0 * rng.unit();
+    let progression = PROGRESSIONS[rng.below(PROGRESSIONS.len() as u64) as usize];
+    let detune_cents = 4.0 + 6.0 * rng.unit_f64();
     // Per chord, per side: oscillators (each note a sine plus a soft third harmonic, so it
     // reads as a mellow triangle-like pad).
     let mut chords: Vec<[Vec<Osc>; 2]> = Vec::new();
@@ -214,7 +194,7 @@ pub fn ambient_bed(seed: u64, sample_rate: u32) -> StereoBuffer {
             let level = if n == 0 { 1.0 } else { 0.7 };
             for (side, sign) in [(0usize, -1.0), (1usize, 1.0)] {
                 let f = f * 2f64.powf(sign * detune_cents / 1200.0);
-                let phase = TAU * rng.unit();
+                let phase = TAU * rng.unit_f64();
                 sides[side].push(Osc {
                     freq: snap(f),
                     amp: level,
@@ -408,7 +388,7 @@ impl MusicLibrary {
         if pool.is_empty() {
             return None;
         }
-        let i = Rng(seed).below(pool.len());
+        let i = SplitMix(seed).below(pool.len() as u64) as usize;
         pool.get(i).copied()
     }
 }

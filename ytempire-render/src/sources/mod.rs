@@ -57,6 +57,8 @@
 //! ```
 
 pub mod clock;
+#[cfg(any(feature = "stability", feature = "openai-images"))]
+mod generated;
 mod history;
 pub mod inspect;
 mod local;

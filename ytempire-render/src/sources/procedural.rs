@@ -32,6 +32,7 @@ use ytempire_core::{
 };
 
 use super::inspect::encode_png;
+use crate::rng::SplitMix;
 use crate::scene::Color;
 use crate::text::{TextBlock, TextRenderer, headline_origin};
 
@@ -50,31 +51,6 @@ pub struct Procedural {
 impl std::fmt::Display for Procedural {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Procedural")
-    }
-}
-
-/// A small, fast, well-mixed PRNG (SplitMix64): stable output forever, so a seed always
-/// draws the same picture whatever crate versions are in use.
-#[derive(Debug, Clone)]
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[lo, hi)`.
-    fn range(&mut self, lo: f32, hi: f32) -> f32 {
-        let unit = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
-        lo + (hi - lo) * unit
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
     }
 }
 

@@ -41,23 +41,6 @@ const ACCENTS: [Color; 4] = [
     Color::rgb(255, 82, 82),
 ];
 
-/// SplitMix64: a tiny deterministic generator for variant choices.
-struct Mix(u64);
-
-impl Mix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn unit(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-}
-
 /// Thumbnails from a visual's image (see [`thumbnails`]).
 ///
 /// # Errors
@@ -103,11 +86,11 @@ pub fn thumbnails(
     let mut text = TextRenderer::new();
     let mut out = Vec::with_capacity(variants);
     for v in 0..variants {
-        let mut rng = Mix(seed ^ (v as u64).wrapping_mul(0xA24B_AED4_963E_E407));
+        let mut rng = crate::rng::SplitMix(seed ^ (v as u64).wrapping_mul(0xA24B_AED4_963E_E407));
         let layout = LAYOUTS[(v + (seed as usize)) % LAYOUTS.len()];
         let accent = ACCENTS[(v + (seed as usize >> 2)) % ACCENTS.len()];
-        let zoom = 1.0 + 0.25 * rng.unit();
-        let centre = (0.3 + 0.4 * rng.unit(), 0.3 + 0.4 * rng.unit());
+        let zoom = 1.0 + 0.25 * rng.unit_f32();
+        let centre = (0.3 + 0.4 * rng.unit_f32(), 0.3 + 0.4 * rng.unit_f32());
         let mut img = crop_cover(background, zoom, centre);
         render_variant(&mut text, &mut img, title, layout, accent)?;
         let data = encode_jpeg(&img)?;

@@ -1,6 +1,8 @@
 //! RenderPlan corpus shared by the compositor tests: every layer type in every aspect.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub(crate) mod signal;
+
 use std::path::Path;
 use std::sync::OnceLock;
 

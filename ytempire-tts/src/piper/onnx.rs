@@ -354,34 +354,20 @@ mod tests {
 
     #[test]
     fn threads_spread_cores_over_sessions() {
-        assert_eq!(
-            Threads::plan(2, 0),
-            Threads {
-                sessions: 2,
-                intra: 1
-            }
-        );
-        assert_eq!(
-            Threads::plan(16, 0),
-            Threads {
-                sessions: MAX_SESSIONS,
-                intra: 4
-            }
-        );
-        assert_eq!(
-            Threads::plan(2, 1),
-            Threads {
-                sessions: 1,
-                intra: 2
-            }
-        );
-        assert_eq!(
-            Threads::plan(3, 8),
-            Threads {
-                sessions: 8,
-                intra: 1
-            }
-        );
+        // (cores, sessions asked for) -> (sessions, intra-op threads each)
+        let cases = [
+            ((2, 0), (2, 1)),
+            ((16, 0), (MAX_SESSIONS, 4)),
+            ((2, 1), (1, 2)),
+            ((3, 8), (8, 1)),
+        ];
+        for ((cores, asked), (sessions, intra)) in cases {
+            assert_eq!(
+                Threads::plan(cores, asked),
+                Threads { sessions, intra },
+                "{cores} cores, {asked} sessions asked for"
+            );
+        }
         assert!(Threads::plan(0, 0).sessions >= 1);
     }
 }

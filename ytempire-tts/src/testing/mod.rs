@@ -1,53 +1,41 @@
-//! Loopback fakes of Google TTS, ElevenLabs and OpenAI speech (feature `testing`).
+//! Loopback fakes of Google TTS, ElevenLabs and OpenAI speech (feature `testing`), built on
+//! core's fake-server core ([`ytempire_core::testing::server`]).
 //!
-//! Each [`FakeServer`] listens on `127.0.0.1:0`, speaks the vendor's wire format, validates
-//! requests (auth, required fields, limits, enums) with the vendor's error shapes, returns real
-//! PCM audio ([`speech_like`]: voiced bursts per word, with exact word timings) and injects
-//! scripted [`Fault`]s.
+//! Each vendor's fake ([`FakeGoogleTts`], [`FakeElevenLabs`], [`FakeOpenAiSpeech`], in the
+//! vendor's own folder) supplies only its routes, auth check, request validation and answer
+//! shapes; the server, the fault queue ([`Fault`]), the request log ([`Recorded`]) and the
+//! body faults are core's. The fakes return real PCM audio ([`speech_like`]: voiced bursts
+//! per word, with exact word timings). [`FakeServer`] starts one by vendor name and derefs to
+//! core's server for `url`, `push_fault`, `fail_always`, `requests`, `require_key`.
+//!
+//! Faults the vendors shape themselves: [`Fault::QuotaExhausted`] (Google 403
+//! `PERMISSION_DENIED`, ElevenLabs 401 `quota_exceeded`, OpenAI 429 `insufficient_quota`)
+//! and [`Fault::Unauthorized`] (each vendor's bad-key answer). [`Fault::MalformedBody`]
+//! applies to JSON answers (Google, ElevenLabs `/with-timestamps`).
 //!
 //! ```no_run
 //! # async fn demo() -> ytempire_core::Result<()> {
 //! use ytempire_tts::testing::{FakeServer, Fault};
 //! let fake = FakeServer::openai().await?;
-//! fake.push_fault(Fault::RateLimited { retry_after_secs: 2 });
+//! fake.push_fault(Fault::RateLimited { retry_after_secs: Some(2) });
 //! let tts = ytempire_tts::OpenAiSpeech::new(Some("k".to_owned().into()))?.with_base_url(fake.url("/v1"));
 //! # Ok(()) }
 //! ```
 
-mod vendors;
+use std::borrow::Cow;
+use std::ops::Deref;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
-use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::HeaderValue;
 use axum::response::Response;
-use ytempire_core::{AudioTrack, Error, Result, WordTiming};
+use ytempire_core::testing::server;
+use ytempire_core::{AudioTrack, Result, WordTiming};
+
+pub use crate::elevenlabs::testing::FakeElevenLabs;
+pub use crate::google::testing::FakeGoogleTts;
+pub use crate::openai::testing::FakeOpenAiSpeech;
+pub use ytempire_core::testing::server::{Fault, Recorded};
 
 use crate::timing;
-
-/// A fault the next request (or every request) meets.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Fault {
-    /// 429 with `Retry-After`.
-    RateLimited {
-        /// Seconds in the header.
-        retry_after_secs: u64,
-    },
-    /// The vendor's quota/billing failure (ElevenLabs: 401 `quota_exceeded`).
-    QuotaExceeded,
-    /// 503.
-    ServerError,
-    /// Headers sent, then the connection dies mid-body.
-    DropConnection,
-    /// Wait this long before answering.
-    Hang(Duration),
-    /// A `Content-Length` promising more body than is sent.
-    TruncatedBody,
-    /// 200 with a body that is not what the vendor sends.
-    MalformedBody,
-}
 
 /// Which vendor a server imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,198 +48,190 @@ pub enum Vendor {
     OpenAi,
 }
 
-/// One request the fake received.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    /// HTTP method.
-    pub method: String,
-    /// Path and query.
-    pub uri: String,
-    /// The JSON body (Null when none or not JSON).
-    pub body: serde_json::Value,
-}
-
-#[derive(Debug, Default)]
-struct Shared {
-    faults: Mutex<VecDeque<Fault>>,
-    always: Mutex<Option<Fault>>,
-    requests: Mutex<Vec<Recorded>>,
-}
-
-/// A running loopback fake; stops when dropped.
+/// A running loopback fake of one speech vendor; stops when dropped. Derefs to core's
+/// [`server::FakeServer`] (`url`, `push_fault`, `fail_always`, `requests`, `require_key`).
 #[derive(Debug)]
 pub struct FakeServer {
-    addr: std::net::SocketAddr,
+    server: server::FakeServer,
     vendor: Vendor,
-    shared: Arc<Shared>,
-    task: tokio::task::JoinHandle<()>,
 }
 
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        self.task.abort();
+impl Deref for FakeServer {
+    type Target = server::FakeServer;
+
+    fn deref(&self) -> &server::FakeServer {
+        &self.server
     }
 }
 
 impl FakeServer {
     /// A Google TTS fake.
+    ///
+    /// # Errors
+    /// `Io` when no loopback port can be bound.
     pub async fn google() -> Result<Self> {
         Self::start(Vendor::Google).await
     }
 
     /// An ElevenLabs fake.
+    ///
+    /// # Errors
+    /// `Io` when no loopback port can be bound.
     pub async fn elevenlabs() -> Result<Self> {
         Self::start(Vendor::ElevenLabs).await
     }
 
     /// An OpenAI speech fake.
+    ///
+    /// # Errors
+    /// `Io` when no loopback port can be bound.
     pub async fn openai() -> Result<Self> {
         Self::start(Vendor::OpenAi).await
     }
 
-    async fn start(vendor: Vendor) -> Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| Error::io("binding fake server", e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::io("fake server address", e))?;
-        let shared = Arc::new(Shared::default());
-        let state = (vendor, Arc::clone(&shared));
-        let app = axum::Router::new().fallback(
-            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
-                let (vendor, shared) = state.clone();
-                async move { handle(vendor, &shared, method, uri, headers, body).await }
-            },
-        );
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::warn!("fake server stopped: {e}");
-            }
-        });
-        Ok(Self {
-            addr,
-            vendor,
-            shared,
-            task,
-        })
-    }
-
-    /// `http://127.0.0.1:PORT` followed by `suffix`.
-    pub fn url(&self, suffix: &str) -> String {
-        format!("http://{}{suffix}", self.addr)
+    /// A fake of `vendor`.
+    ///
+    /// # Errors
+    /// `Io` when no loopback port can be bound.
+    pub async fn start(vendor: Vendor) -> Result<Self> {
+        let server = match vendor {
+            Vendor::Google => server::FakeServer::start(FakeGoogleTts).await?,
+            Vendor::ElevenLabs => server::FakeServer::start(FakeElevenLabs).await?,
+            Vendor::OpenAi => server::FakeServer::start(FakeOpenAiSpeech).await?,
+        };
+        Ok(Self { server, vendor })
     }
 
     /// The vendor imitated.
     pub fn vendor(&self) -> Vendor {
         self.vendor
     }
+}
 
-    /// The next request meets `fault` (faults queue up in order).
-    pub fn push_fault(&self, fault: Fault) {
-        if let Ok(mut q) = self.shared.faults.lock() {
-            q.push_back(fault);
+/// A refusal in a vendor's words, before the vendor's error shape is put on it.
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal {
+    /// HTTP status.
+    pub(crate) status: u16,
+    /// Machine code (ElevenLabs' 422: the field at fault).
+    pub(crate) code: &'static str,
+    /// Human-readable message.
+    pub(crate) message: Cow<'static, str>,
+}
+
+impl Refusal {
+    /// A refusal with a fixed message.
+    pub(crate) const fn fixed(status: u16, code: &'static str, message: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            message: Cow::Borrowed(message),
         }
     }
 
-    /// Every request meets `fault` (`None` to heal).
-    pub fn fail_always(&self, fault: Option<Fault>) {
-        if let Ok(mut a) = self.shared.always.lock() {
-            *a = fault;
+    /// A refusal with a message built for this request.
+    pub(crate) fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: Cow::Owned(message.into()),
         }
     }
+}
 
-    /// Requests received so far.
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.shared
-            .requests
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+/// What a speech vendor's fake supplies; [`speech_vendor!`] turns it into its
+/// [`FakeVendor`](server::FakeVendor) impl.
+pub(crate) trait SpeechFake {
+    /// The answer to a spent quota ([`Fault::QuotaExhausted`]).
+    const QUOTA: Refusal;
+    /// The answer to a missing or wrong key ([`Fault::Unauthorized`] too).
+    const UNAUTHORIZED: Refusal;
+    /// The machine code of a 429.
+    const RATE_LIMITED: &'static str;
+
+    /// [`FakeVendor::route`](server::FakeVendor::route): what `req` is, `None` for an unknown route.
+    fn route_of(req: &server::Incoming) -> Option<server::Route>;
+
+    /// [`FakeVendor::error`](server::FakeVendor::error): the vendor's error body.
+    fn shape_error(status: u16, code: &str, message: &str) -> Response;
+
+    /// The key `req` presents, if any.
+    fn presented_key(req: &server::Incoming) -> Option<String>;
+
+    /// Validate `req` and speak it; `Err` is the vendor's refusal.
+    fn speak(req: &server::Incoming) -> std::result::Result<Response, Refusal>;
+
+    /// `refusal` in the vendor's error shape.
+    fn refuse(refusal: Refusal) -> Response {
+        Self::shape_error(refusal.status, refusal.code, &refusal.message)
+    }
+
+    /// [`FakeVendor::check_auth`](server::FakeVendor::check_auth): no key, an empty key, or not the required one is refused.
+    fn deny(req: &server::Incoming, required: Option<&str>) -> Option<Response> {
+        let key = Self::presented_key(req).filter(|k| !k.is_empty());
+        let accepted = key.is_some_and(|k| required.is_none_or(|r| r == k));
+        (!accepted).then(|| Self::refuse(Self::UNAUTHORIZED))
+    }
+
+    /// [`FakeVendor::rate_limited`](server::FakeVendor::rate_limited): the vendor's code, `Retry-After` when `Some`.
+    fn slow_down(retry_after_secs: Option<u64>) -> Response {
+        let mut resp = Self::shape_error(429, Self::RATE_LIMITED, "slow down");
+        if let Some(secs) = retry_after_secs {
+            resp.headers_mut()
+                .insert("retry-after", HeaderValue::from(secs));
+        }
+        resp
+    }
+
+    /// [`FakeVendor::answer`](server::FakeVendor::answer): the vendor's refusal for the faults it shapes, else speech.
+    fn reply(req: &server::Incoming, fault: Option<&Fault>) -> Response {
+        match fault {
+            Some(Fault::QuotaExhausted) => Self::refuse(Self::QUOTA),
+            Some(Fault::Unauthorized) => Self::refuse(Self::UNAUTHORIZED),
+            _ => Self::speak(req).unwrap_or_else(Self::refuse),
+        }
     }
 }
 
-async fn handle(
-    vendor: Vendor,
-    shared: &Shared,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    if let Ok(mut r) = shared.requests.lock() {
-        r.push(Recorded {
-            method: method.to_string(),
-            uri: uri.to_string(),
-            body: json.clone(),
-        });
-    }
-    let fault = shared
-        .faults
-        .lock()
-        .ok()
-        .and_then(|mut q| q.pop_front())
-        .or_else(|| shared.always.lock().ok().and_then(|a| a.clone()));
-    if let Some(Fault::Hang(d)) = &fault {
-        tokio::time::sleep(*d).await;
-    }
-    if let Some(f) = &fault
-        && let Some(resp) = vendors::fault_response(vendor, f)
-    {
-        return resp;
-    }
-    let ok = vendors::answer(vendor, &method, &uri, &headers, &json);
-    match (fault, ok) {
-        (Some(Fault::TruncatedBody), Ok((status, ctype, bytes))) => truncated(status, ctype, bytes),
-        (Some(Fault::DropConnection), Ok((status, ctype, bytes))) => dropped(status, ctype, bytes),
-        (_, Ok((status, ctype, bytes))) => respond(status, ctype, bytes, &[]),
-        (_, Err(resp)) => resp,
-    }
-}
+/// Implement core's [`FakeVendor`](server::FakeVendor) for a [`SpeechFake`].
+macro_rules! speech_vendor {
+    ($fake:ty) => {
+        #[async_trait::async_trait]
+        impl ytempire_core::testing::server::FakeVendor for $fake {
+            fn route(
+                &self,
+                req: &ytempire_core::testing::server::Incoming,
+            ) -> Option<ytempire_core::testing::server::Route> {
+                <$fake as $crate::testing::SpeechFake>::route_of(req)
+            }
 
-pub(crate) fn respond(
-    status: u16,
-    ctype: &str,
-    body: Vec<u8>,
-    extra: &[(&str, String)],
-) -> Response {
-    let mut b = Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("content-type", ctype);
-    for (k, v) in extra {
-        b = b.header(*k, v.as_str());
-    }
-    b.body(Body::from(body)).unwrap_or_default()
-}
+            fn error(&self, status: u16, code: &str, message: &str) -> axum::response::Response {
+                <$fake as $crate::testing::SpeechFake>::shape_error(status, code, message)
+            }
 
-fn truncated(status: u16, ctype: &str, bytes: Vec<u8>) -> Response {
-    let full = bytes.len();
-    let half = bytes[..full / 2].to_vec();
-    let stream = futures::stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(half))]);
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-        .header("content-type", ctype)
-        .header("content-length", full.to_string())
-        .body(Body::from_stream(stream))
-        .unwrap_or_default()
-}
+            fn rate_limited(&self, retry_after_secs: Option<u64>) -> axum::response::Response {
+                <$fake as $crate::testing::SpeechFake>::slow_down(retry_after_secs)
+            }
 
-fn dropped(status: u16, ctype: &str, bytes: Vec<u8>) -> Response {
-    let half = bytes[..bytes.len() / 2].to_vec();
-    let stream = futures::stream::iter(vec![
-        Ok(Bytes::from(half)),
-        Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "fake drop",
-        )),
-    ]);
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-        .header("content-type", ctype)
-        .body(Body::from_stream(stream))
-        .unwrap_or_default()
+            fn check_auth(
+                &self,
+                req: &ytempire_core::testing::server::Incoming,
+                required: Option<&str>,
+            ) -> Option<axum::response::Response> {
+                <$fake as $crate::testing::SpeechFake>::deny(req, required)
+            }
+
+            async fn answer(
+                &self,
+                call: ytempire_core::testing::server::Call<'_>,
+            ) -> axum::response::Response {
+                let ytempire_core::testing::server::Call { req, fault, .. } = call;
+                <$fake as $crate::testing::SpeechFake>::reply(req, fault)
+            }
+        }
+    };
 }
+pub(crate) use speech_vendor;
 
 /// Speech-like audio for `text`: a voiced burst per word (length from its letters, with
 /// deterministic jitter), short gaps, longer pauses at commas and sentence ends, 100 ms of

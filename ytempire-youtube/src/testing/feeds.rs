@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode};
 use sha2::{Digest, Sha256};
 
+use super::server::{header, retry_after_on_busy};
 use super::{Fault, Shared};
 
 /// An RSS 2.0 news feed (three items, CDATA, HTML descriptions, categories, `dc:creator`,
@@ -48,10 +49,6 @@ impl FakeFeed {
     }
 }
 
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    h.get(name).and_then(|v| v.to_str().ok())
-}
-
 fn status_only(status: u16, text: &str) -> Response<Body> {
     let mut r = Response::new(Body::from(text.to_string()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -67,12 +64,10 @@ pub(super) fn serve(shared: &Shared, path: &str, h: &HeaderMap) -> Response<Body
         .position(|f| matches!(f, Fault::FeedError { .. } | Fault::MalformedFeed))
         .map(|p| s.faults.remove(p));
     if let Some(Fault::FeedError { status }) = fault {
-        let mut r = status_only(status, "<html><body>Service Unavailable</body></html>");
-        if status == 429 || status == 503 {
-            r.headers_mut()
-                .insert("retry-after", HeaderValue::from_static("1"));
-        }
-        return r;
+        return retry_after_on_busy(status_only(
+            status,
+            "<html><body>Service Unavailable</body></html>",
+        ));
     }
     let Some(feed) = s.feeds.get_mut(name) else {
         return status_only(404, "<html><body>Not Found</body></html>");

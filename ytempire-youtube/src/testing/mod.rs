@@ -25,6 +25,32 @@
 //! sizes, upload headers); a broken rule answers 400 and is recorded in
 //! [`FakeYouTube::violations`]. Faults ([`Fault`]) are injected one-shot.
 //!
+//! # Why the fake YouTube is not core's `FakeServer`
+//!
+//! Every other vendor fake is a `FakeVendor` on [`ytempire_core::testing::server`], which
+//! reads each request's whole body before the vendor sees it and applies its faults to whole
+//! answers. The resumable upload protocol needs what that cannot give:
+//!
+//! - chunk bodies are consumed as a stream, hashed or stored piece by piece
+//!   ([`FakeYouTube::start_hashing`](FakeYouTube::start_hashing) keeps memory constant
+//!   for multi-gigabyte uploads, which buffering would defeat);
+//! - [`Fault::DropMidChunk`] keeps exactly the first `after_bytes` of a chunk and then
+//!   resets the connection *while the client is still sending* — a fault on the request
+//!   body, where core's faults cut the response;
+//! - faults are counted per data-bearing chunk (`ServerErrorOnChunk`,
+//!   `ExpireSessionOnChunk`) and per method family (`RateLimitNext`, `ListError`,
+//!   `ResetList`, `StallList`), not per route kind.
+//!
+//! The non-upload routes (token, search, lists, feeds) share this server's one state (tokens
+//! minted by `/token` authorise `videos.list`; uploads appear in `playlistItems.list`; one
+//! quota ledger) and one origin (`Endpoints::all_at`), so they stay here too rather than
+//! being split across two servers. What core does share is used: its `lock` (poisoned state
+//! keeps serving), its query decoder (`query_pairs`, also for the token form) and its
+//! `respond` for JSON answers. Not used: core's `Recorded` (it cannot be built outside core,
+//! and tests here read the raw query of a [`SeenRequest`]) and its 429/5xx faults (YouTube
+//! answers a rate limit with 403 `rateLimitExceeded`, and a list 429/503 with
+//! `Retry-After: 1`, in Google's error envelope, built once in `server.rs`).
+//!
 //! ```no_run
 //! # async fn demo() -> ytempire_core::Result<()> {
 //! use ytempire_youtube::testing::{Fault, FakeYouTube};
@@ -52,6 +78,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
+use ytempire_core::testing::server::lock;
 use ytempire_core::{Error, Result};
 
 use crate::client::Endpoints;
@@ -227,10 +254,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The fake's state (core's [`lock`]: a poisoned lock still serves).
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        lock(&self.state)
     }
 }
 

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
-use axum::http::{HeaderMap, Response, StatusCode};
+use axum::http::{HeaderMap, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::server::{api_gate, reply};
+use super::server::{api_gate, google_error, half, reply, retry_after_on_busy};
 use super::{Fault, Shared};
 
 /// A video the fake's search can find (and `videos.list` by id then describes).
@@ -119,11 +119,7 @@ impl SearchVideo {
 }
 
 fn bad(reason: &str, message: &str) -> Response<Body> {
-    reply(
-        400,
-        json!({"error": {"code": 400, "message": message,
-            "errors": [{"message": message, "domain": "youtube.search", "reason": reason}], "status": "INVALID_ARGUMENT"}}),
-    )
+    google_error(400, reason, "youtube.search", message)
 }
 
 fn time(q: &HashMap<String, String>, key: &str) -> Result<Option<DateTime<Utc>>, String> {
@@ -209,16 +205,12 @@ pub(super) fn list_fault(shared: &Shared) -> Option<Response<Body>> {
     let Fault::ListError { status } = s.faults.remove(pos) else {
         return None;
     };
-    let mut r = reply(
+    Some(retry_after_on_busy(google_error(
         status,
-        json!({"error": {"code": status, "message": "Backend Error",
-            "errors": [{"message": "Backend Error", "domain": "global", "reason": "backendError"}], "status": "INTERNAL"}}),
-    );
-    if status == 429 || status == 503 {
-        r.headers_mut()
-            .insert("retry-after", axum::http::HeaderValue::from_static("1"));
-    }
-    Some(r)
+        "backendError",
+        "global",
+        "Backend Error",
+    )))
 }
 
 /// Answer a list body, cut in half when [`Fault::TruncateList`] is queued.
@@ -226,10 +218,7 @@ pub(super) fn finish_list(shared: &Shared, body: Value) -> Response<Body> {
     let mut s = shared.lock();
     if let Some(pos) = s.faults.iter().position(|f| *f == Fault::TruncateList) {
         s.faults.remove(pos);
-        let text = body.to_string();
-        let mut r = Response::new(Body::from(text[..text.len() / 2].to_string()));
-        *r.status_mut() = StatusCode::OK;
-        return r;
+        return half(200, &body.to_string());
     }
     reply(200, body)
 }

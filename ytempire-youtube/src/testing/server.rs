@@ -1,5 +1,8 @@
 //! The fake's HTTP side: one hyper connection per socket (so a fault can drop it), one
 //! dispatcher speaking Google's wire format.
+//!
+//! Why it is its own streaming server rather than core's `FakeServer`: see the
+//! [module docs](super#why-the-fake-youtube-is-not-cores-fakeserver).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -13,6 +16,7 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
+use ytempire_core::testing::server::{query_pairs, respond};
 
 use super::{Fault, SeenRequest, Session, Shared, Sink, StoredVideo};
 use crate::upload::CHUNK_ALIGN;
@@ -49,17 +53,40 @@ pub(crate) async fn serve(
     }
 }
 
+/// A JSON answer as Google sends it (`application/json; charset=UTF-8`).
 pub(super) fn reply(status: u16, body: Value) -> Response<Body> {
-    let mut r = Response::new(Body::from(body.to_string()));
+    respond(
+        status,
+        "application/json; charset=UTF-8",
+        body.to_string().into_bytes(),
+        &[],
+    )
+}
+
+/// `body` cut in half with a well-framed length: the truncation faults' malformed 2xx
+/// (`TruncateCompletion`, `TruncateList`, `MalformedFeed`), no content type.
+pub(super) fn half(status: u16, body: &str) -> Response<Body> {
+    let mut r = Response::new(Body::from(body[..body.len() / 2].to_string()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut().insert(
-        "content-type",
-        axum::http::HeaderValue::from_static("application/json; charset=UTF-8"),
-    );
     r
 }
 
-fn google_error(status: u16, reason: &str, domain: &str, message: &str) -> Response<Body> {
+/// `Retry-After: 1` on an injected 429 or 503, as Google's front ends send it.
+pub(super) fn retry_after_on_busy(mut r: Response<Body>) -> Response<Body> {
+    if matches!(r.status().as_u16(), 429 | 503) {
+        r.headers_mut()
+            .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+    }
+    r
+}
+
+/// Google's error envelope (`{"error":{"code","message","errors":[{…,"reason"}],"status"}}`).
+pub(super) fn google_error(
+    status: u16,
+    reason: &str,
+    domain: &str,
+    message: &str,
+) -> Response<Body> {
     let status_name = match status {
         400 => "INVALID_ARGUMENT",
         401 => "UNAUTHENTICATED",
@@ -74,13 +101,13 @@ fn google_error(status: u16, reason: &str, domain: &str, message: &str) -> Respo
     )
 }
 
+/// Decoded query (or form) pairs, by core's decoder; the last of a repeated key wins.
 fn query_map(query: &str) -> HashMap<String, String> {
-    url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect()
+    query_pairs(query).into_iter().collect()
 }
 
-fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value, when present and valid text.
+pub(super) fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -201,7 +228,7 @@ async fn token(shared: &Shared, req: Request<Body>) -> Response<Body> {
     let Ok(body) = axum::body::to_bytes(req.into_body(), 64 * 1024).await else {
         return reply(400, json!({"error": "invalid_request"}));
     };
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let form = query_map(&String::from_utf8_lossy(&body));
     if form.get("client_id").map(String::as_str) != Some(super::FAKE_CLIENT_ID)
         || form.get("client_secret").map(String::as_str) != Some(super::FAKE_CLIENT_SECRET)
     {
@@ -464,10 +491,7 @@ fn completed(shared: &Shared, resource: &Value) -> Response<Body> {
         .position(|f| *f == Fault::TruncateCompletion)
     {
         s.faults.remove(pos);
-        let text = resource.to_string();
-        let mut r = Response::new(Body::from(text[..text.len() / 2].to_string()));
-        *r.status_mut() = StatusCode::CREATED;
-        return r;
+        return half(201, &resource.to_string());
     }
     reply(201, resource.clone())
 }

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::server::{api_gate, reply};
+use super::server::{api_gate, google_error};
 use super::{Fault, SearchVideo, Shared, State};
 
 /// The uploads playlist id of `channel_id` (`UCabc` → `UUabc`).
@@ -38,19 +38,6 @@ pub(super) fn take_transport_fault(shared: &Shared) -> Option<Fault> {
         .iter()
         .position(|f| matches!(f, Fault::ResetList | Fault::StallList))?;
     Some(s.faults.remove(pos))
-}
-
-fn error(status: u16, reason: &str, domain: &str, message: &str) -> Response<Body> {
-    let name = match status {
-        400 => "INVALID_ARGUMENT",
-        404 => "NOT_FOUND",
-        _ => "INTERNAL",
-    };
-    reply(
-        status,
-        json!({"error": {"code": status, "message": message,
-            "errors": [{"message": message, "domain": domain, "reason": reason}], "status": name}}),
-    )
 }
 
 /// One entry of a channel's uploads playlist.
@@ -170,7 +157,7 @@ pub(super) fn playlist_items(
         None => 5,
         Some(Ok(m)) if m <= 50 => m,
         Some(_) => {
-            return error(
+            return google_error(
                 400,
                 "invalidParameter",
                 "youtube.parameter",
@@ -182,7 +169,7 @@ pub(super) fn playlist_items(
         None => 0,
         Some(Some(o)) => o,
         Some(None) => {
-            return error(
+            return google_error(
                 400,
                 "invalidPageToken",
                 "youtube.parameter",
@@ -205,7 +192,7 @@ pub(super) fn playlist_items(
                 .find(|c| uploads_playlist(c) == *p);
             let entries = channel.map(|c| uploads_of(&s, &c)).unwrap_or_default();
             if entries.is_empty() {
-                return error(
+                return google_error(
                     404,
                     "playlistNotFound",
                     "youtube.playlistItem",
@@ -240,7 +227,7 @@ pub(super) fn playlist_items(
                 .lock()
                 .violations
                 .push("missingRequiredParameter: playlistItems.list needs playlistId or id".into());
-            return error(
+            return google_error(
                 400,
                 "missingRequiredParameter",
                 "youtube.parameter",

@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ytempire_core::{UploadProgress, VideoMetadata};
+use chrono::{DateTime, Utc};
+use ytempire_core::{Thumbnail, ThumbnailFormat, UploadProgress, VideoMetadata};
 use ytempire_youtube::testing::{FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, FakeYouTube};
 use ytempire_youtube::{
-    Account, CHUNK_ALIGN, ClientSecrets, OAuthClient, RefreshingToken, UploadConfig, YouTubeClient,
-    YouTubeUploader,
+    Account, CHUNK_ALIGN, ClientSecrets, DEFAULT_DAILY_QUOTA, OAuthClient, QuotaLedger,
+    RefreshingToken, UploadConfig, YouTubeClient, YouTubeUploader, next_reset,
 };
 
 /// Chunk size used by the tests: one 256 KiB unit.
@@ -95,6 +96,19 @@ pub(crate) fn meta(title: &str) -> VideoMetadata {
         .with_synthetic_media(true)
 }
 
+/// A 1280×720 PNG thumbnail: the PNG signature, then `len` bytes of `seed`.
+pub(crate) fn png(seed: u8, len: usize) -> Thumbnail {
+    let mut data = b"\x89PNG\r\n\x1a\n".to_vec();
+    data.extend(std::iter::repeat_n(seed, len));
+    Thumbnail {
+        width: 1280,
+        height: 720,
+        format: ThumbnailFormat::Png,
+        variant: "a".into(),
+        data,
+    }
+}
+
 /// Collects progress events.
 #[derive(Default)]
 pub(crate) struct Progress(pub(crate) Mutex<Vec<UploadProgress>>);
@@ -109,4 +123,41 @@ impl Progress {
     pub(crate) fn events(&self) -> Vec<UploadProgress> {
         self.0.lock().unwrap().clone()
     }
+}
+
+/// The quota rules every ledger backend keeps, checked on `ledger` (default costs, project
+/// `small` limited to 3300 units) at `t`: charges add up, a spent project cannot afford
+/// another upload, an exhausted project has nothing left until the Pacific reset, and both
+/// start afresh after it.
+pub(crate) async fn assert_ledger_rules(ledger: &QuotaLedger, t: DateTime<Utc>) {
+    ledger.charge_at("small", "videos.insert", t).await.unwrap();
+    ledger
+        .charge_at("small", "thumbnails.set", t)
+        .await
+        .unwrap();
+    assert_eq!(ledger.remaining_at("small", t).await, 3300 - 1650);
+    assert!(ledger.can_afford_at("small", &["videos.insert"], t).await);
+    ledger.charge_at("small", "videos.insert", t).await.unwrap();
+    assert!(!ledger.can_afford_at("small", &["videos.insert"], t).await);
+    ledger.mark_exhausted_at("other", t).await.unwrap();
+    assert_eq!(ledger.remaining_at("other", t).await, 0);
+    let tomorrow = next_reset(t);
+    assert_eq!(
+        ledger.remaining_at("other", tomorrow).await,
+        DEFAULT_DAILY_QUOTA
+    );
+    assert_eq!(ledger.remaining_at("small", tomorrow).await, 3300);
+}
+
+/// `account`, blocked at `t` (an upload limit), is still blocked 23 hours later and free 24
+/// hours later; a channel never blocked is free.
+pub(crate) async fn assert_blocked_for_a_day(
+    ledger: &QuotaLedger,
+    account: &str,
+    t: DateTime<Utc>,
+) {
+    let hours = |h| t + chrono::Duration::hours(h);
+    assert!(ledger.channel_blocked_at(account, hours(23)).await);
+    assert!(!ledger.channel_blocked_at(account, hours(24)).await);
+    assert!(!ledger.channel_blocked_at("nobody", t).await);
 }

@@ -1,6 +1,6 @@
 use super::*;
-use crate::fakes::FakeLlm;
 use crate::layers::conformance_over_fakes;
+use crate::testing::FakeLlm;
 use crate::{ErrorKind, LanguageModel, LanguageModelExt};
 
 #[tokio::test]

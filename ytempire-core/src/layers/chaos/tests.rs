@@ -1,7 +1,7 @@
 use super::*;
 use crate::LanguageModelExt;
-use crate::fakes::FakeLlm;
 use crate::layers::conformance_over_fakes;
+use crate::testing::FakeLlm;
 
 #[tokio::test(start_paused = true)]
 async fn scripted_faults_appear_in_order() {

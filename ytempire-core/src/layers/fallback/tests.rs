@@ -1,9 +1,9 @@
 use super::*;
-use crate::fakes::{FakeImage, FakeLlm, FakeTrend, FakeTts, FakeUploader};
 use crate::layers::{
     ImageSourceLayers, LanguageModelLayers, SpeechSynthesizerLayers, TrendSourceLayers,
     UploaderLayers,
 };
+use crate::testing::{FakeImage, FakeLlm, FakeTrend, FakeTts, FakeUploader};
 use crate::{ErrorKind, LanguageModel, LanguageModelExt, SpeechRequest, SpeechSynthesizer};
 
 #[tokio::test]

@@ -2,11 +2,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::fakes::FakeLlm;
 use crate::layers::{
     Chaos, ChaosConfig, Fault, Retry, RetryConfig, Timeout, conformance_over_fakes,
 };
 use crate::metering::{Labels, MemorySink, with_labels};
+use crate::testing::FakeLlm;
 use crate::{ErrorKind, LanguageModelExt};
 
 #[tokio::test(start_paused = true)]

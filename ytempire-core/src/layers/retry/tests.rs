@@ -4,8 +4,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::*;
-use crate::fakes::{FakeLlm, FakeUploader};
 use crate::layers::conformance_over_fakes;
+use crate::testing::{FakeLlm, FakeUploader};
 use crate::{LanguageModel, LanguageModelExt, UploadRequest, UploaderExt, VideoMetadata};
 
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 use super::*;
 use crate::LanguageModelExt;
-use crate::fakes::FakeLlm;
 use crate::layers::{Chaos, ChaosConfig, Fault, conformance_over_fakes};
+use crate::testing::FakeLlm;
 
 #[tokio::test(start_paused = true)]
 async fn timeout_fires() {

@@ -1,21 +1,16 @@
 //! The default stages over core's fakes: who answered is recorded after a fallback, and a
 //! pipeline run reports progress that moves, per part, for narration and visuals.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::fakes::{FakeImage, FakeTts};
 use crate::layers::Fallback;
 use crate::pipeline::{CancellationToken, Pipeline, PipelineEvent, with_progress};
-use crate::{ImageSource, Provenance, Scene, SpeechSynthesizer, VideoSpec};
+use crate::testing::{FakeImage, FakeRender, FakeScript, FakeTts};
+use crate::{ImageSource, Provenance, SpeechSynthesizer, VideoSpec};
 
 fn script() -> Script {
-    Script::new("Tides")
-        .with_hook("Here is a hook.")
-        .with_scene(Scene::new("First scene words.", "ocean waves", 3.0))
-        .with_scene(Scene::new("Second scene words.", "coral reef", 3.0))
-        .with_outro("Goodbye now.")
+    FakeScript::script_for("Tides")
 }
 
 fn job() -> JobSpec {
@@ -108,45 +103,15 @@ async fn each_visual_names_the_source_that_answered() {
     assert!(visuals.iter().all(|v| v.answered_by == by));
 }
 
-#[derive(Debug)]
-struct FixedScript;
-
-#[async_trait]
-impl ScriptStage for FixedScript {
-    async fn write(&self, job: &JobSpec) -> Result<ScriptOutput> {
-        Ok(ScriptOutput {
-            script: script(),
-            metadata: VideoMetadata::new(job.topic.title.clone()),
-        })
-    }
-}
-
-#[derive(Debug)]
-struct FileRender;
-
-#[async_trait]
-impl RenderStage for FileRender {
-    async fn render(&self, timeline: &Timeline, out: &Path) -> Result<RenderSummary> {
-        std::fs::write(out, b"mp4").map_err(|e| Error::io("writing the test video", e))?;
-        Ok(RenderSummary {
-            frames: 1,
-            duration_secs: timeline.duration_secs(),
-            backend: "cpu".into(),
-            encoder: "test".into(),
-            loudness_lufs: None,
-        })
-    }
-}
-
 /// A pipeline run emits progress events for narration and visuals: one per part, rising to 1.
 #[tokio::test]
 async fn a_pipeline_run_reports_progress_per_part() {
     let dir = tempfile::tempdir().unwrap();
     let pipeline = Pipeline::builder(dir.path())
-        .script(FixedScript)
+        .script(FakeScript::new())
         .narration(SpeechNarrator::new(Arc::new(FakeTts::new())))
         .visuals(SourceVisuals::new(Arc::new(FakeImage::new())))
-        .render(FileRender)
+        .render(FakeRender::new())
         .build()
         .unwrap();
     let mut events = pipeline.subscribe();

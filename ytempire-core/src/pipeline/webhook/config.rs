@@ -115,8 +115,8 @@ impl fmt::Display for WebhookUrl {
 /// (each wait is uniform between half and all of the exponential step); `Retry-After`
 /// honoured up to 5 minutes; 10 s per request; 1024 queued events; 10 s to flush at shutdown.
 ///
-/// The secret never appears in `Debug`, logs or errors.
-#[derive(Clone)]
+/// The secret never appears in `Debug` (the signer redacts it), logs or errors.
+#[derive(Debug, Clone)]
 pub struct WebhookConfig {
     url: WebhookUrl,
     signer: WebhookSigner,
@@ -127,21 +127,6 @@ pub struct WebhookConfig {
     queue_capacity: usize,
     shutdown_timeout: Duration,
     jitter: Arc<dyn JitterSource>,
-}
-
-impl fmt::Debug for WebhookConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("url", &self.url)
-            .field("secret", &"[REDACTED]")
-            .field("max_attempts", &self.max_attempts)
-            .field("backoff", &self.backoff)
-            .field("max_retry_after", &self.max_retry_after)
-            .field("request_timeout", &self.request_timeout)
-            .field("queue_capacity", &self.queue_capacity)
-            .field("shutdown_timeout", &self.shutdown_timeout)
-            .finish_non_exhaustive()
-    }
 }
 
 impl WebhookConfig {

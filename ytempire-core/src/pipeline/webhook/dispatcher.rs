@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::FutureExt as _;
 use futures::stream::{BoxStream, Stream, StreamExt as _};
@@ -11,12 +10,12 @@ use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::config::{USER_AGENT, WebhookConfig};
+use super::config::WebhookConfig;
+use super::delivery::{Delivery, Outcome};
 use super::queue::{BoundedQueue, Class, Pending};
-use super::sign::{ATTEMPT_HEADER, EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use super::transport::{DynWebhookTransport, WebhookEnvelope, WebhookRequest};
+use super::transport::{DynWebhookTransport, WebhookEnvelope};
 use crate::pipeline::PipelineEvent;
-use crate::{Error, ErrorKind, Result};
+use crate::{Error, Result};
 
 /// Counts of what a [`WebhookDispatcher`] did with the events it received.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -95,12 +94,6 @@ struct Shared {
     wake: Notify,
 }
 
-/// How one event's delivery ended.
-enum Outcome {
-    Delivered,
-    Failed,
-}
-
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         // The lock guards plain counters; a panic elsewhere cannot leave them inconsistent.
@@ -157,101 +150,11 @@ impl Shared {
         }
     }
 
-    fn request(&self, item: &Pending, attempt: u32) -> WebhookRequest {
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let signature = self.config.signer().sign_request(timestamp, &item.body);
-        let headers = vec![
-            ("Content-Type".to_owned(), "application/json".to_owned()),
-            ("User-Agent".to_owned(), USER_AGENT.to_owned()),
-            (EVENT_ID_HEADER.to_owned(), item.id.clone()),
-            (TIMESTAMP_HEADER.to_owned(), timestamp.to_string()),
-            (ATTEMPT_HEADER.to_owned(), attempt.to_string()),
-            (SIGNATURE_HEADER.to_owned(), signature),
-        ];
-        WebhookRequest::new(
-            self.config.url().clone(),
-            headers,
-            item.body.clone(),
-            self.config.request_timeout(),
-        )
-    }
-
     /// Deliver one event, retrying as configured.
     async fn deliver(&self, item: &Pending) -> Outcome {
-        let url = self.config.url().redacted();
-        let max = self.config.max_attempts();
-        let timeout = self.config.request_timeout();
-        let mut attempt = 1;
-        loop {
-            let request = self.request(item, attempt);
-            let result = tokio::time::timeout(timeout, self.transport.post(&request))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!("no response within {timeout:?}"),
-                    ))
-                });
-            let (retry_after, why) = match result {
-                Ok(resp) if resp.is_success() => return Outcome::Delivered,
-                Ok(resp) if resp.is_retryable() => {
-                    (resp.retry_after, format!("HTTP status {}", resp.status))
-                }
-                Ok(resp) => {
-                    tracing::warn!(
-                        status = resp.status,
-                        event_id = %item.id,
-                        %url,
-                        "webhook endpoint rejected the event; not retrying"
-                    );
-                    return Outcome::Failed;
-                }
-                Err(err)
-                    if matches!(
-                        err.kind(),
-                        ErrorKind::Timeout
-                            | ErrorKind::Transport
-                            | ErrorKind::Upstream
-                            | ErrorKind::RateLimited
-                    ) =>
-                {
-                    (
-                        err.retry_after(),
-                        format!("{}: {}", err.kind(), err.message()),
-                    )
-                }
-                Err(err) => {
-                    tracing::warn!(
-                        kind = %err.kind(),
-                        error = %err.message(),
-                        event_id = %item.id,
-                        %url,
-                        "webhook delivery failed; not retrying"
-                    );
-                    return Outcome::Failed;
-                }
-            };
-            if attempt >= max {
-                tracing::warn!(
-                    attempts = attempt,
-                    last = %why,
-                    event_id = %item.id,
-                    %url,
-                    "webhook delivery gave up"
-                );
-                return Outcome::Failed;
-            }
-            let backoff = self.config.backoff_for(attempt);
-            let wait = retry_after.map_or(backoff, |ra| {
-                ra.min(self.config.max_retry_after()).max(backoff)
-            });
-            tracing::debug!(attempt, ?wait, last = %why, event_id = %item.id, "retrying webhook");
-            self.lock().report.retried += 1;
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        Delivery::new(&self.config, &self.transport)
+            .deliver(&item.id, &item.body, || self.lock().report.retried += 1)
+            .await
     }
 }
 
@@ -371,7 +274,7 @@ impl WebhookDispatcher {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Config`] when called outside a tokio runtime.
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when called outside a tokio runtime.
     pub fn spawn(
         config: WebhookConfig,
         transport: DynWebhookTransport,
@@ -384,7 +287,7 @@ impl WebhookDispatcher {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Config`] when called outside a tokio runtime.
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when called outside a tokio runtime.
     pub fn spawn_stream<S>(
         config: WebhookConfig,
         transport: DynWebhookTransport,

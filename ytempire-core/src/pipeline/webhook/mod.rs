@@ -1,4 +1,7 @@
-//! Job events delivered to a webhook URL, signed with HMAC-SHA256.
+//! Job events delivered to a webhook URL, signed with HMAC-SHA256: in-process from a pipeline
+//! ([`WebhookDispatcher`]), or from a separate process that follows the job queue's persisted
+//! events from a stored cursor, at least once ([`QueueWebhookFollower`], `ytempire webhooks
+//! run`; its body is a [`JobEventEnvelope`], its headers and retries as below).
 //!
 //! Core has no HTTP client. A [`WebhookDispatcher`] takes events from a pipeline's broadcast
 //! stream ([`Pipeline::subscribe`](crate::pipeline::Pipeline::subscribe)) or any `Stream`,
@@ -102,13 +105,16 @@
 //! [`PipelineEvent::Failed`]: crate::pipeline::PipelineEvent::Failed
 
 mod config;
+mod delivery;
 mod dispatcher;
+mod follower;
 mod queue;
 mod sign;
 mod transport;
 
 pub use config::{USER_AGENT, WebhookConfig, WebhookUrl};
 pub use dispatcher::{DeliveryReport, WebhookDispatcher};
+pub use follower::{DEFAULT_CURSOR, FollowerReport, JobEventEnvelope, QueueWebhookFollower};
 pub use sign::{
     ATTEMPT_HEADER, DEFAULT_TOLERANCE, EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
     VerifyError, WebhookSigner, verify_signature, verify_signed_request,

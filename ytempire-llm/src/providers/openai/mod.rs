@@ -13,7 +13,7 @@ mod wire;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use ytempire_core::{
     Capabilities, ChatRequest, ChatResponse, Error, InputUnit, LanguageModel, ProviderInfo,
     ResponseFormat, Result,
@@ -39,14 +39,10 @@ pub use ytempire_core::http::OPENAI_BASE_URL;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct OpenAiConfig {
-    /// Base URL up to and including `/v1`.
-    pub base_url: String,
-    /// Bearer key (`None` for local servers without auth).
-    pub api_key: Option<SecretString>,
-    /// `OpenAI-Organization` header.
-    pub organization: Option<String>,
-    /// `OpenAI-Project` header.
-    pub project: Option<String>,
+    /// Where and as whom: base URL up to and including `/v1`, bearer key (`None` for local
+    /// servers without auth), organisation and project headers (core's account, the one
+    /// speech and images share).
+    pub account: OpenAiAccount,
     /// Model id.
     pub model: String,
     /// Provider id reported in [`ProviderInfo`] (`openai`, `ollama`, `vllm`, …).
@@ -72,10 +68,7 @@ impl OpenAiConfig {
     pub fn openai(model: impl Into<String>, api_key: SecretString) -> Self {
         let model = model.into();
         Self {
-            base_url: OPENAI_BASE_URL.into(),
-            api_key: Some(api_key),
-            organization: None,
-            project: None,
+            account: OpenAiAccount::new(api_key),
             context_window: context_window(&model),
             model,
             provider: "openai".into(),
@@ -96,10 +89,7 @@ impl OpenAiConfig {
         model: impl Into<String>,
     ) -> Self {
         Self {
-            base_url: base_url.into(),
-            api_key: None,
-            organization: None,
-            project: None,
+            account: OpenAiAccount::keyless(base_url),
             model: model.into(),
             provider: provider.into(),
             json_schema: false,
@@ -143,16 +133,14 @@ impl OpenAiConfig {
             Some(key) => Self::openai(model, key.clone()),
             None => Self::compatible("openai", account.base_url.clone(), model),
         };
-        cfg.base_url.clone_from(&account.base_url);
-        cfg.organization.clone_from(&account.organization);
-        cfg.project.clone_from(&account.project);
+        cfg.account = account.clone();
         cfg
     }
 
     /// Set the base URL.
     #[must_use]
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
+        self.account = self.account.with_base_url(base_url);
         self
     }
 
@@ -180,8 +168,7 @@ impl OpenAiConfig {
     /// Set the organisation and project headers.
     #[must_use]
     pub fn with_org_project(mut self, org: Option<String>, project: Option<String>) -> Self {
-        self.organization = org;
-        self.project = project;
+        self.account = self.account.with_org_project(org, project);
         self
     }
 }
@@ -207,10 +194,10 @@ pub struct OpenAiCompatible {
 impl OpenAiCompatible {
     /// A client with its own connection pool.
     pub fn new(config: OpenAiConfig) -> Result<Self> {
-        if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
+        let base = &config.account.base_url;
+        if !base.starts_with("http://") && !base.starts_with("https://") {
             return Err(Error::config(format!(
-                "base URL `{}` must start with http:// or https://",
-                config.base_url
+                "base URL `{base}` must start with http:// or https://"
             )));
         }
         let http = http::client(config.timeout)?;
@@ -245,7 +232,7 @@ impl LanguageModel for OpenAiCompatible {
             .with_json_mode(self.config.json_mode)
             .with_json_schema(self.config.json_schema)
             .with_streaming(self.config.stream)
-            .with_paid(self.config.provider == "openai" || self.config.api_key.is_some());
+            .with_paid(self.config.provider == "openai" || self.config.account.api_key.is_some());
         if let Some(w) = self.config.context_window {
             caps = caps.with_max_input(w, InputUnit::Tokens);
         }
@@ -290,18 +277,12 @@ impl LanguageModel for OpenAiCompatible {
         );
         let url = format!(
             "{}/chat/completions",
-            self.config.base_url.trim_end_matches('/')
+            self.config.account.base_url.trim_end_matches('/')
         );
-        let mut req = self.http.post(url).json(&body);
-        if let Some(key) = &self.config.api_key {
-            req = req.bearer_auth(key.expose_secret());
-        }
-        if let Some(org) = &self.config.organization {
-            req = req.header("OpenAI-Organization", org);
-        }
-        if let Some(project) = &self.config.project {
-            req = req.header("OpenAI-Project", project);
-        }
+        let req = self
+            .config
+            .account
+            .authorize(self.http.post(url).json(&body));
         let resp = req.send().await.map_err(|e| transport_error(&label, &e))?;
         let resp = http::check(&label, resp, vendor_error).await?;
         let request_id = http::request_id(resp.headers());

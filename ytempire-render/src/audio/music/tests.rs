@@ -1,6 +1,10 @@
 use super::*;
 use crate::audio::{MixSettings, load_wav, mix, resample};
 
+#[path = "../../../tests/common/signal.rs"]
+mod signal;
+use signal::correlation;
+
 fn db(x: f64) -> f64 {
     20.0 * x.max(1e-12).log10()
 }
@@ -78,23 +82,6 @@ fn bed_is_deterministic_stereo_seamless_and_at_level() {
         .map(|c| db(rms(c)))
         .fold(f64::INFINITY, f64::min);
     assert!(quietest > -40.0, "{quietest}");
-}
-
-/// Pearson correlation of two equally long signals.
-fn correlation(a: &[f32], b: &[f32]) -> f64 {
-    let n = a.len().min(b.len()).max(1) as f64;
-    let (ma, mb) = (
-        a.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
-        b.iter().map(|v| f64::from(*v)).sum::<f64>() / n,
-    );
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in a.iter().zip(b) {
-        let (x, y) = (f64::from(*x) - ma, f64::from(*y) - mb);
-        sab += x * y;
-        saa += x * x;
-        sbb += y * y;
-    }
-    sab / (saa * sbb).sqrt().max(1e-30)
 }
 
 #[test]

@@ -1,6 +1,5 @@
 //! The Pexels fake: photo and video search, CDN downloads, rate-limit headers.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,11 +8,14 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 use ytempire_core::Result;
+use ytempire_core::testing::server::{
+    Call, FakeVendor, Fault, Incoming, Route, fnv, lock, respond, respond_json, spoil_image,
+};
 
-use super::images::{clip_mp4, encode_jpeg, picture};
-use super::{
-    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, fnv, lock, respond,
-    respond_json, spoil_image,
+use super::images::{encode_jpeg, picture};
+use super::stock::{
+    StockFake, StockState, check_paging_and_known, paging, param, plain_429, rate_headers,
+    result_id, rotated, slug,
 };
 
 const NAMES: &[&str] = &[
@@ -34,24 +36,21 @@ const NAMES: &[&str] = &[
 /// - Validation: `query` required, `orientation` and `size` enums, `page` ≥ 1,
 ///   `per_page` 1..=80; a violation is a 400.
 /// - Every API answer carries `X-Ratelimit-Limit`, `-Remaining` and `-Reset` (a UNIX
-///   timestamp, see [`FakePexels::set_rate_limit`]); when nothing remains the answer is a
+///   timestamp, see [`StockFake::set_rate_limit`]); when nothing remains the answer is a
 ///   429 **without** those headers, as Pexels does.
-/// - Each query has [`FakePexels::set_results`] results (default 40), deterministic per
+/// - Each query has [`StockFake::set_results`] results (default 40), deterministic per
 ///   query and orientation.
 #[derive(Debug)]
 pub struct FakePexels {
-    server: Server,
-    state: Arc<PexelsState>,
+    pub(super) server: StockFake,
+    own: Arc<PexelsState>,
 }
 
-#[derive(Debug)]
+/// What only the Pexels fake keeps: how it describes photos and videos.
+#[derive(Debug, Default)]
 struct PexelsState {
-    /// (limit, remaining, reset unix seconds)
-    rate: Mutex<(u64, u64, u64)>,
-    results: Mutex<u64>,
     alts: Mutex<Vec<String>>,
     video_slugs: Mutex<Vec<String>>,
-    clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
 }
 
 impl FakePexels {
@@ -64,43 +63,21 @@ impl FakePexels {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
             + 3600;
-        let state = Arc::new(PexelsState {
-            rate: Mutex::new((200, 200, reset)),
-            results: Mutex::new(40),
-            alts: Mutex::new(Vec::new()),
-            video_slugs: Mutex::new(Vec::new()),
-            clips: Mutex::new(HashMap::new()),
-        });
-        let server = Server::start(Arc::new(PexelsVendor(Arc::clone(&state)))).await?;
-        Ok(Self { server, state })
-    }
-
-    /// The base URL to configure the client with (`http://127.0.0.1:PORT`).
-    pub fn base_url(&self) -> String {
-        self.origin()
-    }
-
-    /// Set the rate-limit period: `limit` requests, `remaining` left, resetting at the UNIX
-    /// time `reset`.
-    pub fn set_rate_limit(&self, limit: u64, remaining: u64, reset: u64) {
-        *lock(&self.state.rate) = (limit, remaining, reset);
-    }
-
-    /// The rate-limit counters now: (limit, remaining, reset).
-    pub fn rate_limit(&self) -> (u64, u64, u64) {
-        *lock(&self.state.rate)
-    }
-
-    /// Results per query (0: every search finds nothing).
-    pub fn set_results(&self, total: u64) {
-        *lock(&self.state.results) = total;
+        let stock = StockState::new((200, 200, reset), 7);
+        let own = Arc::new(PexelsState::default());
+        let vendor = PexelsVendor {
+            stock: Arc::clone(&stock),
+            own: Arc::clone(&own),
+        };
+        let server = StockFake::start(vendor, stock, |path| path.ends_with("/search")).await?;
+        Ok(Self { server, own })
     }
 
     /// Describe photos with `alts`: result `i` of every search gets `alts[(i + k) % n]`, `k`
     /// a per-query rotation, and a page URL slugged from it, so each search returns the
     /// whole catalogue in a query-dependent order. Empty (the default): `Test photo {id}`.
     pub fn set_alts(&self, alts: Vec<String>) {
-        *lock(&self.state.alts) = alts;
+        *lock(&self.own.alts) = alts;
     }
 
     /// Describe videos as Pexels does, by their page URL's slug only (the video API has no
@@ -109,29 +86,18 @@ impl FakePexels {
     /// (lower-cased, words joined by `-`), `k` a per-query rotation. Empty (the default):
     /// `test-video`.
     pub fn set_video_descriptions(&self, descriptions: Vec<String>) {
-        *lock(&self.state.video_slugs) = descriptions;
-    }
-
-    /// API requests received (searches), not CDN downloads.
-    pub fn api_requests(&self) -> usize {
-        self.requests()
-            .iter()
-            .filter(|r| r.path.ends_with("/search"))
-            .count()
+        *lock(&self.own.video_slugs) = descriptions;
     }
 }
 
-fake_handle!(FakePexels);
-
-struct PexelsVendor(Arc<PexelsState>);
+struct PexelsVendor {
+    stock: Arc<StockState>,
+    own: Arc<PexelsState>,
+}
 
 /// A page-URL slug as Pexels makes them: lower-cased words joined by `-`.
-fn slug(text: &str) -> String {
-    text.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
+fn pexels_slug(text: &str) -> String {
+    slug(text, usize::MAX)
 }
 
 /// Original size from the photo id's last digit: 0 landscape, 1 portrait, 2 square,
@@ -148,11 +114,7 @@ fn photo_dims(id: u64) -> (u32, u32) {
 /// The CDN answer for `w`/`h`/`dpr`/`fit` (imgix semantics: crop is exact, otherwise fit
 /// within the bounds without upscaling).
 fn resized(orig: (u32, u32), q: &[(String, String)]) -> (u32, u32) {
-    let get = |k: &str| {
-        q.iter()
-            .find(|(n, _)| n == k)
-            .and_then(|(_, v)| v.parse::<f64>().ok())
-    };
+    let get = |k: &str| param(q, k).and_then(|v| v.parse::<f64>().ok());
     let dpr = get("dpr").unwrap_or(1.0);
     let crop = q.iter().any(|(k, v)| k == "fit" && v == "crop");
     let (ow, oh) = (f64::from(orig.0), f64::from(orig.1));
@@ -171,7 +133,7 @@ fn resized(orig: (u32, u32), q: &[(String, String)]) -> (u32, u32) {
 
 fn validate(path: &str, q: &[(String, String)]) -> Vec<String> {
     let mut v = Vec::new();
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| param(q, k);
     if get("query").is_none_or(|s| s.trim().is_empty()) {
         v.push("`query` is required".to_owned());
     }
@@ -186,16 +148,6 @@ fn validate(path: &str, q: &[(String, String)]) -> Vec<String> {
         && !["large", "medium", "small"].contains(&s)
     {
         v.push(format!("`size` {s:?} is not large|medium|small"));
-    }
-    if let Some(p) = get("page")
-        && !p.parse::<u32>().is_ok_and(|p| p >= 1)
-    {
-        v.push(format!("`page` {p:?} must be an integer ≥ 1"));
-    }
-    if let Some(p) = get("per_page")
-        && !p.parse::<u32>().is_ok_and(|p| (1..=80).contains(&p))
-    {
-        v.push(format!("`per_page` {p:?} must be 1..=80"));
     }
     let known: &[&str] = if path == "/v1/search" {
         &[
@@ -221,11 +173,7 @@ fn validate(path: &str, q: &[(String, String)]) -> Vec<String> {
             "per_page",
         ]
     };
-    for (k, _) in q {
-        if !known.contains(&k.as_str()) {
-            v.push(format!("unknown parameter `{k}`"));
-        }
-    }
+    check_paging_and_known(q, 1..=80, known, &mut v);
     v
 }
 
@@ -238,7 +186,7 @@ impl PexelsVendor {
         let handle = who.to_lowercase().replace(' ', "");
         json!({
             "id": id, "width": w, "height": h,
-            "url": format!("https://www.pexels.com/photo/{}-{id}/", alt.map_or_else(|| "test-photo".to_owned(), slug)),
+            "url": format!("https://www.pexels.com/photo/{}-{id}/", alt.map_or_else(|| "test-photo".to_owned(), pexels_slug)),
             "photographer": who,
             "photographer_url": format!("https://www.pexels.com/@{handle}"),
             "photographer_id": fnv(who) % 1_000_000,
@@ -271,7 +219,7 @@ impl PexelsVendor {
         };
         json!({
             "id": id, "width": hd.0, "height": hd.1,
-            "url": format!("https://www.pexels.com/video/{}-{id}/", description.map_or_else(|| "test-video".to_owned(), slug)),
+            "url": format!("https://www.pexels.com/video/{}-{id}/", description.map_or_else(|| "test-video".to_owned(), pexels_slug)),
             "image": format!("{origin}/videos/{id}/preview.jpeg"),
             "duration": 12,
             "user": {"id": fnv(who) % 1_000_000, "name": who,
@@ -287,14 +235,10 @@ impl PexelsVendor {
     }
 
     fn search(&self, req: &Incoming, q: &[(String, String)]) -> Value {
-        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let query = get("query").unwrap_or_default().trim().to_lowercase();
-        let page = get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
-        let per_page = get("per_page")
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(15);
-        let total = *lock(&self.0.results);
-        let shape = match get("orientation") {
+        let query = param(q, "query").unwrap_or_default().trim().to_lowercase();
+        let (page, per_page) = paging(q, 15);
+        let total = *lock(&self.stock.results);
+        let shape = match param(q, "orientation") {
             Some("portrait") => Some(1),
             Some("square") => Some(2),
             Some(_) => Some(0),
@@ -302,18 +246,16 @@ impl PexelsVendor {
         };
         let origin = req.origin();
         let first = (page - 1) * per_page;
-        let ids: Vec<u64> = (first..(first + per_page).min(total))
-            .map(|i| {
-                let stem = (fnv(&query) % 100_000) * 1000 + i * 10;
-                // Every seventh landscape result is a small photo.
-                let digit = match shape {
-                    Some(0) if i % 7 == 6 => 3,
-                    Some(s) => s,
-                    None => i % 4,
-                };
-                stem * 10 + digit
-            })
-            .collect();
+        let results = first..(first + per_page).min(total);
+        let id = |i: u64| {
+            // Every seventh landscape result is a small photo.
+            let digit = match shape {
+                Some(0) if i % 7 == 6 => 3,
+                Some(s) => s,
+                None => i % 4,
+            };
+            result_id(&query, i, digit)
+        };
         let path = req.uri.path();
         let mut body = json!({"page": page, "per_page": per_page, "total_results": total});
         if first + per_page < total {
@@ -328,68 +270,32 @@ impl PexelsVendor {
             body["prev_page"] = Value::String(format!("{origin}{path}?page={}", page - 1));
         }
         if path == "/v1/search" {
-            let alts = lock(&self.0.alts).clone();
-            let turn = fnv(&query) as usize;
-            body["photos"] = ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| {
-                    let alt = (!alts.is_empty())
-                        .then(|| alts[(first as usize + i + turn) % alts.len()].as_str());
-                    Self::photo(&origin, *id, alt)
-                })
+            let alts = lock(&self.own.alts).clone();
+            body["photos"] = results
+                .map(|i| Self::photo(&origin, id(i), rotated(&alts, &query, i)))
                 .collect();
         } else {
             body["url"] = Value::String("https://www.pexels.com/search/videos/".into());
-            let slugs = lock(&self.0.video_slugs).clone();
-            let turn = fnv(&query) as usize;
-            body["videos"] = ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| {
-                    let description = (!slugs.is_empty())
-                        .then(|| slugs[(first as usize + i + turn) % slugs.len()].as_str());
-                    Self::video(&origin, *id, shape == Some(1), description)
-                })
+            let slugs = lock(&self.own.video_slugs).clone();
+            body["videos"] = results
+                .map(|i| Self::video(&origin, id(i), shape == Some(1), rotated(&slugs, &query, i)))
                 .collect();
         }
         body
     }
-
-    async fn clip(&self, w: u32, h: u32) -> Option<Vec<u8>> {
-        if let Some(c) = lock(&self.0.clips).get(&(w, h)) {
-            return Some(c.clone());
-        }
-        let made = tokio::task::spawn_blocking(move || {
-            clip_mp4(u64::from(w) * 7 + u64::from(h), w, h, 12)
-        })
-        .await
-        .ok()?
-        .ok()?;
-        lock(&self.0.clips).insert((w, h), made.clone());
-        Some(made)
-    }
 }
 
 #[async_trait]
-impl Vendor for PexelsVendor {
+impl FakeVendor for PexelsVendor {
     fn route(&self, req: &Incoming) -> Option<Route> {
         let p = req.uri.path();
         if req.method != Method::GET {
             return None;
         }
         if p == "/v1/search" || p == "/videos/search" {
-            Some(Route {
-                api: true,
-                json: true,
-                media: false,
-            })
+            Some(Route::JSON_API)
         } else if p.starts_with("/photos/") || p.starts_with("/video-files/") {
-            Some(Route {
-                api: false,
-                json: false,
-                media: true,
-            })
+            Some(Route::DOWNLOAD)
         } else {
             None
         }
@@ -404,15 +310,7 @@ impl Vendor for PexelsVendor {
     }
 
     fn rate_limited(&self, retry_after_secs: Option<u64>) -> Response {
-        let extra: Vec<(&str, String)> = retry_after_secs
-            .map(|s| vec![("retry-after", s.to_string())])
-            .unwrap_or_default();
-        respond(
-            429,
-            "text/plain; charset=utf-8",
-            b"Too Many Requests".to_vec(),
-            &extra,
-        )
+        plain_429("Too Many Requests", retry_after_secs, &[])
     }
 
     fn check_auth(&self, req: &Incoming, required: Option<&str>) -> Option<Response> {
@@ -429,19 +327,19 @@ impl Vendor for PexelsVendor {
         })
     }
 
-    async fn answer(
-        &self,
-        req: &Incoming,
-        route: Route,
-        fault: Option<&Fault>,
-        core: &Core,
-        _recorded: &mut Recorded,
-    ) -> Response {
+    async fn answer(&self, call: Call<'_>) -> Response {
+        let Call {
+            req,
+            route,
+            fault,
+            state,
+            ..
+        } = call;
         let q = req.query();
         if route.api {
             let violations = validate(req.uri.path(), &q);
             if !violations.is_empty() {
-                core.violate(&violations);
+                state.violate(&violations);
                 return self.error(400, "bad_request", &violations.join("; "));
             }
             if fault == Some(&Fault::Unauthorized) {
@@ -451,29 +349,10 @@ impl Vendor for PexelsVendor {
                     "Authorization field is missing or invalid",
                 );
             }
-            let (limit, remaining, reset) = {
-                let mut r = lock(&self.0.rate);
-                if r.1 == 0 {
-                    drop(r);
-                    return self.rate_limited(None);
-                }
-                r.1 -= 1;
-                *r
+            let Ok(window) = self.stock.rate.spend() else {
+                return self.rate_limited(None);
             };
-            let headers = [
-                ("x-ratelimit-limit", limit.to_string()),
-                ("x-ratelimit-remaining", remaining.to_string()),
-                ("x-ratelimit-reset", reset.to_string()),
-            ];
-            if fault == Some(&Fault::MalformedJson) {
-                return respond(
-                    200,
-                    "application/json",
-                    br#"{"page":1,"photos":[{"id":1,"#.to_vec(),
-                    &headers,
-                );
-            }
-            return respond_json(200, &self.search(req, &q), &headers);
+            return respond_json(200, &self.search(req, &q), &rate_headers(window));
         }
         let path = req.uri.path();
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -501,10 +380,7 @@ impl Vendor for PexelsVendor {
                 let Some((w, h)) = dims else {
                     return self.error(404, "not_found", "no such file");
                 };
-                match self.clip(w, h).await {
-                    Some(mp4) => respond(200, "video/mp4", spoil_image(mp4, fault), &[]),
-                    None => self.error(500, "encode", "could not make the clip"),
-                }
+                self.stock.clips.serve(w, h, fault, self).await
             }
             _ => self.error(404, "not_found", "no such file"),
         }

@@ -1,6 +1,5 @@
 //! The Pixabay fake: image and video search, CDN downloads, rate-limit headers.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -8,11 +7,14 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 use ytempire_core::Result;
+use ytempire_core::testing::server::{
+    Call, FakeVendor, Fault, Incoming, Route, lock, respond, respond_json, spoil_image,
+};
 
-use super::images::{clip_mp4, encode_jpeg, picture};
-use super::{
-    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, fnv, lock, respond,
-    respond_json, spoil_image,
+use super::images::{encode_jpeg, picture};
+use super::stock::{
+    StockFake, StockState, check_paging_and_known, paging, param, plain_429, rate_headers,
+    result_id, rotated, slug,
 };
 
 const USERS: &[(&str, u64)] = &[
@@ -26,6 +28,9 @@ const USERS: &[(&str, u64)] = &[
 /// What Pixabay answers for a missing or wrong key.
 const BAD_KEY: &str = "Invalid or missing API key";
 
+/// Pixabay's 429 body.
+const RATE_LIMITED: &str = "[ERROR 429] API rate limit exceeded";
+
 /// Pixabay's cap on the hits one query can page through.
 const MAX_TOTAL_HITS: u64 = 500;
 
@@ -35,71 +40,46 @@ const MAX_TOTAL_HITS: u64 = 500;
 /// when dropped.
 ///
 /// - Auth: the `key` query parameter. A missing key is a 400 `[ERROR 400] Invalid or missing
-///   API key` and a recorded violation; a key other than [`FakePixabay::require_key`]'s is
+///   API key` and a recorded violation; a key other than [`FakeServer::require_key`](ytempire_core::testing::server::FakeServer::require_key)'s is
 ///   the same 400 (no violation). CDN downloads need no key.
 /// - Validation (a violation is a 400 `[ERROR 400] …` in Pixabay's plain-text style): `q` at
 ///   most 100 characters, `image_type` and `orientation` enums (images only), `video_type`
 ///   (videos only), `safesearch` `true|false`, `page` ≥ 1, `per_page` 3..=200, no unknown
 ///   parameters.
 /// - Every API answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset` (seconds until
-///   the window resets, as Pixabay sends it; see [`FakePixabay::set_rate_limit`]); when
+///   the window resets, as Pixabay sends it; see [`StockFake::set_rate_limit`]); when
 ///   nothing remains the answer is a 429 carrying those headers. An injected
 ///   [`Fault::RateLimited`] is a 429 without them (as a proxy in front would send).
-/// - Each query has [`FakePixabay::set_results`] results (default 40), deterministic per
+/// - Each query has [`StockFake::set_results`] results (default 40), deterministic per
 ///   query and orientation; [`FakePixabay::set_tags`] says what they show.
 #[derive(Debug)]
 pub struct FakePixabay {
-    server: Server,
-    state: Arc<PixabayState>,
+    pub(super) server: StockFake,
+    own: Arc<PixabayState>,
 }
 
-#[derive(Debug)]
+/// What only the Pixabay fake keeps: the tags of its images and videos.
+#[derive(Debug, Default)]
 struct PixabayState {
-    /// (limit, remaining, seconds until the reset)
-    rate: Mutex<(u64, u64, u64)>,
-    results: Mutex<u64>,
     tags: Mutex<Vec<String>>,
     video_tags: Mutex<Option<Vec<String>>>,
-    clips: Mutex<HashMap<(u32, u32), Vec<u8>>>,
 }
 
 impl FakePixabay {
-    /// Start on 127.0.0.1 on a free port: 100 requests per window, resetting in 60 s.
+    /// Start on 127.0.0.1 on a free port: 100 requests per window, resetting in 60 s. The
+    /// API is under `/api/` of [`StockFake::base_url`].
     ///
     /// # Errors
     /// `Io` when no port can be bound.
     pub async fn start() -> Result<Self> {
-        let state = Arc::new(PixabayState {
-            rate: Mutex::new((100, 100, 60)),
-            results: Mutex::new(40),
-            tags: Mutex::new(Vec::new()),
-            video_tags: Mutex::new(None),
-            clips: Mutex::new(HashMap::new()),
-        });
-        let server = Server::start(Arc::new(PixabayVendor(Arc::clone(&state)))).await?;
-        Ok(Self { server, state })
-    }
-
-    /// The base URL to configure the client with (`http://127.0.0.1:PORT`; the API is under
-    /// `/api/`).
-    pub fn base_url(&self) -> String {
-        self.origin()
-    }
-
-    /// Set the rate-limit window: `limit` requests, `remaining` left, resetting
-    /// `reset_secs` seconds after each answer.
-    pub fn set_rate_limit(&self, limit: u64, remaining: u64, reset_secs: u64) {
-        *lock(&self.state.rate) = (limit, remaining, reset_secs);
-    }
-
-    /// The rate-limit counters now: (limit, remaining, reset seconds).
-    pub fn rate_limit(&self) -> (u64, u64, u64) {
-        *lock(&self.state.rate)
-    }
-
-    /// Results per query (0: every search finds nothing).
-    pub fn set_results(&self, total: u64) {
-        *lock(&self.state.results) = total;
+        let stock = StockState::new((100, 100, 60), 11);
+        let own = Arc::new(PixabayState::default());
+        let vendor = PixabayVendor {
+            stock: Arc::clone(&stock),
+            own: Arc::clone(&own),
+        };
+        let server = StockFake::start(vendor, stock, |path| path.starts_with("/api/")).await?;
+        Ok(Self { server, own })
     }
 
     /// Tag results with `tags` (each a comma-separated list, as Pixabay sends): result `i` of
@@ -107,27 +87,20 @@ impl FakePixabay {
     /// slugged from them, so each search returns the whole catalogue in a query-dependent
     /// order. Empty (the default): `test, photo`.
     pub fn set_tags(&self, tags: Vec<String>) {
-        *lock(&self.state.tags) = tags;
+        *lock(&self.own.tags) = tags;
     }
 
     /// Tag video results with `tags` instead of [`FakePixabay::set_tags`]'s (which videos
     /// share until this is called), in the same rotation.
     pub fn set_video_tags(&self, tags: Vec<String>) {
-        *lock(&self.state.video_tags) = Some(tags);
-    }
-
-    /// API requests received (searches), not CDN downloads.
-    pub fn api_requests(&self) -> usize {
-        self.requests()
-            .iter()
-            .filter(|r| r.path.starts_with("/api/"))
-            .count()
+        *lock(&self.own.video_tags) = Some(tags);
     }
 }
 
-fake_handle!(FakePixabay);
-
-struct PixabayVendor(Arc<PixabayState>);
+struct PixabayVendor {
+    stock: Arc<StockState>,
+    own: Arc<PixabayState>,
+}
 
 /// Original size from the image id's last digit: 0 landscape, 1 portrait, 2 a small
 /// landscape (smaller than `largeImageURL`'s 1280 px).
@@ -165,18 +138,14 @@ fn video_renditions(id: u64) -> [(&'static str, u32, u32); 3] {
     }
 }
 
-fn slug(tags: &str) -> String {
-    tags.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .take(4)
-        .collect::<Vec<_>>()
-        .join("-")
+/// A page-URL slug as Pixabay makes them: the first four tag words joined by `-`.
+fn pixabay_slug(tags: &str) -> String {
+    slug(tags, 4)
 }
 
 fn validate(images: bool, q: &[(String, String)]) -> Vec<String> {
     let mut v = Vec::new();
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| param(q, k);
     if get("key").is_none_or(|k| k.trim().is_empty()) {
         v.push("`key` is required".to_owned());
     }
@@ -207,16 +176,6 @@ fn validate(images: bool, q: &[(String, String)]) -> Vec<String> {
     } else {
         one_of("video_type", &["all", "film", "animation"], &mut v);
     }
-    if let Some(p) = get("page")
-        && !p.parse::<u32>().is_ok_and(|p| p >= 1)
-    {
-        v.push(format!("`page` {p:?} must be an integer ≥ 1"));
-    }
-    if let Some(p) = get("per_page")
-        && !p.parse::<u32>().is_ok_and(|p| (3..=200).contains(&p))
-    {
-        v.push(format!("`per_page` {p:?} must be 3..=200"));
-    }
     for k in ["min_width", "min_height"] {
         if let Some(x) = get(k)
             && x.parse::<u32>().is_err()
@@ -246,11 +205,7 @@ fn validate(images: bool, q: &[(String, String)]) -> Vec<String> {
     } else {
         known.push("video_type");
     }
-    for (k, _) in q {
-        if !known.contains(&k.as_str()) {
-            v.push(format!("unknown parameter `{k}`"));
-        }
-    }
+    check_paging_and_known(q, 3..=200, &known, &mut v);
     v
 }
 
@@ -266,7 +221,7 @@ impl PixabayVendor {
         let (user, user_id) = Self::user(id);
         json!({
             "id": id,
-            "pageURL": format!("https://pixabay.com/photos/{}-{id}/", slug(tags)),
+            "pageURL": format!("https://pixabay.com/photos/{}-{id}/", pixabay_slug(tags)),
             "type": "photo",
             "tags": tags,
             "previewURL": format!("{origin}/get/{id}_150.jpg"),
@@ -297,7 +252,7 @@ impl PixabayVendor {
         }
         json!({
             "id": id,
-            "pageURL": format!("https://pixabay.com/videos/{}-{id}/", slug(tags)),
+            "pageURL": format!("https://pixabay.com/videos/{}-{id}/", pixabay_slug(tags)),
             "type": "film",
             "tags": tags,
             "duration": 12,
@@ -309,71 +264,39 @@ impl PixabayVendor {
     }
 
     fn search(&self, req: &Incoming, images: bool, q: &[(String, String)]) -> Value {
-        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let query = get("q").unwrap_or_default().trim().to_lowercase();
-        let page = get("page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
-        let per_page = get("per_page")
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(20);
-        let total = *lock(&self.0.results);
+        let query = param(q, "q").unwrap_or_default().trim().to_lowercase();
+        let (page, per_page) = paging(q, 20);
+        let total = *lock(&self.stock.results);
         let hits_total = total.min(MAX_TOTAL_HITS);
-        let shape = match get("orientation") {
+        let shape = match param(q, "orientation") {
             Some("horizontal") => Some(0),
             Some("vertical") => Some(1),
             _ => None,
         };
         let origin = req.origin();
         let first = (page - 1) * per_page;
-        let tags = match &*lock(&self.0.video_tags) {
+        let tags = match &*lock(&self.own.video_tags) {
             Some(video) if !images => video.clone(),
-            _ => lock(&self.0.tags).clone(),
+            _ => lock(&self.own.tags).clone(),
         };
-        let turn = fnv(&query) as usize;
         let hits: Vec<Value> = (first..(first + per_page).min(hits_total))
             .map(|i| {
-                let stem = (fnv(&query) % 100_000) * 1000 + i * 10;
                 // Every seventh horizontal result is a small photo.
                 let digit = match shape {
                     Some(0) if i % 7 == 6 => 2,
                     Some(s) => s,
                     None => i % 3,
                 };
-                let id = stem * 10 + digit;
-                let tag = if tags.is_empty() {
-                    "test, photo".to_owned()
-                } else {
-                    tags[(i as usize + turn) % tags.len()].clone()
-                };
+                let id = result_id(&query, i, digit);
+                let tag = rotated(&tags, &query, i).unwrap_or("test, photo");
                 if images {
-                    Self::image(&origin, id, &tag)
+                    Self::image(&origin, id, tag)
                 } else {
-                    Self::video(&origin, id, &tag)
+                    Self::video(&origin, id, tag)
                 }
             })
             .collect();
         json!({"total": total, "totalHits": hits_total, "hits": hits})
-    }
-
-    async fn clip(&self, w: u32, h: u32) -> Option<Vec<u8>> {
-        if let Some(c) = lock(&self.0.clips).get(&(w, h)) {
-            return Some(c.clone());
-        }
-        let made = tokio::task::spawn_blocking(move || {
-            clip_mp4(u64::from(w) * 11 + u64::from(h), w, h, 12)
-        })
-        .await
-        .ok()?
-        .ok()?;
-        lock(&self.0.clips).insert((w, h), made.clone());
-        Some(made)
-    }
-
-    fn rate_headers(limit: u64, remaining: u64, reset: u64) -> [(&'static str, String); 3] {
-        [
-            ("x-ratelimit-limit", limit.to_string()),
-            ("x-ratelimit-remaining", remaining.to_string()),
-            ("x-ratelimit-reset", reset.to_string()),
-        ]
     }
 
     /// A CDN download: `/get/{id}_{640|1280|150}.jpg` or `/video/{id}_{name}.mp4`.
@@ -407,10 +330,7 @@ impl PixabayVendor {
                 let Some((w, h)) = dims else {
                     return self.error(404, "not_found", "no such video");
                 };
-                match self.clip(w, h).await {
-                    Some(mp4) => respond(200, "video/mp4", spoil_image(mp4, fault), &[]),
-                    None => self.error(500, "encode", "could not make the clip"),
-                }
+                self.stock.clips.serve(w, h, fault, self).await
             }
             _ => self.error(404, "not_found", "no such file"),
         }
@@ -418,24 +338,16 @@ impl PixabayVendor {
 }
 
 #[async_trait]
-impl Vendor for PixabayVendor {
+impl FakeVendor for PixabayVendor {
     fn route(&self, req: &Incoming) -> Option<Route> {
         if req.method != Method::GET {
             return None;
         }
         let p = req.uri.path();
         if p == "/api/" || p == "/api/videos/" {
-            Some(Route {
-                api: true,
-                json: true,
-                media: false,
-            })
+            Some(Route::JSON_API)
         } else if p.starts_with("/get/") || p.starts_with("/video/") {
-            Some(Route {
-                api: false,
-                json: false,
-                media: true,
-            })
+            Some(Route::DOWNLOAD)
         } else {
             None
         }
@@ -452,23 +364,14 @@ impl Vendor for PixabayVendor {
     }
 
     fn rate_limited(&self, retry_after_secs: Option<u64>) -> Response {
-        let extra: Vec<(&str, String)> = retry_after_secs
-            .map(|s| vec![("retry-after", s.to_string())])
-            .unwrap_or_default();
-        respond(
-            429,
-            "text/plain; charset=utf-8",
-            b"[ERROR 429] API rate limit exceeded".to_vec(),
-            &extra,
-        )
+        plain_429(RATE_LIMITED, retry_after_secs, &[])
     }
 
     /// A wrong key is Pixabay's 400; a missing one is left to `answer`, which records it as
     /// a violation.
     fn check_auth(&self, req: &Incoming, required: Option<&str>) -> Option<Response> {
-        let q = req.query();
-        let key = q.iter().find(|(k, _)| k == "key").map(|(_, v)| v.as_str());
-        match (key, required) {
+        let key = req.query_value("key");
+        match (key.as_deref(), required) {
             (Some(sent), Some(want)) if !sent.trim().is_empty() && sent != want => {
                 Some(self.error(400, "bad_key", BAD_KEY))
             }
@@ -476,14 +379,14 @@ impl Vendor for PixabayVendor {
         }
     }
 
-    async fn answer(
-        &self,
-        req: &Incoming,
-        route: Route,
-        fault: Option<&Fault>,
-        core: &Core,
-        _recorded: &mut Recorded,
-    ) -> Response {
+    async fn answer(&self, call: Call<'_>) -> Response {
+        let Call {
+            req,
+            route,
+            fault,
+            state,
+            ..
+        } = call;
         if !route.api {
             return self.media(req.uri.path(), fault).await;
         }
@@ -491,7 +394,7 @@ impl Vendor for PixabayVendor {
         let images = req.uri.path() == "/api/";
         let violations = validate(images, &q);
         if !violations.is_empty() {
-            core.violate(&violations);
+            state.violate(&violations);
             let missing_key = violations.iter().any(|v| v.starts_with("`key`"));
             let message = if missing_key {
                 BAD_KEY.to_owned()
@@ -503,43 +406,17 @@ impl Vendor for PixabayVendor {
         if fault == Some(&Fault::Unauthorized) {
             return self.error(400, "bad_key", BAD_KEY);
         }
-        let (limit, remaining, reset) = {
-            let mut r = lock(&self.0.rate);
-            if r.1 == 0 {
-                let spent = *r;
-                drop(r);
-                return respond(
-                    429,
-                    "text/plain; charset=utf-8",
-                    b"[ERROR 429] API rate limit exceeded".to_vec(),
-                    &Self::rate_headers(spent.0, 0, spent.2),
-                );
-            }
-            r.1 -= 1;
-            *r
-        };
-        let headers = Self::rate_headers(limit, remaining, reset);
-        if fault == Some(&Fault::MalformedJson) {
-            return respond(
-                200,
-                "application/json",
-                br#"{"total":40,"totalHits":40,"hits":[{"id":1,"#.to_vec(),
-                &headers,
-            );
+        match self.stock.rate.spend() {
+            Ok(window) => respond_json(200, &self.search(req, images, &q), &rate_headers(window)),
+            Err(spent) => plain_429(RATE_LIMITED, None, &rate_headers(spent)),
         }
-        respond_json(200, &self.search(req, images, &q), &headers)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::stock::pairs;
     use super::*;
-
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
 
     #[test]
     fn validation_follows_the_documented_parameters() {
@@ -570,6 +447,9 @@ mod tests {
         assert_eq!(fit((6000, 4000), 640), (640, 427));
         assert_eq!(fit((4000, 6000), 1280), (853, 1280));
         assert_eq!(fit((960, 640), 1280), (960, 640));
-        assert_eq!(slug("Octopus, sea, Coral reef"), "octopus-sea-coral-reef");
+        assert_eq!(
+            pixabay_slug("Octopus, sea, Coral reef"),
+            "octopus-sea-coral-reef"
+        );
     }
 }

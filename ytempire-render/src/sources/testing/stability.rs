@@ -1,6 +1,5 @@
 //! The Stability fake: v2beta Stable Image generation over multipart/form-data.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
@@ -11,11 +10,10 @@ use serde_json::json;
 use ytempire_core::Result;
 
 use super::images::{encode_jpeg, picture};
-use super::{
-    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, respond, respond_json,
-    spoil_image,
-};
 use crate::sources::inspect::encode_png;
+use ytempire_core::testing::server::{
+    Call, FakeServer, FakeVendor, Fault, Incoming, Route, respond, respond_json, spoil_image,
+};
 
 const RATIOS: &[(&str, (u32, u32))] = &[
     ("21:9", (1536, 640)),
@@ -71,7 +69,7 @@ const STYLE_PRESETS: &[&str] = &[
 ///   picture depends on the seed (a random one when 0 or absent).
 #[derive(Debug)]
 pub struct FakeStability {
-    server: Server,
+    pub(super) server: FakeServer,
 }
 
 impl FakeStability {
@@ -84,7 +82,7 @@ impl FakeStability {
             next_seed: AtomicU64::new(0x5EED),
         };
         Ok(Self {
-            server: Server::start(Arc::new(vendor)).await?,
+            server: FakeServer::start(vendor).await?,
         })
     }
 
@@ -93,8 +91,6 @@ impl FakeStability {
         self.origin()
     }
 }
-
-fake_handle!(FakeStability);
 
 struct StabilityVendor {
     next_seed: AtomicU64,
@@ -231,17 +227,14 @@ fn validate(tier: &str, accept: Option<&str>, fields: &[(String, String)]) -> Ve
 }
 
 #[async_trait]
-impl Vendor for StabilityVendor {
+impl FakeVendor for StabilityVendor {
     fn route(&self, req: &Incoming) -> Option<Route> {
         let tier = req
             .uri
             .path()
             .strip_prefix("/v2beta/stable-image/generate/")?;
-        (req.method == Method::POST && ["ultra", "core", "sd3"].contains(&tier)).then_some(Route {
-            api: true,
-            json: false,
-            media: true,
-        })
+        (req.method == Method::POST && ["ultra", "core", "sd3"].contains(&tier))
+            .then_some(Route::MEDIA_API)
     }
 
     fn error(&self, status: u16, code: &str, message: &str) -> Response {
@@ -293,14 +286,14 @@ impl Vendor for StabilityVendor {
         })
     }
 
-    async fn answer(
-        &self,
-        req: &Incoming,
-        _route: Route,
-        fault: Option<&Fault>,
-        core: &Core,
-        recorded: &mut Recorded,
-    ) -> Response {
+    async fn answer(&self, call: Call<'_>) -> Response {
+        let Call {
+            req,
+            fault,
+            state,
+            recorded,
+            ..
+        } = call;
         let tier = req
             .uri
             .path()
@@ -309,7 +302,7 @@ impl Vendor for StabilityVendor {
         let fields = match parse_multipart(req.header("content-type"), &req.body) {
             Ok(f) => f,
             Err(why) => {
-                core.violate(std::slice::from_ref(&why));
+                state.violate(std::slice::from_ref(&why));
                 return self.error(400, "bad_request", &why);
             }
         };
@@ -317,7 +310,7 @@ impl Vendor for StabilityVendor {
         let accept = req.header("accept");
         let violations = validate(&tier, accept, &fields);
         if !violations.is_empty() {
-            core.violate(&violations);
+            state.violate(&violations);
             return self.error(400, "bad_request", &violations.join("; "));
         }
         match fault {

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::*;
-use crate::fakes::{FakeLlm, FakeTts};
 use crate::layers::{Fallback, LanguageModelLayers, RetryConfig, SpeechSynthesizerLayers};
+use crate::testing::{FakeLlm, FakeTts};
 use crate::{LanguageModel, LanguageModelExt, SpeechRequest, SpeechSynthesizer};
 
 /// A provider that fails its next `n` calls with `kind`.

@@ -20,7 +20,7 @@ const DEFAULT_RATE: u32 = 16_000;
 /// case tags are stripped before counting words.
 ///
 /// ```
-/// use ytempire_core::fakes::FakeTts;
+/// use ytempire_core::testing::FakeTts;
 /// use ytempire_core::{SpeechRequest, SpeechSynthesizer};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ytempire_core::Result<()> {

@@ -4,13 +4,16 @@
 //! ([`FakeLlm::fail_next`] and friends, consumed before any real answer), refuses empty input
 //! with `InvalidRequest`, and reports [`Usage`](crate::Usage). [`FakeTts`] returns a real
 //! sine tone with word timings covering the words; [`FakeImage`] returns a real PNG of the
-//! requested size.
+//! requested size. [`FakeScript`] and [`FakeRender`] stand in for the pipeline's own script
+//! and render stages, and [`MemoryArtifacts`] is an in-memory
+//! [`ArtifactBackend`](crate::pipeline::ArtifactBackend). [`server`] is the loopback
+//! fake-server core the vendor crates build their wire-level fakes on.
 //!
 //! The recommended decorator stack, built over fakes (first quota-exhausted, second answers):
 //!
 //! ```
 //! use std::sync::Arc;
-//! use ytempire_core::fakes::{FakeLlm, Turn};
+//! use ytempire_core::testing::{FakeLlm, Turn};
 //! use ytempire_core::layers::{Fallback, LanguageModelLayers, MemoryCacheStore, RetryConfig};
 //! use ytempire_core::metering::{Labels, MemorySink};
 //! use ytempire_core::{ErrorKind, LanguageModel, LanguageModelExt};
@@ -34,13 +37,19 @@
 //! # }
 //! ```
 
+mod artifacts;
 mod image;
 mod llm;
+#[cfg(feature = "testing")]
+pub mod server;
+mod stages;
 mod tts;
 mod upload;
 
+pub use artifacts::MemoryArtifacts;
 pub use image::FakeImage;
 pub use llm::{FakeLlm, Turn};
+pub use stages::{FakeRender, FakeScript};
 pub use tts::FakeTts;
 pub use upload::{FakeTrend, FakeUploader};
 

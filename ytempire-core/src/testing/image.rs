@@ -19,7 +19,7 @@ const MAX_COUNT: u32 = 16;
 /// `fake-image:N` that never repeat and never match `exclude`.
 ///
 /// ```
-/// use ytempire_core::fakes::FakeImage;
+/// use ytempire_core::testing::FakeImage;
 /// use ytempire_core::{ImageRequest, ImageSource};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ytempire_core::Result<()> {

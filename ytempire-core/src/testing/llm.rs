@@ -47,7 +47,7 @@ impl Turn {
 /// as ⌈chars/4⌉ and output tokens as words.
 ///
 /// ```
-/// use ytempire_core::fakes::{FakeLlm, Turn};
+/// use ytempire_core::testing::{FakeLlm, Turn};
 /// use ytempire_core::LanguageModelExt;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ytempire_core::Result<()> {

@@ -17,20 +17,22 @@
 //! # Ok(()) }
 //! ```
 
-use std::time::Duration;
+#[cfg(feature = "testing")]
+pub(crate) mod testing;
+mod wire;
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use serde_json::json;
+use ytempire_core::http;
 use ytempire_core::{
     AudioTrack, Capabilities, Error, ErrorKind, InputUnit, ProviderInfo, Result, Speech,
     SpeechRequest, SpeechSynthesizer, TextFormat, TimingSource, Usage, WordTiming,
 };
 
-use ytempire_core::http::{self, VendorError};
-
+use self::wire::{TimestampsResponse, vendor_error};
+use crate::client::{Endpoint, client_builders};
 use crate::{audio, chunk::check_limit, timing};
 
 /// Provider id.
@@ -58,12 +60,11 @@ pub fn model_char_limit(model: &str) -> usize {
 #[derive(Debug, Clone)]
 pub struct ElevenLabs {
     api_key: SecretString,
-    base_url: String,
+    endpoint: Endpoint,
     model: String,
     voice: String,
     pcm_rate: u32,
     voice_settings: Option<serde_json::Value>,
-    client: reqwest::Client,
 }
 
 impl std::fmt::Display for ElevenLabs {
@@ -72,41 +73,24 @@ impl std::fmt::Display for ElevenLabs {
     }
 }
 
-#[derive(Deserialize)]
-struct TimestampsResponse {
-    audio_base64: String,
-    #[serde(default)]
-    alignment: Option<Alignment>,
-}
-
-#[derive(Deserialize)]
-struct Alignment {
-    characters: Vec<String>,
-    character_start_times_seconds: Vec<f64>,
-    character_end_times_seconds: Vec<f64>,
-}
+client_builders!(ElevenLabs {
+    endpoint,
+    env: "From `ELEVENLABS_API_KEY` (required) and `ELEVENLABS_BASE_URL` (optional).",
+    model: "Model id (see [`model_char_limit`] for each model's input limit).",
+    voice: "Default voice id (used when a request names none).",
+});
 
 impl ElevenLabs {
     /// A client with a key, the default model and voice, `pcm_24000`.
     pub fn new(api_key: SecretString) -> Result<Self> {
         Ok(Self {
             api_key,
-            base_url: DEFAULT_BASE_URL.into(),
+            endpoint: Endpoint::new(PROVIDER, DEFAULT_BASE_URL)?,
             model: DEFAULT_MODEL.into(),
             voice: DEFAULT_VOICE.into(),
             pcm_rate: 24_000,
             voice_settings: None,
-            client: http::client(http::DEFAULT_TIMEOUT)?,
         })
-    }
-
-    /// From `ELEVENLABS_API_KEY` (required) and `ELEVENLABS_BASE_URL` (optional).
-    ///
-    /// # Errors
-    /// `Config` naming the variable when the key is unset or the base URL is not an http(s)
-    /// URL.
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(http::process_env)
     }
 
     /// [`ElevenLabs::from_env`] reading variables through `lookup` (tests, config files).
@@ -122,27 +106,6 @@ impl ElevenLabs {
         )
         .map_err(|e| e.with_provider(PROVIDER))?;
         Ok(Self::new(key)?.with_base_url(base))
-    }
-
-    /// Point at another endpoint (a loopback fake).
-    #[must_use]
-    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Model id.
-    #[must_use]
-    pub fn with_model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
-    }
-
-    /// Default voice id.
-    #[must_use]
-    pub fn with_voice(mut self, voice: impl Into<String>) -> Self {
-        self.voice = voice.into();
-        self
     }
 
     /// Voice settings (`stability`, `similarity_boost`, `style`, `use_speaker_boost`, `speed`).
@@ -171,48 +134,6 @@ impl ElevenLabs {
         self.pcm_rate = rate;
         Ok(self)
     }
-
-    /// Per-request timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self> {
-        self.client = http::client(timeout)?;
-        Ok(self)
-    }
-}
-
-/// ElevenLabs' error table: `{"detail":{"status","message"}}` (`quota_exceeded`, even as
-/// HTTP 401, is a spent quota) or a validation error's `{"detail":[{"loc","msg"}]}`.
-fn vendor_error(bytes: &[u8]) -> VendorError {
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
-        return VendorError::raw(bytes);
-    };
-    let mut vendor = match &v["detail"] {
-        serde_json::Value::Array(items) => {
-            let first = items.first();
-            let field = first
-                .and_then(|i| i["loc"].as_array())
-                .and_then(|loc| loc.last())
-                .map(|l| l.as_str().map_or_else(|| l.to_string(), str::to_owned));
-            let mut vendor =
-                VendorError::new(first.and_then(|i| i["msg"].as_str()).unwrap_or_default())
-                    .with_code("validation_error");
-            vendor.field = field;
-            vendor
-        }
-        detail => {
-            let mut vendor = VendorError::new(
-                detail["message"]
-                    .as_str()
-                    .or_else(|| detail.as_str())
-                    .unwrap_or_default(),
-            );
-            vendor.code = detail["status"].as_str().map(str::to_owned);
-            vendor
-        }
-    };
-    if vendor.code.as_deref() == Some("quota_exceeded") {
-        vendor.kind = Some(ErrorKind::QuotaExhausted);
-    }
-    vendor
 }
 
 #[async_trait]
@@ -268,24 +189,22 @@ impl SpeechSynthesizer for ElevenLabs {
         };
         let voice_seg: String = url::form_urlencoded::byte_serialize(voice.as_bytes()).collect();
         let url = format!(
-            "{}/v1/text-to-speech/{voice_seg}{path}?output_format=pcm_{}",
-            self.base_url, self.pcm_rate
+            "/v1/text-to-speech/{voice_seg}{path}?output_format=pcm_{}",
+            self.pcm_rate
         );
-        let response = self
-            .client
-            .post(url)
+        let post = self
+            .endpoint
+            .post(&url)
             .header("xi-api-key", self.api_key.expose_secret())
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| http::transport_error(PROVIDER, &e))?;
-        let response = http::check(PROVIDER, response, |_, body| vendor_error(body)).await?;
-        let billed = response
-            .headers()
+            .json(&body);
+        let (headers, bytes) = self
+            .endpoint
+            .send(post, |_, body| vendor_error(body))
+            .await?;
+        let billed = headers
             .get("character-cost")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let bytes = http::read_body(PROVIDER, response, http::MAX_BODY).await?;
         let (track, timings, source) = decode_body(bytes, request, self.pcm_rate)?;
         let total = track.duration_secs();
         let billed = billed.unwrap_or(request.text.chars().count() as u64);
@@ -362,6 +281,7 @@ pub(crate) fn decode_body(
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzzing {
     use super::*;
+    use ytempire_core::http::VendorError;
 
     /// Decode `bytes` as a `/with-timestamps` answer for `text`.
     pub(crate) fn with_timestamps(
@@ -382,16 +302,6 @@ pub(crate) mod fuzzing {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_both_error_shapes() {
-        let quota = vendor_error(br#"{"detail":{"status":"quota_exceeded","message":"This request exceeds your quota"}}"#);
-        assert_eq!(quota.code.as_deref(), Some("quota_exceeded"));
-        assert_eq!(quota.kind, Some(ErrorKind::QuotaExhausted));
-        let v = vendor_error(br#"{"detail":[{"loc":["body","text"],"msg":"field required","type":"value_error.missing"}]}"#);
-        assert_eq!(v.field.as_deref(), Some("text"));
-        assert_eq!(v.message, "field required");
-    }
 
     /// Seen while fuzzing (`elevenlabs` target's invariant, confirmed with a crafted input):
     /// an alignment with a negative start passed through as a word timing before the audio.

@@ -9,7 +9,7 @@
 //! - `response_format: "b64_json"` is sent for DALL·E models and unknown (compatible) models
 //!   only: the spec says GPT image models always answer base64 and do not take the
 //!   parameter. An answer with `url` instead is downloaded (without the key).
-//! - Each image is decoded ([`decode_image`]) before it is returned.
+//! - Each image is decoded ([`decode_image`](super::inspect::decode_image)) before it is returned.
 //! - Usage: `images` = images returned, one request, and the GPT image models' token usage
 //!   (`input_tokens`, `output_tokens`). [`ProviderInfo::model`] is the model, except
 //!   `dall-e-3` at `quality: hd`, reported as `dall-e-3-hd` (the cost catalog's id).
@@ -29,99 +29,25 @@
 //! # Ok(()) }
 //! ```
 
+mod types;
+
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
-use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use ytempire_core::{
     Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource, InputUnit,
-    ProviderInfo, Result, Usage, Visual,
+    ProviderInfo, Result, Usage,
 };
 
-use ytempire_core::http::{self, OpenAiAccount, VendorError};
+use ytempire_core::http::{self, OpenAiAccount};
 
-use super::inspect::{decode_image, short_hash};
+use super::generated::{Candidates, decode_base64, generator_config_builders};
+use super::inspect::short_hash;
+use types::{Family, WireImage, WireResponse, pick_size, vendor_error};
 
 pub use ytempire_core::http::OPENAI_BASE_URL;
-
-/// Which rules of the spec a model follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    /// `gpt-image-*`: always base64, `output_format`, 1024/1536 sizes.
-    GptImage,
-    DallE3,
-    DallE2,
-    /// A compatible server's own model: DALL·E-style parameters.
-    Other,
-}
-
-impl Family {
-    fn of(model: &str) -> Self {
-        if model.starts_with("gpt-image") {
-            Self::GptImage
-        } else if model.starts_with("dall-e-3") {
-            Self::DallE3
-        } else if model.starts_with("dall-e-2") {
-            Self::DallE2
-        } else {
-            Self::Other
-        }
-    }
-
-    const fn max_prompt(self) -> Option<usize> {
-        match self {
-            Self::GptImage => Some(32_000),
-            Self::DallE3 => Some(4_000),
-            Self::DallE2 => Some(1_000),
-            Self::Other => None,
-        }
-    }
-
-    const fn max_n(self) -> u32 {
-        match self {
-            Self::DallE3 => 1,
-            _ => 10,
-        }
-    }
-
-    const fn sizes(self) -> &'static [(u32, u32)] {
-        match self {
-            Self::GptImage | Self::Other => &[(1024, 1024), (1536, 1024), (1024, 1536)],
-            Self::DallE3 => &[(1024, 1024), (1792, 1024), (1024, 1792)],
-            Self::DallE2 => &[(256, 256), (512, 512), (1024, 1024)],
-        }
-    }
-
-    const fn takes_response_format(self) -> bool {
-        !matches!(self, Self::GptImage)
-    }
-}
-
-/// The model's supported size nearest the aspect of `width`×`height`; among equally near
-/// ones, the smallest covering the request (else the largest).
-fn pick_size(family: Family, width: u32, height: u32) -> (u32, u32) {
-    let ln = |w: u32, h: u32| (f64::from(w.max(1)) / f64::from(h.max(1))).ln();
-    let want = ln(width, height);
-    let sizes = family.sizes();
-    let best = sizes
-        .iter()
-        .map(|&(w, h)| (ln(w, h) - want).abs())
-        .fold(f64::INFINITY, f64::min);
-    let mut near: Vec<(u32, u32)> = sizes
-        .iter()
-        .copied()
-        .filter(|&(w, h)| ((ln(w, h) - want).abs() - best).abs() < 1e-9)
-        .collect();
-    near.sort_by_key(|&(w, h)| u64::from(w) * u64::from(h));
-    near.iter()
-        .copied()
-        .find(|&(w, h)| w >= width && h >= height)
-        .or_else(|| near.last().copied())
-        .unwrap_or((1024, 1024))
-}
 
 /// Configuration of an [`OpenAiImages`] client. `Debug` never shows the key (a
 /// [`SecretString`] prints `[REDACTED]`).
@@ -216,13 +142,6 @@ impl OpenAiImagesConfig {
         }
     }
 
-    /// Set the base URL.
-    #[must_use]
-    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.base_url = base_url.into();
-        self
-    }
-
     /// Set the quality.
     #[must_use]
     pub fn with_quality(mut self, quality: impl Into<String>) -> Self {
@@ -250,60 +169,9 @@ impl OpenAiImagesConfig {
         self.size = Some(size.into());
         self
     }
-
-    /// Set how many images one fetch may generate (at least 1).
-    #[must_use]
-    pub fn with_max_images(mut self, n: u32) -> Self {
-        self.max_images = n.max(1);
-        self
-    }
-
-    /// Set the per-request timeout.
-    #[must_use]
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
 }
 
-#[derive(Deserialize)]
-struct WireResponse {
-    #[serde(default)]
-    data: Vec<WireImage>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-}
-
-#[derive(Deserialize)]
-struct WireImage {
-    #[serde(default)]
-    b64_json: Option<String>,
-    #[serde(default)]
-    url: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct WireUsage {
-    #[serde(default)]
-    input_tokens: u64,
-    #[serde(default)]
-    output_tokens: u64,
-}
-
-#[derive(Deserialize)]
-struct WireErrorBody {
-    error: WireError,
-}
-
-#[derive(Deserialize)]
-struct WireError {
-    #[serde(default)]
-    message: String,
-    #[serde(default, rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    code: Option<String>,
-}
+generator_config_builders!(OpenAiImagesConfig);
 
 /// An images/generations client.
 #[derive(Debug, Clone)]
@@ -370,15 +238,7 @@ impl OpenAiImages {
 
     async fn image_bytes(&self, label: &str, item: WireImage) -> Result<Vec<u8>> {
         if let Some(b64) = item.b64_json {
-            return base64::engine::general_purpose::STANDARD
-                .decode(b64.trim())
-                .map_err(|e| {
-                    Error::new(
-                        ErrorKind::InvalidResponse,
-                        format!("{label}: b64_json is not valid base64: {e}"),
-                    )
-                    .with_provider(label)
-                });
+            return decode_base64(label, "b64_json", &b64);
         }
         match item.url {
             Some(url) => Ok(http::download(&self.http, label, &url, SystemTime::now())
@@ -391,29 +251,6 @@ impl OpenAiImages {
             .with_provider(label)),
         }
     }
-}
-
-/// OpenAI's error JSON → kind, code and message.
-fn vendor_error(body: &[u8]) -> VendorError {
-    let Ok(wire) = serde_json::from_slice::<WireErrorBody>(body) else {
-        return VendorError::raw(body);
-    };
-    let e = wire.error;
-    let code = e.code.or(e.kind).unwrap_or_default();
-    let text = format!("{code} {}", e.message).to_lowercase();
-    let kind = if text.contains("insufficient_quota") || text.contains("billing_hard_limit") {
-        Some(ErrorKind::QuotaExhausted)
-    } else if text.contains("content_policy")
-        || text.contains("moderation_blocked")
-        || text.contains("safety system")
-    {
-        Some(ErrorKind::ContentPolicy)
-    } else {
-        None
-    };
-    let mut vendor = VendorError::new(e.message).with_code(code);
-    vendor.kind = kind;
-    vendor
 }
 
 #[async_trait]
@@ -477,56 +314,23 @@ impl ImageSource for OpenAiImages {
             usage.input_tokens = u.input_tokens;
             usage.output_tokens = u.output_tokens;
         }
-        let mut visuals = Vec::new();
-        let mut last_err = None;
+        let mut candidates = Candidates::new(&label, request, &self.config.provider);
         for item in wire.data {
-            let bytes = match self.image_bytes(&label, item).await {
-                Ok(b) => b,
-                Err(e) => {
-                    last_err = Some(e);
-                    continue;
+            match self.image_bytes(&label, item).await {
+                Ok(bytes) => {
+                    let id = format!("openai:{}:{}", self.config.model, short_hash(&bytes));
+                    candidates.offer(id, bytes);
                 }
-            };
-            let id = format!("openai:{}:{}", self.config.model, short_hash(&bytes));
-            match decode_image(&bytes, &id) {
-                Ok(_) if request.exclude.contains(&id) => {}
-                Ok(img) => {
-                    let mime = img.mime();
-                    visuals.push(
-                        Visual::image_bytes(id, img.width(), img.height(), mime, bytes)
-                            .with_origin(self.config.provider.clone(), request.query.clone()),
-                    );
-                }
-                Err(e) => last_err = Some(e.with_provider(&label)),
+                Err(e) => candidates.fail(e),
             }
         }
-        if visuals.is_empty() {
-            return Err(last_err.unwrap_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("{label}: no new image in the answer"),
-                )
-                .with_provider(&label)
-            }));
-        }
-        Ok(ImageResponse::new(visuals, usage))
+        candidates.finish(usage, "no new image in the answer")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_follow_the_model() {
-        assert_eq!(pick_size(Family::GptImage, 1920, 1080), (1536, 1024));
-        assert_eq!(pick_size(Family::GptImage, 1080, 1920), (1024, 1536));
-        assert_eq!(pick_size(Family::DallE3, 1080, 1920), (1024, 1792));
-        assert_eq!(pick_size(Family::DallE3, 500, 500), (1024, 1024));
-        assert_eq!(pick_size(Family::DallE2, 300, 300), (512, 512));
-        assert_eq!(pick_size(Family::DallE2, 64, 48), (256, 256));
-        assert_eq!(pick_size(Family::DallE2, 4000, 3000), (1024, 1024));
-    }
 
     #[test]
     fn response_format_only_where_the_spec_allows_it() {
@@ -545,13 +349,5 @@ mod tests {
         assert_eq!(b["response_format"], "b64_json");
         assert_eq!(b["style"], "natural");
         assert_eq!(dalle.pricing_model(), "dall-e-3-hd");
-    }
-
-    #[test]
-    fn quota_and_policy_errors_are_typed() {
-        let q = vendor_error(br#"{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}"#);
-        assert_eq!(q.kind, Some(ErrorKind::QuotaExhausted));
-        let p = vendor_error(br#"{"error":{"message":"Your request was rejected by our safety system","type":"invalid_request_error","param":null,"code":"content_policy_violation"}}"#);
-        assert_eq!(p.kind, Some(ErrorKind::ContentPolicy));
     }
 }

@@ -19,22 +19,23 @@
 //! # Ok(()) }
 //! ```
 
-use std::time::Duration;
+#[cfg(feature = "testing")]
+pub(crate) mod testing;
+mod wire;
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
+use ytempire_core::http;
 use ytempire_core::{
-    Capabilities, Error, InputUnit, ProviderInfo, Result, Speech, SpeechRequest, SpeechSynthesizer,
-    TextFormat, TimingSource, Usage, VoiceGender,
+    Capabilities, Error, ErrorKind, InputUnit, ProviderInfo, Result, Speech, SpeechRequest,
+    SpeechSynthesizer, TextFormat, TimingSource, Usage, VoiceGender,
 };
 
-use ytempire_core::ErrorKind;
-use ytempire_core::http::{self, VendorError};
-
+use self::wire::{SynthesizeResponse, VoicesResponse, vendor_error};
 use crate::chunk::check_limit;
+use crate::client::{Endpoint, client_builders};
 use crate::voice::Voice;
 use crate::{audio, ssml, timing};
 
@@ -56,10 +57,9 @@ enum Auth {
 #[derive(Debug, Clone)]
 pub struct GoogleTts {
     auth: Auth,
-    base_url: String,
+    endpoint: Endpoint,
     language: String,
     voice: Option<String>,
-    client: reqwest::Client,
 }
 
 impl std::fmt::Display for GoogleTts {
@@ -70,82 +70,6 @@ impl std::fmt::Display for GoogleTts {
             self.voice.as_deref().unwrap_or(&self.language)
         )
     }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SynthesizeResponse {
-    audio_content: String,
-    #[serde(default)]
-    timepoints: Vec<Timepoint>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Timepoint {
-    mark_name: String,
-    time_seconds: f64,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    status: Option<String>,
-}
-
-/// Google's error table: `{"error":{"code","message","status"}}`. `RESOURCE_EXHAUSTED`, or a
-/// message about quota or billing, is a spent quota unless the status is 429 (a rate
-/// limit); the field is the first word of the message naming one.
-fn vendor_error(status: u16, bytes: &[u8]) -> VendorError {
-    let (message, code) = match serde_json::from_slice::<ErrorBody>(bytes) {
-        Ok(body) => (body.error.message, body.error.status),
-        Err(_) => (http::excerpt(bytes), None),
-    };
-    let lower = message.to_ascii_lowercase();
-    let quota = status != 429
-        && (code.as_deref() == Some("RESOURCE_EXHAUSTED")
-            || lower.contains("quota")
-            || lower.contains("billing"));
-    let field = message
-        .split_whitespace()
-        .find(|w| {
-            w.contains("input")
-                || w.contains("voice")
-                || w.contains("audio_config")
-                || w.contains("audioConfig")
-        })
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '_')
-                .to_owned()
-        });
-    let mut vendor = VendorError::new(message);
-    vendor.code = code;
-    vendor.field = field;
-    vendor.kind = quota.then_some(ErrorKind::QuotaExhausted);
-    vendor
-}
-
-#[derive(Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WireVoice {
-    #[serde(default)]
-    language_codes: Vec<String>,
-    name: String,
-    #[serde(default)]
-    ssml_gender: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct VoicesResponse {
-    #[serde(default)]
-    voices: Vec<WireVoice>,
 }
 
 /// Plain text as SSML with a `<mark name="wN"/>` before word N; returns the document and the
@@ -167,6 +91,12 @@ pub fn mark_words(text: &str) -> (String, Vec<&str>) {
     (doc, words)
 }
 
+client_builders!(GoogleTts {
+    endpoint,
+    env: "From `GOOGLE_TTS_API_KEY`, else `GOOGLE_API_KEY` (one is required), and \
+          `GOOGLE_TTS_BASE_URL` (optional).",
+});
+
 impl GoogleTts {
     /// A client with an API key, language `en-US`, the service's default voice.
     pub fn with_api_key(key: SecretString) -> Result<Self> {
@@ -181,21 +111,10 @@ impl GoogleTts {
     fn build(auth: Auth) -> Result<Self> {
         Ok(Self {
             auth,
-            base_url: DEFAULT_BASE_URL.into(),
+            endpoint: Endpoint::new(PROVIDER, DEFAULT_BASE_URL)?,
             language: "en-US".into(),
             voice: None,
-            client: http::client(http::DEFAULT_TIMEOUT)?,
         })
-    }
-
-    /// From `GOOGLE_TTS_API_KEY`, else `GOOGLE_API_KEY` (one is required), and
-    /// `GOOGLE_TTS_BASE_URL` (optional).
-    ///
-    /// # Errors
-    /// `Config` naming the variables when neither key is set or the base URL is not an
-    /// http(s) URL.
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(http::process_env)
     }
 
     /// [`GoogleTts::from_env`] reading variables through `lookup` (tests, config files).
@@ -216,13 +135,6 @@ impl GoogleTts {
         Ok(Self::with_api_key(key)?.with_base_url(base))
     }
 
-    /// Point at another endpoint (a loopback fake).
-    #[must_use]
-    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
     /// Default language (BCP-47, e.g. `en-GB`).
     #[must_use]
     pub fn with_language(mut self, language: impl Into<String>) -> Self {
@@ -237,12 +149,6 @@ impl GoogleTts {
         self
     }
 
-    /// Per-request timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self> {
-        self.client = http::client(timeout)?;
-        Ok(self)
-    }
-
     fn authorize(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match &self.auth {
             Auth::ApiKey(k) => req.header("x-goog-api-key", k.expose_secret()),
@@ -251,22 +157,21 @@ impl GoogleTts {
     }
 
     async fn call(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>> {
-        let response = self
-            .authorize(req)
-            .send()
-            .await
-            .map_err(|e| http::transport_error(PROVIDER, &e))?;
-        let response = http::check(PROVIDER, response, vendor_error).await?;
-        http::read_body(PROVIDER, response, http::MAX_BODY).await
+        let (_, body) = self
+            .endpoint
+            .send(self.authorize(req), vendor_error)
+            .await?;
+        Ok(body)
     }
+
     /// `GET v1/voices` (optionally for one language).
     pub async fn voices(&self, language: Option<&str>) -> Result<Vec<Voice>> {
-        let mut url = format!("{}/v1/voices", self.base_url);
+        let mut path = "/v1/voices".to_owned();
         if let Some(l) = language {
             let l: String = url::form_urlencoded::byte_serialize(l.as_bytes()).collect();
-            url.push_str(&format!("?languageCode={l}"));
+            path.push_str(&format!("?languageCode={l}"));
         }
-        let req = self.client.get(url);
+        let req = self.endpoint.get(&path);
         let body = self.call(req).await?;
         let parsed: VoicesResponse = http::json(PROVIDER, &body)?;
         Ok(parsed
@@ -380,8 +285,8 @@ impl SpeechSynthesizer for GoogleTts {
             body["enableTimePointing"] = json!(["SSML_MARK"]);
         }
         let req = self
-            .client
-            .post(format!("{}/{version}/text:synthesize", self.base_url))
+            .endpoint
+            .post(&format!("/{version}/text:synthesize"))
             .json(&body);
         let bytes = self.call(req).await?;
         let parsed: SynthesizeResponse = http::json(PROVIDER, &bytes)?;

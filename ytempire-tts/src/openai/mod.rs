@@ -13,19 +13,20 @@
 //! # Ok(()) }
 //! ```
 
-use std::time::Duration;
+#[cfg(feature = "testing")]
+pub(crate) mod testing;
+mod wire;
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use ytempire_core::http::{self, OpenAiAccount};
 use ytempire_core::{
     AudioTrack, Capabilities, Error, InputUnit, ProviderInfo, Result, Speech, SpeechRequest,
-    SpeechSynthesizer, TextFormat, TimingSource, Usage,
+    SpeechSynthesizer, TextFormat,
 };
 
-use ytempire_core::ErrorKind;
-use ytempire_core::http::{self, OpenAiAccount, VendorError};
-
+use self::wire::{Wire, vendor_error};
+use crate::client::{Endpoint, client_builders};
 use crate::{audio, chunk::check_limit, timing};
 
 /// Provider id.
@@ -56,12 +57,11 @@ pub enum OpenAiFormat {
 #[derive(Debug, Clone)]
 pub struct OpenAiSpeech {
     api_key: Option<SecretString>,
-    base_url: String,
+    endpoint: Endpoint,
     model: String,
     voice: String,
     format: OpenAiFormat,
     instructions: Option<String>,
-    client: reqwest::Client,
 }
 
 impl std::fmt::Display for OpenAiSpeech {
@@ -70,70 +70,25 @@ impl std::fmt::Display for OpenAiSpeech {
     }
 }
 
-#[derive(Serialize)]
-struct Wire<'a> {
-    model: &'a str,
-    input: &'a str,
-    voice: &'a str,
-    response_format: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    speed: Option<f32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    instructions: Option<&'a str>,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    param: Option<String>,
-}
-
-/// OpenAI's error table: `{"error":{"message","code","param"}}`; `insufficient_quota` is a
-/// spent quota.
-fn vendor_error(bytes: &[u8]) -> VendorError {
-    let Ok(body) = serde_json::from_slice::<ErrorBody>(bytes) else {
-        return VendorError::raw(bytes);
-    };
-    let mut vendor = VendorError::new(body.error.message);
-    if body.error.code.as_deref() == Some("insufficient_quota") {
-        vendor.kind = Some(ErrorKind::QuotaExhausted);
-    }
-    vendor.code = body.error.code;
-    vendor.field = body.error.param;
-    vendor
-}
+client_builders!(OpenAiSpeech {
+    endpoint,
+    env: "From `OPENAI_API_KEY` and optional `OPENAI_BASE_URL` (`…/v1`). A key is required \
+          unless a base URL is set (local servers usually need none).",
+    model: "Model (`tts-1`, `tts-1-hd`, `gpt-4o-mini-tts`, or a local server's name).",
+    voice: "Default voice (one of [`VOICES`], or a local server's name).",
+});
 
 impl OpenAiSpeech {
     /// A client with a key (may be empty for local servers), `tts-1`, voice `alloy`, WAV.
     pub fn new(api_key: Option<SecretString>) -> Result<Self> {
         Ok(Self {
             api_key,
-            base_url: DEFAULT_BASE_URL.into(),
+            endpoint: Endpoint::new(PROVIDER, DEFAULT_BASE_URL)?,
             model: "tts-1".into(),
             voice: "alloy".into(),
             format: OpenAiFormat::Wav,
             instructions: None,
-            client: http::client(http::DEFAULT_TIMEOUT)?,
         })
-    }
-
-    /// From `OPENAI_API_KEY` and optional `OPENAI_BASE_URL`. A key is required unless a base
-    /// URL is set (local servers usually need none).
-    ///
-    /// # Errors
-    /// `Config` when neither is set, or naming `OPENAI_BASE_URL` when it is not an http(s)
-    /// URL.
-    pub fn from_env() -> Result<Self> {
-        Self::from_env_with(http::process_env)
     }
 
     /// [`OpenAiSpeech::from_env`] reading variables through `lookup` (tests, config files).
@@ -165,27 +120,6 @@ impl OpenAiSpeech {
         Ok(Self::new(account.api_key.clone())?.with_base_url(account.base_url.clone()))
     }
 
-    /// Point at another server (`…/v1`).
-    #[must_use]
-    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into().trim_end_matches('/').to_owned();
-        self
-    }
-
-    /// Model (`tts-1`, `tts-1-hd`, `gpt-4o-mini-tts`, or a local server's name).
-    #[must_use]
-    pub fn with_model(mut self, model: impl Into<String>) -> Self {
-        self.model = model.into();
-        self
-    }
-
-    /// Default voice.
-    #[must_use]
-    pub fn with_voice(mut self, voice: impl Into<String>) -> Self {
-        self.voice = voice.into();
-        self
-    }
-
     /// Output container.
     #[must_use]
     pub fn with_format(mut self, format: OpenAiFormat) -> Self {
@@ -198,12 +132,6 @@ impl OpenAiSpeech {
     pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
         self.instructions = Some(instructions.into());
         self
-    }
-
-    /// Per-request timeout.
-    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self> {
-        self.client = http::client(timeout)?;
-        Ok(self)
     }
 }
 
@@ -253,19 +181,14 @@ impl SpeechSynthesizer for OpenAiSpeech {
             speed: request.rate,
             instructions: self.instructions.as_deref(),
         };
-        let mut req = self
-            .client
-            .post(format!("{}/audio/speech", self.base_url))
-            .json(&body);
+        let mut req = self.endpoint.post("/audio/speech").json(&body);
         if let Some(key) = &self.api_key {
             req = req.bearer_auth(key.expose_secret());
         }
-        let response = req
-            .send()
-            .await
-            .map_err(|e| http::transport_error(PROVIDER, &e))?;
-        let response = http::check(PROVIDER, response, |_, body| vendor_error(body)).await?;
-        let bytes = http::read_body(PROVIDER, response, http::MAX_BODY).await?;
+        let (_, bytes) = self
+            .endpoint
+            .send(req, |_, body| vendor_error(body))
+            .await?;
         let track: AudioTrack = match self.format {
             OpenAiFormat::Wav => audio::wav_from_stream(&bytes),
             OpenAiFormat::Pcm => audio::pcm16le_to_track(&bytes, PCM_RATE, 1),
@@ -275,24 +198,11 @@ impl SpeechSynthesizer for OpenAiSpeech {
             Some(rate) => audio::resample(&track, rate)?,
             None => track,
         };
-        let timings = if request.word_timings {
-            let (s, e) = audio::voiced_span(&track).unwrap_or((0.0, track.duration_secs()));
-            timing::distribute(&request.text, s, e)
-        } else {
-            Vec::new()
-        };
-        let source = if timings.is_empty() {
-            TimingSource::None
-        } else {
-            TimingSource::Estimated
-        };
-        let secs = track.duration_secs();
-        Ok(Speech::new(
-            track,
-            timings,
-            source,
-            voice,
-            Usage::characters(request.text.chars().count() as u64, secs),
+        let (s, e) = audio::voiced_span(&track).unwrap_or((0.0, track.duration_secs()));
+        let timings = timing::distribute(&request.text, s, e);
+        let characters = request.text.chars().count();
+        Ok(timing::estimated_speech(
+            request, track, timings, voice, characters,
         ))
     }
 }

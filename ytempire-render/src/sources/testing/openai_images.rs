@@ -12,11 +12,10 @@ use serde_json::{Value, json};
 use ytempire_core::Result;
 
 use super::images::{encode_jpeg, picture};
-use super::{
-    Core, Fault, Incoming, Recorded, Route, Server, Vendor, fake_handle, respond, respond_json,
-    spoil_image,
-};
 use crate::sources::inspect::encode_png;
+use ytempire_core::testing::server::{
+    Call, FakeServer, FakeVendor, Fault, Incoming, Route, respond, respond_json, spoil_image,
+};
 
 const MODELS: &[&str] = &[
     "gpt-image-1",
@@ -42,7 +41,7 @@ const MODELS: &[&str] = &[
 ///   `url` answers point back at this server.
 #[derive(Debug)]
 pub struct FakeOpenAiImages {
-    server: Server,
+    pub(super) server: FakeServer,
     vendor: Arc<OpenAiVendor>,
 }
 
@@ -57,7 +56,7 @@ impl FakeOpenAiImages {
             urls: AtomicBool::new(false),
         });
         Ok(Self {
-            server: Server::start(Arc::clone(&vendor)).await?,
+            server: FakeServer::start_shared(Arc::clone(&vendor)).await?,
             vendor,
         })
     }
@@ -73,8 +72,6 @@ impl FakeOpenAiImages {
         format!("{}/v1", self.origin())
     }
 }
-
-fake_handle!(FakeOpenAiImages);
 
 #[derive(Debug)]
 struct OpenAiVendor {
@@ -220,7 +217,7 @@ impl OpenAiVendor {
 }
 
 #[async_trait]
-impl Vendor for OpenAiVendor {
+impl FakeVendor for OpenAiVendor {
     fn route(&self, req: &Incoming) -> Option<Route> {
         let p = req.uri.path();
         if req.method == Method::POST && p == "/v1/images/generations" {
@@ -230,11 +227,7 @@ impl Vendor for OpenAiVendor {
                 media: true,
             })
         } else if req.method == Method::GET && p.starts_with("/v1/fake-images/") {
-            Some(Route {
-                api: false,
-                json: false,
-                media: true,
-            })
+            Some(Route::DOWNLOAD)
         } else {
             None
         }
@@ -282,14 +275,14 @@ impl Vendor for OpenAiVendor {
         (!ok).then(|| self.error(401, "invalid_api_key", "Incorrect API key provided."))
     }
 
-    async fn answer(
-        &self,
-        req: &Incoming,
-        route: Route,
-        fault: Option<&Fault>,
-        core: &Core,
-        _recorded: &mut Recorded,
-    ) -> Response {
+    async fn answer(&self, call: Call<'_>) -> Response {
+        let Call {
+            req,
+            route,
+            fault,
+            state,
+            ..
+        } = call;
         if !route.api {
             // An image URL handed out earlier: /v1/fake-images/{seed}-{w}x{h}.png
             let name = req.uri.path().trim_start_matches("/v1/fake-images/");
@@ -309,13 +302,13 @@ impl Vendor for OpenAiVendor {
             Ok(b) => b,
             Err(e) => {
                 let why = format!("the body is not valid JSON: {e}");
-                core.violate(std::slice::from_ref(&why));
+                state.violate(std::slice::from_ref(&why));
                 return self.error(400, "invalid_json", &why);
             }
         };
         let violations = validate(&body);
         if !violations.is_empty() {
-            core.violate(&violations);
+            state.violate(&violations);
             return self.error(400, "invalid_request", &violations.join("; "));
         }
         let model = body
@@ -344,14 +337,6 @@ impl Vendor for OpenAiVendor {
                     400,
                     code,
                     "Your request was rejected as a result of our safety system.",
-                );
-            }
-            Some(Fault::MalformedJson) => {
-                return respond(
-                    200,
-                    "application/json",
-                    br#"{"created": 1713833628, "data": [{"b64_json": "iVBOR"#.to_vec(),
-                    &[],
                 );
             }
             _ => {}

@@ -19,7 +19,7 @@ const INSERT_UNITS: u64 = 1600;
 /// and records every request.
 ///
 /// ```
-/// use ytempire_core::fakes::FakeUploader;
+/// use ytempire_core::testing::FakeUploader;
 /// use ytempire_core::{UploadRequest, UploaderExt, VideoMetadata};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ytempire_core::Result<()> {
@@ -126,7 +126,7 @@ impl Uploader for FakeUploader {
 /// A trend source over a fixed topic list.
 ///
 /// ```
-/// use ytempire_core::fakes::FakeTrend;
+/// use ytempire_core::testing::FakeTrend;
 /// use ytempire_core::{TrendRequest, TrendSource};
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> ytempire_core::Result<()> {
