@@ -5,7 +5,7 @@
 //!   name them.
 //! - `Endpoint` (HTTP vendors): a base URL and connection pool, and the one request path
 //!   (send, status check through the vendor's error table, bounded body read).
-//! - `ErrorEnvelope`: the `{"error":{...}}` error body Google and OpenAI share.
+//! - `ErrorEnvelope`: Google's `{"error":{...}}` error body.
 
 /// Builder methods for a client struct, each named in braces:
 ///
@@ -151,8 +151,8 @@ mod http_side {
         }
     }
 
-    /// `{"error":{"message","status","code","param"}}`: Google's (`code` a number, `status`
-    /// a name) and OpenAI's (`code` a name, `param` the field) error body.
+    /// `{"error":{"message","status",…}}`: Google's error body (`status` the error's name).
+    /// OpenAI's is core's `OpenAiError`.
     #[derive(Debug, Deserialize)]
     pub(crate) struct ErrorEnvelope {
         /// The error itself.
@@ -168,25 +168,12 @@ mod http_side {
         /// Google's status name (`RESOURCE_EXHAUSTED`).
         #[serde(default)]
         pub(crate) status: Option<String>,
-        /// OpenAI's machine code (`insufficient_quota`); Google's HTTP status number.
-        #[serde(default)]
-        pub(crate) code: Option<serde_json::Value>,
-        /// OpenAI's field at fault.
-        #[serde(default)]
-        pub(crate) param: Option<String>,
     }
 
     impl ErrorEnvelope {
         /// The envelope in `bytes`, if they hold one.
         pub(crate) fn parse(bytes: &[u8]) -> Option<ErrorDetail> {
             serde_json::from_slice::<Self>(bytes).ok().map(|e| e.error)
-        }
-    }
-
-    impl ErrorDetail {
-        /// `code` when it is text.
-        pub(crate) fn code_name(&self) -> Option<String> {
-            self.code.as_ref()?.as_str().map(str::to_owned)
         }
     }
 }

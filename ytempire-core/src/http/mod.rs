@@ -69,7 +69,7 @@ pub use error::{
     REQUEST_ID_HEADERS, VendorError, check, check_at, request_id, retry_after, scrub_url,
     status_error, transport_error,
 };
-pub use openai::{OPENAI_BASE_URL, OpenAiAccount};
+pub use openai::{OPENAI_BASE_URL, OpenAiAccount, OpenAiError};
 pub use secrecy::{ExposeSecret, SecretString};
 
 /// Default total per-request timeout of the vendor clients (generation can take a while).

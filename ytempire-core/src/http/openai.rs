@@ -123,3 +123,42 @@ impl OpenAiAccount {
         request
     }
 }
+
+/// OpenAI's error JSON, `{"error":{"message","type","param","code"}}`, as chat, speech and
+/// images receive it (and OpenAI-compatible servers mostly copy).
+///
+/// ```
+/// use ytempire_core::http::OpenAiError;
+/// let e = OpenAiError::parse(br#"{"error":{"message":"Slow down","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#).unwrap();
+/// assert_eq!((e.kind.as_deref(), e.code.as_deref()), (Some("requests"), Some("rate_limit_exceeded")));
+/// assert!(OpenAiError::parse(b"<html>").is_none());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct OpenAiError {
+    /// Human-readable text.
+    #[serde(default)]
+    pub message: String,
+    /// The error's `type` (`invalid_request_error`, `insufficient_quota`, …).
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The machine code (`rate_limit_exceeded`, `context_length_exceeded`, …).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The request field at fault, when the error names one.
+    #[serde(default)]
+    pub param: Option<String>,
+}
+
+impl OpenAiError {
+    /// The error in an OpenAI error body; `None` when the body is not one.
+    pub fn parse(body: &[u8]) -> Option<Self> {
+        #[derive(serde::Deserialize)]
+        struct Envelope {
+            error: OpenAiError,
+        }
+        serde_json::from_slice::<Envelope>(body)
+            .ok()
+            .map(|e| e.error)
+    }
+}

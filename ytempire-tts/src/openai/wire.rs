@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 use ytempire_core::ErrorKind;
-use ytempire_core::http::VendorError;
-
-use crate::client::ErrorEnvelope;
+use ytempire_core::http::{OpenAiError, VendorError};
 
 /// `POST /audio/speech`'s body.
 #[derive(Serialize)]
@@ -22,12 +20,11 @@ pub(super) struct Wire<'a> {
 /// OpenAI's error table: `{"error":{"message","code","param"}}`; `insufficient_quota` is a
 /// spent quota.
 pub(super) fn vendor_error(bytes: &[u8]) -> VendorError {
-    let Some(error) = ErrorEnvelope::parse(bytes) else {
+    let Some(error) = OpenAiError::parse(bytes) else {
         return VendorError::raw(bytes);
     };
-    let code = error.code_name();
     let mut vendor = VendorError::new(error.message);
-    vendor.code = code;
+    vendor.code = error.code;
     if vendor.code.as_deref() == Some("insufficient_quota") {
         vendor.kind = Some(ErrorKind::QuotaExhausted);
     }

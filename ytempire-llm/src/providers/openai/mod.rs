@@ -20,15 +20,15 @@ use ytempire_core::{
 };
 
 use crate::tokens::{TokenCounter, context_window};
-use wire::{WireErrorBody, WireRequest, WireResponse};
-use ytempire_core::http::{self, OpenAiAccount, VendorError, transport_error};
+use wire::{WireRequest, WireResponse};
+use ytempire_core::http::{self, OpenAiAccount, OpenAiError, VendorError, transport_error};
 
 /// OpenAI's error JSON (`{"error":{"message","type","param","code"}}`) through the shared
 /// code table.
 fn vendor_error(status: u16, body: &[u8]) -> VendorError {
-    match serde_json::from_slice::<WireErrorBody>(body) {
-        Ok(b) => super::vendor_error(status, b.error.kind, b.error.code, b.error.message),
-        Err(_) => super::raw_vendor_error(status, body),
+    match OpenAiError::parse(body) {
+        Some(e) => super::vendor_error(status, e.kind, e.code, e.message),
+        None => super::raw_vendor_error(status, body),
     }
 }
 

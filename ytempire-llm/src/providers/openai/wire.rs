@@ -155,21 +155,6 @@ pub(super) struct WireChunkChoice {
     pub(super) finish_reason: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct WireErrorBody {
-    pub(super) error: WireError,
-}
-
-#[derive(Debug, Deserialize)]
-pub(super) struct WireError {
-    #[serde(default)]
-    pub(super) message: String,
-    #[serde(default, rename = "type")]
-    pub(super) kind: Option<String>,
-    #[serde(default)]
-    pub(super) code: Option<String>,
-}
-
 pub(super) fn finish_reason(reason: Option<&str>) -> FinishReason {
     match reason {
         Some("stop") | None => FinishReason::Stop,

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use ytempire_core::ErrorKind;
-use ytempire_core::http::VendorError;
+use ytempire_core::http::{OpenAiError, VendorError};
 
 /// Which rules of the spec a model follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,27 +105,11 @@ pub(super) struct WireUsage {
     pub(super) output_tokens: u64,
 }
 
-#[derive(Deserialize)]
-pub(super) struct WireErrorBody {
-    pub(super) error: WireError,
-}
-
-#[derive(Deserialize)]
-pub(super) struct WireError {
-    #[serde(default)]
-    pub(super) message: String,
-    #[serde(default, rename = "type")]
-    pub(super) kind: Option<String>,
-    #[serde(default)]
-    pub(super) code: Option<String>,
-}
-
 /// OpenAI's error JSON → kind, code and message.
 pub(super) fn vendor_error(body: &[u8]) -> VendorError {
-    let Ok(wire) = serde_json::from_slice::<WireErrorBody>(body) else {
+    let Some(e) = OpenAiError::parse(body) else {
         return VendorError::raw(body);
     };
-    let e = wire.error;
     let code = e.code.or(e.kind).unwrap_or_default();
     let text = format!("{code} {}", e.message).to_lowercase();
     let kind = if text.contains("insufficient_quota") || text.contains("billing_hard_limit") {
