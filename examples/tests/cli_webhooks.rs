@@ -12,11 +12,12 @@
 )]
 
 mod cli_common;
+mod webhook_common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -24,10 +25,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use cli_common::{command, run_async, start};
-use ytempire_core::pipeline::{
-    DEFAULT_TOLERANCE, EVENT_ID_HEADER, JobEventEnvelope, JobSpec, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER, verify_signed_request,
-};
+use ytempire_core::pipeline::{EVENT_ID_HEADER, JobEventEnvelope, JobSpec};
 use ytempire_core::queue::{QueueBackend, SqliteQueue, SubmitOptions};
 use ytempire_core::{Topic, VideoSpec};
 
@@ -58,25 +56,12 @@ impl Receiver {
 }
 
 async fn hook(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let h = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let ok = verify_signed_request(
-        SECRET.as_bytes(),
-        &h(TIMESTAMP_HEADER),
-        &body,
-        &h(SIGNATURE_HEADER),
-        SystemTime::now(),
-        DEFAULT_TOLERANCE,
-    );
+    let h = |name: &str| webhook_common::header(&headers, name);
+    let ok = webhook_common::signed(&headers, &body, SECRET);
     let Ok(envelope) = serde_json::from_slice::<JobEventEnvelope>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
-    if ok.is_err() || h(EVENT_ID_HEADER) != envelope.id {
+    if !ok || h(EVENT_ID_HEADER) != envelope.id {
         *r.bad_signatures.lock().unwrap() += 1;
         return StatusCode::UNAUTHORIZED;
     }

@@ -9,11 +9,13 @@
     reason = "tests"
 )]
 
+mod webhook_common;
+
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -24,9 +26,9 @@ use axum::routing::post;
 use tokio::sync::broadcast;
 use ytempire_core::layers::{Backoff, MemoryCacheStore};
 use ytempire_core::pipeline::{
-    CancellationToken, DEFAULT_TOLERANCE, EVENT_ID_HEADER, JobSpec, PipelineEvent, ResourceLimits,
-    SIGNATURE_HEADER, StageName, TIMESTAMP_HEADER, WebhookConfig, WebhookDispatcher,
-    WebhookEnvelope, WebhookRequest, WebhookTransport, WebhookUrl, verify_signed_request,
+    CancellationToken, EVENT_ID_HEADER, JobSpec, PipelineEvent, ResourceLimits, SIGNATURE_HEADER,
+    StageName, TIMESTAMP_HEADER, WebhookConfig, WebhookDispatcher, WebhookEnvelope, WebhookRequest,
+    WebhookTransport, WebhookUrl,
 };
 use ytempire_core::{ErrorKind, Topic, VideoSpec};
 use ytempire_examples::webhook::ReqwestWebhookTransport;
@@ -46,22 +48,8 @@ struct Receiver {
 
 async fn hook(State(r): State<Arc<Receiver>>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let n = r.requests.fetch_add(1, Ordering::SeqCst);
-    let h = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let verified = verify_signed_request(
-        SECRET.as_bytes(),
-        &h(TIMESTAMP_HEADER),
-        &body,
-        &h(SIGNATURE_HEADER),
-        SystemTime::now(),
-        DEFAULT_TOLERANCE,
-    );
-    if verified.is_err() {
+    let h = |name: &str| webhook_common::header(&headers, name);
+    if !webhook_common::signed(&headers, &body, SECRET) {
         r.rejected.fetch_add(1, Ordering::SeqCst);
         return StatusCode::UNAUTHORIZED;
     }

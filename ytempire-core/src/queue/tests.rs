@@ -85,42 +85,38 @@ async fn sqlite_passes_the_queue_contract() {
     assert_eq!(report.passed.len(), 10, "{report}");
 }
 
-#[test]
-fn an_old_queue_file_is_migrated() {
+/// The jobs table's columns in the first queue schema (later versions add to them).
+const JOBS_V1: &str = "seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+    spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,
+    attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
+    error TEXT, submitted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL";
+
+/// A queue file as an older build left it: `schema`, then job `id` added by `insert` (its
+/// spec as `?1`).
+fn old_queue_file(dir: &Path, schema: &str, insert: &str, id: &str) -> std::path::PathBuf {
+    let path = dir.join("old.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(schema).unwrap();
+    c.execute(insert, [serde_json::to_string(&spec(id)).unwrap()])
+        .unwrap();
+    path
+}
+
+#[tokio::test]
+async fn an_old_queue_file_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.db");
-    {
-        let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch(
-            "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-               spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,
-               attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
-               error TEXT, submitted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);",
-        )
-        .unwrap();
-        let json = serde_json::to_string(&spec("old")).unwrap();
-        c.execute(
-            "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at)
-             VALUES ('old', ?1, 'running', 0, 1, 3, 0, 0, 0)",
-            [json],
-        )
-        .unwrap();
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let q = SqliteQueue::open(&path).unwrap();
-        // A job left running by a build without leases is recovered.
-        assert_eq!(q.recover().await.unwrap(), 1);
-        assert_eq!(
-            q.append_event("old", serde_json::json!({"event": "x"}))
-                .await
-                .unwrap(),
-            Some(1)
-        );
-    });
+    let path = old_queue_file(
+        dir.path(),
+        &format!("CREATE TABLE jobs ({JOBS_V1});"),
+        "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at)
+         VALUES ('old', ?1, 'running', 0, 1, 3, 0, 0, 0)",
+        "old",
+    );
+    let q = SqliteQueue::open(&path).unwrap();
+    // A job left running by a build without leases is recovered.
+    assert_eq!(q.recover().await.unwrap(), 1);
+    let seq = q.append_event("old", serde_json::json!({"event": "x"}));
+    assert_eq!(seq.await.unwrap(), Some(1));
     let version: i64 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -128,52 +124,37 @@ fn an_old_queue_file_is_migrated() {
     assert_eq!(version, 3);
 }
 
-#[test]
-fn a_version_2_queue_file_gets_event_positions_in_recorded_order() {
+#[tokio::test]
+async fn a_version_2_queue_file_gets_event_positions_in_recorded_order() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("v2.db");
-    {
-        let c = rusqlite::Connection::open(&path).unwrap();
-        c.execute_batch(
-            "CREATE TABLE jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-               spec TEXT NOT NULL, state TEXT NOT NULL, priority INTEGER NOT NULL,
-               attempts INTEGER NOT NULL, max_attempts INTEGER NOT NULL, not_before INTEGER NOT NULL,
-               error TEXT, submitted_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+    let path = old_queue_file(
+        dir.path(),
+        &format!(
+            "CREATE TABLE jobs ({JOBS_V1},
                lease_owner TEXT, lease_until INTEGER, cancel_requested INTEGER NOT NULL DEFAULT 0,
                event_seq INTEGER NOT NULL DEFAULT 0);
              CREATE TABLE job_events (job_id TEXT NOT NULL, seq INTEGER NOT NULL,
                at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (job_id, seq));
-             INSERT INTO job_events VALUES ('b', 1, 20, '{\"event\":\"late\"}');
-             INSERT INTO job_events VALUES ('a', 1, 10, '{\"event\":\"early\"}');
-             PRAGMA user_version = 2;",
-        )
+             INSERT INTO job_events VALUES ('b', 1, 20, '{{\"event\":\"late\"}}');
+             INSERT INTO job_events VALUES ('a', 1, 10, '{{\"event\":\"early\"}}');
+             PRAGMA user_version = 2;"
+        ),
+        "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at, event_seq)
+         VALUES ('a', ?1, 'queued', 0, 0, 3, 0, 0, 0, 1)",
+        "a",
+    );
+    let q = SqliteQueue::open(&path).unwrap();
+    q.append_event("a", serde_json::json!({"event": "new"}))
+        .await
         .unwrap();
-        let json = serde_json::to_string(&spec("a")).unwrap();
-        c.execute(
-            "INSERT INTO jobs (id, spec, state, priority, attempts, max_attempts, not_before, submitted_at, updated_at, event_seq)
-             VALUES ('a', ?1, 'queued', 0, 0, 3, 0, 0, 0, 1)",
-            [json],
-        )
-        .unwrap();
-    }
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let q = SqliteQueue::open(&path).unwrap();
-        q.append_event("a", serde_json::json!({"event": "new"}))
-            .await
-            .unwrap();
-        let all = q.events_after(0, 10).await.unwrap();
-        let got: Vec<(u64, &str, u64)> = all
-            .iter()
-            .map(|e| (e.position, e.event.job.as_str(), e.event.seq))
-            .collect();
-        assert_eq!(got, [(1, "a", 1), (2, "b", 1), (3, "a", 2)]);
-        assert_eq!(q.events("a", 0).await.unwrap().len(), 2);
-        assert_eq!(q.load_cursor("webhooks").await.unwrap(), 0);
-    });
+    let all = q.events_after(0, 10).await.unwrap();
+    let got: Vec<(u64, &str, u64)> = all
+        .iter()
+        .map(|e| (e.position, e.event.job.as_str(), e.event.seq))
+        .collect();
+    assert_eq!(got, [(1, "a", 1), (2, "b", 1), (3, "a", 2)]);
+    assert_eq!(q.events("a", 0).await.unwrap().len(), 2);
+    assert_eq!(q.load_cursor("webhooks").await.unwrap(), 0);
 }
 
 /// A queue of `workers` over a pipeline of core's fakes with `render` and `limits`.
