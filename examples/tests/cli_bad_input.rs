@@ -30,6 +30,7 @@ const CASES: &[(&str, i32, &str, &str)] = &[
     ("bad job id", 2, "--config CFG make --offline --job a/b", "--job"),
     ("upload missing file", 1, "--config CFG upload missing.mp4 --title t", "missing.mp4"),
     ("queue status unknown", 1, "--config CFG queue status nope", "nope|queue list"),
+    ("queue submit --offline", 1, "--config CFG queue submit Tides --offline", "queue work --offline"),
     ("no subcommand", 2, "", "Usage"),
     ("--help", 0, "--help", "make|upload|accounts|queue|trends|report"),
     ("make --help", 0, "make --help", "--duration|--upload|--job"),

@@ -326,6 +326,10 @@ pub struct QueueSubmitArgs {
     /// Job id (default: derived from the topic).
     #[arg(long, value_name = "ID", value_parser = job_id)]
     pub job: Option<String>,
+    /// Not a job setting: the worker chooses the providers (`queue work --offline`). Taken
+    /// only to say so.
+    #[arg(long, hide = true)]
+    pub offline: bool,
 }
 
 /// `ytempire trends`.

@@ -157,6 +157,11 @@ pub async fn run(config: &Config, args: QueueArgs) -> Result<()> {
     let database_flag = args.database.clone();
     match args.command {
         QueueCommand::Submit(a) => {
+            if a.offline {
+                return Err(Error::invalid_request(
+                    "--offline is the worker's choice, not the job's (the worker holds the keys): submit without it and run `ytempire queue work --offline`",
+                ));
+            }
             let channel = config.channel(a.channel.as_deref())?;
             let id = a.job.clone().unwrap_or_else(|| job_id_for(&a.topic));
             let spec = JobSpec::new(id.clone(), Topic::new(a.topic.clone()))
