@@ -8,8 +8,9 @@
 //! Budgets hold across workers: admitting a call is one transaction that takes an advisory
 //! lock per budget (the job's, the provider's day), sums the spend recorded by every worker
 //! and the estimates of their calls in flight (`cost_reservations`), and, when the call fits,
-//! holds its estimate there until it is answered. A worker killed mid-call leaves its hold,
-//! which lapses after 15 minutes.
+//! holds its estimate there until it is answered. Each ledger handle renews its holds every
+//! 30 s while it lives, so a worker killed mid-call leaves holds that lapse within 90 s
+//! ([`CostLedger::with_hold_lease`]) rather than blocking the budget for long.
 //!
 //! ```no_run
 //! use ytempire_core::pg::PgOptions;
@@ -28,6 +29,8 @@
 
 use rust_decimal::Decimal;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 use ytempire_core::pg::tokio_postgres::Row;
 use ytempire_core::pg::{PgBlocking, PgOptions, PgStore};
 use ytempire_core::{Error, ErrorKind};
@@ -74,16 +77,110 @@ const MIGRATIONS: &[&str] = &[
        fired_at TIMESTAMPTZ NOT NULL DEFAULT now(),
        PRIMARY KEY (scope, percent)
      );",
+    "ALTER TABLE cost_reservations ADD COLUMN owner TEXT;
+     CREATE INDEX cost_reservations_owner ON cost_reservations (owner);",
 ];
 
-/// How long a call's estimate is held when its worker never releases it (killed mid-call).
-const HOLD_MINUTES: i32 = 15;
+/// How long a call's hold lasts unless its ledger handle renews it (it does every third of
+/// this while it lives): a killed worker's holds lapse after this.
+const HOLD_LEASE: Duration = Duration::from_secs(90);
 
 /// The rows on the server.
 #[derive(Debug)]
 pub(super) struct PgLedger {
     /// Shared with the releases of the holds in flight.
     db: Arc<PgBlocking>,
+    /// This handle's mark on its holds (a random UUID from the server).
+    owner: String,
+    /// How long a hold lasts unrenewed, in milliseconds (shared with the renewal task).
+    lease_ms: Arc<AtomicU64>,
+    /// Cleared when the handle goes, which ends the renewal task.
+    alive: Arc<AtomicBool>,
+}
+
+impl Drop for PgLedger {
+    fn drop(&mut self) {
+        self.alive.store(false, Ordering::SeqCst);
+    }
+}
+
+impl PgLedger {
+    /// Connect, take an owner id and start renewing this handle's holds.
+    fn connect(url: &str, options: &PgOptions) -> Result<Self, Error> {
+        let db = Arc::new(PgBlocking::connect(
+            url,
+            options,
+            "cost ledger",
+            MIGRATIONS,
+        )?);
+        let owner: String = db.call(|db| async move {
+            let client = db.client().await?;
+            let row = client
+                .query_one("SELECT gen_random_uuid()::text", &[])
+                .await
+                .map_err(|e| db.err(e))?;
+            row.try_get(0).map_err(|e| db.err(e))
+        })?;
+        let ledger = Self {
+            db,
+            owner,
+            lease_ms: Arc::new(AtomicU64::new(millis(HOLD_LEASE))),
+            alive: Arc::new(AtomicBool::new(true)),
+        };
+        ledger.renew_holds();
+        Ok(ledger)
+    }
+
+    /// The lease as the server's `make_interval(secs => …)` takes it.
+    fn lease_secs(&self) -> f64 {
+        self.lease_ms.load(Ordering::SeqCst) as f64 / 1000.0
+    }
+
+    /// Every third of the lease, push this handle's holds' expiry a lease ahead, until the
+    /// handle is dropped.
+    fn renew_holds(&self) {
+        let (owner, lease_ms, alive) = (
+            self.owner.clone(),
+            Arc::clone(&self.lease_ms),
+            Arc::clone(&self.alive),
+        );
+        self.db.spawn(move |db| async move {
+            // Short ticks, so a lease changed after the start is followed at once.
+            let mut last = tokio::time::Instant::now();
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if !alive.load(Ordering::SeqCst) {
+                    return Ok(());
+                }
+                let lease = Duration::from_millis(lease_ms.load(Ordering::SeqCst));
+                if last.elapsed() < lease / 3 {
+                    continue;
+                }
+                last = tokio::time::Instant::now();
+                let secs = lease.as_secs_f64();
+                let renewed = async {
+                    let client = db.client().await?;
+                    client
+                        .execute(
+                            "UPDATE cost_reservations
+                             SET expires_at = now() + make_interval(secs => $2)
+                             WHERE owner = $1",
+                            &[&owner, &secs],
+                        )
+                        .await
+                        .map_err(|e| db.err(e))
+                }
+                .await;
+                if let Err(err) = renewed {
+                    tracing::warn!(%err, "cost ledger: could not renew this worker's budget holds");
+                }
+            }
+        });
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl CostLedger {
@@ -103,13 +200,22 @@ impl CostLedger {
         options: &PgOptions,
         catalog: Catalog,
     ) -> Result<Self, Error> {
-        let db = Arc::new(PgBlocking::connect(
-            url,
-            options,
-            "cost ledger",
-            MIGRATIONS,
-        )?);
-        Self::with_store(Store::Postgres(PgLedger { db }), catalog)
+        Self::with_store(Store::Postgres(PgLedger::connect(url, options)?), catalog)
+    }
+
+    /// How long a call's budget hold on a PostgreSQL ledger lasts unless this handle renews
+    /// it (default 90 s; renewed every third of it while the handle lives): the most a worker
+    /// killed mid-call keeps its calls' estimates counted against the budgets. No effect on a
+    /// SQLite ledger, whose holds live in the process.
+    #[must_use]
+    pub fn with_hold_lease(self, lease: Duration) -> Self {
+        if let Store::Postgres(pg) = &self.store {
+            pg.lease_ms.store(
+                millis(lease.max(Duration::from_millis(300))),
+                Ordering::SeqCst,
+            );
+        }
+        self
     }
 
     /// On a shared server: admit a call estimated at `estimate` against the spend and the
@@ -127,6 +233,7 @@ impl CostLedger {
         };
         let budgets = self.budgets.clone();
         let (job, provider, day) = (job.map(str::to_owned), provider.to_owned(), day.to_owned());
+        let (owner, lease) = (pg.owner.clone(), pg.lease_secs());
         let admitted = pg.db.call(move |db| async move {
             let err = |e| db.err(e);
             let mut client = db.client().await?;
@@ -172,11 +279,11 @@ impl CostLedger {
             let reservation = budgets.reserve(job.as_deref(), &provider, estimate, Some(held))?;
             let id: i64 = tx
                 .query_one(
-                    "INSERT INTO cost_reservations (job, provider, day, amount, expires_at)
+                    "INSERT INTO cost_reservations (job, provider, day, amount, expires_at, owner)
                      VALUES ($1, $2, $3, CAST($4::text AS NUMERIC),
-                             now() + make_interval(mins => $5))
+                             now() + make_interval(secs => $5), $6)
                      RETURNING id",
-                    &[&job, &provider, &day, &estimate.to_string(), &HOLD_MINUTES],
+                    &[&job, &provider, &day, &estimate.to_string(), &lease, &owner],
                 )
                 .await
                 .map_err(err)?
@@ -359,5 +466,71 @@ impl PgLedger {
             };
             Ok((job_spend, day_spend))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BudgetConfig, Catalog};
+
+    const LEASE: Duration = Duration::from_secs(2);
+
+    fn ledger(url: &str, schema: &str) -> CostLedger {
+        let options = PgOptions::default().with_schema(schema);
+        let budgets = BudgetConfig::default().with_per_job(Some(Decimal::new(15, 3)));
+        CostLedger::connect_postgres(url, &options, Catalog::embedded().unwrap())
+            .unwrap()
+            .with_budgets(budgets)
+            .with_hold_lease(LEASE)
+    }
+
+    /// Admit a $0.01 call of job `j` today; `Ok(None)` is not expected (a PostgreSQL ledger).
+    fn admit(ledger: &CostLedger) -> Result<Reservation, Error> {
+        let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        ledger
+            .admit_shared(Some("j"), "openai", &today, Decimal::new(1, 2))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_live_workers_holds_are_renewed_and_a_dead_ones_lapse() {
+        let Some(url) = ytempire_core::pg::test_database_url("cost_holds").unwrap() else {
+            return;
+        };
+        let schema = format!("t{}_holds", std::process::id());
+        let other = ledger(&url, &schema);
+
+        // A live worker's call outlasts several leases: its hold is renewed, still counted.
+        let live = ledger(&url, &schema);
+        let held = admit(&live).unwrap();
+        std::thread::sleep(LEASE * 3);
+        let err = admit(&other).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BudgetExceeded, "{err}");
+        drop(held);
+        drop(admit(&other).unwrap());
+
+        // A worker that dies mid-call never releases its hold and stops renewing it: the
+        // hold counts until its lease runs out, then lapses.
+        let doomed = ledger(&url, &schema);
+        std::mem::forget(admit(&doomed).unwrap());
+        drop(doomed);
+        let began = std::time::Instant::now();
+        let admitted = loop {
+            match admit(&other) {
+                Ok(r) => break r,
+                Err(e) => assert_eq!(e.kind(), ErrorKind::BudgetExceeded, "{e}"),
+            }
+            assert!(
+                began.elapsed() < Duration::from_secs(60),
+                "the hold never lapsed"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        drop(admitted);
+        assert!(
+            began.elapsed() >= LEASE / 2,
+            "the dead worker's hold counted at first"
+        );
     }
 }
