@@ -5,7 +5,7 @@
 //! - [`ImageSource::fetch`] searches with the orientation of the requested size, skips
 //!   excluded ids, downloads the smallest photo size that still covers the requested
 //!   resolution (predicted from the CDN URL's resize parameters), decodes it with
-//!   [`decode_image`] and keeps the credit Pexels asks for in
+//!   [`decode_image`](super::inspect::decode_image) and keeps the credit Pexels asks for in
 //!   [`Visual::attribution`]: the photographer's name and profile link, and the licence
 //!   with the photo's page (core's `Attribution` has no field of its own for the page).
 //! - Downloads go to the CDN **without** the API key.
@@ -36,14 +36,16 @@
 
 mod types;
 
+#[cfg(doc)]
+use ytempire_core::ImageSource;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use ytempire_core::{
-    Attribution, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    MediaKind, ProviderInfo, Result, Visual,
+    Attribution, Error, ErrorKind, ImageRequest, ImageResponse, MediaKind, Orientation, Result,
+    Visual,
 };
 
 pub use super::stock::RateLimit;
@@ -55,12 +57,10 @@ pub use types::{
 use super::clock::Clock;
 use ytempire_core::http::{self, VendorError};
 
-use super::inspect::decode_image;
 use super::stock::{
-    Candidate, Found, Gathered, ResetHeader, StockHttp, per_page, probe_clip, stock_client_basics,
-    stock_config_builders,
+    Candidate, Found, ResetHeader, Searched, StockHttp, StockVendor, downloaded_visual,
+    fetch_media, orientation_of, per_page, stock_client_basics, stock_config_builders,
 };
-use types::orientation_of;
 
 /// The public Pexels API.
 pub const PEXELS_BASE_URL: &str = "https://api.pexels.com";
@@ -264,26 +264,20 @@ impl Pexels {
         let (size, url) = pick_photo_size(photo, width, height);
         let bytes = self.http.download(url).await?;
         let what = format!("pexels photo {} ({size})", photo.id);
-        let img = decode_image(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
-        let mime = img.mime();
-        Ok(Visual::image_bytes(
-            format!("pexels:{}", photo.id),
-            img.width(),
-            img.height(),
-            mime,
-            bytes,
+        let id = format!("pexels:{}", photo.id);
+        Ok(
+            downloaded_visual(PROVIDER, MediaKind::Image, id, &what, bytes, query)?
+                .with_description(describe(photo.alt.as_deref(), &photo.url))
+                .with_attribution(Attribution {
+                    author: photo.photographer.clone(),
+                    url: Some(photo.photographer_url.clone()),
+                    license: Some(format!("{LICENSE}; photo page: {}", photo.url)),
+                }),
         )
-        .with_origin(PROVIDER, query)
-        .with_description(describe(photo.alt.as_deref(), &photo.url))
-        .with_attribution(Attribution {
-            author: photo.photographer.clone(),
-            url: Some(photo.photographer_url.clone()),
-            license: Some(format!("{LICENSE}; photo page: {}", photo.url)),
-        }))
     }
 
     /// Download the best MP4 rendition of `video` for `width`×`height` ([`PexelsVideo::best_file`])
-    /// as a [`MediaKind::VideoClip`] visual (bytes in memory, `video/mp4`), with its
+    /// as a [`MediaKind::VideoClip`](ytempire_core::MediaKind::VideoClip) visual (bytes in memory, `video/mp4`), with its
     /// dimensions and duration read from the file itself and the uploader's credit.
     ///
     /// # Errors
@@ -307,24 +301,16 @@ impl Pexels {
         })?;
         let bytes = self.http.download(&file.link).await?;
         let what = format!("pexels video {}", video.id);
-        let (w, h, secs) = probe_clip(PROVIDER, &what, &bytes)?;
-        let mut visual = Visual::image_bytes(
-            format!("pexels-video:{}", video.id),
-            w,
-            h,
-            "video/mp4",
-            bytes,
+        let id = format!("pexels-video:{}", video.id);
+        Ok(
+            downloaded_visual(PROVIDER, MediaKind::VideoClip, id, &what, bytes, query)?
+                .with_description(describe(None, &video.url))
+                .with_attribution(Attribution {
+                    author: video.user.name.clone(),
+                    url: video.user.url.clone(),
+                    license: Some(format!("{LICENSE}; video page: {}", video.url)),
+                }),
         )
-        .with_origin(PROVIDER, query)
-        .with_description(describe(None, &video.url))
-        .with_attribution(Attribution {
-            author: video.user.name.clone(),
-            url: video.user.url.clone(),
-            license: Some(format!("{LICENSE}; video page: {}", video.url)),
-        });
-        visual.kind = MediaKind::VideoClip;
-        visual.duration_secs = Some(secs);
-        Ok(visual)
     }
 
     /// Video clips for an image request: search videos in the request's orientation, skip
@@ -335,71 +321,76 @@ impl Pexels {
     /// `NotFound` when nothing matches; the first download error when every download
     /// failed.
     pub async fn fetch_clips(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        self.fetch_media(request, false, true).await
+        fetch_media(self, request, false, true).await
     }
 
-    /// Photos and/or clips for `request`: one search for each, excluded ids skipped, the
-    /// results ranked ([`ImageRequest::context`]) and only the best `count` downloaded.
-    /// When one of the two searches fails the other's results are used.
-    async fn fetch_media(
-        &self,
-        request: &ImageRequest,
-        photos: bool,
-        clips: bool,
-    ) -> Result<ImageResponse> {
-        request.validate().map_err(|e| e.with_provider(PROVIDER))?;
+    /// The orientation and page size of the searches behind `request`.
+    fn shape_of(request: &ImageRequest) -> (Orientation, u32) {
         let orientation = request
             .orientation
             .unwrap_or_else(|| orientation_of(request.width, request.height));
+        (orientation, per_page(request, 1, MAX_PER_PAGE))
+    }
+}
+
+impl StockVendor for Pexels {
+    type Photo = PexelsPhoto;
+    type Clip = PexelsVideo;
+
+    const PROVIDER: &'static str = PROVIDER;
+
+    async fn photo_candidates(&self, request: &ImageRequest) -> Searched<PexelsPhoto, PexelsVideo> {
+        let (orientation, per_page) = Self::shape_of(request);
+        let search = PhotoSearch::new(request.query.clone())
+            .with_orientation(orientation)
+            .with_per_page(per_page);
+        let (page, n) = self.search_photos_counted(&search).await?;
         let (w, h) = (request.width, request.height);
-        let excluded = |id: String| request.exclude.contains(&id);
-        let mut found = Gathered::new();
-        if clips {
-            let search = VideoSearch::new(request.query.clone())
-                .with_orientation(orientation)
-                .with_per_page(per_page(request, 1, MAX_PER_PAGE));
-            found.add(self.search_videos_counted(&search).await.map(|(page, n)| {
-                let clips = page
-                    .videos
-                    .into_iter()
-                    .filter(|v| !excluded(format!("pexels-video:{}", v.id)))
-                    .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
-                    .map(|v| {
-                        let fits = v.best_file(w, h).is_some_and(|f| {
-                            f.width.unwrap_or(0) >= w && f.height.unwrap_or(0) >= h
-                        });
-                        let text = describe(None, &v.url);
-                        Candidate::clip(v, text, fits)
-                    });
-                (clips.collect(), n)
-            }));
+        let photos = page
+            .photos
+            .into_iter()
+            .filter(|p| !request.exclude.contains(&format!("pexels:{}", p.id)))
+            .map(|p| {
+                let fits = p.width >= w && p.height >= h;
+                let text = describe(p.alt.as_deref(), &p.url);
+                Candidate::photo(p, text, fits)
+            });
+        Ok((photos.collect(), n))
+    }
+
+    async fn clip_candidates(&self, request: &ImageRequest) -> Searched<PexelsPhoto, PexelsVideo> {
+        let (orientation, per_page) = Self::shape_of(request);
+        let search = VideoSearch::new(request.query.clone())
+            .with_orientation(orientation)
+            .with_per_page(per_page);
+        let (page, n) = self.search_videos_counted(&search).await?;
+        let (w, h) = (request.width, request.height);
+        let clips = page
+            .videos
+            .into_iter()
+            .filter(|v| !request.exclude.contains(&format!("pexels-video:{}", v.id)))
+            .filter(|v| v.video_files.iter().any(VideoFile::is_mp4))
+            .map(|v| {
+                let fits = v
+                    .best_file(w, h)
+                    .is_some_and(|f| f.width.unwrap_or(0) >= w && f.height.unwrap_or(0) >= h);
+                let text = describe(None, &v.url);
+                Candidate::clip(v, text, fits)
+            });
+        Ok((clips.collect(), n))
+    }
+
+    async fn download_found(
+        &self,
+        found: Found<PexelsPhoto, PexelsVideo>,
+        width: u32,
+        height: u32,
+        query: &str,
+    ) -> Result<Visual> {
+        match found {
+            Found::Photo(p) => self.download_photo(&p, width, height, query).await,
+            Found::Clip(v) => self.download_clip(&v, width, height, query).await,
         }
-        if photos {
-            let search = PhotoSearch::new(request.query.clone())
-                .with_orientation(orientation)
-                .with_per_page(per_page(request, 1, MAX_PER_PAGE));
-            found.add(self.search_photos_counted(&search).await.map(|(page, n)| {
-                let photos = page
-                    .photos
-                    .into_iter()
-                    .filter(|p| !excluded(format!("pexels:{}", p.id)))
-                    .map(|p| {
-                        let fits = p.width >= w && p.height >= h;
-                        let text = describe(p.alt.as_deref(), &p.url);
-                        Candidate::photo(p, text, fits)
-                    });
-                (photos.collect(), n)
-            }));
-        }
-        let query = request.query.as_str();
-        found
-            .download(PROVIDER, request, |found| async move {
-                match found {
-                    Found::Photo(p) => self.download_photo(&p, w, h, query).await,
-                    Found::Clip(v) => self.download_clip(&v, w, h, query).await,
-                }
-            })
-            .await
     }
 }
 
@@ -452,21 +443,6 @@ pub(crate) fn pick_photo_size(
         .map_or(("original", photo.src.original.as_str()), |(n, u, _)| {
             (*n, *u)
         })
-}
-
-#[async_trait]
-impl ImageSource for Pexels {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo::new(PROVIDER, "photos", Capabilities::new())
-    }
-
-    /// Photos, and clips too when the request allows video
-    /// ([`ImageRequest::allow_video`]): one search each, ranked against the request's
-    /// query and context (see the stock module: relevance of the alt text and page slug,
-    /// then size, clips before photos on a tie); only the best `count` are downloaded.
-    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        self.fetch_media(request, true, request.allow_video).await
-    }
 }
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ytempire_core::{Error, Orientation, Result};
 
+use crate::sources::stock::stock_search_builders;
+
 /// Most results Pexels returns per page.
 pub const MAX_PER_PAGE: u32 = 80;
 
@@ -41,15 +43,6 @@ pub(crate) const fn orientation_str(o: Orientation) -> &'static str {
     }
 }
 
-/// The orientation of a `width`×`height` frame.
-pub(crate) fn orientation_of(width: u32, height: u32) -> Orientation {
-    match width.cmp(&height) {
-        std::cmp::Ordering::Greater => Orientation::Landscape,
-        std::cmp::Ordering::Less => Orientation::Portrait,
-        std::cmp::Ordering::Equal => Orientation::Square,
-    }
-}
-
 fn check_common(query: &str, page: u32, per_page: u32) -> Result<()> {
     if query.trim().is_empty() {
         return Err(Error::invalid_request(
@@ -65,6 +58,33 @@ fn check_common(query: &str, page: u32, per_page: u32) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The pairs both searches start with: the query, then the orientation and size when set.
+fn head_params(
+    query: &str,
+    orientation: Option<Orientation>,
+    size: Option<PexelsSize>,
+) -> Vec<(&'static str, String)> {
+    let mut p = vec![("query", query.trim().to_owned())];
+    if let Some(o) = orientation {
+        p.push(("orientation", orientation_str(o).to_owned()));
+    }
+    if let Some(s) = size {
+        p.push(("size", s.as_str().to_owned()));
+    }
+    p
+}
+
+/// `p` ended with the paging pairs both searches end with.
+fn paged(
+    mut p: Vec<(&'static str, String)>,
+    page: u32,
+    per_page: u32,
+) -> Vec<(&'static str, String)> {
+    p.push(("page", page.to_string()));
+    p.push(("per_page", per_page.to_string()));
+    p
 }
 
 /// A photo search (`GET /v1/search`).
@@ -95,6 +115,8 @@ pub struct PhotoSearch {
     pub per_page: u32,
 }
 
+stock_search_builders!(PhotoSearch, "1..=80");
+
 impl PhotoSearch {
     /// Page 1 of `query` with the default page size.
     pub fn new(query: impl Into<String>) -> Self {
@@ -107,13 +129,6 @@ impl PhotoSearch {
             page: 1,
             per_page: DEFAULT_PER_PAGE,
         }
-    }
-
-    /// Set the orientation.
-    #[must_use]
-    pub fn with_orientation(mut self, o: Orientation) -> Self {
-        self.orientation = Some(o);
-        self
     }
 
     /// Set the minimum size.
@@ -137,20 +152,6 @@ impl PhotoSearch {
         self
     }
 
-    /// Set the page (from 1).
-    #[must_use]
-    pub fn with_page(mut self, page: u32) -> Self {
-        self.page = page;
-        self
-    }
-
-    /// Set the page size (validated, not clamped: 1..=80).
-    #[must_use]
-    pub fn with_per_page(mut self, per_page: u32) -> Self {
-        self.per_page = per_page;
-        self
-    }
-
     /// Refuse what Pexels would refuse.
     ///
     /// # Errors
@@ -161,22 +162,14 @@ impl PhotoSearch {
 
     /// The query string pairs, in a fixed order (also the cache key).
     pub(crate) fn params(&self) -> Vec<(&'static str, String)> {
-        let mut p = vec![("query", self.query.trim().to_owned())];
-        if let Some(o) = self.orientation {
-            p.push(("orientation", orientation_str(o).to_owned()));
-        }
-        if let Some(s) = self.size {
-            p.push(("size", s.as_str().to_owned()));
-        }
+        let mut p = head_params(&self.query, self.orientation, self.size);
         if let Some(c) = &self.color {
             p.push(("color", c.trim_start_matches('#').to_owned()));
         }
         if let Some(l) = &self.locale {
             p.push(("locale", l.clone()));
         }
-        p.push(("page", self.page.to_string()));
-        p.push(("per_page", self.per_page.to_string()));
-        p
+        paged(p, self.page, self.per_page)
     }
 }
 
@@ -213,6 +206,8 @@ pub struct VideoSearch {
     pub per_page: u32,
 }
 
+stock_search_builders!(VideoSearch, "1..=80", min_size);
+
 impl VideoSearch {
     /// Page 1 of `query` with the default page size.
     pub fn new(query: impl Into<String>) -> Self {
@@ -230,25 +225,10 @@ impl VideoSearch {
         }
     }
 
-    /// Set the orientation.
-    #[must_use]
-    pub fn with_orientation(mut self, o: Orientation) -> Self {
-        self.orientation = Some(o);
-        self
-    }
-
     /// Set the minimum size filter.
     #[must_use]
     pub fn with_size(mut self, size: PexelsSize) -> Self {
         self.size = Some(size);
-        self
-    }
-
-    /// Set the minimum pixel size.
-    #[must_use]
-    pub fn with_min_size(mut self, width: u32, height: u32) -> Self {
-        self.min_width = Some(width);
-        self.min_height = Some(height);
         self
     }
 
@@ -257,20 +237,6 @@ impl VideoSearch {
     pub fn with_duration(mut self, min_secs: u32, max_secs: u32) -> Self {
         self.min_duration = Some(min_secs);
         self.max_duration = Some(max_secs);
-        self
-    }
-
-    /// Set the page (from 1).
-    #[must_use]
-    pub fn with_page(mut self, page: u32) -> Self {
-        self.page = page;
-        self
-    }
-
-    /// Set the page size (validated, not clamped: 1..=80).
-    #[must_use]
-    pub fn with_per_page(mut self, per_page: u32) -> Self {
-        self.per_page = per_page;
         self
     }
 
@@ -293,13 +259,7 @@ impl VideoSearch {
 
     /// The query string pairs, in a fixed order (also the cache key).
     pub(crate) fn params(&self) -> Vec<(&'static str, String)> {
-        let mut p = vec![("query", self.query.trim().to_owned())];
-        if let Some(o) = self.orientation {
-            p.push(("orientation", orientation_str(o).to_owned()));
-        }
-        if let Some(s) = self.size {
-            p.push(("size", s.as_str().to_owned()));
-        }
+        let mut p = head_params(&self.query, self.orientation, self.size);
         if let Some(l) = &self.locale {
             p.push(("locale", l.clone()));
         }
@@ -313,9 +273,7 @@ impl VideoSearch {
                 p.push((k, v.to_string()));
             }
         }
-        p.push(("page", self.page.to_string()));
-        p.push(("per_page", self.per_page.to_string()));
-        p
+        paged(p, self.page, self.per_page)
     }
 }
 

@@ -7,7 +7,7 @@
 //!   ([`http::scrub_url`]), which drops the query.
 //! - [`ImageSource::fetch`] searches photos in the orientation of the requested size, skips
 //!   excluded ids, downloads the smaller of `webformatURL` (640 px) and `largeImageURL`
-//!   (1280 px) that still covers the requested resolution, decodes it with [`decode_image`]
+//!   (1280 px) that still covers the requested resolution, decodes it with [`decode_image`](super::inspect::decode_image)
 //!   and keeps Pixabay's credit in [`Visual::attribution`] (the uploader, the picture's page,
 //!   the Content License). [`Visual::description`] is the picture's `tags`, the text the
 //!   relevance ranking reads.
@@ -41,15 +41,16 @@
 
 mod types;
 
+#[cfg(doc)]
+use ytempire_core::ImageSource;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use ytempire_core::http::{self, VendorError};
 use ytempire_core::{
-    Attribution, Capabilities, Error, ErrorKind, ImageRequest, ImageResponse, ImageSource,
-    MediaKind, ProviderInfo, Result, Visual,
+    Attribution, Error, ErrorKind, ImageRequest, ImageResponse, MediaKind, Result, Visual,
 };
 
 pub use types::{
@@ -59,13 +60,12 @@ pub use types::{
 };
 
 use super::clock::Clock;
-use super::inspect::decode_image;
 pub use super::stock::RateLimit;
 use super::stock::{
-    Candidate, Found, Gathered, ResetHeader, StockHttp, per_page, probe_clip, stock_client_basics,
-    stock_config_builders,
+    Candidate, Found, ResetHeader, Searched, StockHttp, StockVendor, downloaded_visual,
+    fetch_media, orientation_of, per_page, stock_client_basics, stock_config_builders,
 };
-use types::{orientation_of, shorten_query};
+use types::shorten_query;
 
 /// The public Pixabay site (the API lives under `/api/`).
 pub const PIXABAY_BASE_URL: &str = "https://pixabay.com";
@@ -269,22 +269,16 @@ impl Pixabay {
         let (size, url) = pick_image_size(image, width, height);
         let bytes = self.http.download(url).await?;
         let what = format!("pixabay image {} ({size})", image.id);
-        let img = decode_image(&bytes, &what).map_err(|e| e.with_provider(PROVIDER))?;
-        let mime = img.mime();
-        Ok(Visual::image_bytes(
-            format!("pixabay:{}", image.id),
-            img.width(),
-            img.height(),
-            mime,
-            bytes,
+        let id = format!("pixabay:{}", image.id);
+        Ok(
+            downloaded_visual(PROVIDER, MediaKind::Image, id, &what, bytes, query)?
+                .with_description(image.tags.trim())
+                .with_attribution(credit(&image.user, image.user_url(), &image.page_url)),
         )
-        .with_origin(PROVIDER, query)
-        .with_description(image.tags.trim())
-        .with_attribution(credit(&image.user, image.user_url(), &image.page_url)))
     }
 
     /// Download the best rendition of `video` for `width`×`height`
-    /// ([`PixabayVideo::best_file`]) as a [`MediaKind::VideoClip`] visual (bytes in memory,
+    /// ([`PixabayVideo::best_file`]) as a [`MediaKind::VideoClip`](ytempire_core::MediaKind::VideoClip) visual (bytes in memory,
     /// `video/mp4`), with its dimensions and duration read from the file itself, its tags
     /// and the uploader's credit.
     ///
@@ -309,20 +303,12 @@ impl Pixabay {
         })?;
         let bytes = self.http.download(&file.url).await?;
         let what = format!("pixabay video {}", video.id);
-        let (w, h, secs) = probe_clip(PROVIDER, &what, &bytes)?;
-        let mut visual = Visual::image_bytes(
-            format!("pixabay-video:{}", video.id),
-            w,
-            h,
-            "video/mp4",
-            bytes,
+        let id = format!("pixabay-video:{}", video.id);
+        Ok(
+            downloaded_visual(PROVIDER, MediaKind::VideoClip, id, &what, bytes, query)?
+                .with_description(video.tags.trim())
+                .with_attribution(credit(&video.user, video.user_url(), &video.page_url)),
         )
-        .with_origin(PROVIDER, query)
-        .with_description(video.tags.trim())
-        .with_attribution(credit(&video.user, video.user_url(), &video.page_url));
-        visual.kind = MediaKind::VideoClip;
-        visual.duration_secs = Some(secs);
-        Ok(visual)
     }
 
     /// Video clips for an image request: search videos, skip excluded ids, download the
@@ -333,72 +319,73 @@ impl Pixabay {
     /// `NotFound` when nothing matches; the first download error when every download
     /// failed.
     pub async fn fetch_clips(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        self.fetch_media(request, false, true).await
+        fetch_media(self, request, false, true).await
     }
+}
 
-    /// Photos and/or clips for `request`: one search for each, excluded ids skipped, the
-    /// results ranked ([`ImageRequest::context`]) and only the best `count` downloaded.
-    /// When one of the two searches fails the other's results are used.
-    async fn fetch_media(
+impl StockVendor for Pixabay {
+    type Photo = PixabayImage;
+    type Clip = PixabayVideo;
+
+    const PROVIDER: &'static str = PROVIDER;
+
+    async fn photo_candidates(
         &self,
         request: &ImageRequest,
-        photos: bool,
-        clips: bool,
-    ) -> Result<ImageResponse> {
-        request.validate().map_err(|e| e.with_provider(PROVIDER))?;
-        let search = self.search_for(request);
-        let want = search.orientation;
+    ) -> Searched<PixabayImage, PixabayVideo> {
+        let (page, n) = match self.search_counted(&self.search_for(request), true).await? {
+            (CachedPage::Images(page), n) => (page, n),
+            (CachedPage::Videos(_), _) => return Err(mixed_cache()),
+        };
         let (w, h) = (request.width, request.height);
-        let excluded = |id: String| request.exclude.contains(&id);
-        let mut found = Gathered::new();
-        if clips {
-            found.add(match self.search_counted(&search, false).await {
-                Ok((CachedPage::Videos(page), n)) => {
-                    let clips = page
-                        .hits
-                        .into_iter()
-                        .filter(|v| !excluded(format!("pixabay-video:{}", v.id)))
-                        .filter_map(|v| {
-                            let (_, f) = v.best_file(w, h)?;
-                            let fits = f.width >= w
-                                && f.height >= h
-                                && Some(orientation_of(f.width, f.height)) == want;
-                            let text = v.tags.trim().to_owned();
-                            Some(Candidate::clip(v, text, fits))
-                        });
-                    Ok((clips.collect(), n))
-                }
-                Ok((CachedPage::Images(_), _)) => Err(mixed_cache()),
-                Err(e) => Err(e),
+        let photos = page
+            .hits
+            .into_iter()
+            .filter(|p| !request.exclude.contains(&format!("pixabay:{}", p.id)))
+            .map(|p| {
+                let fits = covers(&p, w, h);
+                let text = p.tags.trim().to_owned();
+                Candidate::photo(p, text, fits)
             });
-        }
-        if photos {
-            found.add(match self.search_counted(&search, true).await {
-                Ok((CachedPage::Images(page), n)) => {
-                    let photos = page
-                        .hits
-                        .into_iter()
-                        .filter(|p| !excluded(format!("pixabay:{}", p.id)))
-                        .map(|p| {
-                            let fits = covers(&p, w, h);
-                            let text = p.tags.trim().to_owned();
-                            Candidate::photo(p, text, fits)
-                        });
-                    Ok((photos.collect(), n))
-                }
-                Ok((CachedPage::Videos(_), _)) => Err(mixed_cache()),
-                Err(e) => Err(e),
+        Ok((photos.collect(), n))
+    }
+
+    async fn clip_candidates(
+        &self,
+        request: &ImageRequest,
+    ) -> Searched<PixabayImage, PixabayVideo> {
+        let search = self.search_for(request);
+        let (page, n) = match self.search_counted(&search, false).await? {
+            (CachedPage::Videos(page), n) => (page, n),
+            (CachedPage::Images(_), _) => return Err(mixed_cache()),
+        };
+        let (w, h, want) = (request.width, request.height, search.orientation);
+        let clips = page
+            .hits
+            .into_iter()
+            .filter(|v| !request.exclude.contains(&format!("pixabay-video:{}", v.id)))
+            .filter_map(|v| {
+                let (_, f) = v.best_file(w, h)?;
+                let fits = f.width >= w
+                    && f.height >= h
+                    && Some(orientation_of(f.width, f.height)) == want;
+                let text = v.tags.trim().to_owned();
+                Some(Candidate::clip(v, text, fits))
             });
+        Ok((clips.collect(), n))
+    }
+
+    async fn download_found(
+        &self,
+        found: Found<PixabayImage, PixabayVideo>,
+        width: u32,
+        height: u32,
+        query: &str,
+    ) -> Result<Visual> {
+        match found {
+            Found::Photo(p) => self.download_image(&p, width, height, query).await,
+            Found::Clip(v) => self.download_clip(&v, width, height, query).await,
         }
-        let query = request.query.as_str();
-        found
-            .download(PROVIDER, request, |found| async move {
-                match found {
-                    Found::Photo(p) => self.download_image(&p, w, h, query).await,
-                    Found::Clip(v) => self.download_clip(&v, w, h, query).await,
-                }
-            })
-            .await
     }
 }
 
@@ -454,21 +441,6 @@ pub(crate) fn pick_image_size(
 fn covers(image: &PixabayImage, width: u32, height: u32) -> bool {
     let (w, h) = image.large_size();
     w.max(image.webformat_width) >= width && h.max(image.webformat_height) >= height
-}
-
-#[async_trait]
-impl ImageSource for Pixabay {
-    fn info(&self) -> ProviderInfo {
-        ProviderInfo::new(PROVIDER, "photos", Capabilities::new())
-    }
-
-    /// Photos, and clips too when the request allows video
-    /// ([`ImageRequest::allow_video`]): one search each, ranked against the request's
-    /// query and context by the hits' tags (see the stock module), then size, clips before
-    /// photos on a tie; only the best `count` are downloaded.
-    async fn fetch(&self, request: &ImageRequest) -> Result<ImageResponse> {
-        self.fetch_media(request, true, request.allow_video).await
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use ytempire_core::{Error, Orientation, Result};
 
+use crate::sources::stock::stock_search_builders;
+
 /// Fewest results Pixabay returns per page.
 pub const PIXABAY_MIN_PER_PAGE: u32 = 3;
 
@@ -48,15 +50,6 @@ pub(crate) const fn orientation_param(o: Orientation) -> Option<&'static str> {
         Orientation::Landscape => Some("horizontal"),
         Orientation::Portrait => Some("vertical"),
         Orientation::Square => None,
-    }
-}
-
-/// The orientation of a `width`×`height` frame.
-pub(crate) fn orientation_of(width: u32, height: u32) -> Orientation {
-    match width.cmp(&height) {
-        std::cmp::Ordering::Greater => Orientation::Landscape,
-        std::cmp::Ordering::Less => Orientation::Portrait,
-        std::cmp::Ordering::Equal => Orientation::Square,
     }
 }
 
@@ -118,6 +111,8 @@ pub struct PixabaySearch {
     pub per_page: u32,
 }
 
+stock_search_builders!(PixabaySearch, "3..=200", min_size);
+
 impl PixabaySearch {
     /// Page 1 of `query`: photos, safe search on, the default page size.
     pub fn new(query: impl Into<String>) -> Self {
@@ -141,21 +136,6 @@ impl PixabaySearch {
         self
     }
 
-    /// Set the orientation.
-    #[must_use]
-    pub fn with_orientation(mut self, o: Orientation) -> Self {
-        self.orientation = Some(o);
-        self
-    }
-
-    /// Set the minimum pixel size.
-    #[must_use]
-    pub fn with_min_size(mut self, width: u32, height: u32) -> Self {
-        self.min_width = Some(width);
-        self.min_height = Some(height);
-        self
-    }
-
     /// Turn safe search on or off.
     #[must_use]
     pub fn with_safesearch(mut self, on: bool) -> Self {
@@ -167,20 +147,6 @@ impl PixabaySearch {
     #[must_use]
     pub fn with_lang(mut self, lang: impl Into<String>) -> Self {
         self.lang = Some(lang.into());
-        self
-    }
-
-    /// Set the page (from 1).
-    #[must_use]
-    pub fn with_page(mut self, page: u32) -> Self {
-        self.page = page;
-        self
-    }
-
-    /// Set the page size (validated, not clamped: 3..=200).
-    #[must_use]
-    pub fn with_per_page(mut self, per_page: u32) -> Self {
-        self.per_page = per_page;
         self
     }
 

@@ -5,18 +5,28 @@
 //! downloads: photos and clips found by a search are ranked against the request
 //! (`download_order`: relevance of the vendor's text to the query and
 //! [`ImageRequest::context`], then size, clips before photos on a tie), and only the best
-//! `count` are downloaded (`download_best`).
+//! `count` are downloaded (`download_best`). Each vendor supplies only its searches and
+//! downloads (`StockVendor`); `fetch_media` runs the rest, and `downloaded_visual` turns
+//! downloaded bytes into a checked visual. The builder methods both vendors' configurations,
+//! searches and clients share are macros here (`stock_config_builders!`,
+//! `stock_search_builders!`, `stock_client_basics!`, which also implements `ImageSource`).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::HeaderMap;
 use ytempire_core::http::{self, VendorError};
-use ytempire_core::{Error, ErrorKind, ImageRequest, ImageResponse, Result, Usage, Visual};
+use ytempire_core::{
+    Error, ErrorKind, ImageRequest, ImageResponse, MediaKind, Orientation, Result, Usage, Visual,
+};
+
+mod cache;
+
+use cache::TtlCache;
 
 use super::clock::{Clock, SystemClock};
+use super::inspect::decode_image;
 use super::relevance::{Relevance, SceneTerms};
 use crate::clip::ClipSource;
 
@@ -132,6 +142,50 @@ macro_rules! stock_config_builders {
     };
 }
 pub(crate) use stock_config_builders;
+
+/// The builder methods every stock search shares (`with_orientation`, `with_page`,
+/// `with_per_page`; `with_min_size` when `min_size` is named), for a search struct with
+/// `orientation`, `page` and `per_page` fields (and `min_width`/`min_height`). `$range` is
+/// the vendor's page-size range, for the docs.
+macro_rules! stock_search_builders {
+    ($search:ident, $range:literal $(, $extra:ident)*) => {
+        impl $search {
+            /// Set the orientation.
+            #[must_use]
+            pub fn with_orientation(mut self, o: ytempire_core::Orientation) -> Self {
+                self.orientation = Some(o);
+                self
+            }
+
+            /// Set the page (from 1).
+            #[must_use]
+            pub fn with_page(mut self, page: u32) -> Self {
+                self.page = page;
+                self
+            }
+
+            #[doc = concat!("Set the page size (validated, not clamped: ", $range, ").")]
+            #[must_use]
+            pub fn with_per_page(mut self, per_page: u32) -> Self {
+                self.per_page = per_page;
+                self
+            }
+        }
+        $( stock_search_builders!(@ $extra $search); )*
+    };
+    (@ min_size $search:ident) => {
+        impl $search {
+            /// Set the minimum pixel size.
+            #[must_use]
+            pub fn with_min_size(mut self, width: u32, height: u32) -> Self {
+                self.min_width = Some(width);
+                self.min_height = Some(height);
+                self
+            }
+        }
+    };
+}
+pub(crate) use stock_search_builders;
 
 /// The HTTP side of a stock client: one connection pool, a clock, the rate-limit state of
 /// the last answer and the search cache. Clones share the state and the cache.
@@ -279,11 +333,35 @@ impl<V: Clone> StockHttp<V> {
     }
 }
 
-/// What both stock clients have in common around their [`StockHttp`]: `Display`, and `new`,
+/// What both stock clients have in common around their [`StockHttp`]: `Display`, `new`,
 /// `with_clock`, `config`, `rate_limit`, `cached_searches` and `clear_cache`, for a client
-/// struct with `config` and `http` fields.
+/// struct with `config` and `http` fields; and, for a client that is a [`StockVendor`], its
+/// `ImageSource` ([`fetch_media`]).
 macro_rules! stock_client_basics {
     ($client:ident, $config:ident, $reset:expr, $name:literal) => {
+        #[async_trait::async_trait]
+        impl ytempire_core::ImageSource for $client {
+            fn info(&self) -> ytempire_core::ProviderInfo {
+                ytempire_core::ProviderInfo::new(
+                    PROVIDER,
+                    "photos",
+                    ytempire_core::Capabilities::new(),
+                )
+            }
+
+            /// Photos, and clips too when the request allows video
+            /// ([`ImageRequest::allow_video`](ytempire_core::ImageRequest::allow_video)): one
+            /// search each, ranked against the request's query and context by what the vendor
+            /// says each result shows (see the stock module), then size, clips before photos
+            /// on a tie; only the best `count` are downloaded.
+            async fn fetch(
+                &self,
+                request: &ytempire_core::ImageRequest,
+            ) -> Result<ytempire_core::ImageResponse> {
+                $crate::sources::stock::fetch_media(self, request, true, request.allow_video).await
+            }
+        }
+
         impl std::fmt::Display for $client {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str($name)
@@ -337,75 +415,6 @@ macro_rules! stock_client_basics {
     };
 }
 pub(crate) use stock_client_basics;
-
-/// A small in-memory cache whose entries expire `ttl` after they were stored.
-#[derive(Debug)]
-pub(crate) struct TtlCache<V> {
-    ttl: Duration,
-    capacity: usize,
-    entries: Mutex<HashMap<String, (SystemTime, V)>>,
-}
-
-impl<V: Clone> TtlCache<V> {
-    pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
-        Self {
-            ttl,
-            capacity: capacity.max(1),
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SystemTime, V)>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn fresh(&self, stored: SystemTime, now: SystemTime) -> bool {
-        // A clock that went backwards keeps the entry; one `ttl` or more later drops it.
-        now.duration_since(stored)
-            .map_or(true, |age| age < self.ttl)
-    }
-
-    /// The value under `key` if it is younger than the TTL.
-    pub(crate) fn get(&self, key: &str, now: SystemTime) -> Option<V> {
-        let mut entries = self.lock();
-        match entries.get(key) {
-            Some((stored, v)) if self.fresh(*stored, now) => Some(v.clone()),
-            Some(_) => {
-                entries.remove(key);
-                None
-            }
-            None => None,
-        }
-    }
-
-    /// Store `value`; when full, expired entries go first, then the oldest.
-    pub(crate) fn put(&self, key: String, value: V, now: SystemTime) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut entries = self.lock();
-        if entries.len() >= self.capacity && !entries.contains_key(&key) {
-            entries.retain(|_, (stored, _)| self.fresh(*stored, now));
-            if entries.len() >= self.capacity
-                && let Some(oldest) = entries
-                    .iter()
-                    .min_by_key(|(_, (stored, _))| *stored)
-                    .map(|(k, _)| k.clone())
-            {
-                entries.remove(&oldest);
-            }
-        }
-        entries.insert(key, (now, value));
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    pub(crate) fn clear(&self) {
-        self.lock().clear();
-    }
-}
 
 /// A photo or a clip found by a stock search.
 #[derive(Debug, Clone)]
@@ -462,6 +471,9 @@ impl<P, V> Candidate<P, V> {
     }
 }
 
+/// One search's outcome: its candidates and the requests it made (0 when cached, else 1).
+pub(crate) type Searched<P, V> = Result<(Vec<Candidate<P, V>>, u64)>;
+
 /// What the searches behind one request found: candidates from each search that answered,
 /// the requests made, and the searches that failed.
 #[derive(Debug)]
@@ -484,7 +496,7 @@ impl<P, V> Gathered<P, V> {
     }
 
     /// Add one search's outcome: its candidates and the requests it made, or its error.
-    pub(crate) fn add(&mut self, searched: Result<(Vec<Candidate<P, V>>, u64)>) {
+    pub(crate) fn add(&mut self, searched: Searched<P, V>) {
         self.asked += 1;
         match searched {
             Ok((found, requests)) => {
@@ -608,6 +620,113 @@ where
         ..Usage::default()
     };
     Ok(ImageResponse::new(visuals, usage))
+}
+
+/// What a stock vendor supplies to [`fetch_media`]: its photo and clip searches for a
+/// request, turned into [`Candidate`]s (excluded ids skipped), and the download of one
+/// [`Found`] result.
+pub(crate) trait StockVendor: Sync {
+    /// A photo of a search answer.
+    type Photo: Send;
+    /// A clip of a search answer.
+    type Clip: Send;
+
+    /// The provider name errors and logs carry.
+    const PROVIDER: &'static str;
+
+    /// The photos found for `request`, and the requests made (0 or 1).
+    fn photo_candidates(
+        &self,
+        request: &ImageRequest,
+    ) -> impl Future<Output = Searched<Self::Photo, Self::Clip>> + Send;
+
+    /// The clips found for `request`, and the requests made (0 or 1).
+    fn clip_candidates(
+        &self,
+        request: &ImageRequest,
+    ) -> impl Future<Output = Searched<Self::Photo, Self::Clip>> + Send;
+
+    /// Download `found` for a `width`×`height` frame, as found for `query`.
+    fn download_found(
+        &self,
+        found: Found<Self::Photo, Self::Clip>,
+        width: u32,
+        height: u32,
+        query: &str,
+    ) -> impl Future<Output = Result<Visual>> + Send;
+}
+
+/// Photos and/or clips for `request` from `vendor`: one search for each (clips first),
+/// the results ranked ([`download_order`]) and only the best `count` downloaded. When one
+/// of the two searches fails the other's results are used.
+///
+/// # Errors
+/// `InvalidRequest` for a request that does not validate; as [`Gathered::download`].
+pub(crate) async fn fetch_media<S: StockVendor>(
+    vendor: &S,
+    request: &ImageRequest,
+    photos: bool,
+    clips: bool,
+) -> Result<ImageResponse> {
+    request
+        .validate()
+        .map_err(|e| e.with_provider(S::PROVIDER))?;
+    let mut found = Gathered::new();
+    if clips {
+        found.add(vendor.clip_candidates(request).await);
+    }
+    if photos {
+        found.add(vendor.photo_candidates(request).await);
+    }
+    let (w, h, query) = (request.width, request.height, request.query.as_str());
+    found
+        .download(S::PROVIDER, request, |found| {
+            vendor.download_found(found, w, h, query)
+        })
+        .await
+}
+
+/// The orientation of a `width`×`height` frame.
+pub(crate) fn orientation_of(width: u32, height: u32) -> Orientation {
+    match width.cmp(&height) {
+        std::cmp::Ordering::Greater => Orientation::Landscape,
+        std::cmp::Ordering::Less => Orientation::Portrait,
+        std::cmp::Ordering::Equal => Orientation::Square,
+    }
+}
+
+/// Downloaded bytes as `provider`'s visual `id` of `kind`, found for `query`, with the size
+/// (and a clip's duration) read from the file itself: a still is decoded, a clip probed
+/// ([`probe_clip`], `video/mp4`), so bytes that would fail at render time fail here. `what`
+/// names the file in errors.
+///
+/// # Errors
+/// `InvalidResponse` for bytes that are not an image, or not a playable H.264 MP4 (an HTML
+/// page, zero bytes, truncated or corrupt); `Unsupported` for another codec or an oversized
+/// clip.
+pub(crate) fn downloaded_visual(
+    provider: &'static str,
+    kind: MediaKind,
+    id: String,
+    what: &str,
+    bytes: Vec<u8>,
+    query: &str,
+) -> Result<Visual> {
+    let (width, height, mime, duration) = match kind {
+        MediaKind::VideoClip => {
+            let (w, h, secs) = probe_clip(provider, what, &bytes)?;
+            (w, h, "video/mp4", Some(secs))
+        }
+        MediaKind::Image => {
+            let img = decode_image(&bytes, what).map_err(|e| e.with_provider(provider))?;
+            (img.width(), img.height(), img.mime(), None)
+        }
+    };
+    let mut visual =
+        Visual::image_bytes(id, width, height, mime, bytes).with_origin(provider, query);
+    visual.kind = kind;
+    visual.duration_secs = duration;
+    Ok(visual)
 }
 
 /// Check that downloaded clip bytes play: the whole sample index and the H.264 parameter

@@ -4,7 +4,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 use ytempire_core::Result;
@@ -14,8 +13,8 @@ use ytempire_core::testing::server::{
 
 use super::images::{encode_jpeg, picture};
 use super::stock::{
-    StockFake, StockState, check_paging_and_known, paging, param, plain_429, rate_headers,
-    result_id, rotated, slug,
+    StockFake, StockHandler, check_paging_and_known, paging, param, plain_429, rate_headers,
+    result_id, rotated, slug, stock_route,
 };
 
 const NAMES: &[&str] = &[
@@ -63,13 +62,8 @@ impl FakePexels {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
             + 3600;
-        let stock = StockState::new((200, 200, reset), 7);
-        let own = Arc::new(PexelsState::default());
-        let vendor = PexelsVendor {
-            stock: Arc::clone(&stock),
-            own: Arc::clone(&own),
-        };
-        let server = StockFake::start(vendor, stock, |path| path.ends_with("/search")).await?;
+        let (server, own) =
+            StockFake::start((200, 200, reset), 7, |path| path.ends_with("/search")).await?;
         Ok(Self { server, own })
     }
 
@@ -90,10 +84,8 @@ impl FakePexels {
     }
 }
 
-struct PexelsVendor {
-    stock: Arc<StockState>,
-    own: Arc<PexelsState>,
-}
+/// The handler behind [`FakePexels`].
+type PexelsVendor = StockHandler<PexelsState>;
 
 /// A page-URL slug as Pexels makes them: lower-cased words joined by `-`.
 fn pexels_slug(text: &str) -> String {
@@ -288,17 +280,11 @@ impl PexelsVendor {
 #[async_trait]
 impl FakeVendor for PexelsVendor {
     fn route(&self, req: &Incoming) -> Option<Route> {
-        let p = req.uri.path();
-        if req.method != Method::GET {
-            return None;
-        }
-        if p == "/v1/search" || p == "/videos/search" {
-            Some(Route::JSON_API)
-        } else if p.starts_with("/photos/") || p.starts_with("/video-files/") {
-            Some(Route::DOWNLOAD)
-        } else {
-            None
-        }
+        stock_route(
+            req,
+            &["/v1/search", "/videos/search"],
+            &["/photos/", "/video-files/"],
+        )
     }
 
     fn error(&self, status: u16, code: &str, message: &str) -> Response {

@@ -3,7 +3,6 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use axum::http::Method;
 use axum::response::Response;
 use serde_json::{Value, json};
 use ytempire_core::Result;
@@ -13,8 +12,8 @@ use ytempire_core::testing::server::{
 
 use super::images::{encode_jpeg, picture};
 use super::stock::{
-    StockFake, StockState, check_paging_and_known, paging, param, plain_429, rate_headers,
-    result_id, rotated, slug,
+    StockFake, StockHandler, check_paging_and_known, paging, param, plain_429, rate_headers,
+    result_id, rotated, slug, stock_route,
 };
 
 const USERS: &[(&str, u64)] = &[
@@ -72,13 +71,8 @@ impl FakePixabay {
     /// # Errors
     /// `Io` when no port can be bound.
     pub async fn start() -> Result<Self> {
-        let stock = StockState::new((100, 100, 60), 11);
-        let own = Arc::new(PixabayState::default());
-        let vendor = PixabayVendor {
-            stock: Arc::clone(&stock),
-            own: Arc::clone(&own),
-        };
-        let server = StockFake::start(vendor, stock, |path| path.starts_with("/api/")).await?;
+        let (server, own) =
+            StockFake::start((100, 100, 60), 11, |path| path.starts_with("/api/")).await?;
         Ok(Self { server, own })
     }
 
@@ -97,10 +91,8 @@ impl FakePixabay {
     }
 }
 
-struct PixabayVendor {
-    stock: Arc<StockState>,
-    own: Arc<PixabayState>,
-}
+/// The handler behind [`FakePixabay`].
+type PixabayVendor = StockHandler<PixabayState>;
 
 /// Original size from the image id's last digit: 0 landscape, 1 portrait, 2 a small
 /// landscape (smaller than `largeImageURL`'s 1280 px).
@@ -340,17 +332,7 @@ impl PixabayVendor {
 #[async_trait]
 impl FakeVendor for PixabayVendor {
     fn route(&self, req: &Incoming) -> Option<Route> {
-        if req.method != Method::GET {
-            return None;
-        }
-        let p = req.uri.path();
-        if p == "/api/" || p == "/api/videos/" {
-            Some(Route::JSON_API)
-        } else if p.starts_with("/get/") || p.starts_with("/video/") {
-            Some(Route::DOWNLOAD)
-        } else {
-            None
-        }
+        stock_route(req, &["/api/", "/api/videos/"], &["/get/", "/video/"])
     }
 
     /// Pixabay's errors are plain text: `[ERROR 400] message`.

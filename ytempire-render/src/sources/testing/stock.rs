@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use axum::response::Response;
 use ytempire_core::Result;
 use ytempire_core::testing::server::{
-    FakeServer, FakeVendor, Fault, fnv, lock, respond, spoil_image,
+    FakeServer, FakeVendor, Fault, Incoming, Route, fnv, lock, respond, spoil_image,
 };
 
 use super::images::clip_mp4;
@@ -38,7 +38,7 @@ pub(super) struct StockState {
 impl StockState {
     /// `rate` as `(limit, remaining, reset)`, 40 results per query, clips seeded with
     /// `clip_seed_step`.
-    pub(super) fn new(rate: (u64, u64, u64), clip_seed_step: u64) -> Arc<Self> {
+    fn new(rate: (u64, u64, u64), clip_seed_step: u64) -> Arc<Self> {
         Arc::new(Self {
             rate: RateWindow::new(rate.0, rate.1, rate.2),
             results: Mutex::new(40),
@@ -47,18 +47,38 @@ impl StockState {
     }
 }
 
+/// A stock vendor's handler: the state it shares with its [`StockFake`] and what only that
+/// vendor keeps (`O`, shared with the vendor's own handle).
+pub(super) struct StockHandler<O> {
+    pub(super) stock: Arc<StockState>,
+    pub(super) own: Arc<O>,
+}
+
 impl StockFake {
-    /// Serve `vendor`, which answers from `state`.
-    pub(super) async fn start(
-        vendor: impl FakeVendor,
-        state: Arc<StockState>,
+    /// Serve the handler of a vendor whose own state is `O`, starting from `rate`
+    /// (`(limit, remaining, reset)`) with clips seeded with `clip_seed_step`; `is_api` tells
+    /// searches from CDN downloads. Returns the handle and the vendor's own state.
+    pub(super) async fn start<O>(
+        rate: (u64, u64, u64),
+        clip_seed_step: u64,
         is_api: fn(&str) -> bool,
-    ) -> Result<Self> {
-        Ok(Self {
-            server: FakeServer::start(vendor).await?,
+    ) -> Result<(Self, Arc<O>)>
+    where
+        O: Default,
+        StockHandler<O>: FakeVendor,
+    {
+        let state = StockState::new(rate, clip_seed_step);
+        let own = Arc::new(O::default());
+        let handler = StockHandler {
+            stock: Arc::clone(&state),
+            own: Arc::clone(&own),
+        };
+        let server = Self {
+            server: FakeServer::start(handler).await?,
             state,
             is_api,
-        })
+        };
+        Ok((server, own))
     }
 
     /// The base URL to configure the client with (`http://127.0.0.1:PORT`).
@@ -97,6 +117,22 @@ impl Deref for StockFake {
 
     fn deref(&self) -> &FakeServer {
         &self.server
+    }
+}
+
+/// How a stock fake routes a request: a GET of one of the `api` paths is a search, a GET
+/// under one of the `cdn` prefixes a download; anything else is not the vendor's.
+pub(super) fn stock_route(req: &Incoming, api: &[&str], cdn: &[&str]) -> Option<Route> {
+    if req.method != axum::http::Method::GET {
+        return None;
+    }
+    let p = req.uri.path();
+    if api.contains(&p) {
+        Some(Route::JSON_API)
+    } else if cdn.iter().any(|prefix| p.starts_with(prefix)) {
+        Some(Route::DOWNLOAD)
+    } else {
+        None
     }
 }
 
