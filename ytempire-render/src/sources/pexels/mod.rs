@@ -277,7 +277,7 @@ impl Pexels {
     }
 
     /// Download the best MP4 rendition of `video` for `width`×`height` ([`PexelsVideo::best_file`])
-    /// as a [`MediaKind::VideoClip`](ytempire_core::MediaKind::VideoClip) visual (bytes in memory, `video/mp4`), with its
+    /// as a [`MediaKind::VideoClip`] visual (bytes in memory, `video/mp4`), with its
     /// dimensions and duration read from the file itself and the uploader's credit.
     ///
     /// # Errors

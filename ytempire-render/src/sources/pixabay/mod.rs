@@ -278,7 +278,7 @@ impl Pixabay {
     }
 
     /// Download the best rendition of `video` for `width`×`height`
-    /// ([`PixabayVideo::best_file`]) as a [`MediaKind::VideoClip`](ytempire_core::MediaKind::VideoClip) visual (bytes in memory,
+    /// ([`PixabayVideo::best_file`]) as a [`MediaKind::VideoClip`] visual (bytes in memory,
     /// `video/mp4`), with its dimensions and duration read from the file itself, its tags
     /// and the uploader's credit.
     ///
