@@ -474,7 +474,8 @@ mod tests {
     use super::*;
     use crate::{BudgetConfig, Catalog};
 
-    const LEASE: Duration = Duration::from_secs(2);
+    // Renewed every second: a stall of up to 2 s on a busy machine does not lose a live hold.
+    const LEASE: Duration = Duration::from_secs(3);
 
     fn ledger(url: &str, schema: &str) -> CostLedger {
         let options = PgOptions::default().with_schema(schema);
