@@ -129,6 +129,25 @@ const MIGRATIONS: &[&str] = &[
      );",
 ];
 
+/// The `job_events` columns [`event_row`] reads, in its order.
+const EVENT_COLUMNS: &str = "pos, job_id, seq, at, data";
+
+/// A `job_events` row selected as [`EVENT_COLUMNS`].
+fn event_row(r: &Row) -> Result<PositionedEvent> {
+    let pos: i64 = r.try_get(0).map_err(db_err)?;
+    let seq: i64 = r.try_get(2).map_err(db_err)?;
+    let data: String = r.try_get(4).map_err(db_err)?;
+    Ok(PositionedEvent {
+        position: u64::try_from(pos).unwrap_or(0),
+        event: JobEvent {
+            job: r.try_get(1).map_err(db_err)?,
+            seq: u64::try_from(seq).unwrap_or(0),
+            at: r.try_get(3).map_err(db_err)?,
+            data: serde_json::from_str(&data)?,
+        },
+    })
+}
+
 const COLUMNS: &str =
     "spec, state, priority, attempts, max_attempts, not_before, error, submitted_at, updated_at";
 const ORDER: &str = "ORDER BY priority DESC, seq ASC";
@@ -557,23 +576,14 @@ impl QueueBackend for PgQueue {
             .client()
             .await?
             .query(
-                "SELECT seq, at, data FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq"
+                ),
                 &[&id, &after],
             )
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                let seq: i64 = r.try_get(0).map_err(db_err)?;
-                let data: String = r.try_get(2).map_err(db_err)?;
-                Ok(JobEvent {
-                    job: id.to_string(),
-                    seq: u64::try_from(seq).unwrap_or(0),
-                    at: r.try_get(1).map_err(db_err)?,
-                    data: serde_json::from_str(&data)?,
-                })
-            })
-            .collect()
+        rows.iter().map(|r| event_row(r).map(|p| p.event)).collect()
     }
 
     async fn wait_signal(&self, id: &str, signal: Signal, timeout: Duration) {
@@ -607,27 +617,14 @@ impl QueueBackend for PgQueue {
             .client()
             .await?
             .query(
-                "SELECT pos, job_id, seq, at, data FROM job_events WHERE pos > $1 ORDER BY pos LIMIT $2",
+                &format!(
+                    "SELECT {EVENT_COLUMNS} FROM job_events WHERE pos > $1 ORDER BY pos LIMIT $2"
+                ),
                 &[&after, &limit],
             )
             .await
             .map_err(db_err)?;
-        rows.iter()
-            .map(|r| {
-                let pos: i64 = r.try_get(0).map_err(db_err)?;
-                let seq: i64 = r.try_get(2).map_err(db_err)?;
-                let data: String = r.try_get(4).map_err(db_err)?;
-                Ok(PositionedEvent {
-                    position: u64::try_from(pos).unwrap_or(0),
-                    event: JobEvent {
-                        job: r.try_get(1).map_err(db_err)?,
-                        seq: u64::try_from(seq).unwrap_or(0),
-                        at: r.try_get(3).map_err(db_err)?,
-                        data: serde_json::from_str(&data)?,
-                    },
-                })
-            })
-            .collect()
+        rows.iter().map(event_row).collect()
     }
 
     async fn load_cursor(&self, name: &str) -> Result<u64> {

@@ -119,6 +119,28 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     tx.commit().map_err(db_err)
 }
 
+/// The `job_events` columns [`event_row`] reads, in its order.
+const EVENT_COLUMNS: &str = "pos, job_id, seq, at, data";
+
+/// A `job_events` row selected as [`EVENT_COLUMNS`].
+type EventRow = (i64, String, i64, i64, String);
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn positioned((pos, job, seq, at, data): EventRow) -> Result<PositionedEvent> {
+    Ok(PositionedEvent {
+        position: u64::try_from(pos).unwrap_or(0),
+        event: JobEvent {
+            job,
+            seq: u64::try_from(seq).unwrap_or(0),
+            at: from_ms(at),
+            data: serde_json::from_str(&data)?,
+        },
+    })
+}
+
 fn append_event_tx(conn: &Connection, id: &str, data: &serde_json::Value) -> Result<Option<u64>> {
     let n = conn
         .execute(
@@ -530,25 +552,15 @@ impl QueueBackend for SqliteQueue {
         let id = id.to_string();
         self.with(move |c| {
             let mut stmt = c
-                .prepare(
-                    "SELECT seq, at, data FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq",
-                )
+                .prepare(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM job_events WHERE job_id = ?1 AND seq > ?2 ORDER BY seq"
+                ))
                 .map_err(db_err)?;
             let rows = stmt
-                .query_map(params![id, i64::try_from(after).unwrap_or(i64::MAX)], |r| {
-                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
-                })
+                .query_map(params![id, i64::try_from(after).unwrap_or(i64::MAX)], event_row)
                 .map_err(db_err)?;
-            rows.map(|r| {
-                let (seq, at, data) = r.map_err(db_err)?;
-                Ok(JobEvent {
-                    job: id.clone(),
-                    seq: u64::try_from(seq).unwrap_or(0),
-                    at: from_ms(at),
-                    data: serde_json::from_str(&data)?,
-                })
-            })
-            .collect()
+            rows.map(|r| positioned(r.map_err(db_err)?).map(|p| p.event))
+                .collect()
         })
         .await
     }
@@ -561,40 +573,16 @@ impl QueueBackend for SqliteQueue {
     async fn events_after(&self, after: u64, limit: usize) -> Result<Vec<PositionedEvent>> {
         self.with(move |c| {
             let mut stmt = c
-                .prepare(
-                    "SELECT pos, job_id, seq, at, data FROM job_events WHERE pos > ?1 ORDER BY pos LIMIT ?2",
-                )
+                .prepare(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM job_events WHERE pos > ?1 ORDER BY pos LIMIT ?2"
+                ))
                 .map_err(db_err)?;
-            let rows = stmt
-                .query_map(
-                    params![
-                        i64::try_from(after).unwrap_or(i64::MAX),
-                        i64::try_from(limit).unwrap_or(i64::MAX)
-                    ],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, String>(4)?,
-                        ))
-                    },
-                )
-                .map_err(db_err)?;
-            rows.map(|r| {
-                let (pos, job, seq, at, data) = r.map_err(db_err)?;
-                Ok(PositionedEvent {
-                    position: u64::try_from(pos).unwrap_or(0),
-                    event: JobEvent {
-                        job,
-                        seq: u64::try_from(seq).unwrap_or(0),
-                        at: from_ms(at),
-                        data: serde_json::from_str(&data)?,
-                    },
-                })
-            })
-            .collect()
+            let bounds = params![
+                i64::try_from(after).unwrap_or(i64::MAX),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ];
+            let rows = stmt.query_map(bounds, event_row).map_err(db_err)?;
+            rows.map(|r| positioned(r.map_err(db_err)?)).collect()
         })
         .await
     }
