@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command with DATABASE_URL naming a PostgreSQL server, for the tests of the PostgreSQL
 # job queue (ytempire-core's `postgres` feature):
-#   bash scripts/postgres.sh cargo test --workspace --all-features --locked --test postgres_queue
+#   bash scripts/postgres.sh cargo test --workspace --all-features --locked -- postgres_queue
 # - DATABASE_URL already set: the command runs as it is, against that server.
 # - Otherwise a server answering on 127.0.0.1:5432 as user `postgres` without a password is used.
 # - Otherwise this script starts a throwaway server: Debian's `postgresql` package (installed when

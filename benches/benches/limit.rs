@@ -197,9 +197,11 @@ fn main() {
         ("reference", reference(&dir, secs)),
         ("quickstart", rt.block_on(quickstart(&dir, secs))),
     ];
-    let mut encoders = vec![("openh264", EncoderChoice::OpenH264)];
-    #[cfg(feature = "x264")]
-    encoders.push(("libx264", EncoderChoice::X264));
+    let encoders = [
+        ("openh264", EncoderChoice::OpenH264),
+        #[cfg(feature = "x264")]
+        ("libx264", EncoderChoice::X264),
+    ];
     println!("limit bench: {secs} s of 1080p30 per job, best of {rounds} alternated rounds");
     println!(
         "{:<11} {:<9} {:>10} {:>10} {:>7}   (c) compositor alone",

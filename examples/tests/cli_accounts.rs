@@ -2,7 +2,7 @@
 //! the fake YouTube: the consent flow (the test plays the browser), the channel id read with
 //! `channels.list?mine=true`, an upload with a thumbnail, and a consent that never comes.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::{Duration, Instant};
 

@@ -5,14 +5,7 @@
 //!
 //! Without `DATABASE_URL` the test is skipped, except under CI (`CI=true`), where it fails.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Bad input through the built `ytempire` binary: each case exits within 10 s with the
 //! expected code (2 usage error, 1 failure, 0 for help) and one line naming the problem.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

@@ -5,14 +5,7 @@
 //! summary says which providers are being skipped, and the video is still made by the
 //! offline providers. The same run with `providers.cooldown = false` is the "before".
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::collections::BTreeMap;
 use std::io::Read as _;

@@ -3,7 +3,7 @@
 //! stored. The rerun of the same job pays once more, not more, and finishes; the ledger
 //! and the cost report show the answered call.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

@@ -4,14 +4,7 @@
 //! broken file is skipped with its reason, and a library that does not exist (flag or config)
 //! fails at once with a message naming the path and what to do.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::path::Path;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! `ytempire make --offline` through the built binary: a short video, its thumbnails and
 //! reports exist where the command says; a topic in Chinese works; a rerun resumes.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

@@ -6,14 +6,7 @@
 //! every family of `ytempire_core::telemetry` is checked for its labels and sane values.
 //! No label may carry the topic, the job id or a key.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};

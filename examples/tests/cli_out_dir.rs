@@ -4,7 +4,7 @@
 //! path failed and what to do, keeps the finished job (its manifest stays readable), and the
 //! rerun with a writable directory copies the outputs without redoing any stage.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

@@ -5,14 +5,7 @@
 //! sessions, cost report) are searched for each canary. Only the token store and the
 //! client-secrets file, which exist to hold them, may.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! prints the exact command; that command, run as printed against a YouTube that answers
 //! 503 once, retries and sets the thumbnail.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

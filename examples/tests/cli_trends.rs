@@ -2,14 +2,7 @@
 //! (keyword search + statistics, the most-popular chart) and a fake RSS feed: ranked topics
 //! with reasons, `--json`, the quota spent, and a plan that a second run leaves alone.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::path::Path;
 use std::time::Duration;

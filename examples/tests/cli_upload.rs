@@ -4,7 +4,7 @@
 //! first account's project has no quota left, so rotation uploads with the second; and a
 //! run killed during the upload resumes its session on rerun, repeating no paid call.
 
-mod cli_common;
+use crate::cli_common;
 
 use std::time::Duration;
 

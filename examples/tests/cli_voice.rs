@@ -7,14 +7,7 @@
 //! Without an installed Piper the Piper-dependent checks print why and pass locally, but
 //! FAIL under `CI=true`: CI must install the voice, never skip it silently.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
+use crate::cli_common;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -4,15 +4,8 @@
 //! counted by envelope id, allowed); SIGTERM stops gracefully with the cursor saved; bad input
 //! fails with one readable line that never shows the secret.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod cli_common;
-mod webhook_common;
+use crate::cli_common;
+use crate::webhook_common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;

@@ -1,6 +1,5 @@
 //! Replays the committed fuzz corpus and crash regressions of the config loader's fuzz
 //! target (`scripts/fuzz`, target `config`) on stable, through the same entry point.
-#![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 
 use ytempire_core::fuzzing::replay;
 use ytempire_examples::config::Config;

@@ -2,12 +2,6 @@
 //! script validation (words counted by dictionary segmentation, not whitespace), espeak-ng
 //! narrates it with a word timing per dictionary word, and the render groups its captions
 //! into phrases of a few short words (never a whole sentence as one "word").
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::io::Cursor;
 use std::time::Duration;

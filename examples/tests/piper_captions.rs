@@ -6,12 +6,6 @@
 //!
 //! Needs Piper installed (`scripts/setup.sh`): without it these tests print why and pass
 //! locally, but FAIL under `CI=true`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::io::Cursor;
 

@@ -2,13 +2,6 @@
 //! a daylight-saving change, the best topics queued into empty slots with `publishAt`, and a
 //! second run that adds nothing.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ytempire_core::queue::{QueueBackend, SqliteQueue};
 use ytempire_core::{Topic, TrendEvidence, TrendItem};

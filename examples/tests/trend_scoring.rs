@@ -4,13 +4,6 @@
 //! near-duplicate (of each other or of the channel's past videos), and the policy screen must
 //! drop what it should.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use ytempire_core::{Topic, TrendEvidence, TrendItem};
 use ytempire_examples::scoring::{ChannelFit, rank};

@@ -2,14 +2,7 @@
 //! verifies every signature with core's helper, fails some requests, and de-duplicates by
 //! event id.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod webhook_common;
+use crate::webhook_common;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

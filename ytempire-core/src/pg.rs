@@ -200,7 +200,7 @@ pub fn test_database_url(test: &str) -> Result<Option<String>> {
                 )));
             }
             eprintln!(
-                "skipped: DATABASE_URL is unset; `bash scripts/postgres.sh cargo test --workspace --all-features --test {test}` starts a throwaway PostgreSQL server"
+                "skipped: DATABASE_URL is unset; `bash scripts/postgres.sh cargo test --workspace --all-features -- {test}` starts a throwaway PostgreSQL server"
             );
             Ok(None)
         }

@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! A job resumes on "another machine" from an [`ArtifactBackend`]: the first run fails at the
 //! render, the local folder is wiped, and a new pipeline over the same backend restores every
 //! finished stage instead of paying for it again. Without the backend the same wipe loses

@@ -7,13 +7,6 @@
 //! stack: `Cache(Metered(provider))`). At the chosen point the child sends itself SIGKILL.
 //! The parent then reruns the same job in a fresh child and checks the charge log.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
 use async_trait::async_trait;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -195,7 +188,7 @@ async fn crash_child_entry() {
 fn spawn_child(dir: &Path, crash: Option<&str>) -> std::process::ExitStatus {
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
     cmd.args([
-        "crash_child_entry",
+        "crash_resume::crash_child_entry",
         "--exact",
         "--nocapture",
         "--test-threads=1",

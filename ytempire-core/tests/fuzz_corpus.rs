@@ -1,6 +1,5 @@
 //! Replays the committed fuzz corpus and crash regressions of core's fuzz target
 //! (`scripts/fuzz`, target `webhook`) on stable, through the same entry point.
-#![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 #![cfg(feature = "fuzzing")]
 
 use ytempire_core::fuzzing::{replay, webhook};

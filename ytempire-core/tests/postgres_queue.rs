@@ -9,12 +9,6 @@
 //! with `--nocapture` to see them. The same worker processes also share one SQLite file
 //! (`three_worker_processes_share_a_sqlite_file`, no server needed).
 #![cfg(all(feature = "postgres", feature = "testing"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
@@ -206,7 +200,7 @@ fn spawn_worker(schema: &str, dir: &Path, render_ms: u64, lease_ms: u64) -> Chil
         cmd.env(SQLITE_ENV, dir.join("queue.db"));
     }
     cmd.args([
-        "worker_process_entry",
+        "postgres_queue::worker_process_entry",
         "--exact",
         "--nocapture",
         "--test-threads=1",

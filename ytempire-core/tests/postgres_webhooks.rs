@@ -4,12 +4,6 @@
 //! from it, a crash between delivery and cursor save re-sending the same id, and a follower
 //! woken by `NOTIFY` rather than its poll. Each test uses its own schema.
 #![cfg(all(feature = "postgres", feature = "testing"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

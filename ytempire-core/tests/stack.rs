@@ -1,11 +1,5 @@
 //! The recommended stack over fakes: `Cached(Fallback[Retry(Metered(fake)), ...])`.
 #![cfg(feature = "testing")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::Arc;
 

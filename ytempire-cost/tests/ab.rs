@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! A/B records: assignment rules, outcome ingestion, summaries, persistence.
 
 use chrono::{DateTime, TimeZone, Utc};

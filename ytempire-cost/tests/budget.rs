@@ -1,12 +1,6 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! Budgets stop the call that would cross a cap, degrade to a cheaper model, and alert.
 
-mod common;
+use crate::common;
 
 use common::MeteredFake;
 use rust_decimal::Decimal;

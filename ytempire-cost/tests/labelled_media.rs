@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! Labelled audio clips, short videos and thumbnails, all synthesised here: each scorer must
 //! separate the good from the bad (overall ≥ threshold ⇔ labelled good) with accuracy ≥ 0.9.
 //!
@@ -11,9 +5,9 @@
 //! *known blind spot* (a bad example the scorer cannot detect by design), listed in
 //! `blind_spots`; any other misclassification fails the test.
 //!
-//! Run `cargo test -p ytempire-cost --test labelled_media -- --nocapture` to see the figures.
+//! Run `cargo test -p ytempire-cost --test integration -- labelled_media --nocapture` to see the figures.
 
-mod labelled;
+use crate::labelled;
 
 use labelled::audio::audio_set;
 use labelled::video::{thumbnail_set, video_set};

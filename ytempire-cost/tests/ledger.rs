@@ -1,12 +1,6 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! Ledger totals, persistence, aggregation and exports.
 
-mod common;
+use crate::common;
 
 use common::{job_a, rec};
 use rust_decimal::Decimal;

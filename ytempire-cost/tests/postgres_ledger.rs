@@ -1,16 +1,10 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! The cost ledger on PostgreSQL against a real server (`DATABASE_URL`; `scripts/postgres.sh`
 //! starts a throwaway one): the same rows give the same entries, aggregates, exports and
 //! report as the SQLite ledger, and a budget holds across two ledger handles (two pools, as
 //! two workers would have) on PostgreSQL and on one SQLite file. Each test uses its own schema.
 #![cfg(feature = "postgres")]
 
-mod common;
+use crate::common;
 
 use common::{MeteredFake, job_a, rec};
 use rust_decimal::Decimal;

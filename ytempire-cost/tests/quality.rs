@@ -1,9 +1,3 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! A labelled set of 30 generated scripts: the scorer must separate good from bad.
 
 use ytempire_core::{Scene, Script, VideoMetadata};

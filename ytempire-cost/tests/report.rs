@@ -1,12 +1,6 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 //! The HTML cost report: charts, tables and computed recommendations.
 
-mod common;
+use crate::common;
 
 use common::{failed_then_retried, rec};
 use ytempire_core::metering::Outcome;

@@ -1,19 +1,13 @@
 //! Anthropic client against the loopback fake: conformance, wire format, error mapping,
 //! secrets, script writing with the schema in the prompt.
 #![cfg(feature = "testing")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common;
 use ytempire_core::conformance::llm::run_all;
 use ytempire_core::{ChatRequest, LanguageModel, Message};
-mod common;
 
 use ytempire_llm::testing::{FakeAnthropic, FakeReply};
 use ytempire_llm::{Anthropic, AnthropicConfig, ScriptWriter};

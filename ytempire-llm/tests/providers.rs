@@ -1,20 +1,14 @@
 //! OpenAI-compatible client against the loopback fake: conformance, error mapping, repair,
 //! streaming, secrets, and the chain gpt-4o → gpt-4o-mini → OfflineWriter.
 #![cfg(feature = "testing")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common;
 use ytempire_core::conformance::llm::run_all;
 use ytempire_core::layers::Fallback;
 use ytempire_core::{ChatRequest, ErrorKind, LanguageModel, Message};
-mod common;
 
 use ytempire_llm::testing::{FakeOpenAi, FakeReply};
 use ytempire_llm::{OfflineWriter, OpenAiCompatible, OpenAiConfig, ScriptWriter};

@@ -2,12 +2,6 @@
 //! OpenAI-compatible loopback fake: every script validates and fits its duration ±15 %. The
 //! fake answers with its own fixture scripts (not the offline writer's), and one answer in
 //! four is malformed, breaks the schema or misses the plan, so the repair loop runs.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,10 +1,4 @@
 //! Soundtrack mixing, loudness normalisation and AAC quality.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::path::Path;
 use std::process::Command;

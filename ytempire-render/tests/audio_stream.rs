@@ -1,12 +1,6 @@
 //! The streaming soundtrack (`audio::stream`) against the in-memory one it replaces in renders.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,14 +3,8 @@
 //! `ffmpeg -ss 0.7 -c copy` (which keeps the frames from the keyframe at 0.5 s and hides the
 //! first 0.2 s with an edit), and edits patched into the file's bytes: a shorter edit, and one
 //! starting between two frames. Each frame's green level encodes its index.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,14 +1,8 @@
 //! Video clips as visuals: demuxing and decoding H.264 MP4s made at test time with the crate's
 //! own encoder and muxer, playback semantics (trim, loop, hold, nearest-earlier frame),
 //! scale-to-fill geometry, typed errors for bad files, and a full render job with a clip.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

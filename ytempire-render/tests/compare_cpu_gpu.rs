@@ -6,14 +6,8 @@
 //! Set `YTEMPIRE_GPU_TESTS=no` at build time to skip (cfg `skip_gpu_tests`), or
 //! `YTEMPIRE_GPU_TESTS=optional` at run time to pass when no adapter exists.
 #![cfg(feature = "gpu")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,13 +1,7 @@
 //! CPU compositor behaviour: layers change the pixels they should, bad input gives typed
 //! errors (never a panic).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use image::{Rgba, RgbaImage};
 use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual, WordTiming};

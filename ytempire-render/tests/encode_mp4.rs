@@ -1,10 +1,4 @@
 //! Encoders and the MP4 muxer, checked with ffprobe and a decode round trip.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::path::Path;
 use std::process::Command;

@@ -1,14 +1,8 @@
 //! Headlines (a procedural picture's key phrase) drawn by the compositor as animated
 //! typography: one word appears as each word is spoken in its segment, the words keep their
 //! places, and the headline is gone before the next picture crossfades in.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use image::{Rgba, RgbaImage};
 use ytempire_core::{

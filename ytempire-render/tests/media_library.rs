@@ -3,14 +3,8 @@
 //! skipped with their reasons), ranked by the visuals stage so each scene gets the file whose
 //! name or tags fit it, cached on disk (a second index reads no unchanged file) and refreshed
 //! when files change; a library clip shorter than its scene loops instead of freezing.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -3,15 +3,8 @@
 //! every string, rate-limit headers, the 24 h search cache, video clips, configuration
 //! from the environment and core's image conformance suite.
 #![cfg(all(feature = "pixabay", feature = "testing"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-#[path = "common/vendor_faults.rs"]
-mod vendor_faults;
+use crate::vendor_faults;
 
 use std::sync::Arc;
 use std::time::Duration;

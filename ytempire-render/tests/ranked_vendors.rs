@@ -8,12 +8,6 @@
 //! Taking candidates first-come would fail: Pexels is asked first and always answers, so the
 //! Pixabay scenes would get a Pexels decoy.
 #![cfg(all(feature = "pexels", feature = "pixabay", feature = "testing"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::collections::HashSet;
 use std::sync::Arc;

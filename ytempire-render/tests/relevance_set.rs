@@ -3,13 +3,7 @@
 //! hard distractor that shares a word with the scene but shows something else, and the
 //! correct pictures of eight other scenes. The default lexical scorer must rank the correct
 //! one first in at least 80 % of scenes; the measured figure is printed
-//! (`cargo test --workspace --all-features --locked --test relevance_set -- --nocapture`).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
+//! (`cargo test -p ytempire-render --all-features --locked --test integration -- relevance_set --nocapture`).
 
 use ytempire_render::sources::{Relevance, SceneTerms};
 

@@ -1,10 +1,4 @@
 //! End-to-end renders: timeline → compositor → encoder thread → MP4 on disk.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,10 +1,4 @@
 //! Offline visual sources (`Procedural`, `LocalFolder`) and the `VisualSelector` chain.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,12 +1,6 @@
 //! Pexels against its loopback fake: wire format, attribution, size choice, rate-limit
 //! headers, the 24 h search cache, video clips and bad input.
 #![cfg(all(feature = "pexels", feature = "testing"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};

@@ -7,15 +7,8 @@
     feature = "openai-images",
     feature = "testing"
 ))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-#[path = "common/vendor_faults.rs"]
-mod vendor_faults;
+use crate::vendor_faults;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,12 +3,6 @@
 //! across the channel's recent videos, scores and credits are recorded, and a scene with no
 //! fitting stock picture falls through to the procedural source.
 #![cfg(all(feature = "pexels", feature = "testing"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::collections::HashSet;
 use std::sync::Arc;

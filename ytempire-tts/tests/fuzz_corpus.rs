@@ -1,6 +1,5 @@
 //! Replays the committed fuzz corpus and crash regressions of the crate's fuzz targets
 //! (`scripts/fuzz`: `wav`, `elevenlabs`) on stable, through the same entry points.
-#![allow(clippy::unwrap_used, clippy::panic, reason = "tests")]
 #![cfg(feature = "fuzzing")]
 
 use ytempire_core::fuzzing::replay_clean;

@@ -5,12 +5,6 @@
 //! Without an installed voice these tests print why and pass locally, but FAIL under `CI=true`:
 //! CI must install the voice, never skip it silently.
 #![cfg(feature = "piper")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::OnceLock;
 use std::time::Instant;

@@ -1,11 +1,5 @@
 //! Every provider through the core conformance suite (vendors via their loopback fakes),
 //! fault mapping, bad input, the fallback chain and timing-estimate error.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,14 +2,7 @@
 //! plays the browser), listing and removing, building the rotating uploader from the store,
 //! and the readable errors.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,14 +1,7 @@
 //! OAuth against the fake: loopback + PKCE consent, refresh caching, invalid_grant, and
 //! tokens never appearing in Debug output, errors or logs.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -3,14 +3,7 @@
 //! fake, the client's ledger and the trend budget), a channel without uploads or without a
 //! channel, and the fault set (rate limit, 429, 5xx, reset, timeout, cut JSON, spent quota).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;

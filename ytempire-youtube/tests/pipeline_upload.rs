@@ -2,14 +2,7 @@
 //! gate uploads the video and its thumbnail (with progress events), a failing gate uploads
 //! nothing, and when the first account's project quota is spent the second account uploads.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -6,14 +6,8 @@
 //! The processes re-execute this test binary (`child_process_entry`), as the queue's
 //! multi-process tests do.
 #![cfg(feature = "postgres")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
 use chrono::{DateTime, TimeZone, Utc};
@@ -115,7 +109,7 @@ async fn three_processes_updating_quota_and_tokens_lose_no_update() {
         .map(|i| {
             Command::new(std::env::current_exe().unwrap())
                 .args([
-                    "child_process_entry",
+                    "postgres_accounts::child_process_entry",
                     "--exact",
                     "--nocapture",
                     "--test-threads=1",

@@ -2,14 +2,7 @@
 //! JSON quota ledger's rules it rests on (the Postgres ledger keeps the same ones:
 //! `tests/postgres_accounts.rs`).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

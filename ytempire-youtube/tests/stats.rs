@@ -1,13 +1,6 @@
 //! Statistics and trends against the fake.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use common::*;
 use ytempire_core::{ErrorKind, TrendRequest, TrendSource};

@@ -1,14 +1,7 @@
 //! Thumbnails survive transient failures (retries, then a receipt that keeps the reason and a
 //! call to set it later), and `publishAt` scheduling goes to the wire as `status.publishAt`.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use chrono::TimeZone as _;
 use common::*;

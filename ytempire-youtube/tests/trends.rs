@@ -2,14 +2,7 @@
 //! evidence, the per-day budget, the list faults, and RSS/Atom feeds with conditional
 //! requests and feed faults.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

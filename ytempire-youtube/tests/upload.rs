@@ -1,13 +1,6 @@
 //! Resumable uploads against the loopback fake: every cut, expiry, resume by a new process.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests"
-)]
-
-mod common;
+use crate::common;
 
 use common::*;
 use ytempire_core::{ErrorKind, Thumbnail, ThumbnailFormat, UploadRequest, Uploader, UploaderExt};

@@ -1,0 +1,16 @@
+//! ytempire-llm's integration tests, built as one test binary (one link, one executable
+//! on disk): each module below is one file of `tests/`, run by name with
+//! `cargo test -p ytempire-llm --test integration -- MODULE::`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod common;
+
+mod anthropic;
+mod fuzz_corpus;
+mod providers;
+mod scenarios;
