@@ -41,17 +41,8 @@ if command -v psql >/dev/null 2>&1 &&
 fi
 
 if ! BIN="$(pg_bin)"; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-      echo "postgres.sh: PostgreSQL (initdb, pg_ctl) is missing and this is not root; install Debian's postgresql package, or set DATABASE_URL" >&2
-      exit 1
-    fi
-  fi
-  echo "postgres.sh: installing postgresql"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+  apt_install postgres.sh "PostgreSQL (initdb, pg_ctl) is missing and this is not root; install Debian's postgresql package, or set DATABASE_URL" postgresql
   BIN="$(pg_bin)" || {
     echo "postgres.sh: postgresql installed but initdb/pg_ctl not found under /usr/lib/postgresql/*/bin" >&2
     exit 1

@@ -37,17 +37,8 @@ if ! ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1; then
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-      echo "ytempire setup: missing ${need[*]} and not root; install them with your package manager" >&2
-      exit 1
-    fi
-  fi
-  echo "ytempire setup: installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+  apt_install "ytempire setup" "missing ${need[*]} and not root; install them with your package manager" "${need[@]}"
 fi
 
 # wgpu's Vulkan loader wants a runtime dir; headless CI shells often have none.

@@ -7,6 +7,12 @@ export YTEMPIRE_WITH_X264=1
 source scripts/setup.sh
 # A one-shot build: incremental caches only cost disk and time here.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+# A clean run writes about 4 GB under target/: say so up front when the disk is short, rather
+# than leave only the linker's "No space left on device" halfway through.
+free_kb="$(df -Pk "${CARGO_TARGET_DIR:-.}" 2>/dev/null | awk 'NR == 2 { print $4 }')"
+if [ -n "$free_kb" ] && [ "$free_kb" -lt $((5 * 1024 * 1024)) ]; then
+  echo "test.sh: warning: only $((free_kb / 1024)) MiB free for target/; a clean run needs about 4 GiB" >&2
+fi
 
 echo "== fmt";    cargo fmt --all --check
 echo "== clippy"; cargo clippy --workspace --all-targets --all-features --locked -- -D warnings

@@ -111,9 +111,7 @@ impl<W: Wire> FakeVendor for Vendor<W> {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let Call {
-            req, fault, state, ..
-        } = call;
+        let (req, fault, state) = (call.req, call.fault, call.state);
         let body: Value = match serde_json::from_slice(&req.body) {
             Ok(body) => body,
             Err(e) => return W::error(400, "invalid_json", &e.to_string()),

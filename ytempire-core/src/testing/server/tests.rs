@@ -35,13 +35,7 @@ impl FakeVendor for Ping {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let Call {
-            req,
-            route,
-            fault,
-            state,
-            ..
-        } = call;
+        let (req, route, fault, state) = (call.req, call.route, call.fault, call.state);
         if route.media {
             return respond(200, "image/png", spoil_image(vec![7; 64], fault), &[]);
         }

@@ -276,13 +276,7 @@ impl FakeVendor for OpenAiVendor {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let Call {
-            req,
-            route,
-            fault,
-            state,
-            ..
-        } = call;
+        let (req, route, fault, state) = (call.req, call.route, call.fault, call.state);
         if !route.api {
             // An image URL handed out earlier: /v1/fake-images/{seed}-{w}x{h}.png
             let name = req.uri.path().trim_start_matches("/v1/fake-images/");

@@ -314,13 +314,7 @@ impl FakeVendor for PexelsVendor {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let Call {
-            req,
-            route,
-            fault,
-            state,
-            ..
-        } = call;
+        let (req, route, fault, state) = (call.req, call.route, call.fault, call.state);
         let q = req.query();
         if route.api {
             let violations = validate(req.uri.path(), &q);

@@ -362,13 +362,7 @@ impl FakeVendor for PixabayVendor {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let Call {
-            req,
-            route,
-            fault,
-            state,
-            ..
-        } = call;
+        let (req, route, fault, state) = (call.req, call.route, call.fault, call.state);
         if !route.api {
             return self.media(req.uri.path(), fault).await;
         }

@@ -287,13 +287,7 @@ impl FakeVendor for StabilityVendor {
     }
 
     async fn answer(&self, call: Call<'_>) -> Response {
-        let Call {
-            req,
-            fault,
-            state,
-            recorded,
-            ..
-        } = call;
+        let (req, fault, state, recorded) = (call.req, call.fault, call.state, call.recorded);
         let tier = req
             .uri
             .path()
