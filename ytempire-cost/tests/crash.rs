@@ -4,7 +4,6 @@ use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use ytempire_core::metering::Outcome;
 use ytempire_core::{Usage, UsageSink};
 use ytempire_cost::{Catalog, CostLedger};
 
@@ -19,14 +18,12 @@ fn crash_child_writer() {
     let ledger = CostLedger::open(&path, Catalog::embedded().unwrap()).unwrap();
     // Bounded so a forgotten child cannot run forever; the parent kills it long before.
     for i in 0..100_000 {
-        let r = common::rec(
+        let r = common::ok(
             "crash",
             "script",
             "openai",
             "gpt-4o-mini",
             Usage::tokens(100 + i, 10),
-            Outcome::Success,
-            1,
             5,
         );
         let entry = ledger.try_record(&r).unwrap();
@@ -76,14 +73,12 @@ fn kill_during_writing_loses_no_committed_record() {
         assert_eq!(e.usage.input_tokens, 100 + i as u64);
     }
     // Still writable after the crash.
-    ledger.record(common::rec(
+    ledger.record(common::ok(
         "after",
         "s",
         "openai",
         "gpt-4o",
         Usage::tokens(1, 1),
-        Outcome::Success,
-        1,
         5,
     ));
     assert_eq!(ledger.entries().unwrap().len(), entries.len() + 1);

@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{job_a, rec};
+use common::{job_a, ok, rec};
 use rust_decimal::Decimal;
 use ytempire_core::metering::Outcome;
 use ytempire_core::{ErrorKind, Usage, UsageSink};
@@ -17,34 +17,21 @@ fn sample(ledger: &CostLedger) {
         ledger.record(r);
     }
     // job b on the next day, one unknown model.
-    ledger.record(rec(
+    ledger.record(ok(
         "b",
         "script",
         "openai",
         "gpt-4o-mini",
         Usage::tokens(2000, 1000),
-        Outcome::Success,
-        1,
         2,
     ));
-    ledger.record(rec(
-        "b",
-        "visuals",
-        "stability",
-        "core",
-        Usage::images(3),
-        Outcome::Success,
-        1,
-        2,
-    ));
-    ledger.record(rec(
+    ledger.record(ok("b", "visuals", "stability", "core", Usage::images(3), 2));
+    ledger.record(ok(
         "b",
         "visuals",
         "acme",
         "mystery-model",
         Usage::images(1),
-        Outcome::Success,
-        1,
         2,
     ));
 }

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{MeteredFake, job_a, rec};
+use common::{MeteredFake, job_a, ok};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,50 +39,28 @@ fn d(s: &str) -> Decimal {
 /// announced by `started` that the process finishes (its placeholder replaced).
 fn feed(ledger: &CostLedger) {
     let rows = job_a().into_iter().chain([
-        rec(
+        ok(
             "b",
             "script",
             "openai",
             "gpt-4o-mini",
             Usage::tokens(3, 7),
-            Outcome::Success,
-            1,
             2,
         ),
-        rec(
-            "b",
-            "visuals",
-            "stability",
-            "core",
-            Usage::images(3),
-            Outcome::Success,
-            1,
-            2,
-        ),
-        rec(
+        ok("b", "visuals", "stability", "core", Usage::images(3), 2),
+        ok(
             "b",
             "script",
             "mystery",
             "model-x",
             Usage::tokens(10, 10),
-            Outcome::Success,
-            1,
             2,
         ),
     ]);
     for r in rows {
         ledger.record(r);
     }
-    let mut loose = rec(
-        "",
-        "",
-        "openai",
-        "gpt-4o",
-        Usage::tokens(1, 1),
-        Outcome::Success,
-        1,
-        3,
-    );
+    let mut loose = ok("", "", "openai", "gpt-4o", Usage::tokens(1, 1), 3);
     loose.labels = Labels::default();
     ledger.record(loose);
     let started = UsageRecord::new(
@@ -93,17 +71,7 @@ fn feed(ledger: &CostLedger) {
         Usage::new(),
         Outcome::Failure(ErrorKind::Cancelled),
         1,
-        rec(
-            "c",
-            "script",
-            "openai",
-            "gpt-4o",
-            Usage::new(),
-            Outcome::Success,
-            1,
-            3,
-        )
-        .started_at,
+        ok("c", "script", "openai", "gpt-4o", Usage::new(), 3).started_at,
         Duration::ZERO,
     );
     ledger.started(&started);

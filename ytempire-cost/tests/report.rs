@@ -2,8 +2,7 @@
 
 use crate::common;
 
-use common::{failed_then_retried, rec};
-use ytempire_core::metering::Outcome;
+use common::{failed_then_retried, ok};
 use ytempire_core::{ErrorKind, Usage, UsageSink};
 use ytempire_cost::{Catalog, CostLedger, CostReport, render_report_file};
 
@@ -12,35 +11,29 @@ fn fill(ledger: &CostLedger) {
         for r in failed_then_retried(job, &Usage::tokens(3000, 2000), ErrorKind::Upstream, day) {
             ledger.record(r);
         }
-        ledger.record(rec(
+        ledger.record(ok(
             job,
             "narration",
             "google",
             "en-US-Standard-C",
             Usage::characters(1500, 90.0),
-            Outcome::Success,
-            1,
             day,
         ));
-        ledger.record(rec(
+        ledger.record(ok(
             job,
             "visuals",
             "pexels",
             "search",
             Usage::images(6),
-            Outcome::Success,
-            1,
             day,
         ));
     }
-    ledger.record(rec(
+    ledger.record(ok(
         "video-3",
         "thumbnail",
         "acme",
         "thumbs-1",
         Usage::images(1),
-        Outcome::Success,
-        1,
         3,
     ));
 }

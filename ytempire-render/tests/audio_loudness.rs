@@ -373,21 +373,15 @@ fn aac_quality_on_speech_measured_against_fdk_and_ffmpeg() {
 
 /// The first channel of `adts` as ffmpeg's own AAC decoder decodes it (32-bit float).
 fn ffmpeg_decode(adts: &Path) -> Vec<f32> {
-    let out = Command::new("ffmpeg")
-        .args(["-v", "error", "-i"])
-        .arg(adts)
-        .args(["-af", "pan=mono|c0=c0", "-ar"])
-        .arg(SAMPLE_RATE.to_string())
-        .args(["-f", "f32le", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect()
+    crate::common::stdout_of(
+        Command::new("ffmpeg")
+            .args(["-v", "error", "-i"])
+            .arg(adts)
+            .args(["-af", "pan=mono|c0=c0", "-ar"])
+            .arg(SAMPLE_RATE.to_string())
+            .args(["-f", "f32le", "-"]),
+    )
+    .chunks_exact(4)
+    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    .collect()
 }

@@ -34,18 +34,13 @@ fn ffprobe_available() -> bool {
 }
 
 fn ffprobe(path: &Path, args: &[&str]) -> String {
-    let out = Command::new("ffprobe")
-        .args(["-v", "error"])
-        .args(args)
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::common::stdout_of(
+        Command::new("ffprobe")
+            .args(["-v", "error"])
+            .args(args)
+            .arg(path),
     );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(out).unwrap()
 }
 
 /// A moving gradient.

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use vendor_faults::{check_faults_and, stock_faults};
 use ytempire_core::conformance::image::run_all;
+use ytempire_core::testing::env_lookup;
 use ytempire_core::{ErrorKind, ImageRequest, ImageSource, MediaKind, Orientation, VisualContent};
 use ytempire_render::sources::inspect::decode_visual;
 use ytempire_render::sources::testing::{FakePixabay, Fault};
@@ -479,17 +480,9 @@ async fn passes_core_image_conformance() {
 
 #[tokio::test]
 async fn from_env_reads_the_key_and_base_url() {
-    fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
     let fake = FakePixabay::start().await.unwrap();
     fake.require_key(KEY);
-    let cfg = PixabayConfig::from_env_with(env(vec![
+    let cfg = PixabayConfig::from_env_with(env_lookup(vec![
         ("PIXABAY_API_KEY", KEY.into()),
         ("PIXABAY_BASE_URL", format!("{}/", fake.base_url())),
     ]))
@@ -502,12 +495,12 @@ async fn from_env_reads_the_key_and_base_url() {
     assert_eq!(got.visuals.len(), 1);
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 
-    let e = PixabayConfig::from_env_with(env(vec![])).unwrap_err();
+    let e = PixabayConfig::from_env_with(env_lookup::<&str, &str>([])).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config);
     assert!(e.message().contains("PIXABAY_API_KEY"), "{e}");
-    let e = PixabayConfig::from_env_with(env(vec![
-        ("PIXABAY_API_KEY", "k".into()),
-        ("PIXABAY_BASE_URL", "file:///etc/hosts".into()),
+    let e = PixabayConfig::from_env_with(env_lookup(vec![
+        ("PIXABAY_API_KEY", "k".to_owned()),
+        ("PIXABAY_BASE_URL", "file:///etc/hosts".to_owned()),
     ]))
     .unwrap_err();
     assert!(e.message().starts_with("PIXABAY_BASE_URL must be"), "{e}");

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use vendor_faults::{check_faults, common_faults, fault_error, stock_faults};
 use ytempire_core::conformance::image::run_all;
+use ytempire_core::testing::env_lookup;
 use ytempire_core::{DynImageSource, ErrorKind, ImageRequest, ImageSource, Result};
 use ytempire_render::sources::inspect::decode_visual;
 use ytempire_render::sources::testing::{FakeOpenAiImages, FakePexels, FakeStability, Fault};
@@ -472,14 +473,6 @@ async fn selector_falls_back_from_broken_stock_to_ai() {
 /// error naming its variable.
 #[tokio::test]
 async fn from_env_points_every_source_at_its_base_url() {
-    fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
     let (p, s, o) = (
         FakePexels::start().await.unwrap(),
         FakeStability::start().await.unwrap(),
@@ -489,7 +482,7 @@ async fn from_env_points_every_source_at_its_base_url() {
     s.require_key(STABILITY_KEY);
     o.require_key(OPENAI_KEY);
     let pexels = Pexels::new(
-        PexelsConfig::from_env_with(env(vec![
+        PexelsConfig::from_env_with(env_lookup(vec![
             ("PEXELS_API_KEY", PEXELS_KEY.into()),
             ("PEXELS_BASE_URL", p.base_url()),
         ]))
@@ -499,7 +492,7 @@ async fn from_env_points_every_source_at_its_base_url() {
     let stability = Stability::new(
         StabilityConfig::from_env_with(
             StabilityModel::Core,
-            env(vec![
+            env_lookup(vec![
                 ("STABILITY_API_KEY", STABILITY_KEY.into()),
                 ("STABILITY_BASE_URL", format!("{}/", s.base_url())),
             ]),
@@ -510,7 +503,7 @@ async fn from_env_points_every_source_at_its_base_url() {
     let openai = OpenAiImages::new(
         OpenAiImagesConfig::from_env_with(
             "gpt-image-1",
-            env(vec![
+            env_lookup(vec![
                 ("OPENAI_API_KEY", OPENAI_KEY.into()),
                 ("OPENAI_BASE_URL", o.base_url()),
             ]),
@@ -527,11 +520,11 @@ async fn from_env_points_every_source_at_its_base_url() {
     assert!(p.violations().is_empty() && s.violations().is_empty() && o.violations().is_empty());
 
     for var in ["PEXELS_BASE_URL", "STABILITY_BASE_URL", "OPENAI_BASE_URL"] {
-        let bad = env(vec![
-            ("PEXELS_API_KEY", "k".into()),
-            ("STABILITY_API_KEY", "k".into()),
-            ("OPENAI_API_KEY", "k".into()),
-            (var, "file:///etc/hosts".into()),
+        let bad = env_lookup(vec![
+            ("PEXELS_API_KEY", "k".to_owned()),
+            ("STABILITY_API_KEY", "k".to_owned()),
+            ("OPENAI_API_KEY", "k".to_owned()),
+            (var, "file:///etc/hosts".to_owned()),
         ]);
         let err = match var {
             "PEXELS_BASE_URL" => PexelsConfig::from_env_with(bad).err(),

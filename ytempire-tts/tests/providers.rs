@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ytempire_core::conformance::tts::run_all;
 use ytempire_core::layers::Fallback;
+use ytempire_core::testing::env_lookup;
 use ytempire_core::{
     DynSpeechSynthesizer, ErrorKind, SpeechRequest, SpeechSynthesizer, TimingSource,
 };
@@ -386,26 +387,18 @@ async fn timing_estimate_error_figures() {
 async fn from_env_points_every_vendor_at_its_base_url() {
     let (g, e, o) = fakes().await;
     let req = SpeechRequest::new("Hello there.");
-    fn env(pairs: Vec<(&'static str, String)>) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| v.clone())
-        }
-    }
-    let eleven = ElevenLabs::from_env_with(env(vec![
-        ("ELEVENLABS_API_KEY", "xi-env-key".into()),
+    let eleven = ElevenLabs::from_env_with(env_lookup(vec![
+        ("ELEVENLABS_API_KEY", "xi-env-key".to_owned()),
         ("ELEVENLABS_BASE_URL", e.url("/")),
     ]))
     .unwrap();
-    let google = GoogleTts::from_env_with(env(vec![
-        ("GOOGLE_API_KEY", "g-env-key".into()),
+    let google = GoogleTts::from_env_with(env_lookup(vec![
+        ("GOOGLE_API_KEY", "g-env-key".to_owned()),
         ("GOOGLE_TTS_BASE_URL", g.url("")),
     ]))
     .unwrap();
-    let openai = OpenAiSpeech::from_env_with(env(vec![
-        ("OPENAI_API_KEY", "sk-env".into()),
+    let openai = OpenAiSpeech::from_env_with(env_lookup(vec![
+        ("OPENAI_API_KEY", "sk-env".to_owned()),
         ("OPENAI_BASE_URL", o.url("/v1")),
     ]))
     .unwrap();
@@ -421,11 +414,11 @@ async fn from_env_points_every_vendor_at_its_base_url() {
         "GOOGLE_TTS_BASE_URL",
         "OPENAI_BASE_URL",
     ] {
-        let bad = env(vec![
-            ("ELEVENLABS_API_KEY", "k".into()),
-            ("GOOGLE_API_KEY", "k".into()),
-            ("OPENAI_API_KEY", "k".into()),
-            (var, "api.example.com".into()),
+        let bad = env_lookup(vec![
+            ("ELEVENLABS_API_KEY", "k".to_owned()),
+            ("GOOGLE_API_KEY", "k".to_owned()),
+            ("OPENAI_API_KEY", "k".to_owned()),
+            (var, "api.example.com".to_owned()),
         ]);
         let err = match var {
             "ELEVENLABS_BASE_URL" => ElevenLabs::from_env_with(bad).err(),

@@ -167,12 +167,7 @@ mod tests {
     use secrecy::ExposeSecret as _;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
+        crate::testing::env_lookup(pairs.iter().copied())
     }
 
     #[test]

@@ -59,6 +59,31 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::{Error, ErrorKind};
 
+/// An environment lookup over fixed pairs, for the `from_env_with(lookup)` constructors: tests
+/// read keys and base URLs through it and never touch the process environment.
+///
+/// ```
+/// let lookup = ytempire_core::testing::env_lookup([("PEXELS_API_KEY", "k")]);
+/// assert_eq!(lookup("PEXELS_API_KEY").as_deref(), Some("k"));
+/// assert_eq!(lookup("PEXELS_BASE_URL"), None);
+/// ```
+pub fn env_lookup<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> impl Fn(&str) -> Option<String>
+where
+    K: Into<String>,
+    V: Into<String>,
+{
+    let pairs: Vec<(String, String)> = pairs
+        .into_iter()
+        .map(|(k, v)| (k.into(), v.into()))
+        .collect();
+    move |name| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+}
+
 /// Shared bookkeeping: a call counter and a queue of scripted errors.
 #[derive(Debug, Default)]
 struct Script {

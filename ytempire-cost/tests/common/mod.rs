@@ -46,6 +46,18 @@ pub(crate) fn rec(
     )
 }
 
+/// A first attempt of `job`'s `stage` on `day` (November 2026) that succeeded.
+pub(crate) fn ok(
+    job: &str,
+    stage: &str,
+    provider: &str,
+    model: &str,
+    usage: Usage,
+    day: u32,
+) -> UsageRecord {
+    rec(job, stage, provider, model, usage, Outcome::Success, 1, day)
+}
+
 /// A gpt-4o script call of `job` on `day` that failed with `kind` (billed anyway), then its
 /// successful retry.
 pub(crate) fn failed_then_retried(
@@ -76,24 +88,20 @@ pub(crate) fn failed_then_retried(
 pub(crate) fn job_a() -> Vec<UsageRecord> {
     let usage = Usage::tokens(1000, 500);
     let mut rows = failed_then_retried("a", &usage, ErrorKind::InvalidResponse, 1);
-    rows.push(rec(
+    rows.push(ok(
         "a",
         "script",
         "openai",
         "gpt-4o",
         usage.into_cached(),
-        Outcome::Success,
-        1,
         1,
     ));
-    rows.push(rec(
+    rows.push(ok(
         "a",
         "narration",
         "elevenlabs",
         "eleven_multilingual_v2",
         Usage::characters(2000, 120.0),
-        Outcome::Success,
-        1,
         1,
     ));
     rows

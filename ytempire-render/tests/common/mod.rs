@@ -63,6 +63,18 @@ pub(crate) fn ffmpeg_ok() -> bool {
     tool_ok("ffmpeg")
 }
 
+/// The standard output of `cmd`, which must succeed (its standard error is the failure's
+/// message).
+pub(crate) fn stdout_of(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// Whether `tool -version` runs; says SKIPPED when not, and fails under `CI=true`, where
 /// scripts/setup.sh installed ffmpeg and ffprobe.
 pub(crate) fn tool_ok(tool: &str) -> bool {
