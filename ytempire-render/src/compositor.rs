@@ -49,6 +49,14 @@ pub trait Compositor: Send {
     fn prepare(&mut self, scene: &RenderPlan) -> Result<()>;
     /// Draw one frame.
     fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()>;
+    /// Leave `cores` cores to work running beside the compositor (the encoder thread): the
+    /// CPU compositor then draws its bands on the other cores (at least one; all of them
+    /// when `cores` would leave none), so the encoder never waits for a core the compositor
+    /// holds. The GPU compositor has nothing to leave. Default: nothing changes.
+    fn leave_cores(&mut self, cores: usize) -> Result<()> {
+        let _ = cores;
+        Ok(())
+    }
 }
 
 /// A GPU compositor on a hardware wgpu adapter, else the CPU one. Logs the choice with

@@ -216,11 +216,14 @@ pub fn render_video_blocking_with_progress(
             .map_err(|e| Error::io("spawning the soundtrack thread", e))?
     };
 
-    let mut compositor = make_compositor(opts.compositor)?;
-    let backend = compositor.backend();
-    compositor.prepare(&scene)?;
     let encoder = create_encoder(&opts.encoder, settings)?;
     let encoder_name = encoder.name();
+    let mut compositor = make_compositor(opts.compositor)?;
+    let backend = compositor.backend();
+    // The encoder thread keeps its cores; the compositor draws on the others, so neither
+    // waits for the other on a small machine (the limit bench's (b)/(a), docs/rendering.md).
+    compositor.leave_cores(encoder.threads())?;
+    compositor.prepare(&scene)?;
     tracing::info!(%backend, encoder = %encoder_name, frames, "rendering");
 
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {

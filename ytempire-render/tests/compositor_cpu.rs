@@ -213,3 +213,28 @@ fn bad_input_gives_typed_errors() {
         ErrorKind::InvalidRequest
     );
 }
+
+/// Leaving cores to the encoder moves the bands to the compositor's own, smaller pool: the
+/// pixels are the same to the byte, for every corpus scene, however many cores are left
+/// (all of them falls back to drawing on every core).
+#[test]
+fn leaving_cores_to_the_encoder_changes_no_pixel() {
+    let spec = VideoSpec::new(320, 180, 30);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for case in common::corpus(spec) {
+        for left in [1, cores, cores + 3] {
+            let mut c = CpuCompositor::new();
+            c.leave_cores(left).unwrap();
+            c.prepare(&case.scene).unwrap();
+            for &t in &case.times {
+                let mut f = Frame::new(spec.width, spec.height).unwrap();
+                c.render_frame(&case.scene, t, &mut f).unwrap();
+                assert!(
+                    f.rgba == render(&case.scene, t).rgba,
+                    "{} at {t} s with {left} cores left",
+                    case.name
+                );
+            }
+        }
+    }
+}

@@ -220,15 +220,14 @@ fn image_general(
     }
 }
 
+/// An image op's [`column_taps`].
+pub(crate) type Taps = Vec<(usize, usize, u32)>;
+
 /// Horizontal taps of an image op, one per output column of `clip`: the two source pixel
 /// indexes and the 8-bit weight of the second; `None` when the map rotates (`b` or `d` not
 /// 0), so the separable path does not apply. They depend on the op only, so the compositor
 /// computes them once per frame and every band shares them.
-pub(crate) fn column_taps(
-    img: &SourceImage,
-    m: &Affine,
-    clip: IRect,
-) -> Option<Vec<(usize, usize, u32)>> {
+pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Option<Taps> {
     if m.b != 0.0 || m.d != 0.0 {
         return None;
     }

@@ -271,6 +271,15 @@ impl Encoder for FfmpegEncoder {
         format!("ffmpeg:{}", self.codec.as_str())
     }
 
+    /// libx264 threads over every core; NVENC encodes on the GPU, and ffmpeg's colour
+    /// conversion and muxing keep about one core busy.
+    fn threads(&self) -> usize {
+        match self.codec {
+            FfmpegCodec::Libx264 => super::available_cores(),
+            FfmpegCodec::Nvenc => 1,
+        }
+    }
+
     fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>> {
         check_frame(&self.settings, frame)?;
         let Some(stdin) = self.stdin.as_mut() else {

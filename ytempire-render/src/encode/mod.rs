@@ -160,6 +160,17 @@ pub trait Encoder: Send {
     fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>>;
     /// Flush: the remaining packets in decode order. The encoder is unusable afterwards.
     fn finish(&mut self) -> Result<Vec<Packet>>;
+    /// How many cores this encoder keeps busy: 1 by default (the bundled openh264 codes one
+    /// slice at a time on its thread). The render leaves them to it, drawing with the CPU
+    /// compositor on the rest ([`Compositor::leave_cores`](crate::Compositor::leave_cores)).
+    fn threads(&self) -> usize {
+        1
+    }
+}
+
+/// The cores this machine offers this process (1 when it cannot tell).
+pub(crate) fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// Which encoder [`create_encoder`] builds.

@@ -215,6 +215,11 @@ impl X264Encoder {
 }
 
 impl Encoder for X264Encoder {
+    /// libx264's own frame threads cover every core (its default thread count).
+    fn threads(&self) -> usize {
+        super::available_cores()
+    }
+
     fn name(&self) -> String {
         format!("x264 (libx264 build {})", sys::X264_BUILD)
     }
