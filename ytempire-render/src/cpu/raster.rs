@@ -285,7 +285,11 @@ fn image_axis_aligned(
     // Two filtered source rows: `rows_at[k]` is the source row held in `bufs[k]`.
     let mut bufs = [vec![0u64; n], vec![0u64; n]];
     let mut rows_at = [usize::MAX; 2];
-    let mut tmp = if direct || fade { Vec::new() } else { vec![0u8; n * 4] };
+    let mut tmp = if direct || fade {
+        Vec::new()
+    } else {
+        vec![0u8; n * 4]
+    };
     let mut filter = |r: usize, out: &mut [u64]| {
         widen(
             src.get(r * stride..(r + 1) * stride).unwrap_or(&[]),
