@@ -6,16 +6,17 @@
 #![cfg(all(feature = "postgres", feature = "testing"))]
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use ytempire_core::layers::Backoff;
 use ytempire_core::pipeline::{
-    CancellationToken, DEFAULT_CURSOR, EVENT_ID_HEADER, JobEventEnvelope, QueueWebhookFollower,
-    WebhookConfig, WebhookRequest, WebhookResponse, WebhookTransport,
+    CancellationToken, DEFAULT_CURSOR, QueueWebhookFollower, WebhookConfig,
 };
 use ytempire_core::queue::{PgQueue, PgQueueOptions, QueueBackend, SubmitOptions, contract};
+use ytempire_core::testing::RecordingTransport;
+
+const SECRET: &str = "pg-secret";
 
 fn database_url() -> Option<String> {
     ytempire_core::pg::test_database_url("postgres_webhooks").unwrap()
@@ -30,41 +31,8 @@ async fn open(url: &str, name: &str) -> Arc<dyn QueueBackend> {
     Arc::new(PgQueue::connect_with(url, options).await.unwrap())
 }
 
-/// Records envelopes; answers 500 to the ids in `fail`.
-#[derive(Debug, Default)]
-struct Recorder {
-    got: Mutex<Vec<JobEventEnvelope>>,
-    fail: Mutex<BTreeSet<String>>,
-}
-
-impl Recorder {
-    fn ids(&self) -> Vec<String> {
-        self.got
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|e| e.id.clone())
-            .collect()
-    }
-}
-
-#[async_trait]
-impl WebhookTransport for Recorder {
-    async fn post(&self, r: &WebhookRequest) -> ytempire_core::Result<WebhookResponse> {
-        let env: JobEventEnvelope = serde_json::from_slice(&r.body).unwrap();
-        assert_eq!(r.header(EVENT_ID_HEADER), Some(env.id.as_str()));
-        let status = if self.fail.lock().unwrap().contains(&env.id) {
-            500
-        } else {
-            200
-        };
-        self.got.lock().unwrap().push(env);
-        Ok(WebhookResponse::new(status))
-    }
-}
-
-fn follower(q: &Arc<dyn QueueBackend>, t: &Arc<Recorder>) -> QueueWebhookFollower {
-    let config = WebhookConfig::new("http://127.0.0.1:9/hook", "pg-secret")
+fn follower(q: &Arc<dyn QueueBackend>, t: &Arc<RecordingTransport>) -> QueueWebhookFollower {
+    let config = WebhookConfig::new("http://127.0.0.1:9/hook", SECRET)
         .unwrap()
         .with_max_attempts(2)
         .with_backoff(Backoff::new(
@@ -104,12 +72,12 @@ async fn follower_delivers_in_order_and_resumes_from_the_stored_cursor() {
     let Some(url) = database_url() else { return };
     let q = open(&url, "order").await;
     fill(&q, 4, 10).await;
-    let first = Arc::new(Recorder::default());
+    let first = RecordingTransport::ok(SECRET);
     let report = follower(&q, &first)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    let got = first.got.lock().unwrap().clone();
+    let got = first.envelopes().unwrap();
     assert_eq!(got.len(), 44);
     assert!(got.windows(2).all(|w| w[0].sequence < w[1].sequence));
     for j in 0..4 {
@@ -128,12 +96,12 @@ async fn follower_delivers_in_order_and_resumes_from_the_stored_cursor() {
         .await
         .unwrap();
     let again = open(&url, "order").await;
-    let second = Arc::new(Recorder::default());
+    let second = RecordingTransport::ok(SECRET);
     follower(&again, &second)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(second.ids(), ["p1:12"]);
+    assert_eq!(second.ids().unwrap(), ["p1:12"]);
 
     // Given up (500 twice) still advances.
     q.append_event("p2", serde_json::json!({"event": "rejected"}))
@@ -142,13 +110,12 @@ async fn follower_delivers_in_order_and_resumes_from_the_stored_cursor() {
     q.append_event("p2", serde_json::json!({"event": "after"}))
         .await
         .unwrap();
-    let third = Arc::new(Recorder::default());
-    third.fail.lock().unwrap().insert("p2:12".into());
+    let third = RecordingTransport::with(SECRET, |id, _| if id == "p2:12" { 500 } else { 200 });
     let report = follower(&again, &third)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(third.ids(), ["p2:12", "p2:12", "p2:13"]);
+    assert_eq!(third.ids().unwrap(), ["p2:12", "p2:12", "p2:13"]);
     assert_eq!((report.delivered, report.failed), (1, 1));
 }
 
@@ -156,7 +123,7 @@ async fn follower_delivers_in_order_and_resumes_from_the_stored_cursor() {
 async fn a_live_follower_misses_nothing_while_writers_append_and_wakes_on_notify() {
     let Some(url) = database_url() else { return };
     let q = open(&url, "live").await;
-    let t = Arc::new(Recorder::default());
+    let t = RecordingTransport::ok(SECRET);
     let stop = CancellationToken::new();
     // An hour's poll: only NOTIFY can wake it in time.
     let f = follower(&open(&url, "live").await, &t).with_poll_interval(Duration::from_secs(3600));
@@ -174,14 +141,14 @@ async fn a_live_follower_misses_nothing_while_writers_append_and_wakes_on_notify
         .collect();
     assert_eq!(all.len(), 104);
     for _ in 0..3000 {
-        if t.ids().len() >= all.len() {
+        if t.ids().unwrap().len() >= all.len() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     stop.cancel();
     let report = task.await.unwrap().unwrap();
-    let ids = t.ids();
+    let ids = t.ids().unwrap();
     assert_eq!(ids.len(), all.len(), "every event once, none skipped");
     assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), all);
     assert_eq!(report.delivered, 104);

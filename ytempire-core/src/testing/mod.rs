@@ -6,7 +6,8 @@
 //! sine tone with word timings covering the words; [`FakeImage`] returns a real PNG of the
 //! requested size. [`FakeScript`] and [`FakeRender`] stand in for the pipeline's own script
 //! and render stages, and [`MemoryArtifacts`] is an in-memory
-//! [`ArtifactBackend`](crate::pipeline::ArtifactBackend). [`server`] is the loopback
+//! [`ArtifactBackend`](crate::pipeline::ArtifactBackend); [`RecordingTransport`] records
+//! webhook posts. [`server`] is the loopback
 //! fake-server core the vendor crates build their wire-level fakes on.
 //!
 //! The recommended decorator stack, built over fakes (first quota-exhausted, second answers):
@@ -45,6 +46,7 @@ pub mod server;
 mod stages;
 mod tts;
 mod upload;
+mod webhook;
 
 pub use artifacts::MemoryArtifacts;
 pub use image::FakeImage;
@@ -52,6 +54,7 @@ pub use llm::{FakeLlm, Turn};
 pub use stages::{FakeRender, FakeScript};
 pub use tts::FakeTts;
 pub use upload::{FakeTrend, FakeUploader};
+pub use webhook::RecordingTransport;
 
 use std::collections::VecDeque;
 use std::sync::Mutex;

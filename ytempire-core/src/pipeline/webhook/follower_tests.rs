@@ -4,88 +4,19 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::layers::Backoff;
-use crate::pipeline::webhook::{
-    DEFAULT_TOLERANCE, EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookRequest,
-    WebhookResponse, WebhookTransport, verify_signed_request,
-};
 use crate::pipeline::{JobSpec, webhook::WebhookConfig};
 use crate::queue::{Heartbeat, JobEvent, JobRecord, JobState, Signal, SqliteQueue, SubmitOptions};
+use crate::testing::RecordingTransport;
 use crate::{ErrorKind, Topic, VideoSpec};
 
 const SECRET: &str = "follower-secret";
-
-/// The status to answer for (envelope id, attempt).
-type Reply = Box<dyn Fn(&str, u32) -> u16 + Send + Sync>;
-
-/// Records every request; answers with `reply(envelope id, attempt)`.
-struct Recorder {
-    sent: Mutex<Vec<WebhookRequest>>,
-    reply: Reply,
-}
-
-impl std::fmt::Debug for Recorder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Recorder")
-    }
-}
-
-impl Recorder {
-    fn ok() -> Arc<Self> {
-        Self::with(|_, _| 204)
-    }
-
-    fn with(reply: impl Fn(&str, u32) -> u16 + Send + Sync + 'static) -> Arc<Self> {
-        Arc::new(Self {
-            sent: Mutex::new(Vec::new()),
-            reply: Box::new(reply),
-        })
-    }
-
-    /// Envelopes of the requests sent, every signature checked.
-    fn envelopes(&self) -> Vec<JobEventEnvelope> {
-        let sent = self.sent.lock().unwrap();
-        sent.iter()
-            .map(|r| {
-                verify_signed_request(
-                    SECRET.as_bytes(),
-                    r.header(TIMESTAMP_HEADER).unwrap(),
-                    &r.body,
-                    r.header(SIGNATURE_HEADER).unwrap(),
-                    SystemTime::now(),
-                    DEFAULT_TOLERANCE,
-                )
-                .unwrap();
-                let env: JobEventEnvelope = serde_json::from_slice(&r.body).unwrap();
-                assert_eq!(r.header(EVENT_ID_HEADER), Some(env.id.as_str()));
-                env
-            })
-            .collect()
-    }
-
-    fn ids(&self) -> Vec<String> {
-        self.envelopes().into_iter().map(|e| e.id).collect()
-    }
-}
-
-#[async_trait]
-impl WebhookTransport for Recorder {
-    async fn post(&self, request: &WebhookRequest) -> crate::Result<WebhookResponse> {
-        self.sent.lock().unwrap().push(request.clone());
-        let id = request.header(EVENT_ID_HEADER).unwrap_or_default();
-        let attempt = request
-            .header("X-Ytempire-Attempt")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(1);
-        Ok(WebhookResponse::new((self.reply)(id, attempt)))
-    }
-}
 
 fn config() -> WebhookConfig {
     WebhookConfig::new("http://127.0.0.1:9/hook", SECRET)
@@ -117,7 +48,7 @@ async fn two_jobs(q: &Arc<dyn QueueBackend>) {
     }
 }
 
-fn follower(q: &Arc<dyn QueueBackend>, t: &Arc<Recorder>) -> QueueWebhookFollower {
+fn follower(q: &Arc<dyn QueueBackend>, t: &Arc<RecordingTransport>) -> QueueWebhookFollower {
     QueueWebhookFollower::new(q.clone(), config(), t.clone()).with_batch_size(2)
 }
 
@@ -126,12 +57,12 @@ async fn delivers_every_job_in_position_order_and_saves_the_cursor() {
     let dir = tempfile::tempdir().unwrap();
     let q = open(&dir.path().join("q.db"));
     two_jobs(&q).await;
-    let t = Recorder::ok();
+    let t = RecordingTransport::ok(SECRET);
     let report = follower(&q, &t)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    let sent = t.envelopes();
+    let sent = t.envelopes().unwrap();
     let got: Vec<(String, String)> = sent
         .iter()
         .map(|e| (e.id.clone(), e.event["event"].as_str().unwrap().to_owned()))
@@ -162,33 +93,33 @@ async fn a_second_instance_resumes_from_the_saved_cursor() {
     let path = dir.path().join("q.db");
     let q = open(&path);
     two_jobs(&q).await;
-    let first = Recorder::ok();
+    let first = RecordingTransport::ok(SECRET);
     follower(&q, &first)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(first.ids().len(), 5);
+    assert_eq!(first.ids().unwrap().len(), 5);
     q.append_event("b", serde_json::json!({"event": "later"}))
         .await
         .unwrap();
     // Another process: its own connection to the same file.
     let again = open(&path);
-    let second = Recorder::ok();
+    let second = RecordingTransport::ok(SECRET);
     let report = follower(&again, &second)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(second.ids(), ["b:3"]);
+    assert_eq!(second.ids().unwrap(), ["b:3"]);
     assert_eq!(report.delivered, 1);
     // A follower with another name starts from the beginning.
-    let third = Recorder::ok();
+    let third = RecordingTransport::ok(SECRET);
     follower(&again, &third)
         .with_name("audit")
         .unwrap()
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(third.ids().len(), 6);
+    assert_eq!(third.ids().unwrap().len(), 6);
 }
 
 #[tokio::test]
@@ -197,7 +128,7 @@ async fn an_event_given_up_still_advances_the_cursor() {
     let q = open(&dir.path().join("q.db"));
     two_jobs(&q).await;
     // b:1 is rejected at once; a:2 fails every attempt (503).
-    let t = Recorder::with(|id, _| match id {
+    let t = RecordingTransport::with(SECRET, |id, _| match id {
         "b:1" => 400,
         "a:2" => 503,
         _ => 200,
@@ -207,17 +138,20 @@ async fn an_event_given_up_still_advances_the_cursor() {
         .await
         .unwrap();
     assert_eq!(
-        t.ids(),
+        t.ids().unwrap(),
         ["a:1", "b:1", "a:2", "a:2", "a:2", "b:2", "a:3"],
         "b:1 sent once, a:2 three times (max attempts), then on"
     );
     assert_eq!((report.delivered, report.failed, report.retried), (3, 2, 2));
-    let again = Recorder::ok();
+    let again = RecordingTransport::ok(SECRET);
     let report = follower(&q, &again)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert!(again.ids().is_empty(), "given-up events are not re-sent");
+    assert!(
+        again.ids().unwrap().is_empty(),
+        "given-up events are not re-sent"
+    );
     assert_eq!(report.delivered, 0);
 }
 
@@ -311,22 +245,26 @@ async fn a_crash_between_delivery_and_cursor_save_resends_that_event_with_the_sa
         fail_at: Mutex::new(Some(third)),
         positions: true,
     });
-    let before = Recorder::ok();
+    let before = RecordingTransport::ok(SECRET);
     let err = follower(&crashing, &before)
         .run_once(&CancellationToken::new())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Io);
-    assert_eq!(before.ids(), ["a:1", "b:1", "a:2"], "a:2 was delivered");
-    let body_before = before.sent.lock().unwrap()[2].body.clone();
+    assert_eq!(
+        before.ids().unwrap(),
+        ["a:1", "b:1", "a:2"],
+        "a:2 was delivered"
+    );
+    let body_before = before.requests()[2].body.clone();
     // Restarted: the cursor is at b:1, so a:2 goes again, with the same id and body.
-    let after = Recorder::ok();
+    let after = RecordingTransport::ok(SECRET);
     let report = follower(&open(&path), &after)
         .run_once(&CancellationToken::new())
         .await
         .unwrap();
-    assert_eq!(after.ids(), ["a:2", "b:2", "a:3"]);
-    assert_eq!(after.sent.lock().unwrap()[0].body, body_before);
+    assert_eq!(after.ids().unwrap(), ["a:2", "b:2", "a:3"]);
+    assert_eq!(after.requests()[0].body, body_before);
     assert_eq!(report.delivered, 3);
 }
 
@@ -337,7 +275,7 @@ async fn run_follows_new_events_until_stopped() {
     q.submit(spec("live"), SubmitOptions::default())
         .await
         .unwrap();
-    let t = Recorder::ok();
+    let t = RecordingTransport::ok(SECRET);
     let stop = CancellationToken::new();
     let f = follower(&q, &t).with_poll_interval(Duration::from_millis(20));
     let task = tokio::spawn({
@@ -351,14 +289,14 @@ async fn run_follows_new_events_until_stopped() {
     }
     // Wait (bounded) until all four arrived, then stop.
     for _ in 0..500 {
-        if t.ids().len() >= 4 {
+        if t.ids().unwrap().len() >= 4 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     stop.cancel();
     let report = task.await.unwrap().unwrap();
-    assert_eq!(t.ids(), ["live:1", "live:2", "live:3", "live:4"]);
+    assert_eq!(t.ids().unwrap(), ["live:1", "live:2", "live:3", "live:4"]);
     assert_eq!(report.delivered, 4);
     assert_eq!(q.load_cursor(DEFAULT_CURSOR).await.unwrap(), report.cursor);
 }
@@ -371,11 +309,13 @@ async fn a_backend_without_positions_is_a_typed_error_and_names_are_checked() {
         fail_at: Mutex::new(None),
         positions: false,
     });
-    let err = follower(&plain, &Recorder::ok())
+    let err = follower(&plain, &RecordingTransport::ok(SECRET))
         .run_once(&CancellationToken::new())
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unsupported);
-    let err = follower(&q, &Recorder::ok()).with_name("  ").unwrap_err();
+    let err = follower(&q, &RecordingTransport::ok(SECRET))
+        .with_name("  ")
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
 }
