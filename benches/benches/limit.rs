@@ -1,12 +1,18 @@
 //! To the encoder's limit: how close a full render comes to the cost of encoding alone.
 //!
 //! For each job and each encoder, the job's frames are composited once (CPU compositor) and
-//! kept in memory; then, alternating, (a) the encoder alone encodes those frames and (b) the
-//! full render of the same job runs (compositor, encoder, soundtrack, MP4). Prints the best
-//! wall time of each over the rounds and the ratio (b)/(a): 1.00 would mean compositing,
-//! audio and muxing cost nothing beyond the encoder. (c) is the one-off compositing of all
-//! frames on one thread; it allocates and keeps every frame (8 MB each at 1080p), which
-//! the render does not, so it overstates the compositor's share of (b).
+//! kept in memory; then, alternating, (a) the encoder alone encodes those RGBA frames (its
+//! thread converts each to I420 first, as `Encoder::encode` does), (a') the encoder alone
+//! encodes the same frames already converted to I420 (coding only), and (b) the full render
+//! of the same job runs (compositor, encoder, soundtrack, MP4). Prints the best wall time of
+//! each over the rounds and the ratios (b)/(a) and (b)/(a'): 1.00 would mean compositing,
+//! audio and muxing cost nothing beyond the encoder. The CPU compositor draws I420 itself in
+//! (b), converting each band on its own threads, so with a one-thread encoder (openh264) (b)
+//! can beat (a): the conversion left the encoder's core; (b)/(a') is the stricter figure.
+//! (c) is the one-off compositing of all frames on one thread; it allocates and keeps every
+//! frame (8 MB each at 1080p), which the render does not, so it overstates the compositor's
+//! share of (b). The mean CPU seconds (user + system, this process) of each run show how
+//! much work each adds and how many cores it kept busy.
 //!
 //! ```text
 //! cargo bench -p ytempire-benches --bench limit [--features x264] -- [ROUNDS] [SECS]
@@ -33,7 +39,7 @@ use ytempire_render::encode::{EncoderChoice, EncoderSettings, Preset, create_enc
 use ytempire_render::scene::RenderPlan;
 use ytempire_render::sources::Procedural;
 use ytempire_render::video::{CompositorChoice, RenderOptions, render_video_blocking};
-use ytempire_render::{Compositor, CpuCompositor, Frame, SceneStyle};
+use ytempire_render::{Compositor, CpuCompositor, Frame, SceneStyle, YuvFrame};
 
 const WORDS: &str = "Octopuses change colour in a fraction of a second because their skin holds \
     thousands of tiny sacs of pigment that muscles stretch and squeeze while the brain watches \
@@ -131,6 +137,21 @@ async fn quickstart(dir: &Path, secs: f64) -> Timeline {
     t
 }
 
+/// A job's frames, as drawn or converted.
+enum Frames {
+    Rgba(Vec<Frame>),
+    I420(Vec<YuvFrame>),
+}
+
+impl Frames {
+    fn len(&self) -> usize {
+        match self {
+            Self::Rgba(f) => f.len(),
+            Self::I420(f) => f.len(),
+        }
+    }
+}
+
 /// Every frame of `timeline`, composited once.
 fn frames(timeline: &Timeline, style: &SceneStyle) -> Vec<Frame> {
     let plan = RenderPlan::from_timeline(timeline, style).unwrap();
@@ -156,19 +177,44 @@ fn options(encoder: &EncoderChoice) -> RenderOptions {
     }
 }
 
-/// (a): the encoder alone over `frames`.
-fn encode_only(frames: &[Frame], spec: &VideoSpec, opts: &RenderOptions) -> Duration {
+/// CPU seconds this process has used so far (user + system, from `/proc/self/stat`; 0 where
+/// that file does not exist).
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at `state`; utime and
+    // stime are the 12th and 13th of them, in clock ticks (100 a second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: Vec<f64> = rest
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    ticks.get(10..12).map_or(0.0, |t| (t[0] + t[1]) / 100.0)
+}
+
+/// (a): the encoder alone over `frames`, RGBA (converted on the encoder's thread) or, for
+/// (a'), already I420.
+fn encode_only(frames: &Frames, spec: &VideoSpec, opts: &RenderOptions) -> Duration {
     let mut settings = EncoderSettings::youtube(spec).unwrap();
     settings.preset = opts.preset;
     settings.crf = opts.crf;
     let started = Instant::now();
     let mut enc = create_encoder(&opts.encoder, settings).unwrap();
     let mut packets = 0;
-    for f in frames {
-        packets += enc.encode(f).unwrap().len();
+    match frames {
+        Frames::Rgba(frames) => {
+            for f in frames {
+                packets += enc.encode(f).unwrap().len();
+            }
+        }
+        Frames::I420(frames) => {
+            for f in frames {
+                packets += enc.encode_yuv(f).unwrap().len();
+            }
+        }
     }
+    let frames = frames.len();
     packets += enc.finish().unwrap().len();
-    assert_eq!(packets, frames.len(), "one packet per frame");
+    assert_eq!(packets, frames, "one packet per frame");
     started.elapsed()
 }
 
@@ -204,27 +250,46 @@ fn main() {
     ];
     println!("limit bench: {secs} s of 1080p30 per job, best of {rounds} alternated rounds");
     println!(
-        "{:<11} {:<9} {:>10} {:>10} {:>7}   (c) compositor alone",
-        "job", "encoder", "(a) enc", "(b) full", "(b)/(a)"
+        "{:<11} {:<9} {:>8} {:>8} {:>8} {:>7} {:>7} {:>7}   mean CPU s (a)/(a')/(b)",
+        "job", "encoder", "(a)", "(a')", "(b)", "(b)/(a)", "(b)/(a')", "(c)"
     );
     for (job, timeline) in &jobs {
         let style = SceneStyle::default();
         let started = Instant::now();
-        let frames = frames(timeline, &style);
+        let rgba = frames(timeline, &style);
         let composite = started.elapsed();
+        let i420 = Frames::I420(
+            rgba.iter()
+                .map(|f| YuvFrame::from_rgba(f).unwrap())
+                .collect(),
+        );
+        let rgba = Frames::Rgba(rgba);
         for (name, choice) in &encoders {
             let opts = options(choice);
-            let (mut a, mut b) = (Duration::MAX, Duration::MAX);
+            let mut best = [Duration::MAX; 3];
+            let mut cpu = [0.0; 3];
             for _ in 0..rounds {
-                a = a.min(encode_only(&frames, &timeline.spec, &opts));
-                b = b.min(full_render(timeline, &opts, &dir.join("out.mp4")));
+                let runs: [&dyn Fn() -> Duration; 3] = [
+                    &|| encode_only(&rgba, &timeline.spec, &opts),
+                    &|| encode_only(&i420, &timeline.spec, &opts),
+                    &|| full_render(timeline, &opts, &dir.join("out.mp4")),
+                ];
+                for (k, run) in runs.iter().enumerate() {
+                    let before = cpu_secs();
+                    best[k] = best[k].min(run());
+                    cpu[k] += cpu_secs() - before;
+                }
             }
+            let [a, a_i420, b] = best.map(|d| d.as_secs_f64());
+            let n = rounds as f64;
             println!(
-                "{job:<11} {name:<9} {:>9.2}s {:>9.2}s {:>7.2}   {:.2}s",
-                a.as_secs_f64(),
-                b.as_secs_f64(),
-                b.as_secs_f64() / a.as_secs_f64(),
-                composite.as_secs_f64()
+                "{job:<11} {name:<9} {a:>7.2}s {a_i420:>7.2}s {b:>7.2}s {:>7.2} {:>7.2} {:>6.2}s   {:.2} / {:.2} / {:.2}",
+                b / a,
+                b / a_i420,
+                composite.as_secs_f64(),
+                cpu[0] / n,
+                cpu[1] / n,
+                cpu[2] / n
             );
         }
     }

@@ -1,6 +1,9 @@
 //! Compositor frame time per backend and layer type at 1920×1080.
 //!
-//! `cargo bench -p ytempire-render --bench compositor`. The GPU groups (`gpu`: the exact
+//! `cargo bench -p ytempire-render --bench compositor`. `cpu-i420` draws the same scenes
+//! straight into I420 (what a render with the CPU compositor does); `rgba-to-i420` times the
+//! conversion of one RGBA frame, ours against openh264's hand-written SIMD converter (which
+//! the encoders used before). The GPU groups (`gpu`: the exact
 //! image filter, `gpu-sampler`: the texture unit's) are skipped with a message when no wgpu
 //! adapter exists.
 #![allow(
@@ -14,7 +17,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use image::{Rgba, RgbaImage};
 use ytempire_core::{Motion, Segment, Timeline, Transition, VideoSpec, Visual, WordTiming};
 use ytempire_render::scene::{Color, RenderPlan, SceneStyle, Watermark, WatermarkContent};
-use ytempire_render::{Compositor, CpuCompositor, Frame};
+use ytempire_render::{Compositor, CpuCompositor, Frame, YuvFrame};
 
 fn picture() -> Visual {
     let img = RgbaImage::from_fn(1920, 1080, |x, y| {
@@ -93,8 +96,48 @@ fn bench_backend(c: &mut Criterion, name: &str, comp: &mut dyn Compositor) {
     group.finish();
 }
 
+fn bench_i420(c: &mut Criterion) {
+    let mut group = c.benchmark_group("compositor-1080p/cpu-i420");
+    group.sample_size(20);
+    let mut comp = CpuCompositor::new();
+    for (layer, scene) in scenes() {
+        comp.prepare(&scene).unwrap();
+        let mut frame = YuvFrame::new(1920, 1080).unwrap();
+        let mut i = 0u64;
+        group.bench_function(layer, |b| {
+            b.iter(|| {
+                let t = 5.0 + (i % 150) as f64 / 30.0;
+                i += 1;
+                comp.render_frame_yuv(&scene, t, &mut frame).unwrap();
+            });
+        });
+    }
+    group.finish();
+}
+
+fn bench_conversion(c: &mut Criterion) {
+    use openh264::formats::{RgbaSliceU8, YUVBuffer};
+    let mut rgba = Frame::new(1920, 1080).unwrap();
+    for (i, b) in rgba.rgba.iter_mut().enumerate() {
+        *b = (i * 7 % 251) as u8;
+    }
+    let mut group = c.benchmark_group("rgba-to-i420-1080p");
+    group.sample_size(30);
+    let mut ours = YuvFrame::new(1920, 1080).unwrap();
+    group.bench_function("ytempire", |b| {
+        b.iter(|| ours.fill_from_rgba(&rgba).unwrap());
+    });
+    let mut theirs = YUVBuffer::new(1920, 1080);
+    group.bench_function("openh264", |b| {
+        b.iter(|| theirs.read_rgba8(RgbaSliceU8::new(&rgba.rgba, (1920, 1080))));
+    });
+    group.finish();
+}
+
 fn compositor(c: &mut Criterion) {
+    bench_conversion(c);
     bench_backend(c, "cpu", &mut CpuCompositor::new());
+    bench_i420(c);
     #[cfg(feature = "gpu")]
     match ytempire_render::GpuCompositor::new() {
         Ok(mut g) => {

@@ -4,11 +4,11 @@
 //! `scene::plan`), and decode video clips with the same decoder (see [`crate::clip`]), so their
 //! frames agree within ±2 per channel.
 
-use ytempire_core::Result;
+use ytempire_core::{Error, ErrorKind, Result};
 
-use crate::Frame;
 use crate::cpu::CpuCompositor;
 use crate::scene::RenderPlan;
+use crate::{Frame, YuvFrame};
 
 /// Which implementation draws the frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -49,6 +49,31 @@ pub trait Compositor: Send {
     fn prepare(&mut self, scene: &RenderPlan) -> Result<()>;
     /// Draw one frame.
     fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()>;
+    /// Whether [`render_frame_yuv`](Compositor::render_frame_yuv) draws I420 itself. The CPU
+    /// compositor does, converting each band of rows while it is still in cache, which saves
+    /// the encoder a pass over every RGBA frame; the render then hands its frames to
+    /// [`Encoder::encode_yuv`](crate::encode::Encoder::encode_yuv). Default: false.
+    fn draws_yuv(&self) -> bool {
+        false
+    }
+
+    /// Draw one frame into I420 planes: the same pixels as
+    /// [`render_frame`](Compositor::render_frame) followed by
+    /// [`YuvFrame::fill_from_rgba`], bit for bit. Default (compositors that do not
+    /// [draw I420](Compositor::draws_yuv)): `Unsupported`.
+    fn render_frame_yuv(
+        &mut self,
+        scene: &RenderPlan,
+        t_secs: f64,
+        out: &mut YuvFrame,
+    ) -> Result<()> {
+        let _ = (scene, t_secs, out);
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            format!("the {} compositor draws RGBA frames only", self.backend()),
+        ))
+    }
+
     /// Leave `cores` cores to work running beside the compositor (the encoder thread): the
     /// CPU compositor then draws its bands on the other cores (at least one; all of them
     /// when `cores` would leave none), so the encoder never waits for a core the compositor

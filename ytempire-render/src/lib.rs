@@ -33,7 +33,7 @@ pub mod video;
 
 pub use compositor::{Backend, Compositor, auto_compositor};
 pub use cpu::CpuCompositor;
-pub use frame::Frame;
+pub use frame::{Frame, YuvFrame};
 #[cfg(feature = "gpu")]
 pub use gpu::GpuCompositor;
 pub use scene::{RenderPlan, SceneStyle};

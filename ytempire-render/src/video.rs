@@ -4,7 +4,9 @@
 //! [`render_video`] (async) and [`render_video_blocking`] validate the timeline, start the
 //! soundtrack (mix, loudness, AAC) on its own thread, then composite frames one at a time on
 //! the calling thread and hand them through a bounded channel to an encoder thread that
-//! streams packets into the MP4 muxer. Until the soundtrack is ready the encoder thread parks
+//! streams packets into the MP4 muxer. The CPU compositor hands over I420 planes it converted
+//! band by band as it drew ([`Compositor::draws_yuv`]); the GPU compositor hands over RGBA
+//! frames, which the encoder thread converts. Until the soundtrack is ready the encoder thread parks
 //! its packets in a temporary file (the muxer interleaves audio every half second, so it
 //! needs the audio first) and replays them once it is; a failing soundtrack (a missing or
 //! corrupt narration) stops the render as soon as it fails. Frame buffers are recycled
@@ -25,7 +27,7 @@ use crate::compositor::{Backend, Compositor, auto_compositor};
 use crate::encode::{Encoder, EncoderChoice, EncoderSettings, Packet, Preset, create_encoder};
 use crate::mux::{AudioInput, Mp4Writer, MuxSummary, PacketSpool};
 use crate::scene::{RenderPlan, SceneStyle};
-use crate::{CpuCompositor, Frame};
+use crate::{CpuCompositor, Frame, YuvFrame};
 
 /// Which compositor draws the frames.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -248,26 +250,48 @@ pub fn render_video_blocking_with_progress(
         let mut reported = 0;
         let mut counted = 0;
         let frame_counter = frames_counter(backend, &encoder_name);
-        encode_into(
-            spec.width,
-            spec.height,
-            frames,
-            encoder,
-            sink,
-            opts.channel_capacity,
-            |i, frame| {
-                compositor.render_frame(&scene, i as f64 / fps, frame)?;
-                let drawn = i + 1;
-                let step = drawn * PROGRESS_STEPS / frames;
-                if step > reported || drawn == frames {
-                    reported = step;
-                    progress(drawn, frames);
-                    frame_counter.increment(drawn - counted);
-                    counted = drawn;
-                }
-                Ok(())
-            },
-        )
+        let mut drawn = |i: u64| {
+            let drawn = i + 1;
+            let step = drawn * PROGRESS_STEPS / frames;
+            if step > reported || drawn == frames {
+                reported = step;
+                progress(drawn, frames);
+                frame_counter.increment(drawn - counted);
+                counted = drawn;
+            }
+        };
+        let (w, h, capacity) = (spec.width, spec.height, opts.channel_capacity);
+        // A compositor that draws I420 itself converts each band while it is in cache; the
+        // encoder then codes the planes as they come.
+        if compositor.draws_yuv() {
+            encode_into(
+                w,
+                h,
+                frames,
+                encoder,
+                sink,
+                capacity,
+                |i, frame: &mut YuvFrame| {
+                    compositor.render_frame_yuv(&scene, i as f64 / fps, frame)?;
+                    drawn(i);
+                    Ok(())
+                },
+            )
+        } else {
+            encode_into(
+                w,
+                h,
+                frames,
+                encoder,
+                sink,
+                capacity,
+                |i, frame: &mut Frame| {
+                    compositor.render_frame(&scene, i as f64 / fps, frame)?;
+                    drawn(i);
+                    Ok(())
+                },
+            )
+        }
     })();
     let (summary, loudness) = match result {
         Ok((s, Some(l))) => (s, l),
@@ -334,20 +358,45 @@ pub fn encode_frames(
     encode_into(width, height, frames, encoder, sink, capacity, draw).map(|(s, _)| s)
 }
 
-/// [`encode_frames`] into a [`Sink`]; also returns the soundtrack's loudness when the sink
-/// was waiting for one.
-fn encode_into(
+/// A picture the encoder thread codes: an RGBA [`Frame`] (converted on that thread) or an
+/// I420 [`YuvFrame`] (coded as it is).
+trait Picture: Send + Sized + 'static {
+    fn blank(width: u32, height: u32) -> Result<Self>;
+    fn encode_with(&self, encoder: &mut dyn Encoder) -> Result<Vec<Packet>>;
+}
+
+impl Picture for Frame {
+    fn blank(width: u32, height: u32) -> Result<Self> {
+        Frame::new(width, height)
+    }
+    fn encode_with(&self, encoder: &mut dyn Encoder) -> Result<Vec<Packet>> {
+        encoder.encode(self)
+    }
+}
+
+impl Picture for YuvFrame {
+    fn blank(width: u32, height: u32) -> Result<Self> {
+        YuvFrame::new(width, height)
+    }
+    fn encode_with(&self, encoder: &mut dyn Encoder) -> Result<Vec<Packet>> {
+        encoder.encode_yuv(self)
+    }
+}
+
+/// [`encode_frames`] into a [`Sink`], for either kind of [`Picture`]; also returns the
+/// soundtrack's loudness when the sink was waiting for one.
+fn encode_into<P: Picture>(
     width: u32,
     height: u32,
     frames: u64,
     encoder: Box<dyn Encoder>,
     sink: Sink,
     capacity: usize,
-    mut draw: impl FnMut(u64, &mut Frame) -> Result<()>,
+    mut draw: impl FnMut(u64, &mut P) -> Result<()>,
 ) -> Result<(MuxSummary, Option<Loudness>)> {
     let capacity = capacity.max(1);
-    let (to_encoder, from_compositor) = sync_channel::<Frame>(capacity);
-    let (recycle_tx, recycle_rx) = sync_channel::<Frame>(capacity + 1);
+    let (to_encoder, from_compositor) = sync_channel::<P>(capacity);
+    let (recycle_tx, recycle_rx) = sync_channel::<P>(capacity + 1);
     let worker = std::thread::Builder::new()
         .name("ytempire-encoder".into())
         .spawn(move || encoder_thread(encoder, sink, &from_compositor, &recycle_tx))
@@ -356,7 +405,7 @@ fn encode_into(
         for i in 0..frames {
             let mut frame = match recycle_rx.try_recv() {
                 Ok(f) => f,
-                Err(_) => Frame::new(width, height)?,
+                Err(_) => P::blank(width, height)?,
             };
             draw(i, &mut frame)?;
             if to_encoder.send(frame).is_err() {
@@ -450,14 +499,14 @@ impl Sink {
     }
 }
 
-fn encoder_thread(
+fn encoder_thread<P: Picture>(
     mut encoder: Box<dyn Encoder>,
     mut sink: Sink,
-    frames: &Receiver<Frame>,
-    recycle: &SyncSender<Frame>,
+    frames: &Receiver<P>,
+    recycle: &SyncSender<P>,
 ) -> Result<(MuxSummary, Option<Loudness>)> {
     for frame in frames.iter() {
-        for packet in encoder.encode(&frame)? {
+        for packet in frame.encode_with(encoder.as_mut())? {
             sink.write(&packet)?;
         }
         // Take the soundtrack as soon as it is ready; one that failed stops the render now,

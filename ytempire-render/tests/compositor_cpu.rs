@@ -6,7 +6,7 @@ use crate::common;
 use image::{Rgba, RgbaImage};
 use ytempire_core::{ErrorKind, Segment, Timeline, VideoSpec, Visual, WordTiming};
 use ytempire_render::scene::{Color, RenderPlan, SceneStyle};
-use ytempire_render::{Backend, Compositor, CpuCompositor, Frame};
+use ytempire_render::{Backend, Compositor, CpuCompositor, Frame, YuvFrame};
 
 fn render(scene: &RenderPlan, t: f64) -> Frame {
     let mut c = CpuCompositor::new();
@@ -237,4 +237,48 @@ fn leaving_cores_to_the_encoder_changes_no_pixel() {
             }
         }
     }
+}
+
+/// Drawing straight into I420 gives, byte for byte, the RGBA frame converted afterwards: for
+/// every corpus scene and time, on the global pool and on a pool of one (bands converted on
+/// whichever thread drew them), at a size whose last band is short (180 = 11 · 16 + 4).
+#[test]
+fn drawing_i420_equals_converting_the_rgba_frame() {
+    let spec = VideoSpec::new(320, 180, 30);
+    for case in common::corpus(spec) {
+        for left in [0, 1] {
+            let mut c = CpuCompositor::new();
+            c.leave_cores(left).unwrap();
+            c.prepare(&case.scene).unwrap();
+            assert!(c.draws_yuv());
+            for &t in &case.times {
+                let mut yuv = YuvFrame::new(spec.width, spec.height).unwrap();
+                c.render_frame_yuv(&case.scene, t, &mut yuv).unwrap();
+                let want = YuvFrame::from_rgba(&render(&case.scene, t)).unwrap();
+                assert!(yuv == want, "{} at {t} s, {left} cores left", case.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn drawing_i420_checks_its_frame() {
+    let spec = VideoSpec::new(320, 180, 30);
+    let case = common::corpus(spec).remove(0);
+    let mut c = CpuCompositor::new();
+    let mut yuv = YuvFrame::new(spec.width, spec.height).unwrap();
+    let err = c.render_frame_yuv(&case.scene, 0.0, &mut yuv).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("prepare"), "{err}");
+    c.prepare(&case.scene).unwrap();
+    let mut small = YuvFrame::new(160, 90).unwrap();
+    let err = c
+        .render_frame_yuv(&case.scene, 0.0, &mut small)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("320x180"), "{err}");
+    // Planes cut short are refused, not written past.
+    yuv.u.pop();
+    let err = c.render_frame_yuv(&case.scene, 0.0, &mut yuv).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
 }

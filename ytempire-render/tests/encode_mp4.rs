@@ -405,3 +405,29 @@ fn muxer_needs_a_keyframe_first_and_some_video() {
     assert!(w.write_video(&p).is_err());
     assert!(Mp4Writer::create(&out, 0, 10, None).is_err());
 }
+
+/// An RGBA frame is coded exactly as its I420 conversion is: the same packets, byte for
+/// byte; an I420 frame of the wrong size is refused.
+#[test]
+fn rgba_frames_code_as_their_i420_conversion() {
+    use ytempire_render::YuvFrame;
+    use ytempire_render::encode::Encoder as _;
+    let settings = EncoderSettings::youtube(&VideoSpec::new(320, 180, 30)).unwrap();
+    let (mut from_rgba, mut from_yuv) = (
+        OpenH264Encoder::new(settings).unwrap(),
+        OpenH264Encoder::new(settings).unwrap(),
+    );
+    let mut frame = Frame::new(320, 180).unwrap();
+    for i in 0..12 {
+        gradient(i, &mut frame);
+        let a = from_rgba.encode(&frame).unwrap();
+        let b = from_yuv
+            .encode_yuv(&YuvFrame::from_rgba(&frame).unwrap())
+            .unwrap();
+        assert!(!a.is_empty() && a == b, "frame {i}");
+    }
+    let wrong = YuvFrame::new(160, 90).unwrap();
+    let err = from_yuv.encode_yuv(&wrong).unwrap_err();
+    assert_eq!(err.kind(), ytempire_core::ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("160x90"), "{err}");
+}

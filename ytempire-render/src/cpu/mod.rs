@@ -4,18 +4,21 @@
 //! a pool of its own once [`Compositor::leave_cores`] left cores to the encoder); every band
 //! applies the scene plan's layers bottom to top with integer kernels (see `raster`). Video
 //! clips are decoded on this thread before the bands start, and their current frame is
-//! sampled like a still.
+//! sampled like a still. Drawing I420 ([`Compositor::render_frame_yuv`]), each band is drawn
+//! into a small RGBA buffer of its thread's own and converted into the planes while it is
+//! still in cache, so no full RGBA frame is ever written.
 
 mod raster;
 
 use rayon::prelude::*;
 use ytempire_core::{Error, ErrorKind, Result};
 
-use crate::Frame;
 use crate::compositor::{Backend, Compositor};
+use crate::frame::rgba_to_i420;
 use crate::scene::plan::DrawOp;
 use crate::scene::{RenderPlan, SegmentMedia};
 use crate::text::OverlayStore;
+use crate::{Frame, YuvFrame};
 
 /// Rows per parallel task.
 const BAND_ROWS: usize = 16;
@@ -41,19 +44,33 @@ impl CpuCompositor {
 
 /// Checks shared by both backends before drawing a frame.
 pub(crate) fn check_frame(scene: &RenderPlan, prepared: Option<u64>, out: &Frame) -> Result<()> {
+    let fits = out.rgba.len() == out.stride() * out.height as usize;
+    check_target(scene, prepared, (out.width, out.height), fits)
+}
+
+/// [`check_frame`] for an I420 frame.
+fn check_yuv_frame(scene: &RenderPlan, prepared: Option<u64>, out: &YuvFrame) -> Result<()> {
+    check_target(scene, prepared, (out.width, out.height), out.planes_fit())
+}
+
+/// The compositor is prepared for `scene`, and the frame drawn into is the scene's size with
+/// buffers that fit it (`fits`).
+fn check_target(
+    scene: &RenderPlan,
+    prepared: Option<u64>,
+    (width, height): (u32, u32),
+    fits: bool,
+) -> Result<()> {
     let spec = scene.spec();
     if prepared != Some(scene.id) {
         return Err(Error::invalid_request(
             "compositor is not prepared for this scene; call prepare(scene) first",
         ));
     }
-    if out.width != spec.width
-        || out.height != spec.height
-        || out.rgba.len() != out.stride() * out.height as usize
-    {
+    if (width, height) != (spec.width, spec.height) || !fits {
         return Err(Error::invalid_request(format!(
-            "output frame is {}x{} but the scene is {}x{}",
-            out.width, out.height, spec.width, spec.height
+            "output frame is {width}x{height} but the scene is {}x{}",
+            spec.width, spec.height
         )));
     }
     Ok(())
@@ -96,14 +113,72 @@ impl Compositor for CpuCompositor {
 
     fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()> {
         check_frame(scene, self.prepared, out)?;
+        let taps = self.plan(scene, t_secs)?;
+        let stride = out.stride();
+        let frame = FrameOps {
+            width: out.width,
+            height: out.height,
+            ops: &self.ops,
+            taps: &taps,
+            media: &self.media,
+        };
+        let draw = || {
+            out.rgba
+                .par_chunks_mut(stride * BAND_ROWS)
+                .enumerate()
+                .for_each(|(i, px)| frame.draw_band(i, px));
+        };
+        self.run(draw);
+        Ok(())
+    }
+
+    fn draws_yuv(&self) -> bool {
+        true
+    }
+
+    fn render_frame_yuv(
+        &mut self,
+        scene: &RenderPlan,
+        t_secs: f64,
+        out: &mut YuvFrame,
+    ) -> Result<()> {
+        check_yuv_frame(scene, self.prepared, out)?;
+        let taps = self.plan(scene, t_secs)?;
+        let w = out.width as usize;
+        let frame = FrameOps {
+            width: out.width,
+            height: out.height,
+            ops: &self.ops,
+            taps: &taps,
+            media: &self.media,
+        };
+        let draw = || {
+            let chroma = w / 2 * BAND_ROWS / 2;
+            out.y
+                .par_chunks_mut(w * BAND_ROWS)
+                .zip(out.u.par_chunks_mut(chroma))
+                .zip(out.v.par_chunks_mut(chroma))
+                .enumerate()
+                .for_each_init(Vec::new, |rgba, (i, ((y, u), v))| {
+                    rgba.resize(y.len() * 4, 0);
+                    frame.draw_band(i, rgba);
+                    rgba_to_i420(rgba, w, y, u, v);
+                });
+        };
+        self.run(draw);
+        Ok(())
+    }
+}
+
+impl CpuCompositor {
+    /// Bring clips to `t_secs`, plan the frame's draw ops into `self.ops`, and compute the
+    /// column taps of unrotated images once for every band to share.
+    fn plan(&mut self, scene: &RenderPlan, t_secs: f64) -> Result<Vec<Option<raster::Taps>>> {
         self.media.update(scene, t_secs)?;
         scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)?;
-        let (width, height) = (out.width, out.height);
-        let stride = out.stride();
-        let ops = &self.ops;
         let media = &self.media;
-        // Column taps of unrotated images, computed once and shared by every band.
-        let taps: Vec<Option<raster::Taps>> = ops
+        Ok(self
+            .ops
             .iter()
             .map(|op| match op {
                 DrawOp::Image {
@@ -116,13 +191,15 @@ impl Compositor for CpuCompositor {
                     .and_then(|img| raster::column_taps(img, affine, *clip)),
                 _ => None,
             })
-            .collect();
-        let mut draw = || draw_bands(&mut out.rgba, stride, width, height, ops, &taps, media);
+            .collect())
+    }
+
+    /// Run `draw` on the bands' own pool, or on rayon's global one.
+    fn run(&self, draw: impl FnOnce() + Send) {
         match &self.pool {
             Some(pool) => pool.install(draw),
             None => draw(),
         }
-        Ok(())
     }
 }
 
@@ -132,49 +209,48 @@ fn band_threads(all: usize, left: usize) -> usize {
     if left < all { all - left } else { all }
 }
 
-/// Every band of a frame, in parallel on the current rayon pool.
-fn draw_bands(
-    rgba: &mut [u8],
-    stride: usize,
+/// What every band of one frame draws.
+struct FrameOps<'a> {
     width: u32,
     height: u32,
-    ops: &[DrawOp],
-    taps: &[Option<raster::Taps>],
-    media: &SegmentMedia,
-) {
-    rgba.par_chunks_mut(stride * BAND_ROWS)
-        .enumerate()
-        .for_each(|(i, px)| {
-            let mut band = raster::Band {
-                px,
-                y0: (i * BAND_ROWS) as u32,
-                width,
-                height,
-            };
-            for (op, taps) in ops.iter().zip(taps) {
-                match op {
-                    DrawOp::Background(bg) => raster::background(&mut band, bg),
-                    DrawOp::Image {
-                        image,
-                        affine,
-                        opacity,
-                        clip,
-                    } => {
-                        if let Some(img) = media.image(*image) {
-                            let taps = taps.as_deref();
-                            raster::image(&mut band, img, affine, taps, *opacity, *clip);
-                        }
+    ops: &'a [DrawOp],
+    taps: &'a [Option<raster::Taps>],
+    media: &'a SegmentMedia,
+}
+
+impl FrameOps<'_> {
+    /// Band `i` (rows `i · BAND_ROWS ..`, as many as `px` holds), every op bottom to top.
+    fn draw_band(&self, i: usize, px: &mut [u8]) {
+        let mut band = raster::Band {
+            px,
+            y0: (i * BAND_ROWS) as u32,
+            width: self.width,
+            height: self.height,
+        };
+        for (op, taps) in self.ops.iter().zip(self.taps) {
+            match op {
+                DrawOp::Background(bg) => raster::background(&mut band, bg),
+                DrawOp::Image {
+                    image,
+                    affine,
+                    opacity,
+                    clip,
+                } => {
+                    if let Some(img) = self.media.image(*image) {
+                        let taps = taps.as_deref();
+                        raster::image(&mut band, img, affine, taps, *opacity, *clip);
                     }
-                    DrawOp::Rect { rect, color } => raster::rect(&mut band, *rect, *color),
-                    DrawOp::Overlay {
-                        overlay,
-                        x,
-                        y,
-                        opacity,
-                    } => raster::overlay(&mut band, overlay, *x, *y, *opacity),
                 }
+                DrawOp::Rect { rect, color } => raster::rect(&mut band, *rect, *color),
+                DrawOp::Overlay {
+                    overlay,
+                    x,
+                    y,
+                    opacity,
+                } => raster::overlay(&mut band, overlay, *x, *y, *opacity),
             }
-        });
+        }
+    }
 }
 
 #[cfg(test)]

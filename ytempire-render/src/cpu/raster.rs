@@ -2,6 +2,12 @@
 //!
 //! The math mirrors `gpu/shader.wgsl` exactly: sample positions `u = a·x + (b·y + c)` in f32,
 //! 8-bit bilinear weights `floor(u·256) & 255`, clamp-to-edge, rounding `(Σ + 32768) >> 16`.
+//!
+//! The kernels are plain loops the compiler vectorises; each is also compiled for AVX2 and
+//! for SSE4.1 (`multiversion`), and the best one this CPU runs is chosen at run time. The
+//! integers are the same on every path.
+
+use multiversion::multiversion;
 
 use crate::scene::plan::{Affine, IRect};
 use crate::scene::{Background, SourceImage};
@@ -48,6 +54,7 @@ fn blend(dst: &mut [u8], src: [u32; 4]) {
     }
 }
 
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 pub(crate) fn background(band: &mut Band<'_>, bg: &Background) {
     let h = band.height as f32;
     for y in band.span(0, band.height) {
@@ -70,6 +77,7 @@ pub(crate) fn background(band: &mut Band<'_>, bg: &Background) {
     }
 }
 
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 pub(crate) fn rect(band: &mut Band<'_>, r: IRect, color: [u8; 4]) {
     let src = color.map(u32::from);
     for y in band.span(r.y0, r.y1) {
@@ -80,6 +88,7 @@ pub(crate) fn rect(band: &mut Band<'_>, r: IRect, color: [u8; 4]) {
     }
 }
 
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 pub(crate) fn overlay(band: &mut Band<'_>, ov: &Overlay, ox: i32, oy: i32, opacity: u8) {
     let (w, h) = (i64::from(band.width), i64::from(band.height));
     let (ox, oy) = (i64::from(ox), i64::from(oy));
@@ -177,7 +186,7 @@ pub(crate) fn image(
     band: &mut Band<'_>,
     img: &SourceImage,
     m: &Affine,
-    taps: Option<&[(usize, usize, u32)]>,
+    taps: Option<&[Tap]>,
     opacity: u8,
     clip: IRect,
 ) {
@@ -192,6 +201,7 @@ pub(crate) fn image(
 }
 
 /// Any affine map: every output pixel computes its own four taps.
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn image_general(
     band: &mut Band<'_>,
     img: &SourceImage,
@@ -220,13 +230,21 @@ fn image_general(
     }
 }
 
-/// An image op's [`column_taps`].
-pub(crate) type Taps = Vec<(usize, usize, u32)>;
+/// One output column's horizontal tap: source pixels `c0` and `c0 + 1`, the second weighted
+/// `fx / 256`. Where [`axis`] clamps both taps to one pixel, `fx` is 0, which gives the same
+/// sum (`p·256`) and reads the widened row's padding pixel with weight 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tap {
+    c0: u32,
+    fx: u32,
+}
 
-/// Horizontal taps of an image op, one per output column of `clip`: the two source pixel
-/// indexes and the 8-bit weight of the second; `None` when the map rotates (`b` or `d` not
-/// 0), so the separable path does not apply. They depend on the op only, so the compositor
-/// computes them once per frame and every band shares them.
+/// An image op's [`column_taps`].
+pub(crate) type Taps = Vec<Tap>;
+
+/// Horizontal taps of an image op, one per output column of `clip`; `None` when the map
+/// rotates (`b` or `d` not 0), so the separable path does not apply. They depend on the op
+/// only, so the compositor computes them once per frame and every band shares them.
 pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Option<Taps> {
     if m.b != 0.0 || m.d != 0.0 {
         return None;
@@ -234,15 +252,21 @@ pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Option<
     // u depends on x only (b·y + c = c with b = 0, same f32 arithmetic as the general path).
     Some(
         (clip.x0..clip.x1)
-            .map(|x| axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width))
+            .map(|x| {
+                let (c0, c1, fx) = axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width);
+                let fx = if c1 == c0 { 0 } else { fx };
+                Tap { c0: c0 as u32, fx }
+            })
             .collect(),
     )
 }
 
-/// A source row widened to one u64 per pixel, its four channels in 16-bit lanes. The u16
-/// view is written lane by lane (a loop the compiler vectorises); the u64 view is what the
-/// horizontal filter reads, two loads per output pixel. Lanes map to channels the same way
-/// on either byte order, because both sides go through the u16 view.
+/// A source row widened to one u64 per pixel, its four channels in 16-bit lanes, plus one
+/// padding pixel that taps read with weight 0. The u16 view is written lane by lane (a loop
+/// the compiler vectorises); the u64 view is what the horizontal filter reads, one two-pixel
+/// load per output pixel. Lanes map to channels the same way on either byte order, because
+/// both sides go through the u16 view.
+#[inline(always)]
 fn widen(src_row: &[u8], wide: &mut [u64]) {
     let lanes: &mut [u16] = bytemuck::cast_slice_mut(wide);
     for (d, s) in lanes.iter_mut().zip(src_row) {
@@ -253,10 +277,12 @@ fn widen(src_row: &[u8], wide: &mut [u64]) {
 /// One widened source row filtered horizontally at every output column: per channel
 /// `p0·(256 − fx) + p1·fx` (at most 255·256, so it fits a 16-bit lane exactly). All four
 /// channels are computed at once in the lanes of a u64; no lane can carry into the next.
-fn filter_row(wide: &[u64], cols: &[(usize, usize, u32)], out: &mut [u64]) {
-    for (o, &(c0, c1, fx)) in out.iter_mut().zip(cols) {
-        if let (Some(&a), Some(&b)) = (wide.get(c0), wide.get(c1)) {
-            *o = a * u64::from(256 - fx) + b * u64::from(fx);
+#[inline(always)]
+fn filter_row(wide: &[u64], cols: &[Tap], out: &mut [u64]) {
+    for (o, t) in out.iter_mut().zip(cols) {
+        let c0 = t.c0 as usize;
+        if let Some(&[a, b]) = wide.get(c0..c0 + 2) {
+            *o = a * u64::from(256 - t.fx) + b * u64::from(t.fx);
         }
     }
 }
@@ -266,11 +292,12 @@ fn filter_row(wide: &[u64], cols: &[(usize, usize, u32)], out: &mut [u64]) {
 /// vertically. Exactly the same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768)
 /// >> 16` with `top`/`bot` the exact horizontal sums), so the output is bit-identical to the
 /// general path and to the GPU shader's arithmetic. `cols` comes from [`column_taps`].
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn image_axis_aligned(
     band: &mut Band<'_>,
     img: &SourceImage,
     m: &Affine,
-    cols: &[(usize, usize, u32)],
+    cols: &[Tap],
     opacity: u8,
     clip: IRect,
     rows: std::ops::Range<u32>,
@@ -281,7 +308,7 @@ fn image_axis_aligned(
     let fade = opacity != 255 && img.opaque;
     let o = u32::from(opacity);
     let n = cols.len();
-    let mut wide = vec![0u64; img.width as usize];
+    let mut wide = vec![0u64; img.width as usize + 1];
     // Two filtered source rows: `rows_at[k]` is the source row held in `bufs[k]`.
     let mut bufs = [vec![0u64; n], vec![0u64; n]];
     let mut rows_at = [usize::MAX; 2];

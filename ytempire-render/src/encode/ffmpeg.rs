@@ -1,8 +1,9 @@
 //! An encoder that pipes raw frames into an `ffmpeg` process.
 //!
 //! Frames are converted to I420 (BT.601, limited range: what ffmpeg's own `rgba` →
-//! `yuv420p` conversion produces) in this process with openh264's SIMD converter before they
-//! are piped, which sends 3/8 of the RGBA bytes and spares ffmpeg's software scaler.
+//! `yuv420p` conversion produces) in this process ([`YuvFrame::fill_from_rgba`], or by the
+//! compositor as it draws) before they are piped, which sends 3/8 of the RGBA bytes and
+//! spares ffmpeg's software scaler.
 //!
 //! ffmpeg writes an Annex B elementary stream to its stdout with an access unit delimiter
 //! before every frame (`h264_metadata=aud=insert`); a reader thread splits it into packets.
@@ -15,10 +16,8 @@ use std::thread::JoinHandle;
 
 use ytempire_core::{Error, ErrorKind, Result};
 
-use openh264::formats::{RgbaSliceU8, YUVBuffer, YUVSource};
-
-use super::{Encoder, EncoderSettings, Packet, annexb_has_idr, check_frame};
-use crate::Frame;
+use super::{Encoder, EncoderSettings, Packet, annexb_has_idr, check_yuv};
+use crate::YuvFrame;
 
 /// Which ffmpeg H.264 encoder to drive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +87,7 @@ pub struct FfmpegEncoder {
     reader: Option<JoinHandle<std::io::Result<()>>>,
     stderr: Option<JoinHandle<String>>,
     next: i64,
-    yuv: YUVBuffer,
+    yuv: YuvFrame,
 }
 
 impl std::fmt::Debug for FfmpegEncoder {
@@ -159,7 +158,7 @@ impl FfmpegEncoder {
         let (Some(stdin), Some(stdout), Some(mut stderr)) = (stdin, stdout, stderr) else {
             return Err(Error::internal("ffmpeg pipes missing"));
         };
-        let yuv = YUVBuffer::new(settings.width as usize, settings.height as usize);
+        let yuv = YuvFrame::new(settings.width, settings.height)?;
         let (tx, rx) = channel();
         let reader = std::thread::Builder::new()
             .name("ffmpeg-h264-reader".into())
@@ -280,14 +279,16 @@ impl Encoder for FfmpegEncoder {
         }
     }
 
-    fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>> {
-        check_frame(&self.settings, frame)?;
+    fn conversion_buffer(&mut self) -> &mut YuvFrame {
+        &mut self.yuv
+    }
+
+    fn encode_yuv(&mut self, frame: &YuvFrame) -> Result<Vec<Packet>> {
+        check_yuv(&self.settings, frame)?;
         let Some(stdin) = self.stdin.as_mut() else {
             return Err(ffmpeg_err("ffmpeg encoder already finished"));
         };
-        let dims = (frame.width as usize, frame.height as usize);
-        self.yuv.read_rgba8(RgbaSliceU8::new(&frame.rgba, dims));
-        let ok = [self.yuv.y(), self.yuv.u(), self.yuv.v()]
+        let ok = [&frame.y, &frame.u, &frame.v]
             .iter()
             .all(|plane| stdin.write_all(plane).is_ok());
         if !ok {

@@ -14,7 +14,7 @@
 
 use ytempire_core::{Error, Result, VideoSpec};
 
-use crate::Frame;
+use crate::{Frame, YuvFrame};
 
 mod ffmpeg;
 mod openh264;
@@ -151,13 +151,33 @@ impl std::fmt::Debug for Packet {
     }
 }
 
-/// An H.264 encoder fed one RGBA frame at a time.
+/// An H.264 encoder fed one frame at a time, RGBA or already I420.
 pub trait Encoder: Send {
     /// A short name for reports and logs (e.g. `openh264`, `ffmpeg:libx264`).
     fn name(&self) -> String;
-    /// Encode one frame (must match the settings' size); returns the packets now ready, in
-    /// decode order (possibly none while the encoder buffers).
-    fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>>;
+    /// Encode one RGBA frame (must match the settings' size): converted to I420 with
+    /// [`YuvFrame::fill_from_rgba`] on this thread, into the encoder's
+    /// [`conversion_buffer`](Encoder::conversion_buffer), then coded by
+    /// [`encode_yuv`](Encoder::encode_yuv). Returns the packets now ready, in decode order
+    /// (possibly none while the encoder buffers).
+    fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>> {
+        let mut buf = std::mem::take(self.conversion_buffer());
+        if (buf.width, buf.height) != (frame.width, frame.height) || !buf.planes_fit() {
+            buf = YuvFrame::new(frame.width, frame.height)?;
+        }
+        let packets = buf
+            .fill_from_rgba(frame)
+            .and_then(|()| self.encode_yuv(&buf));
+        *self.conversion_buffer() = buf;
+        packets
+    }
+    /// The buffer [`encode`](Encoder::encode) converts RGBA frames into, kept between frames
+    /// so that encoding does not allocate.
+    fn conversion_buffer(&mut self) -> &mut YuvFrame;
+    /// Encode one I420 frame (must match the settings' size), with no conversion: what the
+    /// render uses when the compositor draws I420 itself
+    /// ([`Compositor::draws_yuv`](crate::Compositor::draws_yuv)).
+    fn encode_yuv(&mut self, frame: &YuvFrame) -> Result<Vec<Packet>>;
     /// Flush: the remaining packets in decode order. The encoder is unusable afterwards.
     fn finish(&mut self) -> Result<Vec<Packet>>;
     /// How many cores this encoder keeps busy: 1 by default (the bundled openh264 codes one
@@ -216,11 +236,8 @@ pub fn create_encoder(
     }
 }
 
-pub(crate) fn check_frame(settings: &EncoderSettings, frame: &Frame) -> Result<()> {
-    if frame.width != settings.width
-        || frame.height != settings.height
-        || frame.rgba.len() != settings.width as usize * settings.height as usize * 4
-    {
+pub(crate) fn check_yuv(settings: &EncoderSettings, frame: &YuvFrame) -> Result<()> {
+    if frame.width != settings.width || frame.height != settings.height || !frame.planes_fit() {
         return Err(Error::invalid_request(format!(
             "frame is {}x{} but the encoder was set up for {}x{}",
             frame.width, frame.height, settings.width, settings.height

@@ -5,11 +5,11 @@ use openh264::encoder::{
     BitRate, Complexity, EncoderConfig, FrameRate, FrameType, IntraFramePeriod, Profile,
     RateControlMode, UsageType, VuiConfig,
 };
-use openh264::formats::{RgbaSliceU8, YUVBuffer};
+use openh264::formats::YUVSlices;
 use ytempire_core::{Error, ErrorKind, Result};
 
-use super::{Encoder, EncoderSettings, Packet, Preset, check_frame};
-use crate::Frame;
+use super::{Encoder, EncoderSettings, Packet, Preset, check_yuv};
+use crate::YuvFrame;
 
 /// openh264 with YouTube-friendly settings: bitrate rate control, no frame skipping (CFR),
 /// IDR every `gop` frames, BT.601 colour signalled in the VUI. openh264 emits no B-frames,
@@ -17,7 +17,7 @@ use crate::Frame;
 pub struct OpenH264Encoder {
     settings: EncoderSettings,
     inner: openh264::encoder::Encoder,
-    yuv: YUVBuffer,
+    yuv: YuvFrame,
     next: i64,
 }
 
@@ -59,7 +59,7 @@ impl OpenH264Encoder {
         Ok(Self {
             settings,
             inner,
-            yuv: YUVBuffer::new(settings.width as usize, settings.height as usize),
+            yuv: YuvFrame::new(settings.width, settings.height)?,
             next: 0,
         })
     }
@@ -70,12 +70,16 @@ impl Encoder for OpenH264Encoder {
         "openh264".into()
     }
 
-    fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>> {
-        check_frame(&self.settings, frame)?;
-        let dims = (frame.width as usize, frame.height as usize);
-        self.yuv.read_rgba8(RgbaSliceU8::new(&frame.rgba, dims));
+    fn conversion_buffer(&mut self) -> &mut YuvFrame {
+        &mut self.yuv
+    }
+
+    fn encode_yuv(&mut self, frame: &YuvFrame) -> Result<Vec<Packet>> {
+        check_yuv(&self.settings, frame)?;
+        let (w, h) = (frame.width as usize, frame.height as usize);
+        let planes = YUVSlices::new((&frame.y, &frame.u, &frame.v), (w, h), (w, w / 2, w / 2));
         let index = self.next;
-        let bits = self.inner.encode(&self.yuv).map_err(encode_err)?;
+        let bits = self.inner.encode(&planes).map_err(encode_err)?;
         let keyframe = matches!(bits.frame_type(), FrameType::IDR);
         if matches!(bits.frame_type(), FrameType::Skip | FrameType::Invalid) {
             return Err(Error::new(

@@ -9,12 +9,11 @@
 use std::ffi::c_int;
 use std::ptr;
 
-use openh264::formats::{RgbaSliceU8, YUVBuffer, YUVSource};
 use x264_sys as sys;
 use ytempire_core::{Error, ErrorKind, Result};
 
-use super::{Encoder, EncoderSettings, Packet, check_frame};
-use crate::Frame;
+use super::{Encoder, EncoderSettings, Packet, check_yuv};
+use crate::YuvFrame;
 
 fn encode_err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::Encode, format!("x264: {}", msg.into()))
@@ -38,7 +37,7 @@ pub struct X264Encoder {
     handle: *mut sys::x264_t,
     /// Input picture whose planes x264 allocated (freed with `x264_picture_clean`).
     picture: sys::x264_picture_t,
-    yuv: YUVBuffer,
+    yuv: YuvFrame,
     next: i64,
 }
 
@@ -140,19 +139,19 @@ impl X264Encoder {
             settings,
             handle,
             picture,
-            yuv: YUVBuffer::new(settings.width as usize, settings.height as usize),
+            yuv: YuvFrame::new(settings.width, settings.height)?,
             next: 0,
         })
     }
 
-    /// Copy the converted frame into x264's planes (their strides may be padded).
-    fn fill_picture(&mut self) {
+    /// Copy `frame` (checked to match the settings) into x264's planes (their strides may
+    /// be padded).
+    fn fill_picture(&mut self, frame: &YuvFrame) {
         let (w, h) = (self.settings.width as usize, self.settings.height as usize);
-        let (sy, su, sv) = self.yuv.strides();
         let planes = [
-            (self.yuv.y(), sy, w, h),
-            (self.yuv.u(), su, w / 2, h / 2),
-            (self.yuv.v(), sv, w / 2, h / 2),
+            (&frame.y, w, w, h),
+            (&frame.u, w / 2, w / 2, h / 2),
+            (&frame.v, w / 2, w / 2, h / 2),
         ];
         for (k, (src, src_stride, width, rows)) in planes.into_iter().enumerate() {
             let dst_stride = usize::try_from(self.picture.img.i_stride[k]).unwrap_or(0);
@@ -224,11 +223,13 @@ impl Encoder for X264Encoder {
         format!("x264 (libx264 build {})", sys::X264_BUILD)
     }
 
-    fn encode(&mut self, frame: &Frame) -> Result<Vec<Packet>> {
-        check_frame(&self.settings, frame)?;
-        let dims = (frame.width as usize, frame.height as usize);
-        self.yuv.read_rgba8(RgbaSliceU8::new(&frame.rgba, dims));
-        self.fill_picture();
+    fn conversion_buffer(&mut self) -> &mut YuvFrame {
+        &mut self.yuv
+    }
+
+    fn encode_yuv(&mut self, frame: &YuvFrame) -> Result<Vec<Packet>> {
+        check_yuv(&self.settings, frame)?;
+        self.fill_picture(frame);
         self.picture.i_pts = self.next;
         self.picture.i_type = sys::X264_TYPE_AUTO as c_int;
         self.next += 1;
