@@ -89,7 +89,7 @@ pub trait Compositor: Send {
 ///
 /// A software adapter (Mesa's lavapipe) is not chosen automatically: it rasterises on the
 /// CPU and measured 22–28 ms per 1080p Ken Burns frame on a 2-core machine (16 ms with the
-/// texture unit's image filter, `gpu::ImageFilter::Sampler`) against 3–4 ms for the CPU
+/// texture unit's image filter, `gpu::ImageFilter::Sampler`) against about 2 ms for the CPU
 /// compositor. Ask for it with `CompositorChoice::Gpu` (the CPU/GPU comparison tests do), or
 /// set `YTEMPIRE_COMPOSITOR=gpu` (any adapter) or `cpu`. On Linux wgpu is only asked when a
 /// GPU device node exists (`/dev/dri/renderD*`, `/dev/nvidia*`), so machines without one do

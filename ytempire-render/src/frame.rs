@@ -251,6 +251,30 @@ mod tests {
         assert!(near(yuv.u[1], red[1]) && near(yuv.v[1], red[2]), "{yuv:?}");
     }
 
+    /// Converting 16 rows at a time gives openh264's whole-frame conversion byte for byte,
+    /// on a frame whose last step is short (1080 = 67 · 16 + 8) and whose width is no
+    /// multiple of the SIMD block (1926).
+    #[test]
+    fn banded_conversion_equals_openh264_on_the_whole_frame() {
+        for (w, h) in [(1920, 1080), (1926, 34)] {
+            let mut f = Frame::new(w, h).unwrap();
+            let mut state = 0x9e37_79b9_u32;
+            for b in &mut f.rgba {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                *b = (state >> 24) as u8;
+            }
+            let ours = YuvFrame::from_rgba(&f).unwrap();
+            let mut whole = YUVBuffer::new(w as usize, h as usize);
+            whole.read_rgba8(RgbaSliceU8::new(&f.rgba, (w as usize, h as usize)));
+            assert!(
+                ours.y == whole.y() && ours.u == whole.u() && ours.v == whole.v(),
+                "{w}x{h}"
+            );
+        }
+    }
+
     #[test]
     fn sizes_are_checked() {
         for (w, h) in [(0, 2), (2, 0), (3, 2), (2, 5)] {

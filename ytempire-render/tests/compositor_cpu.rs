@@ -241,7 +241,7 @@ fn leaving_cores_to_the_encoder_changes_no_pixel() {
 
 /// Drawing straight into I420 gives, byte for byte, the RGBA frame converted afterwards: for
 /// every corpus scene and time, on the global pool and on a pool of one (bands converted on
-/// whichever thread drew them), at a size whose last band is short (180 = 11 · 16 + 4).
+/// whichever thread drew them), at a size whose last band is short (180 = 5 · 32 + 20).
 #[test]
 fn drawing_i420_equals_converting_the_rgba_frame() {
     let spec = VideoSpec::new(320, 180, 30);

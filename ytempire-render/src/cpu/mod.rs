@@ -21,7 +21,7 @@ use crate::text::OverlayStore;
 use crate::{Frame, YuvFrame};
 
 /// Rows per parallel task.
-const BAND_ROWS: usize = 16;
+const BAND_ROWS: usize = 32;
 
 /// Renders scenes on the CPU with the same math as the GPU shader.
 #[derive(Debug, Default)]
