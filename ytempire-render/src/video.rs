@@ -263,7 +263,14 @@ pub fn render_video_blocking_with_progress(
         let (w, h, capacity) = (spec.width, spec.height, opts.channel_capacity);
         // A compositor that draws I420 itself converts each band while it is in cache; the
         // encoder then codes the planes as they come.
-        if compositor.draws_yuv() {
+        let yuv = compositor.draws_yuv();
+        let c = compositor.as_mut();
+        let mut draw = |i: u64, frame: &mut dyn Picture| {
+            frame.draw(c, &scene, i as f64 / fps)?;
+            drawn(i);
+            Ok(())
+        };
+        if yuv {
             encode_into(
                 w,
                 h,
@@ -271,26 +278,12 @@ pub fn render_video_blocking_with_progress(
                 encoder,
                 sink,
                 capacity,
-                |i, frame: &mut YuvFrame| {
-                    compositor.render_frame_yuv(&scene, i as f64 / fps, frame)?;
-                    drawn(i);
-                    Ok(())
-                },
+                |i, f: &mut YuvFrame| draw(i, f),
             )
         } else {
-            encode_into(
-                w,
-                h,
-                frames,
-                encoder,
-                sink,
-                capacity,
-                |i, frame: &mut Frame| {
-                    compositor.render_frame(&scene, i as f64 / fps, frame)?;
-                    drawn(i);
-                    Ok(())
-                },
-            )
+            encode_into(w, h, frames, encoder, sink, capacity, |i, f: &mut Frame| {
+                draw(i, f)
+            })
         }
     })();
     let (summary, loudness) = match result {
@@ -360,14 +353,20 @@ pub fn encode_frames(
 
 /// A picture the encoder thread codes: an RGBA [`Frame`] (converted on that thread) or an
 /// I420 [`YuvFrame`] (coded as it is).
-trait Picture: Send + Sized + 'static {
-    fn blank(width: u32, height: u32) -> Result<Self>;
+trait Picture: Send {
+    fn blank(width: u32, height: u32) -> Result<Self>
+    where
+        Self: Sized;
+    fn draw(&mut self, c: &mut dyn Compositor, scene: &RenderPlan, t_secs: f64) -> Result<()>;
     fn encode_with(&self, encoder: &mut dyn Encoder) -> Result<Vec<Packet>>;
 }
 
 impl Picture for Frame {
     fn blank(width: u32, height: u32) -> Result<Self> {
         Frame::new(width, height)
+    }
+    fn draw(&mut self, c: &mut dyn Compositor, scene: &RenderPlan, t_secs: f64) -> Result<()> {
+        c.render_frame(scene, t_secs, self)
     }
     fn encode_with(&self, encoder: &mut dyn Encoder) -> Result<Vec<Packet>> {
         encoder.encode(self)
@@ -378,6 +377,9 @@ impl Picture for YuvFrame {
     fn blank(width: u32, height: u32) -> Result<Self> {
         YuvFrame::new(width, height)
     }
+    fn draw(&mut self, c: &mut dyn Compositor, scene: &RenderPlan, t_secs: f64) -> Result<()> {
+        c.render_frame_yuv(scene, t_secs, self)
+    }
     fn encode_with(&self, encoder: &mut dyn Encoder) -> Result<Vec<Packet>> {
         encoder.encode_yuv(self)
     }
@@ -385,7 +387,7 @@ impl Picture for YuvFrame {
 
 /// [`encode_frames`] into a [`Sink`], for either kind of [`Picture`]; also returns the
 /// soundtrack's loudness when the sink was waiting for one.
-fn encode_into<P: Picture>(
+fn encode_into<P: Picture + Sized + 'static>(
     width: u32,
     height: u32,
     frames: u64,
@@ -499,7 +501,7 @@ impl Sink {
     }
 }
 
-fn encoder_thread<P: Picture>(
+fn encoder_thread<P: Picture + Sized + 'static>(
     mut encoder: Box<dyn Encoder>,
     mut sink: Sink,
     frames: &Receiver<P>,

@@ -115,13 +115,7 @@ impl Compositor for CpuCompositor {
         check_frame(scene, self.prepared, out)?;
         let taps = self.plan(scene, t_secs)?;
         let stride = out.stride();
-        let frame = FrameOps {
-            width: out.width,
-            height: out.height,
-            ops: &self.ops,
-            taps: &taps,
-            media: &self.media,
-        };
+        let frame = self.frame_ops(&taps, out.width, out.height);
         let draw = || {
             out.rgba
                 .par_chunks_mut(stride * BAND_ROWS)
@@ -145,13 +139,7 @@ impl Compositor for CpuCompositor {
         check_yuv_frame(scene, self.prepared, out)?;
         let taps = self.plan(scene, t_secs)?;
         let w = out.width as usize;
-        let frame = FrameOps {
-            width: out.width,
-            height: out.height,
-            ops: &self.ops,
-            taps: &taps,
-            media: &self.media,
-        };
+        let frame = self.frame_ops(&taps, out.width, out.height);
         let draw = || {
             let chroma = w / 2 * BAND_ROWS / 2;
             out.y
@@ -192,6 +180,22 @@ impl CpuCompositor {
                 _ => None,
             })
             .collect())
+    }
+
+    /// What the bands of a `width × height` frame draw, with the planned ops and `taps`.
+    fn frame_ops<'a>(
+        &'a self,
+        taps: &'a [Option<raster::Taps>],
+        width: u32,
+        height: u32,
+    ) -> FrameOps<'a> {
+        FrameOps {
+            width,
+            height,
+            ops: &self.ops,
+            taps,
+            media: &self.media,
+        }
     }
 
     /// Run `draw` on the bands' own pool, or on rayon's global one.
