@@ -6,8 +6,8 @@
 //! the calling thread and hand them through a bounded channel to an encoder thread that
 //! streams packets into the MP4 muxer. The CPU compositor hands over I420 planes it converted
 //! band by band as it drew ([`Compositor::draws_yuv`]); the GPU compositor hands over RGBA
-//! frames, which the encoder thread converts. Until the soundtrack is ready the encoder thread parks
-//! its packets in a temporary file (the muxer interleaves audio every half second, so it
+//! frames, which the encoder thread converts. Until the soundtrack is ready the encoder
+//! thread parks its packets in a temporary file (the muxer interleaves audio every half second, so it
 //! needs the audio first) and replays them once it is; a failing soundtrack (a missing or
 //! corrupt narration) stops the render as soon as it fails. Frame buffers are recycled
 //! through a second channel, so memory stays flat whatever the video's length. The MP4 is
