@@ -124,7 +124,7 @@ impl YuvFrame {
                 frame.width, frame.height, self.width, self.height
             )));
         }
-        rgba_to_i420(
+        I420Converter::default().convert(
             &frame.rgba,
             self.width as usize,
             &mut self.y,
@@ -145,40 +145,55 @@ impl YuvFrame {
 /// cache while its planes are copied out.
 const CONVERT_ROWS: usize = 16;
 
-/// Rows of RGBA (`width` pixels each; `width` and the number of rows even) converted into the
-/// matching rows of I420 planes by openh264's converter (hand-written AVX2, chosen at run
-/// time, with a portable fallback), [`CONVERT_ROWS`] rows at a time through a small buffer.
-/// The same function serves whole frames and the compositor's bands, so both give the same
-/// bytes.
-pub(crate) fn rgba_to_i420(rgba: &[u8], width: usize, y: &mut [u8], u: &mut [u8], v: &mut [u8]) {
-    let half = width / 2;
-    let mut buf: Option<YUVBuffer> = None;
-    let steps = rgba
-        .chunks(width * 4 * CONVERT_ROWS)
-        .zip(y.chunks_mut(width * CONVERT_ROWS))
-        .zip(u.chunks_mut(half * CONVERT_ROWS / 2))
-        .zip(v.chunks_mut(half * CONVERT_ROWS / 2));
-    for (((src, y), u), v) in steps {
-        let rows = y.len() / width.max(1);
-        let chroma = half * rows / 2;
-        if src.len() != width * 4 * rows
-            || !rows.is_multiple_of(2)
-            || u.len() != chroma
-            || v.len() != chroma
-        {
-            return;
+/// Converts rows of RGBA (`width` pixels each; `width` and the number of rows even) into the
+/// matching rows of I420 planes with openh264's converter (hand-written AVX2, chosen at run
+/// time, with a portable fallback), [`CONVERT_ROWS`] rows at a time through a small buffer
+/// that it keeps between calls. Whole frames and the compositor's bands go through it, so
+/// both give the same bytes.
+#[derive(Default)]
+pub(crate) struct I420Converter {
+    buf: Option<YUVBuffer>,
+}
+
+impl I420Converter {
+    /// Convert `rgba` into `y`, `u` and `v`; stops at the first step whose sizes do not fit.
+    pub(crate) fn convert(
+        &mut self,
+        rgba: &[u8],
+        width: usize,
+        y: &mut [u8],
+        u: &mut [u8],
+        v: &mut [u8],
+    ) {
+        let half = width / 2;
+        let steps = rgba
+            .chunks(width * 4 * CONVERT_ROWS)
+            .zip(y.chunks_mut(width * CONVERT_ROWS))
+            .zip(u.chunks_mut(half * CONVERT_ROWS / 2))
+            .zip(v.chunks_mut(half * CONVERT_ROWS / 2));
+        for (((src, y), u), v) in steps {
+            let rows = y.len() / width.max(1);
+            let chroma = half * rows / 2;
+            if src.len() != width * 4 * rows
+                || !rows.is_multiple_of(2)
+                || u.len() != chroma
+                || v.len() != chroma
+            {
+                return;
+            }
+            let fits = self
+                .buf
+                .as_ref()
+                .is_some_and(|b| b.dimensions() == (width, rows));
+            let b = match self.buf.as_mut() {
+                Some(b) if fits => b,
+                _ => self.buf.insert(YUVBuffer::new(width, rows)),
+            };
+            b.read_rgba8(RgbaSliceU8::new(src, (width, rows)));
+            y.copy_from_slice(b.y());
+            u.copy_from_slice(b.u());
+            v.copy_from_slice(b.v());
         }
-        let fits = buf
-            .as_ref()
-            .is_some_and(|b| b.dimensions() == (width, rows));
-        let b = match buf.as_mut() {
-            Some(b) if fits => b,
-            _ => buf.insert(YUVBuffer::new(width, rows)),
-        };
-        b.read_rgba8(RgbaSliceU8::new(src, (width, rows)));
-        y.copy_from_slice(b.y());
-        u.copy_from_slice(b.u());
-        v.copy_from_slice(b.v());
     }
 }
 

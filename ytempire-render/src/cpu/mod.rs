@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use ytempire_core::{Error, ErrorKind, Result};
 
 use crate::compositor::{Backend, Compositor};
-use crate::frame::rgba_to_i420;
+use crate::frame::I420Converter;
 use crate::scene::plan::DrawOp;
 use crate::scene::{RenderPlan, SegmentMedia};
 use crate::text::OverlayStore;
@@ -147,11 +147,14 @@ impl Compositor for CpuCompositor {
                 .zip(out.u.par_chunks_mut(chroma))
                 .zip(out.v.par_chunks_mut(chroma))
                 .enumerate()
-                .for_each_init(Vec::new, |rgba, (i, ((y, u), v))| {
-                    rgba.resize(y.len() * 4, 0);
-                    frame.draw_band(i, rgba);
-                    rgba_to_i420(rgba, w, y, u, v);
-                });
+                .for_each_init(
+                    || (Vec::new(), I420Converter::default()),
+                    |(rgba, converter), (i, ((y, u), v))| {
+                        rgba.resize(y.len() * 4, 0);
+                        frame.draw_band(i, rgba);
+                        converter.convert(rgba, w, y, u, v);
+                    },
+                );
         };
         self.run(draw);
         Ok(())

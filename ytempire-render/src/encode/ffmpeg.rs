@@ -158,7 +158,7 @@ impl FfmpegEncoder {
         let (Some(stdin), Some(stdout), Some(mut stderr)) = (stdin, stdout, stderr) else {
             return Err(Error::internal("ffmpeg pipes missing"));
         };
-        let yuv = YuvFrame::new(settings.width, settings.height)?;
+        let yuv = YuvFrame::default();
         let (tx, rx) = channel();
         let reader = std::thread::Builder::new()
             .name("ffmpeg-h264-reader".into())

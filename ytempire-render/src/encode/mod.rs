@@ -171,8 +171,9 @@ pub trait Encoder: Send {
         *self.conversion_buffer() = buf;
         packets
     }
-    /// The buffer [`encode`](Encoder::encode) converts RGBA frames into, kept between frames
-    /// so that encoding does not allocate.
+    /// The buffer [`encode`](Encoder::encode) converts RGBA frames into: empty until the
+    /// first RGBA frame (a render fed I420 never needs it), then kept between frames so that
+    /// encoding does not allocate.
     fn conversion_buffer(&mut self) -> &mut YuvFrame;
     /// Encode one I420 frame (must match the settings' size), with no conversion: what the
     /// render uses when the compositor draws I420 itself

@@ -59,7 +59,7 @@ impl OpenH264Encoder {
         Ok(Self {
             settings,
             inner,
-            yuv: YuvFrame::new(settings.width, settings.height)?,
+            yuv: YuvFrame::default(),
             next: 0,
         })
     }

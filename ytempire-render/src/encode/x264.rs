@@ -139,7 +139,7 @@ impl X264Encoder {
             settings,
             handle,
             picture,
-            yuv: YuvFrame::new(settings.width, settings.height)?,
+            yuv: YuvFrame::default(),
             next: 0,
         })
     }
