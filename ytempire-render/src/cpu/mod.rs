@@ -9,6 +9,8 @@
 //! still in cache, so no full RGBA frame is ever written.
 
 mod raster;
+#[cfg(target_arch = "x86_64")]
+mod simd;
 
 use rayon::prelude::*;
 use ytempire_core::{Error, ErrorKind, Result};
@@ -244,7 +246,7 @@ impl FrameOps<'_> {
                     clip,
                 } => {
                     if let Some(img) = self.media.image(*image) {
-                        let taps = taps.as_deref();
+                        let taps = taps.as_ref();
                         raster::image(&mut band, img, affine, taps, *opacity, *clip);
                     }
                 }

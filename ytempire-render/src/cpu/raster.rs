@@ -8,6 +8,7 @@
 //! integers are the same on every path.
 
 use multiversion::multiversion;
+use multiversion::target::match_target;
 
 use crate::scene::plan::{Affine, IRect};
 use crate::scene::{Background, SourceImage};
@@ -186,7 +187,7 @@ pub(crate) fn image(
     band: &mut Band<'_>,
     img: &SourceImage,
     m: &Affine,
-    taps: Option<&[Tap]>,
+    taps: Option<&Taps>,
     opacity: u8,
     clip: IRect,
 ) {
@@ -195,7 +196,7 @@ pub(crate) fn image(
         return;
     }
     match taps {
-        Some(cols) => image_axis_aligned(band, img, m, cols, opacity, clip, rows),
+        Some(taps) => image_axis_aligned(band, img, m, taps, opacity, clip, rows),
         None => image_general(band, img, m, opacity, clip, rows),
     }
 }
@@ -239,8 +240,67 @@ pub(crate) struct Tap {
     fx: u32,
 }
 
-/// An image op's [`column_taps`].
-pub(crate) type Taps = Vec<Tap>;
+/// How many source pixels the taps of a [`Block`] span, which says how the AVX2 filter
+/// fetches them (`cpu::simd`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Span {
+    /// `c0` within 8 pixels from `base`: one load and one permute per tap pixel.
+    Eight,
+    /// Within 16 pixels: two loads, two permutes and a blend.
+    Sixteen,
+    /// Wider (or too near the row's end to load whole windows): pixel by pixel.
+    Wider,
+}
+
+/// Eight consecutive columns' taps laid out for the AVX2 filter: `idx[i] = c0 − base` of
+/// column `first + i`, and `fx` of each column repeated over its 4 channels in the order the
+/// filter widens pixels to 16 bits (`w1[0]`: pixels 0, 1, 4, 5; `w1[1]`: 2, 3, 6, 7).
+#[derive(Clone, Debug)]
+pub(crate) struct Block {
+    pub(crate) first: u32,
+    pub(crate) base: u32,
+    pub(crate) span: Span,
+    pub(crate) idx: [u32; 8],
+    pub(crate) w1: [[u16; 16]; 2],
+}
+
+impl Block {
+    fn new(first: usize, cols: &[Tap], width: u32) -> Self {
+        let base = cols.iter().map(|t| t.c0).min().unwrap_or(0);
+        let reach = cols.iter().map(|t| t.c0 - base).max().unwrap_or(0);
+        // Window loads read pixels base .. base + 8 (or 16), and one further for `c0 + 1`.
+        let fits = |n: u32| reach < n && base + n < width;
+        let span = if fits(8) {
+            Span::Eight
+        } else if fits(16) {
+            Span::Sixteen
+        } else {
+            Span::Wider
+        };
+        let mut idx = [0u32; 8];
+        let mut w1 = [[0u16; 16]; 2];
+        for (i, t) in cols.iter().enumerate() {
+            idx[i] = t.c0 - base;
+            let at = (i / 4) * 8 + (i % 2) * 4;
+            w1[(i % 4) / 2][at..at + 4].fill(t.fx as u16);
+        }
+        Self {
+            first: first as u32,
+            base,
+            span,
+            idx,
+            w1,
+        }
+    }
+}
+
+/// An image op's horizontal taps, one per output column of its clip, and the same taps in
+/// [`Block`]s of 8 columns (the columns after the last whole block have none).
+#[derive(Clone, Debug)]
+pub(crate) struct Taps {
+    pub(crate) cols: Vec<Tap>,
+    pub(crate) blocks: Vec<Block>,
+}
 
 /// Horizontal taps of an image op, one per output column of `clip`; `None` when the map
 /// rotates (`b` or `d` not 0), so the separable path does not apply. They depend on the op
@@ -250,15 +310,39 @@ pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Option<
         return None;
     }
     // u depends on x only (b·y + c = c with b = 0, same f32 arithmetic as the general path).
-    Some(
-        (clip.x0..clip.x1)
-            .map(|x| {
-                let (c0, c1, fx) = axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width);
-                let fx = if c1 == c0 { 0 } else { fx };
-                Tap { c0: c0 as u32, fx }
-            })
-            .collect(),
-    )
+    let cols: Vec<Tap> = (clip.x0..clip.x1)
+        .map(|x| {
+            let (c0, c1, fx) = axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width);
+            let fx = if c1 == c0 { 0 } else { fx };
+            Tap { c0: c0 as u32, fx }
+        })
+        .collect();
+    let blocks = cols
+        .chunks_exact(8)
+        .enumerate()
+        .map(|(i, c)| Block::new(i * 8, c, img.width))
+        .collect();
+    Some(Taps { cols, blocks })
+}
+
+/// One column's horizontal filter straight from a source row of RGBA bytes, into its 4 lanes.
+#[inline(always)]
+pub(crate) fn horizontal_tap(row: &[u8], t: Tap, lanes: &mut [u16]) {
+    let i0 = t.c0 as usize * 4;
+    let i1 = if t.fx == 0 { i0 } else { i0 + 4 };
+    let (Some(p0), Some(p1)) = (row.get(i0..i0 + 4), row.get(i1..i1 + 4)) else {
+        return;
+    };
+    let (w0, w1) = (256 - t.fx as u16, t.fx as u16);
+    for ((l, &a), &b) in lanes.iter_mut().zip(p0).zip(p1) {
+        *l = u16::from(a) * w0 + u16::from(b) * w1;
+    }
+}
+
+/// One lane's vertical blend of two horizontal sums, `fy / 256` of the way to `bot`.
+#[inline(always)]
+pub(crate) fn vertical_tap(top: u16, bot: u16, fy: u32) -> u8 {
+    ((u32::from(top) * (256 - fy) + u32::from(bot) * fy + 32768) >> 16) as u8
 }
 
 /// A source row widened to one u64 per pixel, its four channels in 16-bit lanes, plus one
@@ -287,17 +371,59 @@ fn filter_row(wide: &[u64], cols: &[Tap], out: &mut [u64]) {
     }
 }
 
-/// The unrotated image path, separable: each source row is widened and filtered horizontally
-/// once and reused by every output row of the band that samples it, then rows are blended
-/// vertically. Exactly the same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768)
-/// >> 16` with `top`/`bot` the exact horizontal sums), so the output is bit-identical to the
-/// general path and to the GPU shader's arithmetic. `cols` comes from [`column_taps`].
+/// One source row (`row`, RGBA bytes) filtered horizontally at every column of `taps` into
+/// `out` (four 16-bit lanes per column): on AVX2 straight from the bytes (`cpu::simd`),
+/// elsewhere widened into `wide` first.
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+fn filter_source_row(row: &[u8], taps: &Taps, wide: &mut Vec<u64>, out: &mut [u64]) {
+    match_target! {
+        "x86_64+avx2" => {
+            let _ = wide;
+            super::simd::filter_row(row, taps, bytemuck::cast_slice_mut(out));
+        }
+        _ => {
+            wide.resize(row.len() / 4 + 1, 0);
+            widen(row, wide);
+            filter_row(wide, &taps.cols, out);
+        }
+    }
+}
+
+/// Two filtered rows blended vertically into bytes, `fy / 256` of the way to `bot`
+/// ([`vertical_tap`] per lane; on AVX2 in `cpu::simd`).
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+fn blend_rows(top: &[u16], bot: &[u16], fy: u32, out: &mut [u8]) {
+    match_target! {
+        "x86_64+avx2" => super::simd::vertical_row(top, bot, fy, out),
+        _ => {
+            for ((d, &a), &b) in out.iter_mut().zip(top).zip(bot) {
+                *d = vertical_tap(a, b, fy);
+            }
+        }
+    }
+}
+
+/// `a * b / 255`, rounded, in 16 bits (`a·b + 128 + (a·b + 128) >> 8` stays under 65536 for
+/// bytes), so a loop of them vectorises 16 lanes wide. Same integers as [`mul255`].
+#[inline(always)]
+fn mul255_16(a: u16, b: u16) -> u16 {
+    let x = a * b + 128;
+    (x + (x >> 8)) >> 8
+}
+
+/// The unrotated image path, separable: each source row is filtered horizontally once and
+/// reused by every output row of the band that samples it, then rows are blended vertically.
+/// Exactly the same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768) >> 16` with
+/// `top`/`bot` the exact horizontal sums), so the output is bit-identical to the general path
+/// and to the GPU shader's arithmetic. On AVX2 both passes run in `cpu::simd` (same
+/// integers); elsewhere rows are widened and filtered a pixel at a time. `taps` comes from
+/// [`column_taps`].
 #[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn image_axis_aligned(
     band: &mut Band<'_>,
     img: &SourceImage,
     m: &Affine,
-    cols: &[Tap],
+    taps: &Taps,
     opacity: u8,
     clip: IRect,
     rows: std::ops::Range<u32>,
@@ -307,22 +433,15 @@ fn image_axis_aligned(
     let direct = opacity == 255 && img.opaque;
     let fade = opacity != 255 && img.opaque;
     let o = u32::from(opacity);
-    let n = cols.len();
-    let mut wide = vec![0u64; img.width as usize + 1];
+    let n = taps.cols.len();
+    let mut wide: Vec<u64> = Vec::new();
     // Two filtered source rows: `rows_at[k]` is the source row held in `bufs[k]`.
     let mut bufs = [vec![0u64; n], vec![0u64; n]];
     let mut rows_at = [usize::MAX; 2];
-    let mut tmp = if direct || fade {
-        Vec::new()
-    } else {
-        vec![0u8; n * 4]
-    };
+    let mut tmp = if direct { Vec::new() } else { vec![0u8; n * 4] };
     let mut filter = |r: usize, out: &mut [u64]| {
-        widen(
-            src.get(r * stride..(r + 1) * stride).unwrap_or(&[]),
-            &mut wide,
-        );
-        filter_row(&wide, cols, out);
+        let row = src.get(r * stride..(r + 1) * stride).unwrap_or(&[]);
+        filter_source_row(row, taps, &mut wide, out);
     };
     for y in rows {
         let (y0, y1, fy) = axis(m.d * 0.0 + (m.e * y as f32 + m.f), img.height);
@@ -340,39 +459,36 @@ fn image_axis_aligned(
             filter(y1, &mut bufs[1]);
             rows_at[1] = y1;
         }
-        let (w0, w1) = (256 - fy, fy);
         let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
         let (top, bot): (&[u16], &[u16]) = (
             bytemuck::cast_slice(&bufs[0]),
             bytemuck::cast_slice(&bufs[1]),
         );
-        let vertical = |a: u16, b: u16| (u32::from(a) * w0 + u32::from(b) * w1 + 32768) >> 16;
+        let dst: &mut [u8] = if direct { row } else { &mut tmp };
+        blend_rows(top, bot, fy, dst);
+        if direct {
+            continue;
+        }
+        let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
         if fade {
             // An opaque picture at opacity `o` (a crossfade): every filtered pixel's alpha is
             // 255, so `put`'s blend weight is `255 − o` for every byte of the row; the same
             // integers as `put`, a byte at a time, which the compiler vectorises.
-            let inv = 255 - o;
-            for ((d, &a), &b) in row.iter_mut().zip(top).zip(bot) {
-                let v = mul255(vertical(a, b), o);
-                *d = (v + mul255(u32::from(*d), inv)).min(255) as u8;
+            let (o, inv) = (o as u16, (255 - o) as u16);
+            for (d, &v) in row.iter_mut().zip(&tmp) {
+                let v = mul255_16(u16::from(v), o) + mul255_16(u16::from(*d), inv);
+                *d = v.min(255) as u8;
             }
             continue;
         }
-        let dst: &mut [u8] = if direct { row } else { &mut tmp };
-        for ((d, &a), &b) in dst.iter_mut().zip(top).zip(bot) {
-            *d = vertical(a, b) as u8;
-        }
-        if !direct {
-            let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
-            for (d, s) in row.chunks_exact_mut(4).zip(tmp.chunks_exact(4)) {
-                let out = [
-                    u32::from(s[0]),
-                    u32::from(s[1]),
-                    u32::from(s[2]),
-                    u32::from(s[3]),
-                ];
-                put(d, out, false, o);
-            }
+        for (d, s) in row.chunks_exact_mut(4).zip(tmp.chunks_exact(4)) {
+            let out = [
+                u32::from(s[0]),
+                u32::from(s[1]),
+                u32::from(s[2]),
+                u32::from(s[3]),
+            ];
+            put(d, out, false, o);
         }
     }
 }
@@ -417,14 +533,20 @@ mod tests {
                 height: h,
             };
             let taps = separable.then(|| column_taps(img, m, clip)).flatten();
-            image(&mut band, img, m, taps.as_deref(), opacity, clip);
+            image(&mut band, img, m, taps.as_ref(), opacity, clip);
         }
         px
     }
 
     #[test]
     fn separable_path_is_bit_identical_to_per_pixel_bilinear() {
-        let zooms = [(1.0f32, 0.0f32), (0.77, 5.3), (0.31, -2.0), (1.9, 1.25)];
+        let zooms = [
+            (1.0f32, 0.0f32),
+            (0.77, 5.3),
+            (0.31, -2.0),
+            (1.9, 1.25),
+            (3.1, -0.6),
+        ];
         for opaque in [true, false] {
             let img = noise(53, 41, opaque);
             for &(scale, off) in &zooms {
@@ -445,6 +567,90 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    fn xorshift(state: &mut u32) -> u32 {
+        *state ^= *state << 13;
+        *state ^= *state >> 17;
+        *state ^= *state << 5;
+        *state
+    }
+
+    #[test]
+    fn blend_rows_equals_the_per_lane_formula_for_every_weight() {
+        // 32-lane chunks plus a tail of 13; the extremes of the horizontal sums included.
+        let n = 32 * 9 + 13;
+        let mut state = 0x9e37_79b9;
+        let mut lane = |i: usize| match i % 7 {
+            0 => 0u16,
+            1 => 255 * 256,
+            _ => (xorshift(&mut state) % (255 * 256 + 1)) as u16,
+        };
+        let top: Vec<u16> = (0..n).map(&mut lane).collect();
+        let bot: Vec<u16> = (0..n).map(|i| lane(i + 3)).collect();
+        for fy in 0..256 {
+            let mut out = vec![0u8; n];
+            blend_rows(&top, &bot, fy, &mut out);
+            for (i, &v) in out.iter().enumerate() {
+                assert_eq!(v, vertical_tap(top[i], bot[i], fy), "fy {fy} lane {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_row_filter_equals_the_per_column_taps_at_every_span() {
+        let img = noise(211, 3, false);
+        let row = &img.rgba[..211 * 4];
+        let mut spans = Vec::new();
+        // Enlarged, unscaled, shrunk 2× and 3×, clamped at both ends, shifted by fractions.
+        let maps = [
+            (0.31f32, 2.2f32),
+            (0.77, -3.9),
+            (1.0, 0.0),
+            (1.0, 0.5),
+            (1.6, 7.25),
+        ];
+        let maps = maps
+            .into_iter()
+            .chain([(2.05, -1.0), (3.3, 0.1), (0.93, 40.0)]);
+        for (a, c) in maps {
+            let m = Affine {
+                a,
+                b: 0.0,
+                c,
+                d: 0.0,
+                e: 1.0,
+                f: 0.0,
+            };
+            // 8·24 + 5 columns: whole blocks and a tail.
+            let clip = IRect {
+                x0: 2,
+                y0: 0,
+                x1: 199,
+                y1: 1,
+            };
+            let Some(taps) = column_taps(&img, &m, clip) else {
+                panic!("an unrotated map has taps");
+            };
+            spans.extend(taps.blocks.iter().map(|b| b.span));
+            let mut expected = vec![0u16; taps.cols.len() * 4];
+            for (lanes, t) in expected.chunks_exact_mut(4).zip(&taps.cols) {
+                horizontal_tap(row, *t, lanes);
+            }
+            let mut out = vec![0u64; taps.cols.len()];
+            filter_source_row(row, &taps, &mut Vec::new(), &mut out);
+            let got: &[u16] = bytemuck::cast_slice(&out);
+            assert!(got == expected.as_slice(), "dispatched filter, a {a} c {c}");
+            // The portable path, whichever one this CPU dispatches to.
+            let mut wide = vec![0u64; 212];
+            widen(row, &mut wide);
+            filter_row(&wide, &taps.cols, &mut out);
+            let got: &[u16] = bytemuck::cast_slice(&out);
+            assert!(got == expected.as_slice(), "portable filter, a {a} c {c}");
+        }
+        for span in [Span::Eight, Span::Sixteen, Span::Wider] {
+            assert!(spans.contains(&span), "no block of span {span:?}");
         }
     }
 }
