@@ -13,6 +13,7 @@
 pub mod audio;
 pub mod clip;
 pub mod compositor;
+mod convert;
 pub mod cpu;
 pub mod encode;
 pub mod frame;

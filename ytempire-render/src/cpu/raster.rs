@@ -181,6 +181,21 @@ fn put(d: &mut [u8], mut out: [u32; 4], direct: bool, o: u32) {
     }
 }
 
+/// The separable path's row buffers, kept by each thread from band to band.
+#[derive(Default)]
+struct Scratch {
+    /// A widened source row (the portable filter only).
+    wide: Vec<u64>,
+    /// Two horizontally filtered source rows.
+    bufs: [Vec<u64>; 2],
+    /// A vertically blended row waiting to be blended onto the band.
+    tmp: Vec<u8>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
 /// Draw `img` through `m` inside `clip`: with the op's [`column_taps`] (an unrotated map) on
 /// the separable path, else every pixel samples on its own.
 pub(crate) fn image(
@@ -196,7 +211,9 @@ pub(crate) fn image(
         return;
     }
     match taps {
-        Some(taps) => image_axis_aligned(band, img, m, taps, opacity, clip, rows),
+        Some(taps) => SCRATCH.with_borrow_mut(|scratch| {
+            image_axis_aligned(band, img, m, taps, opacity, clip, scratch);
+        }),
         None => image_general(band, img, m, opacity, clip, rows),
     }
 }
@@ -426,22 +443,25 @@ fn image_axis_aligned(
     taps: &Taps,
     opacity: u8,
     clip: IRect,
-    rows: std::ops::Range<u32>,
+    scratch: &mut Scratch,
 ) {
+    let rows = band.span(clip.y0, clip.y1);
     let stride = img.width as usize * 4;
     let src = &img.rgba;
     let direct = opacity == 255 && img.opaque;
     let fade = opacity != 255 && img.opaque;
     let o = u32::from(opacity);
     let n = taps.cols.len();
-    let mut wide: Vec<u64> = Vec::new();
+    let Scratch { wide, bufs, tmp } = scratch;
     // Two filtered source rows: `rows_at[k]` is the source row held in `bufs[k]`.
-    let mut bufs = [vec![0u64; n], vec![0u64; n]];
+    for buf in bufs.iter_mut() {
+        buf.resize(n, 0);
+    }
     let mut rows_at = [usize::MAX; 2];
-    let mut tmp = if direct { Vec::new() } else { vec![0u8; n * 4] };
+    tmp.resize(if direct { 0 } else { n * 4 }, 0);
     let mut filter = |r: usize, out: &mut [u64]| {
         let row = src.get(r * stride..(r + 1) * stride).unwrap_or(&[]);
-        filter_source_row(row, taps, &mut wide, out);
+        filter_source_row(row, taps, wide, out);
     };
     for y in rows {
         let (y0, y1, fy) = axis(m.d * 0.0 + (m.e * y as f32 + m.f), img.height);
@@ -464,7 +484,7 @@ fn image_axis_aligned(
             bytemuck::cast_slice(&bufs[0]),
             bytemuck::cast_slice(&bufs[1]),
         );
-        let dst: &mut [u8] = if direct { row } else { &mut tmp };
+        let dst: &mut [u8] = if direct { row } else { tmp };
         blend_rows(top, bot, fy, dst);
         if direct {
             continue;
@@ -475,7 +495,7 @@ fn image_axis_aligned(
             // 255, so `put`'s blend weight is `255 − o` for every byte of the row; the same
             // integers as `put`, a byte at a time, which the compiler vectorises.
             let (o, inv) = (o as u16, (255 - o) as u16);
-            for (d, &v) in row.iter_mut().zip(&tmp) {
+            for (d, &v) in row.iter_mut().zip(tmp.iter()) {
                 let v = mul255_16(u16::from(v), o) + mul255_16(u16::from(*d), inv);
                 *d = v.min(255) as u8;
             }
