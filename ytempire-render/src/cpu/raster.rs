@@ -100,34 +100,26 @@ pub(crate) fn overlay(band: &mut Band<'_>, ov: &Overlay, ox: i32, oy: i32, opaci
     if xa >= xb {
         return;
     }
-    let o = u32::from(opacity);
+    let o = u16::from(opacity);
     let ostride = ov.width as usize * 4;
+    let (sa, sb) = (
+        (i64::from(xa) - ox) as usize * 4,
+        (i64::from(xb) - ox) as usize * 4,
+    );
     for y in band.span(ya, yb) {
         let sy = (i64::from(y) - oy) as usize;
-        let srow = &ov.rgba[sy * ostride..(sy + 1) * ostride];
-        let row = band.row(y);
-        for x in xa..xb {
-            let sx = (i64::from(x) - ox) as usize * 4;
-            let s = &srow[sx..sx + 4];
-            if s[3] == 0 && s[0] == 0 && s[1] == 0 && s[2] == 0 {
-                continue;
-            }
-            let mut src = [
-                u32::from(s[0]),
-                u32::from(s[1]),
-                u32::from(s[2]),
-                u32::from(s[3]),
-            ];
-            if o != 255 {
-                src = src.map(|c| mul255(c, o));
-            }
-            let d = &mut row[x as usize * 4..x as usize * 4 + 4];
-            if src[3] == 255 {
-                for (d, s) in d.iter_mut().zip(src) {
-                    *d = s as u8;
-                }
-            } else {
-                blend(d, src);
+        let Some(src) = ov.rgba.get(sy * ostride + sa..sy * ostride + sb) else {
+            continue;
+        };
+        let row = &mut band.row(y)[xa as usize * 4..xb as usize * 4];
+        // Premultiplied source-over at opacity `o`, without branches so the compiler
+        // vectorises it: a transparent pixel (all zero) leaves the byte as it is
+        // (`mul255(d, 255) = d`) and an opaque one replaces it (`mul255(d, 0) = 0`).
+        for (d, s) in row.chunks_exact_mut(4).zip(src.chunks_exact(4)) {
+            let inv = 255 - mul255_16(u16::from(s[3]), o);
+            for (d, &s) in d.iter_mut().zip(s) {
+                let v = mul255_16(u16::from(s), o) + mul255_16(u16::from(*d), inv);
+                *d = v.min(255) as u8;
             }
         }
     }
@@ -671,6 +663,63 @@ mod tests {
         }
         for span in [Span::Eight, Span::Sixteen, Span::Wider] {
             assert!(spans.contains(&span), "no block of span {span:?}");
+        }
+    }
+
+    #[test]
+    fn overlay_blends_like_per_pixel_source_over() {
+        let (w, h) = (41u32, 9u32);
+        let mut state = 0x1234_5678;
+        let mut rgba = Vec::new();
+        for i in 0..29 * 7 {
+            // Premultiplied: every channel at most alpha; some pixels clear, some opaque.
+            let a = match i % 5 {
+                0 => 0,
+                1 => 255,
+                _ => (xorshift(&mut state) >> 24) as u8,
+            };
+            for _ in 0..3 {
+                let c = (xorshift(&mut state) >> 24) as u8;
+                rgba.push(if a == 0 {
+                    0
+                } else {
+                    c % a.saturating_add(1).max(1)
+                });
+            }
+            rgba.push(a);
+        }
+        let ov = Overlay {
+            id: 1,
+            width: 29,
+            height: 7,
+            rgba,
+        };
+        for (ox, oy, opacity) in [(3, 1, 255u8), (-5, -2, 128), (20, 4, 77), (0, 0, 0)] {
+            let backdrop: Vec<u8> = (0..w * h * 4).map(|i| (i * 13 % 256) as u8).collect();
+            let mut px = backdrop.clone();
+            let mut band = Band {
+                px: &mut px,
+                y0: 0,
+                width: w,
+                height: h,
+            };
+            overlay(&mut band, &ov, ox, oy, opacity);
+            let mut want = backdrop;
+            for y in 0..h as i32 {
+                for x in 0..w as i32 {
+                    let (sx, sy) = (x - ox, y - oy);
+                    if sx < 0 || sy < 0 || sx >= 29 || sy >= 7 {
+                        continue;
+                    }
+                    let si = (sy as usize * 29 + sx as usize) * 4;
+                    let src: [u32; 4] = std::array::from_fn(|k| {
+                        mul255(u32::from(ov.rgba[si + k]), u32::from(opacity))
+                    });
+                    let di = (y as usize * w as usize + x as usize) * 4;
+                    blend(&mut want[di..di + 4], src);
+                }
+            }
+            assert!(px == want, "offset ({ox}, {oy}) opacity {opacity}");
         }
     }
 }

@@ -31,14 +31,14 @@ fn load(s: &[u8], at: usize) -> Option<__m256i> {
     s.get(at..at + 32).map(bytemuck::pod_read_unaligned)
 }
 
-/// The 8 pixels of `window` (from byte `at` of `s`) that `idx` (0..8) picks.
+/// The pixels `idx` (0..8) picks from the 8 pixels at byte `at` of `s`.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn pick8(s: &[u8], at: usize, idx: __m256i) -> Option<__m256i> {
     Some(_mm256_permutevar8x32_epi32(load(s, at)?, idx))
 }
 
-/// The 8 pixels of a 16-pixel window (from byte `at` of `s`) that `idx` (0..16) picks.
+/// The pixels `idx` (0..16) picks from the 16 pixels at byte `at` of `s`.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn pick16(s: &[u8], at: usize, idx: __m256i) -> Option<__m256i> {
