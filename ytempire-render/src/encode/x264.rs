@@ -1,6 +1,7 @@
 //! [`X264Encoder`]: libx264 in this process (feature `x264`, GPL), through the `x264-sys`
 //! bindings to the system library (`libx264-dev`; bindgen needs `libclang-dev`). Frames are
-//! converted to I420 with openh264's SIMD converter and handed over without a pipe.
+//! drawn as I420 by the CPU compositor, or converted to I420 here (`YuvFrame::fill_from_rgba`),
+//! and handed over without a pipe.
 #![allow(
     unsafe_code,
     reason = "FFI to libx264: every call is wrapped here with its invariants"
