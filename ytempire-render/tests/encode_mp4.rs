@@ -292,6 +292,49 @@ fn in_process_x264_mp4_meets_youtube_recommendations() {
     );
 }
 
+/// libx264 reads each picture's planes in place (no copy of ours) and keeps some frames back
+/// for its lookahead: every decoded frame must still be the picture as it was when handed
+/// over, though the one buffer was overwritten for each later frame.
+#[cfg(feature = "x264")]
+#[test]
+fn in_process_x264_codes_each_picture_as_handed_over() {
+    use openh264::decoder::Decoder;
+    use openh264::formats::YUVSource;
+    use ytempire_render::YuvFrame;
+    let settings = EncoderSettings::youtube(&VideoSpec::new(64, 48, 30)).unwrap();
+    let mut enc = create_encoder(&EncoderChoice::X264, settings).unwrap();
+    let mut frame = YuvFrame::new(64, 48).unwrap();
+    let luma = |i: usize| 40 + 7 * i as u8;
+    let mut packets = Vec::new();
+    for i in 0..24 {
+        frame.y.fill(luma(i));
+        frame.u.fill(128);
+        frame.v.fill(128);
+        packets.extend(enc.encode_yuv(&frame).unwrap());
+    }
+    frame.y.fill(0);
+    packets.extend(enc.finish().unwrap());
+    assert_eq!(packets.len(), 24);
+    let mut dec = Decoder::new().unwrap();
+    let mut means = Vec::new();
+    for p in &packets {
+        if let Some(yuv) = dec.decode(&p.data).unwrap() {
+            let (stride, _, _) = yuv.strides();
+            let rows = yuv.y().chunks(stride).take(48);
+            let sum: u64 = rows.flat_map(|r| &r[..64]).map(|v| u64::from(*v)).sum();
+            means.push(sum as f64 / (64.0 * 48.0));
+        }
+    }
+    assert_eq!(means.len(), 24, "every frame decodes");
+    for (i, m) in means.iter().enumerate() {
+        let want = f64::from(luma(i));
+        assert!(
+            (m - want).abs() < 2.0,
+            "frame {i}: mean luma {m}, handed over {want}"
+        );
+    }
+}
+
 #[test]
 fn decoded_solid_frame_keeps_its_colour() {
     use openh264::decoder::Decoder;

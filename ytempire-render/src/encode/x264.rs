@@ -36,7 +36,9 @@ pub struct X264Encoder {
     settings: EncoderSettings,
     /// Open encoder; null only after `finish`.
     handle: *mut sys::x264_t,
-    /// Input picture whose planes x264 allocated (freed with `x264_picture_clean`).
+    /// Input picture's description. Its planes point into the frame being encoded only for
+    /// the length of one `x264_encoder_encode` call (x264 copies the picture into a frame of
+    /// its own within that call) and are null otherwise.
     picture: sys::x264_picture_t,
     yuv: YuvFrame,
     next: i64,
@@ -127,15 +129,13 @@ impl X264Encoder {
             )));
         }
         let mut picture = std::mem::MaybeUninit::<sys::x264_picture_t>::uninit();
-        // SAFETY: x264_picture_alloc initialises the picture and its planes on success; on
-        // failure the encoder opened above is closed before returning.
-        let picture = unsafe {
-            if sys::x264_picture_alloc(picture.as_mut_ptr(), p.i_csp, p.i_width, p.i_height) != 0 {
-                sys::x264_encoder_close(handle);
-                return Err(encode_err("out of memory for the input picture"));
-            }
+        // SAFETY: x264_picture_init writes every field (defaults, null planes).
+        let mut picture = unsafe {
+            sys::x264_picture_init(picture.as_mut_ptr());
             picture.assume_init()
         };
+        picture.img.i_csp = p.i_csp;
+        picture.img.i_plane = 3;
         Ok(Self {
             settings,
             handle,
@@ -145,49 +145,38 @@ impl X264Encoder {
         })
     }
 
-    /// Copy `frame` (checked to match the settings) into x264's planes (their strides may
-    /// be padded).
-    fn fill_picture(&mut self, frame: &YuvFrame) {
-        let (w, h) = (self.settings.width as usize, self.settings.height as usize);
-        let planes = [
-            (&frame.y, w, w, h),
-            (&frame.u, w / 2, w / 2, h / 2),
-            (&frame.v, w / 2, w / 2, h / 2),
-        ];
-        for (k, (src, src_stride, width, rows)) in planes.into_iter().enumerate() {
-            let dst_stride = usize::try_from(self.picture.img.i_stride[k]).unwrap_or(0);
-            let dst = self.picture.img.plane[k];
-            for row in 0..rows {
-                let Some(line) = src.get(row * src_stride..row * src_stride + width) else {
-                    return;
-                };
-                // SAFETY: x264_picture_alloc made plane k `rows` lines of `dst_stride >= width`
-                // bytes; `line` is `width` bytes of our own buffer, which cannot overlap it.
-                unsafe {
-                    ptr::copy_nonoverlapping(line.as_ptr(), dst.add(row * dst_stride), width);
-                }
-            }
-        }
-    }
-
-    /// One call of `x264_encoder_encode`: `input` false flushes a delayed frame.
-    fn call(&mut self, input: bool) -> Result<Option<Packet>> {
+    /// One call of `x264_encoder_encode` with `input` (its planes checked to fit the
+    /// settings), or none to flush a delayed frame.
+    fn call(&mut self, input: Option<&YuvFrame>) -> Result<Option<Packet>> {
         if self.handle.is_null() {
             return Err(encode_err("the encoder already finished"));
         }
         let mut nals: *mut sys::x264_nal_t = ptr::null_mut();
         let mut count: c_int = 0;
         let mut out = std::mem::MaybeUninit::<sys::x264_picture_t>::uninit();
-        let pic_in = if input {
-            &mut self.picture as *mut sys::x264_picture_t
-        } else {
-            ptr::null_mut()
+        let pic_in = match input {
+            Some(frame) => {
+                // x264 reads the planes in place: no copy of ours before its own.
+                let w = c_int::try_from(frame.width).unwrap_or(0);
+                let img = &mut self.picture.img;
+                img.i_stride[..3].copy_from_slice(&[w, w / 2, w / 2]);
+                img.plane[0] = frame.y.as_ptr().cast_mut();
+                img.plane[1] = frame.u.as_ptr().cast_mut();
+                img.plane[2] = frame.v.as_ptr().cast_mut();
+                &mut self.picture as *mut sys::x264_picture_t
+            }
+            None => ptr::null_mut(),
         };
-        // SAFETY: the handle is open; `pic_in` is our allocated picture or null; x264 fills
-        // `out`, `nals` and `count` whenever it returns a positive size.
+        // SAFETY: the handle is open. `pic_in` is null or our picture, whose planes are the
+        // borrowed frame's (planes of `width × height`, `width/2 × height/2` bytes at those
+        // strides, checked by `check_yuv`): x264 only reads them, and copies the picture into
+        // its own frame before returning. x264 fills `out`, `nals` and `count` whenever it
+        // returns a positive size.
         let size = unsafe {
             sys::x264_encoder_encode(self.handle, &mut nals, &mut count, pic_in, out.as_mut_ptr())
         };
+        // Keep no pointer into the frame past the call.
+        self.picture.img.plane = [ptr::null_mut(); 4];
         if size < 0 {
             return Err(encode_err(format!("encoding failed (code {size})")));
         }
@@ -230,11 +219,10 @@ impl Encoder for X264Encoder {
 
     fn encode_yuv(&mut self, frame: &YuvFrame) -> Result<Vec<Packet>> {
         check_yuv(&self.settings, frame)?;
-        self.fill_picture(frame);
         self.picture.i_pts = self.next;
         self.picture.i_type = sys::X264_TYPE_AUTO as c_int;
         self.next += 1;
-        Ok(self.call(true)?.into_iter().collect())
+        Ok(self.call(Some(frame))?.into_iter().collect())
     }
 
     fn finish(&mut self) -> Result<Vec<Packet>> {
@@ -242,7 +230,7 @@ impl Encoder for X264Encoder {
         // SAFETY (in the loop condition): the handle is open until closed below.
         while !self.handle.is_null() && unsafe { sys::x264_encoder_delayed_frames(self.handle) } > 0
         {
-            match self.call(false)? {
+            match self.call(None)? {
                 Some(p) => out.push(p),
                 None => break,
             }
@@ -258,12 +246,9 @@ impl Encoder for X264Encoder {
 
 impl Drop for X264Encoder {
     fn drop(&mut self) {
-        // SAFETY: each is released once: the encoder if still open, the picture's planes always.
-        unsafe {
-            if !self.handle.is_null() {
-                sys::x264_encoder_close(self.handle);
-            }
-            sys::x264_picture_clean(&mut self.picture);
+        if !self.handle.is_null() {
+            // SAFETY: the encoder is still open, and is closed once.
+            unsafe { sys::x264_encoder_close(self.handle) };
         }
     }
 }
