@@ -3,7 +3,8 @@
 //! `cargo bench -p ytempire-render --bench compositor`. `cpu-i420` draws the same scenes
 //! straight into I420 (what a render with the CPU compositor does); `rgba-to-i420` times the
 //! conversion of one RGBA frame, ours against openh264's hand-written SIMD converter (which
-//! the encoders used before). The GPU groups (`gpu`: the exact
+//! the encoders used before); `text` times rasterising one caption and one headline state. The
+//! GPU groups (`gpu`: the exact
 //! image filter, `gpu-sampler`: the texture unit's) are skipped with a message when no wgpu
 //! adapter exists.
 #![allow(
@@ -134,7 +135,66 @@ fn bench_conversion(c: &mut Criterion) {
     group.finish();
 }
 
+/// Rasterising one caption state (four words, one highlighted) and one headline state (the
+/// procedural pictures' key phrase at 1080p, words not yet shown transparent): a render
+/// rasterises one of these whenever the spoken word changes.
+fn bench_text(c: &mut Criterion) {
+    use ytempire_render::text::{TextBlock, TextRenderer};
+    let mut group = c.benchmark_group("text-1080p");
+    group.sample_size(30);
+    let mut text = TextRenderer::new();
+    let (white, gold) = (Color::rgb(255, 255, 255), Color::rgb(255, 214, 0));
+    let caption = [
+        ("Octopuses ", white),
+        ("change ", gold),
+        ("colour ", white),
+        ("quickly", white),
+    ];
+    group.bench_function("caption", |b| {
+        b.iter(|| {
+            text.render(&TextBlock {
+                spans: &caption,
+                font_px: 64.0,
+                min_font_px: 28.0,
+                stroke_px: 4.0,
+                stroke: Color::rgb(0, 0, 0),
+                box_color: Color::rgba(0, 0, 0, 110),
+                padding_px: 14.0,
+                max_size: (1728, 486),
+                centered: true,
+            })
+            .unwrap()
+        });
+    });
+    let clear = Color::rgba(0, 0, 0, 0);
+    let headline = [
+        ("Skin ", white),
+        ("that ", white),
+        ("thinks ", clear),
+        ("in ", clear),
+        ("colour", clear),
+    ];
+    group.bench_function("headline", |b| {
+        b.iter(|| {
+            text.render(&TextBlock {
+                spans: &headline,
+                font_px: 120.0,
+                min_font_px: 27.0,
+                stroke_px: 5.4,
+                stroke: Color::rgba(10, 10, 20, 220),
+                box_color: clear,
+                padding_px: 0.0,
+                max_size: (1344, 432),
+                centered: true,
+            })
+            .unwrap()
+        });
+    });
+    group.finish();
+}
+
 fn compositor(c: &mut Criterion) {
+    bench_text(c);
     bench_conversion(c);
     bench_backend(c, "cpu", &mut CpuCompositor::new());
     bench_i420(c);
