@@ -176,10 +176,8 @@ fn put(d: &mut [u8], mut out: [u32; 4], direct: bool, o: u32) {
 /// The separable path's row buffers, kept by each thread from band to band.
 #[derive(Default)]
 struct Scratch {
-    /// A widened source row (the portable filter only).
-    wide: Vec<u64>,
-    /// Two horizontally filtered source rows.
-    bufs: [Vec<u64>; 2],
+    /// Two horizontally filtered source rows, four 16-bit lanes per output column.
+    bufs: [Vec<u16>; 2],
     /// A vertically blended row waiting to be blended onto the band.
     tmp: Vec<u8>,
 }
@@ -242,7 +240,7 @@ fn image_general(
 
 /// One output column's horizontal tap: source pixels `c0` and `c0 + 1`, the second weighted
 /// `fx / 256`. Where [`axis`] clamps both taps to one pixel, `fx` is 0, which gives the same
-/// sum (`p·256`) and reads the widened row's padding pixel with weight 0.
+/// sum (`p·256`) from `c0` alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tap {
     c0: u32,
@@ -354,46 +352,17 @@ pub(crate) fn vertical_tap(top: u16, bot: u16, fy: u32) -> u8 {
     ((u32::from(top) * (256 - fy) + u32::from(bot) * fy + 32768) >> 16) as u8
 }
 
-/// A source row widened to one u64 per pixel, its four channels in 16-bit lanes, plus one
-/// padding pixel that taps read with weight 0. The u16 view is written lane by lane (a loop
-/// the compiler vectorises); the u64 view is what the horizontal filter reads, one two-pixel
-/// load per output pixel. Lanes map to channels the same way on either byte order, because
-/// both sides go through the u16 view.
-#[inline(always)]
-fn widen(src_row: &[u8], wide: &mut [u64]) {
-    let lanes: &mut [u16] = bytemuck::cast_slice_mut(wide);
-    for (d, s) in lanes.iter_mut().zip(src_row) {
-        *d = u16::from(*s);
-    }
-}
-
-/// One widened source row filtered horizontally at every output column: per channel
-/// `p0·(256 − fx) + p1·fx` (at most 255·256, so it fits a 16-bit lane exactly). All four
-/// channels are computed at once in the lanes of a u64; no lane can carry into the next.
-#[inline(always)]
-fn filter_row(wide: &[u64], cols: &[Tap], out: &mut [u64]) {
-    for (o, t) in out.iter_mut().zip(cols) {
-        let c0 = t.c0 as usize;
-        if let Some(&[a, b]) = wide.get(c0..c0 + 2) {
-            *o = a * u64::from(256 - t.fx) + b * u64::from(t.fx);
-        }
-    }
-}
-
 /// One source row (`row`, RGBA bytes) filtered horizontally at every column of `taps` into
-/// `out` (four 16-bit lanes per column): on AVX2 straight from the bytes (`cpu::simd`),
-/// elsewhere widened into `wide` first.
+/// `out` (four 16-bit lanes per column): on AVX2 in blocks of 8 columns (`cpu::simd`),
+/// elsewhere a column at a time with [`horizontal_tap`], the same integers.
 #[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
-fn filter_source_row(row: &[u8], taps: &Taps, wide: &mut Vec<u64>, out: &mut [u64]) {
+fn filter_source_row(row: &[u8], taps: &Taps, out: &mut [u16]) {
     match_target! {
-        "x86_64+avx2" => {
-            let _ = wide;
-            super::simd::filter_row(row, taps, bytemuck::cast_slice_mut(out));
-        }
+        "x86_64+avx2" => super::simd::filter_row(row, taps, out),
         _ => {
-            wide.resize(row.len() / 4 + 1, 0);
-            widen(row, wide);
-            filter_row(wide, &taps.cols, out);
+            for (lanes, t) in out.chunks_exact_mut(4).zip(&taps.cols) {
+                horizontal_tap(row, *t, lanes);
+            }
         }
     }
 }
@@ -425,7 +394,7 @@ fn mul255_16(a: u16, b: u16) -> u16 {
 /// Exactly the same integers as [`bilinear`] (`(top·(256 − fy) + bot·fy + 32768) >> 16` with
 /// `top`/`bot` the exact horizontal sums), so the output is bit-identical to the general path
 /// and to the GPU shader's arithmetic. On AVX2 both passes run in `cpu::simd` (same
-/// integers); elsewhere rows are widened and filtered a pixel at a time. `taps` comes from
+/// integers); elsewhere rows are filtered a column at a time. `taps` comes from
 /// [`column_taps`].
 #[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
 fn image_axis_aligned(
@@ -444,16 +413,16 @@ fn image_axis_aligned(
     let fade = opacity != 255 && img.opaque;
     let o = u32::from(opacity);
     let n = taps.cols.len();
-    let Scratch { wide, bufs, tmp } = scratch;
+    let Scratch { bufs, tmp } = scratch;
     // Two filtered source rows: `rows_at[k]` is the source row held in `bufs[k]`.
     for buf in bufs.iter_mut() {
-        buf.resize(n, 0);
+        buf.resize(n * 4, 0);
     }
     let mut rows_at = [usize::MAX; 2];
     tmp.resize(if direct { 0 } else { n * 4 }, 0);
-    let mut filter = |r: usize, out: &mut [u64]| {
+    let filter = |r: usize, out: &mut [u16]| {
         let row = src.get(r * stride..(r + 1) * stride).unwrap_or(&[]);
-        filter_source_row(row, taps, wide, out);
+        filter_source_row(row, taps, out);
     };
     for y in rows {
         let (y0, y1, fy) = axis(m.d * 0.0 + (m.e * y as f32 + m.f), img.height);
@@ -472,12 +441,8 @@ fn image_axis_aligned(
             rows_at[1] = y1;
         }
         let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
-        let (top, bot): (&[u16], &[u16]) = (
-            bytemuck::cast_slice(&bufs[0]),
-            bytemuck::cast_slice(&bufs[1]),
-        );
         let dst: &mut [u8] = if direct { row } else { tmp };
-        blend_rows(top, bot, fy, dst);
+        blend_rows(&bufs[0], &bufs[1], fy, dst);
         if direct {
             continue;
         }
@@ -650,16 +615,9 @@ mod tests {
             for (lanes, t) in expected.chunks_exact_mut(4).zip(&taps.cols) {
                 horizontal_tap(row, *t, lanes);
             }
-            let mut out = vec![0u64; taps.cols.len()];
-            filter_source_row(row, &taps, &mut Vec::new(), &mut out);
-            let got: &[u16] = bytemuck::cast_slice(&out);
-            assert!(got == expected.as_slice(), "dispatched filter, a {a} c {c}");
-            // The portable path, whichever one this CPU dispatches to.
-            let mut wide = vec![0u64; 212];
-            widen(row, &mut wide);
-            filter_row(&wide, &taps.cols, &mut out);
-            let got: &[u16] = bytemuck::cast_slice(&out);
-            assert!(got == expected.as_slice(), "portable filter, a {a} c {c}");
+            let mut out = vec![0u16; taps.cols.len() * 4];
+            filter_source_row(row, &taps, &mut out);
+            assert!(out == expected, "dispatched filter, a {a} c {c}");
         }
         for span in [Span::Eight, Span::Sixteen, Span::Wider] {
             assert!(spans.contains(&span), "no block of span {span:?}");
