@@ -44,6 +44,15 @@ impl SegmentMedia {
     /// image or clip (see [`crate::clip`]).
     pub(crate) fn load(scene: &RenderPlan, lazy_stills: bool) -> Result<Self> {
         let mut entries: Vec<Entry> = Vec::with_capacity(scene.segments.len());
+        // In lazy mode the stills the first frame shows are kept from the check below, since
+        // the first `update` would decode them again at once.
+        let first = scene.visible(0.0);
+        let keep = |i: usize| {
+            !lazy_stills
+                || first
+                    .as_ref()
+                    .is_some_and(|v| v.cur == i || v.prev.is_some_and(|p| p.index == i))
+        };
         for (i, seg) in scene.segments.iter().enumerate() {
             let clip = seg.visual.kind == MediaKind::VideoClip;
             let dup = scene.segments[..i].iter().position(|s| {
@@ -51,16 +60,17 @@ impl SegmentMedia {
                     && (s.visual.kind == MediaKind::VideoClip) == clip
             });
             let entry = match (dup.and_then(|j| entries.get(j)), clip) {
-                (Some(Entry::Still(img)), false) => Entry::Still(img.clone()),
+                (Some(Entry::Still(img)), false) => Entry::Still(img.clone().filter(|_| keep(i))),
                 (Some(Entry::Clip { source, .. }), true) => Entry::Clip {
                     source: source.clone(),
                     decoder: None,
                 },
                 (_, false) => {
                     // Decoded here to check it; in lazy mode dropped at once (decoded again
-                    // when on screen), so checking never holds more than one still.
+                    // when on screen) unless the first frame shows it, so checking holds at
+                    // most one still beyond the first frame's.
                     let img = SourceImage::from_rgba(decode_visual(&seg.visual)?);
-                    Entry::Still((!lazy_stills).then(|| Arc::new(img)))
+                    Entry::Still(keep(i).then(|| Arc::new(img)))
                 }
                 (_, true) => Entry::Clip {
                     source: ClipSource::from_visual(&seg.visual).map_err(|e| in_segment(i, &e))?,
@@ -229,7 +239,17 @@ mod tests {
             .with_segment(Segment::new(v(1), 6.0, 8.0));
         let scene = RenderPlan::from_timeline(&t, &SceneStyle::default()).unwrap();
         let mut lazy = SegmentMedia::load(&scene, true).unwrap();
-        assert_eq!(lazy.stills_in_memory(), 0);
+        // The first frame's still is kept from the check (not decoded twice); segment 3 shows
+        // the same visual later and holds nothing yet.
+        assert_eq!(lazy.stills_in_memory(), 1);
+        let held = |m: &SegmentMedia| match m.entries.first() {
+            Some(Entry::Still(Some(img))) => Arc::clone(img),
+            other => panic!("segment 0 holds {other:?}"),
+        };
+        let first = held(&lazy);
+        lazy.update(&scene, 0.0).unwrap();
+        assert!(Arc::ptr_eq(&first, &held(&lazy)), "decoded again");
+        drop(first);
         lazy.update(&scene, 0.5).unwrap();
         assert_eq!(lazy.stills_in_memory(), 1);
         assert!(lazy.image(0).is_some() && lazy.image(2).is_none());
