@@ -95,7 +95,7 @@ fn row_pair(
 }
 
 #[cfg(target_arch = "x86_64")]
-mod avx2 {
+pub(crate) mod avx2 {
     //! 16 pixels of a row pair per step: 32 luma and 8 + 8 chroma bytes.
 
     use std::arch::x86_64::{
@@ -106,9 +106,10 @@ mod avx2 {
         _mm256_srli_epi32, _mm256_unpackhi_epi8, _mm256_unpacklo_epi8, _mm256_unpacklo_epi64,
     };
 
-    /// 8 pixels from byte `at` of `s`.
+    /// 32 bytes of `s` from byte `at` (8 RGBA pixels), or `None` past its end; the one safe
+    /// load of the AVX2 kernels here and in `cpu::simd`.
     #[inline]
-    fn load(s: &[u8], at: usize) -> Option<__m256i> {
+    pub(crate) fn load(s: &[u8], at: usize) -> Option<__m256i> {
         s.get(at..at + 32).map(bytemuck::pod_read_unaligned)
     }
 

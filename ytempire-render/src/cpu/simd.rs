@@ -24,12 +24,7 @@ use std::arch::x86_64::{
 };
 
 use super::raster::{Block, Span, Taps, horizontal_tap, vertical_tap};
-
-/// 32 bytes of `s` from byte `at`, or `None` past its end.
-#[inline]
-fn load(s: &[u8], at: usize) -> Option<__m256i> {
-    s.get(at..at + 32).map(bytemuck::pod_read_unaligned)
-}
+use crate::convert::avx2::load;
 
 /// The pixels `idx` (0..8) picks from the 8 pixels at byte `at` of `s`.
 #[inline]

@@ -47,12 +47,7 @@ impl SegmentMedia {
         // In lazy mode the stills the first frame shows are kept from the check below, since
         // the first `update` would decode them again at once.
         let first = scene.visible(0.0);
-        let keep = |i: usize| {
-            !lazy_stills
-                || first
-                    .as_ref()
-                    .is_some_and(|v| v.cur == i || v.prev.is_some_and(|p| p.index == i))
-        };
+        let keep = |i: usize| !lazy_stills || first.as_ref().is_some_and(|v| v.shows(i));
         for (i, seg) in scene.segments.iter().enumerate() {
             let clip = seg.visual.kind == MediaKind::VideoClip;
             let dup = scene.segments[..i].iter().position(|s| {
@@ -92,11 +87,7 @@ impl SegmentMedia {
     pub(crate) fn update(&mut self, scene: &RenderPlan, t: f64) -> Result<()> {
         let t = super::plan::clamp_time(t);
         let on_screen = scene.visible(t);
-        let shown_at = |i: usize| {
-            on_screen
-                .as_ref()
-                .is_some_and(|v| v.cur == i || v.prev.is_some_and(|p| p.index == i))
-        };
+        let shown_at = |i: usize| on_screen.as_ref().is_some_and(|v| v.shows(i));
         if self.lazy_stills {
             self.update_stills(scene, &shown_at)?;
         }

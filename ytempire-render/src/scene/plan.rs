@@ -95,6 +95,13 @@ pub(crate) struct Visible {
     pub(crate) prev: Option<Leaving>,
 }
 
+impl Visible {
+    /// Whether segment `i`'s picture is on screen (current, or leaving in a transition).
+    pub(crate) fn shows(&self, i: usize) -> bool {
+        self.cur == i || self.prev.is_some_and(|p| p.index == i)
+    }
+}
+
 impl RenderPlan {
     /// The segments drawn at `t` (a [`clamp_time`]d time); `None` before the first segment or
     /// in a gap between segments.
