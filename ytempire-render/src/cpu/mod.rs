@@ -17,12 +17,17 @@ use ytempire_core::{Error, ErrorKind, Result};
 
 use crate::compositor::{Backend, Compositor};
 use crate::scene::plan::DrawOp;
-use crate::scene::{RenderPlan, SegmentMedia};
+use crate::scene::{RenderPlan, SegmentMedia, Stills};
 use crate::text::OverlayStore;
 use crate::{Frame, YuvFrame};
 
 /// Rows per parallel task.
 const BAND_ROWS: usize = 32;
+
+/// Decoded stills kept from `prepare`'s check for segments still to come, in frames' worth of
+/// RGBA (four 1080p stills: 33 MB), so the first scenes' stills are not decoded a second time
+/// when they come on screen; later ones are (see `scene::media`).
+const AHEAD_FRAMES: usize = 4;
 
 thread_local! {
     /// The RGBA band an I420 frame's band is drawn into before conversion, kept by each
@@ -93,7 +98,12 @@ impl Compositor for CpuCompositor {
         self.prepared = None;
         // Release the previous scene's pictures and clip decoders before loading this one.
         self.media = SegmentMedia::default();
-        self.media = SegmentMedia::load(scene, true)?;
+        let spec = scene.spec();
+        let frame_bytes = spec.width as usize * spec.height as usize * 4;
+        let stills = Stills::Lazy {
+            ahead_bytes: AHEAD_FRAMES * frame_bytes,
+        };
+        self.media = self.run(|| SegmentMedia::load(scene, stills))?;
         self.overlays.prepare(scene)?;
         self.prepared = Some(scene.id);
         Ok(())
@@ -208,11 +218,11 @@ impl CpuCompositor {
         }
     }
 
-    /// Run `draw` on the bands' own pool, or on rayon's global one.
-    fn run(&self, draw: impl FnOnce() + Send) {
+    /// Run `work` on the bands' own pool, or on rayon's global one.
+    fn run<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
         match &self.pool {
-            Some(pool) => pool.install(draw),
-            None => draw(),
+            Some(pool) => pool.install(work),
+            None => work(),
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::Frame;
 use crate::compositor::{Backend, Compositor};
 use crate::cpu::check_frame;
 use crate::scene::plan::DrawOp;
-use crate::scene::{Background, RenderPlan, SegmentMedia};
+use crate::scene::{Background, RenderPlan, SegmentMedia, Stills};
 use crate::text::OverlayStore;
 use clip::{ClipTextures, LayerLayout, new_layer_texture, write_layer};
 
@@ -419,7 +419,7 @@ impl Compositor for GpuCompositor {
         self.media = SegmentMedia::default();
         self.image_tex.clear();
         self.clip_tex.clear();
-        self.media = SegmentMedia::load(scene, false)?;
+        self.media = SegmentMedia::load(scene, Stills::Eager)?;
         for i in 0..self.media.len() {
             let Some(img) = self.media.still(i) else {
                 self.image_tex.push(None);

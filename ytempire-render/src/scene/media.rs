@@ -1,17 +1,21 @@
-//! The pictures a compositor samples, one entry per segment: stills decoded once in `prepare`,
+//! The pictures a compositor samples, one entry per segment: stills decoded in `prepare`,
 //! video clips decoded frame by frame as render time advances.
 //!
 //! A clip segment holds an open [`ClipDecoder`] only while it is on screen (its own time range,
 //! plus the next segment's transition in); when it leaves the screen its decoder and frame are
 //! dropped, so a video made of many clips keeps at most two clips' frames in memory.
 //!
-//! Stills are decoded in `load` (so a missing or corrupt image fails before rendering). With
-//! `lazy_stills` (the CPU compositor) the decoded pixels are dropped again and each still is
-//! decoded when its segment comes on screen and dropped when it leaves, so a long video of
-//! many scenes holds at most two stills (about 8 MB each at 1080p) instead of all of them.
+//! Stills are decoded in `load`, several at once on the current rayon pool, so a missing or
+//! corrupt image fails before rendering. [`Stills::Eager`] (the GPU compositor, which uploads
+//! them) keeps them all. [`Stills::Lazy`] (the CPU compositor) keeps the first frame's stills
+//! and, in scene order, as many later ones as fit its `ahead_bytes`; the others are dropped
+//! again and decoded when their segment comes on screen. A still is dropped once its segment
+//! has left the screen, so a long video of many scenes holds the stills on screen (two during
+//! a transition, about 8 MB each at 1080p) and those kept ahead, instead of all of them.
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use ytempire_core::{Error, MediaKind, Result};
 
 use super::{RenderPlan, SourceImage, decode_visual};
@@ -20,11 +24,24 @@ use crate::clip::{ClipDecoder, ClipSource};
 /// What one segment shows.
 #[derive(Debug)]
 enum Entry {
-    /// A still; `None` while off screen in lazy mode.
+    /// A still; `None` while not held (see [`Stills`]).
     Still(Option<Arc<SourceImage>>),
     Clip {
         source: ClipSource,
         decoder: Option<Box<ClipDecoder>>,
+    },
+}
+
+/// Which decoded stills [`SegmentMedia`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stills {
+    /// Every still, for the whole scene.
+    Eager,
+    /// The stills on screen, plus later ones kept from the check in `load` while their pixels
+    /// total at most `ahead_bytes` (so they are not decoded a second time).
+    Lazy {
+        /// Bytes of decoded pixels kept for segments still to come.
+        ahead_bytes: usize,
     },
 }
 
@@ -37,46 +54,75 @@ pub(crate) struct SegmentMedia {
 
 impl SegmentMedia {
     /// Decode every still and probe every clip of `scene` (one entry per segment, in scene
-    /// order; identical visuals are decoded or probed once).
+    /// order; identical visuals are decoded or probed once), holding the stills `stills` says.
     ///
     /// # Errors
     /// `NotFound` for a missing file; `Render`, `InvalidRequest` or `Unsupported` for a corrupt
-    /// image or clip (see [`crate::clip`]).
-    pub(crate) fn load(scene: &RenderPlan, lazy_stills: bool) -> Result<Self> {
-        let mut entries: Vec<Entry> = Vec::with_capacity(scene.segments.len());
-        // In lazy mode the stills the first frame shows are kept from the check below, since
-        // the first `update` would decode them again at once.
+    /// image or clip (see [`crate::clip`]). A still's error comes before a clip's.
+    pub(crate) fn load(scene: &RenderPlan, stills: Stills) -> Result<Self> {
+        let segs = &scene.segments;
+        let is_clip = |i: usize| segs[i].visual.kind == MediaKind::VideoClip;
+        // The first earlier segment showing the same visual, whose pixels or source it shares.
+        let twin: Vec<Option<usize>> = (0..segs.len())
+            .map(|i| {
+                (0..i).find(|&j| {
+                    segs[j].visual.content == segs[i].visual.content && is_clip(j) == is_clip(i)
+                })
+            })
+            .collect();
+        let source = |j: usize| twin[j].unwrap_or(j);
         let first = scene.visible(0.0);
-        let keep = |i: usize| !lazy_stills || first.as_ref().is_some_and(|v| v.shows(i));
-        for (i, seg) in scene.segments.iter().enumerate() {
-            let clip = seg.visual.kind == MediaKind::VideoClip;
-            let dup = scene.segments[..i].iter().position(|s| {
-                s.visual.content == seg.visual.content
-                    && (s.visual.kind == MediaKind::VideoClip) == clip
-            });
-            let entry = match (dup.and_then(|j| entries.get(j)), clip) {
-                (Some(Entry::Still(img)), false) => Entry::Still(img.clone().filter(|_| keep(i))),
+        let on_first_frame = |j: usize| first.as_ref().is_some_and(|v| v.shows(j));
+        let unique: Vec<usize> = (0..segs.len())
+            .filter(|&i| !is_clip(i) && twin[i].is_none())
+            .collect();
+        let mut held: Vec<Option<Arc<SourceImage>>> = vec![None; segs.len()];
+        let mut ahead = match stills {
+            Stills::Eager => usize::MAX,
+            Stills::Lazy { ahead_bytes } => ahead_bytes,
+        };
+        // Decoded a pool's width at a time (each is checked here), so checking a scene of
+        // many stills holds at most that many beyond the ones kept.
+        for batch in unique.chunks(rayon::current_num_threads().max(1)) {
+            let decoded: Vec<Result<SourceImage>> = batch
+                .par_iter()
+                .map(|&i| decode_visual(&segs[i].visual).map(SourceImage::from_rgba))
+                .collect();
+            for (&u, img) in batch.iter().zip(decoded) {
+                let img = Arc::new(img?);
+                // Kept for the segments after the first frame that show it while the budget
+                // lasts; the first frame's segments keep it anyway.
+                let users: Vec<usize> = (0..segs.len()).filter(|&j| source(j) == u).collect();
+                let later = users.iter().any(|&j| !on_first_frame(j));
+                let keep_later = later && img.rgba.len() <= ahead;
+                if keep_later {
+                    ahead -= img.rgba.len();
+                }
+                for j in users {
+                    if keep_later || on_first_frame(j) {
+                        held[j] = Some(Arc::clone(&img));
+                    }
+                }
+            }
+        }
+        let mut entries = Vec::with_capacity(segs.len());
+        for (i, seg) in segs.iter().enumerate() {
+            let entry = match (twin[i].and_then(|j| entries.get(j)), is_clip(i)) {
                 (Some(Entry::Clip { source, .. }), true) => Entry::Clip {
                     source: source.clone(),
                     decoder: None,
                 },
-                (_, false) => {
-                    // Decoded here to check it; in lazy mode dropped at once (decoded again
-                    // when on screen) unless the first frame shows it, so checking holds at
-                    // most one still beyond the first frame's.
-                    let img = SourceImage::from_rgba(decode_visual(&seg.visual)?);
-                    Entry::Still(keep(i).then(|| Arc::new(img)))
-                }
                 (_, true) => Entry::Clip {
                     source: ClipSource::from_visual(&seg.visual).map_err(|e| in_segment(i, &e))?,
                     decoder: None,
                 },
+                (_, false) => Entry::Still(held[i].take()),
             };
             entries.push(entry);
         }
         Ok(Self {
             entries,
-            lazy_stills,
+            lazy_stills: stills != Stills::Eager,
         })
     }
 
@@ -89,7 +135,9 @@ impl SegmentMedia {
         let on_screen = scene.visible(t);
         let shown_at = |i: usize| on_screen.as_ref().is_some_and(|v| v.shows(i));
         if self.lazy_stills {
-            self.update_stills(scene, &shown_at)?;
+            // Segments that start later are still to come (sorted by start).
+            let ahead = |i: usize| scene.segments.get(i).is_some_and(|s| s.start > t);
+            self.update_stills(scene, &shown_at, &ahead)?;
         }
         for (i, entry) in self.entries.iter_mut().enumerate() {
             let Entry::Clip { source, decoder } = entry else {
@@ -114,10 +162,18 @@ impl SegmentMedia {
     }
 
     /// Decode the stills on screen (sharing pixels between segments showing the same visual)
-    /// and drop the others.
-    fn update_stills(&mut self, scene: &RenderPlan, shown: &dyn Fn(usize) -> bool) -> Result<()> {
+    /// and drop those that have left the screen; a still held for a segment `ahead` stays.
+    fn update_stills(
+        &mut self,
+        scene: &RenderPlan,
+        shown: &dyn Fn(usize) -> bool,
+        ahead: &dyn Fn(usize) -> bool,
+    ) -> Result<()> {
         for i in 0..self.entries.len() {
             if !matches!(self.entries.get(i), Some(Entry::Still(_))) {
+                continue;
+            }
+            if ahead(i) {
                 continue;
             }
             if !shown(i) {
@@ -218,8 +274,8 @@ mod tests {
         out.into_inner()
     }
 
-    #[test]
-    fn lazy_stills_hold_only_what_is_on_screen() {
+    /// Segments 0–3 showing v1, v2 (crossfading in), v3 and v1 again, on 32×18 stills.
+    fn scene() -> RenderPlan {
         let v = |k: u8| Visual::image_bytes(format!("v{k}"), 32, 18, "image/png", png(k * 60));
         let t = Timeline::new(VideoSpec::new(64, 36, 10))
             .with_segment(Segment::new(v(1), 0.0, 2.0))
@@ -228,18 +284,27 @@ mod tests {
             )
             .with_segment(Segment::new(v(3), 4.0, 6.0))
             .with_segment(Segment::new(v(1), 6.0, 8.0));
-        let scene = RenderPlan::from_timeline(&t, &SceneStyle::default()).unwrap();
-        let mut lazy = SegmentMedia::load(&scene, true).unwrap();
+        RenderPlan::from_timeline(&t, &SceneStyle::default()).unwrap()
+    }
+
+    /// The pixels segment `i` holds.
+    fn held(m: &SegmentMedia, i: usize) -> Arc<SourceImage> {
+        match m.entries.get(i) {
+            Some(Entry::Still(Some(img))) => Arc::clone(img),
+            other => panic!("segment {i} holds {other:?}"),
+        }
+    }
+
+    #[test]
+    fn lazy_stills_hold_only_what_is_on_screen() {
+        let scene = scene();
+        let mut lazy = SegmentMedia::load(&scene, Stills::Lazy { ahead_bytes: 0 }).unwrap();
         // The first frame's still is kept from the check (not decoded twice); segment 3 shows
         // the same visual later and holds nothing yet.
         assert_eq!(lazy.stills_in_memory(), 1);
-        let held = |m: &SegmentMedia| match m.entries.first() {
-            Some(Entry::Still(Some(img))) => Arc::clone(img),
-            other => panic!("segment 0 holds {other:?}"),
-        };
-        let first = held(&lazy);
+        let first = held(&lazy, 0);
         lazy.update(&scene, 0.0).unwrap();
-        assert!(Arc::ptr_eq(&first, &held(&lazy)), "decoded again");
+        assert!(Arc::ptr_eq(&first, &held(&lazy, 0)), "decoded again");
         drop(first);
         lazy.update(&scene, 0.5).unwrap();
         assert_eq!(lazy.stills_in_memory(), 1);
@@ -252,8 +317,48 @@ mod tests {
         assert!(lazy.image(0).is_none() && lazy.image(2).is_some());
         // The same visual again is decoded to the same pixels.
         lazy.update(&scene, 7.0).unwrap();
-        let eager = SegmentMedia::load(&scene, false).unwrap();
+        let eager = SegmentMedia::load(&scene, Stills::Eager).unwrap();
         assert_eq!(eager.stills_in_memory(), 4);
         assert_eq!(lazy.image(3), eager.image(3));
+    }
+
+    #[test]
+    fn stills_kept_ahead_are_decoded_once_within_their_budget() {
+        let scene = scene();
+        // Room for two stills ahead: v1 (shown again by segment 3) and v2; not v3.
+        let still = 32 * 18 * 4;
+        let mut lazy = SegmentMedia::load(
+            &scene,
+            Stills::Lazy {
+                ahead_bytes: 2 * still,
+            },
+        )
+        .unwrap();
+        assert_eq!(lazy.stills_in_memory(), 3, "segments 0, 1 and 3");
+        assert!(lazy.image(2).is_none(), "v3 is over the budget");
+        let (v1, v2) = (held(&lazy, 0), held(&lazy, 1));
+        assert!(Arc::ptr_eq(&v1, &held(&lazy, 3)), "one copy of v1's pixels");
+        lazy.update(&scene, 0.5).unwrap();
+        assert!(Arc::ptr_eq(&v2, &held(&lazy, 1)), "kept for later");
+        lazy.update(&scene, 2.5).unwrap();
+        assert!(Arc::ptr_eq(&v1, &held(&lazy, 0)) && Arc::ptr_eq(&v2, &held(&lazy, 1)));
+        // Segments 0 and 1 have left the screen: their pixels go, segment 3's stay.
+        lazy.update(&scene, 5.0).unwrap();
+        assert!(lazy.image(0).is_none() && lazy.image(1).is_none());
+        assert_eq!(lazy.stills_in_memory(), 2, "segments 2 and 3");
+        let eager = SegmentMedia::load(&scene, Stills::Eager).unwrap();
+        for i in 0..4 {
+            assert!(eager.image(i).is_some(), "eager holds segment {i}");
+        }
+        assert_eq!(lazy.image(2), eager.image(2), "decoded on screen");
+        lazy.update(&scene, 7.0).unwrap();
+        assert!(Arc::ptr_eq(&v1, &held(&lazy, 3)), "v1 was decoded once");
+        assert_eq!(lazy.stills_in_memory(), 1, "segment 2 has left the screen");
+        // A corrupt still fails the load, whichever batch it is decoded in.
+        let bad = Visual::image_bytes("bad", 32, 18, "image/png", b"not a png".to_vec());
+        let t = Timeline::new(VideoSpec::new(64, 36, 10)).with_segment(Segment::new(bad, 0.0, 2.0));
+        let scene = RenderPlan::from_timeline(&t, &SceneStyle::default()).unwrap();
+        let err = SegmentMedia::load(&scene, Stills::Eager).unwrap_err();
+        assert!(err.message().contains("cannot decode"), "{err}");
     }
 }

@@ -24,7 +24,7 @@ pub(crate) use assets::MAX_IMAGE_SIDE;
 pub use assets::SourceImage;
 pub(crate) use assets::decode_visual;
 pub(crate) use headline::Headline;
-pub(crate) use media::SegmentMedia;
+pub(crate) use media::{SegmentMedia, Stills};
 pub use style::{
     Background, CaptionStyle, ClipPlayback, Color, Corner, Easing, SafeArea, SceneStyle, Watermark,
     WatermarkContent,
