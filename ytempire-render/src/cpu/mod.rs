@@ -103,7 +103,9 @@ impl Compositor for CpuCompositor {
         let stills = Stills::Lazy {
             ahead_bytes: AHEAD_FRAMES * frame_bytes,
         };
-        self.media = self.run(|| SegmentMedia::load(scene, stills))?;
+        // On rayon's global pool, over every core: the encoder has nothing to code before the
+        // first frame.
+        self.media = SegmentMedia::load(scene, stills)?;
         self.overlays.prepare(scene)?;
         self.prepared = Some(scene.id);
         Ok(())
@@ -218,11 +220,11 @@ impl CpuCompositor {
         }
     }
 
-    /// Run `work` on the bands' own pool, or on rayon's global one.
-    fn run<R: Send>(&self, work: impl FnOnce() -> R + Send) -> R {
+    /// Run `draw` on the bands' own pool, or on rayon's global one.
+    fn run(&self, draw: impl FnOnce() + Send) {
         match &self.pool {
-            Some(pool) => pool.install(work),
-            None => work(),
+            Some(pool) => pool.install(draw),
+            None => draw(),
         }
     }
 }
