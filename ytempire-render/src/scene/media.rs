@@ -49,6 +49,8 @@ pub(crate) enum Stills {
 #[derive(Debug, Default)]
 pub(crate) struct SegmentMedia {
     entries: Vec<Entry>,
+    /// Per segment, the first segment showing the same visual (itself if none before it).
+    source: Vec<usize>,
     lazy_stills: bool,
 }
 
@@ -122,6 +124,7 @@ impl SegmentMedia {
         }
         Ok(Self {
             entries,
+            source: (0..segs.len()).map(source).collect(),
             lazy_stills: stills != Stills::Eager,
         })
     }
@@ -189,12 +192,7 @@ impl SegmentMedia {
                 continue;
             };
             let twin = (0..self.entries.len()).find_map(|j| match self.entries.get(j) {
-                Some(Entry::Still(Some(img)))
-                    if scene
-                        .segments
-                        .get(j)
-                        .is_some_and(|o| o.visual.content == seg.visual.content) =>
-                {
+                Some(Entry::Still(Some(img))) if self.source.get(j) == self.source.get(i) => {
                     Some(Arc::clone(img))
                 }
                 _ => None,
