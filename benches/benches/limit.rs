@@ -10,8 +10,9 @@
 //! (b), converting each band on its own threads, so with a one-thread encoder (openh264) (b)
 //! can beat (a): the conversion left the encoder's core; (b)/(a') is the stricter figure.
 //! (c) is the one-off compositing of all frames on one thread; it allocates and keeps every
-//! frame (8 MB each at 1080p), which the render does not, so it overstates the compositor's
-//! share of (b). The mean CPU seconds (user + system, this process) of each run show how
+//! frame (8 MB each at 1080p), which the render does not, and draws RGBA, while the render
+//! draws most frames (opaque stills under overlays) straight into the I420 planes at about a
+//! third of the cost, so it overstates the compositor's share of (b). The mean CPU seconds (user + system, this process) of each run show how
 //! much work each adds and how many cores it kept busy.
 //!
 //! ```text

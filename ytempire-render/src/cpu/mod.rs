@@ -4,13 +4,15 @@
 //! a pool of its own once [`Compositor::leave_cores`] left cores to the encoder); every band
 //! applies the scene plan's layers bottom to top with integer kernels (see `raster`). Video
 //! clips are decoded on this thread before the bands start, and their current frame is
-//! sampled like a still. Drawing I420 ([`Compositor::render_frame_yuv`]), each band is drawn
-//! into a small RGBA buffer of its thread's own and converted into the planes while it is
-//! still in cache, so no full RGBA frame is ever written.
+//! sampled like a still. Drawing I420 ([`Compositor::render_frame_yuv`]), a frame made of
+//! opaque stills under overlays is drawn in the planes directly (`yuv`); any other is drawn band
+//! by band into a small RGBA buffer of its thread's own and converted into the planes while it
+//! is still in cache, so no full RGBA frame is ever written.
 
 mod raster;
 #[cfg(target_arch = "x86_64")]
 mod simd;
+mod yuv;
 
 use rayon::prelude::*;
 use ytempire_core::{Error, ErrorKind, Result};
@@ -46,12 +48,29 @@ pub struct CpuCompositor {
     /// The bands' own pool when cores were left to the encoder; `None` uses rayon's global
     /// pool.
     pool: Option<rayon::ThreadPool>,
+    /// Stills and layers converted to I420 for the frames drawn in planes.
+    planes: yuv::PlaneCache,
+    /// Frames drawn in planes (`yuv`) rather than in RGBA and converted.
+    planes_drawn: u64,
 }
 
 impl CpuCompositor {
     /// A compositor with nothing loaded.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// How many frames [`render_frame_yuv`](Compositor::render_frame_yuv) drew in the I420
+    /// planes directly (opaque stills under overlays) rather than in RGBA converted band by
+    /// band, since this compositor was made: what a benchmark or test checks to see which path
+    /// its frames took.
+    ///
+    /// ```
+    /// use ytempire_render::CpuCompositor;
+    /// assert_eq!(CpuCompositor::new().frames_drawn_in_planes(), 0);
+    /// ```
+    pub fn frames_drawn_in_planes(&self) -> u64 {
+        self.planes_drawn
     }
 }
 
@@ -98,6 +117,7 @@ impl Compositor for CpuCompositor {
         self.prepared = None;
         // Release the previous scene's pictures and clip decoders before loading this one.
         self.media = SegmentMedia::default();
+        self.planes = yuv::PlaneCache::default();
         let spec = scene.spec();
         let frame_bytes = spec.width as usize * spec.height as usize * 4;
         let stills = Stills::Lazy {
@@ -157,38 +177,47 @@ impl Compositor for CpuCompositor {
         out: &mut YuvFrame,
     ) -> Result<()> {
         check_yuv_frame(scene, self.prepared, out)?;
-        let taps = self.plan(scene, t_secs)?;
+        self.plan_ops(scene, t_secs)?;
         let w = out.width as usize;
+        let size = (out.width, out.height);
+        if let Some(ops) = self.planes.ops(&self.ops, &self.media, size) {
+            self.planes_drawn += 1;
+            self.draw_yuv_bands(out, |i, y, u, v| {
+                yuv::draw_band(&ops, (i, BAND_ROWS), w, y, u, v);
+            });
+            return Ok(());
+        }
+        let taps = self.column_taps();
         let frame = self.frame_ops(&taps, out.width, out.height);
-        let draw = || {
-            let chroma = w / 2 * BAND_ROWS / 2;
-            out.y
-                .par_chunks_mut(w * BAND_ROWS)
-                .zip(out.u.par_chunks_mut(chroma))
-                .zip(out.v.par_chunks_mut(chroma))
-                .enumerate()
-                .for_each(|(i, ((y, u), v))| {
-                    BAND.with_borrow_mut(|rgba| {
-                        rgba.resize(y.len() * 4, 0);
-                        frame.draw_band(i, rgba);
-                        crate::convert::rgba_to_i420(rgba, w, y, u, v);
-                    });
-                });
-        };
-        self.run(draw);
+        self.draw_yuv_bands(out, |i, y, u, v| {
+            BAND.with_borrow_mut(|rgba| {
+                rgba.resize(y.len() * 4, 0);
+                frame.draw_band(i, rgba);
+                crate::convert::rgba_to_i420(rgba, w, y, u, v);
+            });
+        });
         Ok(())
     }
 }
 
 impl CpuCompositor {
-    /// Bring clips to `t_secs`, plan the frame's draw ops into `self.ops`, and compute the
-    /// column taps of unrotated images once for every band to share.
-    fn plan(&mut self, scene: &RenderPlan, t_secs: f64) -> Result<Vec<Option<raster::Taps>>> {
+    /// Bring clips to `t_secs` and plan the frame's draw ops into `self.ops`.
+    fn plan_ops(&mut self, scene: &RenderPlan, t_secs: f64) -> Result<()> {
         self.media.update(scene, t_secs)?;
-        scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)?;
+        scene.plan(t_secs, &self.media, &mut self.overlays, &mut self.ops)
+    }
+
+    /// [`plan_ops`](Self::plan_ops), and the column taps of unrotated images, computed once
+    /// for every band to share.
+    fn plan(&mut self, scene: &RenderPlan, t_secs: f64) -> Result<Vec<Option<raster::Taps>>> {
+        self.plan_ops(scene, t_secs)?;
+        Ok(self.column_taps())
+    }
+
+    /// The column taps of the planned ops' unrotated images.
+    fn column_taps(&self) -> Vec<Option<raster::Taps>> {
         let media = &self.media;
-        Ok(self
-            .ops
+        self.ops
             .iter()
             .map(|op| match op {
                 DrawOp::Image {
@@ -201,7 +230,7 @@ impl CpuCompositor {
                     .and_then(|img| raster::column_taps(img, affine, *clip)),
                 _ => None,
             })
-            .collect())
+            .collect()
     }
 
     /// What the bands of a `width × height` frame draw, with the planned ops and `taps`.
@@ -218,6 +247,26 @@ impl CpuCompositor {
             taps,
             media: &self.media,
         }
+    }
+
+    /// Call `band(i, y, u, v)` on every band of `out` (`BAND_ROWS` luma rows and half as
+    /// many chroma rows), in parallel on the bands' pool.
+    fn draw_yuv_bands(
+        &self,
+        out: &mut YuvFrame,
+        band: impl Fn(usize, &mut [u8], &mut [u8], &mut [u8]) + Sync,
+    ) {
+        let w = out.width as usize;
+        let chroma = w / 2 * BAND_ROWS / 2;
+        let draw = || {
+            out.y
+                .par_chunks_mut(w * BAND_ROWS)
+                .zip(out.u.par_chunks_mut(chroma))
+                .zip(out.v.par_chunks_mut(chroma))
+                .enumerate()
+                .for_each(|(i, ((y, u), v))| band(i, y, u, v));
+        };
+        self.run(draw);
     }
 
     /// Run `draw` on the bands' own pool, or on rayon's global one.

@@ -125,8 +125,10 @@ pub(crate) fn overlay(band: &mut Band<'_>, ov: &Overlay, ox: i32, oy: i32, opaci
     }
 }
 
+/// Bilinear taps along one axis of `n` texels at texel coordinate `u`: the two texels
+/// (clamped to the edge) and the 8-bit weight of the second.
 #[inline(always)]
-fn axis(u: f32, n: u32) -> (usize, usize, u32) {
+pub(crate) fn axis(u: f32, n: u32) -> (usize, usize, u32) {
     let q = (u * 256.0).floor() as i32;
     let i = q >> 8;
     let f = (q & 255) as u32;
@@ -243,8 +245,8 @@ fn image_general(
 /// sum (`p·256`) from `c0` alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Tap {
-    c0: u32,
-    fx: u32,
+    pub(crate) c0: u32,
+    pub(crate) fx: u32,
 }
 
 /// How many source pixels the taps of a [`Block`] span, which says how the AVX2 filter
@@ -317,19 +319,23 @@ pub(crate) fn column_taps(img: &SourceImage, m: &Affine, clip: IRect) -> Option<
         return None;
     }
     // u depends on x only (b·y + c = c with b = 0, same f32 arithmetic as the general path).
-    let cols: Vec<Tap> = (clip.x0..clip.x1)
-        .map(|x| {
-            let (c0, c1, fx) = axis(m.a * x as f32 + (m.b * 0.0 + m.c), img.width);
-            let fx = if c1 == c0 { 0 } else { fx };
-            Tap { c0: c0 as u32, fx }
-        })
-        .collect();
+    let cols = axis_taps(m.a, m.b * 0.0 + m.c, img.width, clip.x0..clip.x1);
     let blocks = cols
         .chunks_exact(8)
         .enumerate()
         .map(|(i, c)| Block::new(i * 8, c, img.width))
         .collect();
     Some(Taps { cols, blocks })
+}
+
+/// The taps of output columns `cols` sampling `u = a·x + c` across `n` texels.
+pub(crate) fn axis_taps(a: f32, c: f32, n: u32, cols: std::ops::Range<u32>) -> Vec<Tap> {
+    cols.map(|x| {
+        let (c0, c1, fx) = axis(a * x as f32 + c, n);
+        let fx = if c1 == c0 { 0 } else { fx };
+        Tap { c0: c0 as u32, fx }
+    })
+    .collect()
 }
 
 /// One column's horizontal filter straight from a source row of RGBA bytes, into its 4 lanes.
@@ -370,7 +376,7 @@ fn filter_source_row(row: &[u8], taps: &Taps, out: &mut [u16]) {
 /// Two filtered rows blended vertically into bytes, `fy / 256` of the way to `bot`
 /// ([`vertical_tap`] per lane; on AVX2 in `cpu::simd`).
 #[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
-fn blend_rows(top: &[u16], bot: &[u16], fy: u32, out: &mut [u8]) {
+pub(crate) fn blend_rows(top: &[u16], bot: &[u16], fy: u32, out: &mut [u8]) {
     match_target! {
         "x86_64+avx2" => super::simd::vertical_row(top, bot, fy, out),
         _ => {
@@ -387,9 +393,45 @@ fn blend_rows(top: &[u16], bot: &[u16], fy: u32, out: &mut [u8]) {
 /// cannot cross a multiple of 256), which the compiler emits as one high-half multiply
 /// (`pmulhuw`) instead of two shifts and an add.
 #[inline(always)]
-fn mul255_16(a: u16, b: u16) -> u16 {
+pub(crate) fn mul255_16(a: u16, b: u16) -> u16 {
     let x = a * b + 128;
     ((u32::from(x) * 257) >> 16) as u16
+}
+
+/// Make `bufs[0]` hold source row `y0` and `bufs[1]` row `y1` filtered (`rows_at` says which
+/// rows they hold), reusing whatever is already filtered and calling `filter(row, buf)` for the
+/// rest.
+#[inline(always)]
+pub(crate) fn source_rows(
+    bufs: &mut [Vec<u16>; 2],
+    rows_at: &mut [usize; 2],
+    (y0, y1): (usize, usize),
+    mut filter: impl FnMut(usize, &mut [u16]),
+) {
+    if rows_at[0] != y0 {
+        if rows_at[1] == y0 {
+            bufs.swap(0, 1);
+            rows_at.swap(0, 1);
+        } else {
+            filter(y0, &mut bufs[0]);
+            rows_at[0] = y0;
+        }
+    }
+    if rows_at[1] != y1 {
+        filter(y1, &mut bufs[1]);
+        rows_at[1] = y1;
+    }
+}
+
+/// Blend the opaque bytes `src` over `dst` at opacity `o`: `src·o/255 + dst·(255 − o)/255` per
+/// byte (`put`'s integers for a pixel of alpha 255), which the compiler vectorises.
+#[multiversion(targets("x86_64+avx2+fma", "x86_64+sse4.1"))]
+pub(crate) fn fade_into(dst: &mut [u8], src: &[u8], o: u8) {
+    let (o, inv) = (u16::from(o), u16::from(255 - o));
+    for (d, &v) in dst.iter_mut().zip(src) {
+        let v = mul255_16(u16::from(v), o) + mul255_16(u16::from(*d), inv);
+        *d = v.min(255) as u8;
+    }
 }
 
 /// The unrotated image path, separable: each source row is filtered horizontally once and
@@ -429,20 +471,7 @@ fn image_axis_aligned(
     };
     for y in rows {
         let (y0, y1, fy) = axis(m.d * 0.0 + (m.e * y as f32 + m.f), img.height);
-        // Slot 0 holds y0 and slot 1 holds y1, reusing whatever is already filtered.
-        if rows_at[0] != y0 {
-            if rows_at[1] == y0 {
-                bufs.swap(0, 1);
-                rows_at.swap(0, 1);
-            } else {
-                filter(y0, &mut bufs[0]);
-                rows_at[0] = y0;
-            }
-        }
-        if rows_at[1] != y1 {
-            filter(y1, &mut bufs[1]);
-            rows_at[1] = y1;
-        }
+        source_rows(bufs, &mut rows_at, (y0, y1), &filter);
         let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
         let dst: &mut [u8] = if direct { row } else { tmp };
         blend_rows(&bufs[0], &bufs[1], fy, dst);
@@ -452,13 +481,8 @@ fn image_axis_aligned(
         let row = &mut band.row(y)[clip.x0 as usize * 4..clip.x1 as usize * 4];
         if fade {
             // An opaque picture at opacity `o` (a crossfade): every filtered pixel's alpha is
-            // 255, so `put`'s blend weight is `255 − o` for every byte of the row; the same
-            // integers as `put`, a byte at a time, which the compiler vectorises.
-            let (o, inv) = (o as u16, (255 - o) as u16);
-            for (d, &v) in row.iter_mut().zip(tmp.iter()) {
-                let v = mul255_16(u16::from(v), o) + mul255_16(u16::from(*d), inv);
-                *d = v.min(255) as u8;
-            }
+            // 255, so `put`'s blend weight is `255 − o` for every byte of the row.
+            fade_into(row, tmp, opacity);
             continue;
         }
         for (d, s) in row.chunks_exact_mut(4).zip(tmp.chunks_exact(4)) {

@@ -9,21 +9,26 @@
 //! column taps. Blocks that span more (a picture shrunk more than about 2×) and the columns
 //! after the last whole block are filtered one pixel at a time.
 //!
+//! The I420 path (`cpu::yuv`) filters planes of one byte a pixel: [`filter_plane_row`] serves
+//! 16 output columns per step, each half of them picked with one byte shuffle (`vpshufb`) from
+//! 16 source bytes, and the vertical blend is [`vertical_row`], which works on any lanes.
+//!
 //! No `unsafe`: these functions enable AVX2 with `#[target_feature]` and are only called from
 //! the AVX2 clones of `multiversion` functions (`match_target!`), where calling them is safe;
 //! the intrinsics used take no pointers, and loads and stores go through `bytemuck`
 //! (`__m256i` is `Pod`).
 
 use std::arch::x86_64::{
-    __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_blendv_epi8, _mm256_cmpgt_epi32,
+    __m128i, __m256i, _mm256_add_epi16, _mm256_add_epi32, _mm256_blendv_epi8, _mm256_cmpgt_epi32,
     _mm256_madd_epi16, _mm256_mullo_epi16, _mm256_packus_epi16, _mm256_packus_epi32,
     _mm256_permute2x128_si256, _mm256_permute4x64_epi64, _mm256_permutevar8x32_epi32,
-    _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256, _mm256_srli_epi32,
-    _mm256_sub_epi16, _mm256_unpackhi_epi8, _mm256_unpackhi_epi16, _mm256_unpacklo_epi8,
-    _mm256_unpacklo_epi16, _mm256_xor_si256,
+    _mm256_set_m128i, _mm256_set1_epi16, _mm256_set1_epi32, _mm256_setzero_si256,
+    _mm256_shuffle_epi8, _mm256_srli_epi32, _mm256_sub_epi16, _mm256_unpackhi_epi8,
+    _mm256_unpackhi_epi16, _mm256_unpacklo_epi8, _mm256_unpacklo_epi16, _mm256_xor_si256,
 };
 
 use super::raster::{Block, Span, Taps, horizontal_tap, vertical_tap};
+use super::yuv::{PlaneTaps, plane_tap};
 use crate::convert::avx2::load;
 
 /// The pixels `idx` (0..8) picks from the 8 pixels at byte `at` of `s`.
@@ -98,6 +103,47 @@ pub(super) fn filter_row(row: &[u8], taps: &Taps, out: &mut [u16]) {
         .zip(rest)
     {
         horizontal_tap(row, *t, lanes);
+    }
+}
+
+/// `cpu::yuv`'s horizontal filter of one plane row (a byte a pixel) at every column of `taps`,
+/// into one lane per column of `out`: `p0·(256 − fx) + p1·fx`.
+#[target_feature(enable = "avx2")]
+pub(super) fn filter_plane_row(row: &[u8], taps: &PlaneTaps, out: &mut [u16]) {
+    let zero = _mm256_setzero_si256();
+    let full = _mm256_set1_epi16(256);
+    let load16 = |at: u32| -> Option<__m128i> {
+        let at = at as usize;
+        row.get(at..at + 16).map(bytemuck::pod_read_unaligned)
+    };
+    let mut blocks = out.chunks_exact_mut(16).zip(&taps.blocks);
+    for (o, block) in blocks.by_ref() {
+        let picked = match (block.fits, load16(block.base[0]), load16(block.base[1])) {
+            (true, Some(lo), Some(hi)) => Some(_mm256_set_m128i(hi, lo)),
+            _ => None,
+        };
+        let Some(window) = picked else {
+            let first = block.first as usize;
+            for (lane, t) in o.iter_mut().zip(taps.cols.iter().skip(first)) {
+                *lane = plane_tap(row, *t);
+            }
+            continue;
+        };
+        // Each 128-bit half: bytes 0..8 are the columns' `p0`, bytes 8..16 their `p1`.
+        let p = _mm256_shuffle_epi8(window, bytemuck::cast(block.shuf));
+        let w1: __m256i = bytemuck::cast(block.w1);
+        let w0 = _mm256_sub_epi16(full, w1);
+        // At most 255·256: exact in 16 bits.
+        let sum = _mm256_add_epi16(
+            _mm256_mullo_epi16(_mm256_unpacklo_epi8(p, zero), w0),
+            _mm256_mullo_epi16(_mm256_unpackhi_epi8(p, zero), w1),
+        );
+        o.copy_from_slice(&bytemuck::cast::<__m256i, [u16; 16]>(sum));
+    }
+    let done = taps.blocks.len() * 16;
+    let rest = taps.cols.iter().skip(done);
+    for (lane, t) in out.iter_mut().skip(done).zip(rest) {
+        *lane = plane_tap(row, *t);
     }
 }
 

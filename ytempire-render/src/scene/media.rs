@@ -228,7 +228,6 @@ impl SegmentMedia {
     }
 
     /// Segment `i`'s still, if it is one.
-    #[cfg_attr(not(feature = "gpu"), expect(dead_code, reason = "GPU backend only"))]
     pub(crate) fn still(&self, i: usize) -> Option<&Arc<SourceImage>> {
         match self.entries.get(i)? {
             Entry::Still(img) => img.as_ref(),
