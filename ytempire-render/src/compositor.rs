@@ -50,17 +50,20 @@ pub trait Compositor: Send {
     /// Draw one frame.
     fn render_frame(&mut self, scene: &RenderPlan, t_secs: f64, out: &mut Frame) -> Result<()>;
     /// Whether [`render_frame_yuv`](Compositor::render_frame_yuv) draws I420 itself. The CPU
-    /// compositor does, converting each band of rows while it is still in cache, which saves
-    /// the encoder a pass over every RGBA frame; the render then hands its frames to
+    /// compositor does: in the planes directly for opaque stills under overlays, else
+    /// converting each band of rows while it is still in cache, which saves the encoder a pass
+    /// over every RGBA frame; the render then hands its frames to
     /// [`Encoder::encode_yuv`](crate::encode::Encoder::encode_yuv). Default: false.
     fn draws_yuv(&self) -> bool {
         false
     }
 
-    /// Draw one frame into I420 planes: the same pixels as
+    /// Draw one frame into I420 planes: the pixels of
     /// [`render_frame`](Compositor::render_frame) followed by
-    /// [`YuvFrame::fill_from_rgba`], bit for bit. Default (compositors that do not
-    /// [draw I420](Compositor::draws_yuv)): `Unsupported`.
+    /// [`YuvFrame::fill_from_rgba`], up to rounding where the planes are drawn directly (the
+    /// CPU compositor's opaque stills under overlays: luma within a few levels, chroma
+    /// filtered at half resolution) and bit for bit elsewhere. Default (compositors that do
+    /// not [draw I420](Compositor::draws_yuv)): `Unsupported`.
     fn render_frame_yuv(
         &mut self,
         scene: &RenderPlan,

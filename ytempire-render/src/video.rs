@@ -4,17 +4,17 @@
 //! [`render_video`] (async) and [`render_video_blocking`] validate the timeline, start the
 //! soundtrack (mix, loudness, AAC) on its own thread, then composite frames one at a time on
 //! the calling thread and hand them through a bounded channel to an encoder thread that
-//! streams packets into the MP4 muxer. The CPU compositor hands over I420 planes it converted
-//! band by band as it drew ([`Compositor::draws_yuv`]); the GPU compositor hands over RGBA
-//! frames, which the encoder thread converts. Until the soundtrack is ready the encoder
-//! thread parks its packets in a temporary file (the muxer interleaves audio every half second, so it
-//! needs the audio first) and replays them once it is; a failing soundtrack (a missing or
-//! corrupt narration) stops the render as soon as it fails. Frame buffers are recycled
-//! through a second channel, so memory stays flat whatever the video's length. The MP4 is
-//! written to a temporary sibling of `out` and renamed into place only when complete: on any
-//! error nothing is left under the final name. A render counts its frames in the render
-//! metrics as they are drawn and, when finished, sets its frames per second
-//! ([`ytempire_core::telemetry`]).
+//! streams packets into the MP4 muxer. The CPU compositor hands over I420 planes it drew
+//! directly or converted band by band as it drew ([`Compositor::draws_yuv`]); the GPU
+//! compositor hands over RGBA frames, which the encoder thread converts. Until the soundtrack
+//! is ready the encoder thread parks its packets in a temporary file (the muxer interleaves
+//! audio every half second, so it needs the audio first) and replays them once it is; a
+//! failing soundtrack (a missing or corrupt narration) stops the render as soon as it fails.
+//! Frame buffers are recycled through a second channel, so memory stays flat whatever the
+//! video's length. The MP4 is written to a temporary sibling of `out` and renamed into place
+//! only when complete: on any error nothing is left under the final name. A render counts its
+//! frames in the render metrics as they are drawn and, when finished, sets its frames per
+//! second ([`ytempire_core::telemetry`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};

@@ -248,6 +248,13 @@ impl PlaneCache {
             x1: width,
             y1: height,
         };
+        // Check every layer before converting anything, so a frame drawn in RGBA (during a
+        // crossfade into a clip, say) does not convert a still for nothing every frame. The
+        // first layer must cover the frame: an opaque still at full opacity.
+        let first_covers = matches!(ops.first(), Some(DrawOp::Image { opacity: 255, .. }));
+        if !first_covers || !ops.iter().all(|op| in_planes(op, media, full)) {
+            return None;
+        }
         let mut stills: Vec<(Arc<SourceImage>, Arc<YuvFrame>)> = Vec::new();
         let mut layers: Vec<(LayerKey, Arc<LayerPlanes>)> = Vec::new();
         let mut out = Vec::with_capacity(ops.len());
@@ -257,24 +264,12 @@ impl PlaneCache {
                     image,
                     affine,
                     opacity,
-                    clip,
+                    ..
                 } => {
                     let img = media.still(*image)?;
-                    if *clip != full || affine.b != 0.0 || affine.d != 0.0 || !img.opaque {
-                        return None;
-                    }
-                    let found = stills
-                        .iter()
-                        .chain(&self.stills)
-                        .find(|(s, _)| Arc::ptr_eq(s, img))
-                        .map(|(_, p)| Arc::clone(p));
-                    let planes = match found {
-                        Some(p) => p,
-                        None => Arc::new(still_planes(img)?),
-                    };
-                    if !stills.iter().any(|(s, _)| Arc::ptr_eq(s, img)) {
-                        stills.push((Arc::clone(img), Arc::clone(&planes)));
-                    }
+                    let planes = reuse(&mut stills, &self.stills, img, Arc::ptr_eq, || {
+                        still_planes(img)
+                    })?;
                     image_op(planes, affine, *opacity, width)
                 }
                 DrawOp::Overlay {
@@ -288,17 +283,17 @@ impl PlaneCache {
                         id: overlay.id,
                         pad: (px, py),
                     };
-                    let planes = self.layer(&mut layers, key, || {
+                    let planes = reuse(&mut layers, &self.layers, &key, PartialEq::eq, || {
                         let (w, h) = (overlay.width, overlay.height);
-                        LayerPlanes::new(w, h, (px, py), |x, y| {
+                        Some(LayerPlanes::new(w, h, (px, py), |x, y| {
                             let i = (y as usize * w as usize + x as usize) * 4;
                             overlay
                                 .rgba
                                 .get(i..i + 4)
                                 .and_then(|p| p.try_into().ok())
                                 .unwrap_or([0; 4])
-                        })
-                    });
+                        }))
+                    })?;
                     PlaneOp::Layer {
                         planes,
                         x,
@@ -312,10 +307,10 @@ impl PlaneCache {
                         rect: *rect,
                         color: *color,
                     };
-                    let planes = self.layer(&mut layers, key, || {
+                    let planes = reuse(&mut layers, &self.layers, &key, PartialEq::eq, || {
                         let (w, h) = (rect.x1 - rect.x0, rect.y1 - rect.y0);
-                        LayerPlanes::new(w, h, (px, py), |_, _| *color)
-                    });
+                        Some(LayerPlanes::new(w, h, (px, py), |_, _| *color))
+                    })?;
                     PlaneOp::Layer {
                         planes,
                         x,
@@ -326,33 +321,52 @@ impl PlaneCache {
                 DrawOp::Background(_) => return None,
             });
         }
-        // The first layer must cover the frame: an opaque still drawn over nothing.
-        if !matches!(out.first(), Some(PlaneOp::Image { fade: None, .. })) {
-            return None;
-        }
         self.stills = stills;
         self.layers = layers;
         Some(out)
     }
+}
 
-    /// The planes of layer `key`, kept from the last frame or made now, and kept in `layers`.
-    fn layer(
-        &self,
-        layers: &mut Vec<(LayerKey, Arc<LayerPlanes>)>,
-        key: LayerKey,
-        make: impl FnOnce() -> LayerPlanes,
-    ) -> Arc<LayerPlanes> {
-        let found = layers
-            .iter()
-            .chain(&self.layers)
-            .find(|(k, _)| *k == key)
-            .map(|(_, p)| Arc::clone(p));
-        let planes = found.unwrap_or_else(|| Arc::new(make()));
-        if !layers.iter().any(|(k, _)| *k == key) {
-            layers.push((key, Arc::clone(&planes)));
-        }
-        planes
+/// Whether `op` can be drawn in planes over a frame `full`: an opaque still of even size
+/// through an unrotated map over the whole frame, an overlay or a rectangle.
+fn in_planes(op: &DrawOp, media: &SegmentMedia, full: IRect) -> bool {
+    match op {
+        DrawOp::Image {
+            image,
+            affine,
+            clip,
+            ..
+        } => media.still(*image).is_some_and(|img| {
+            *clip == full
+                && affine.b == 0.0
+                && affine.d == 0.0
+                && img.opaque
+                && img.width.is_multiple_of(2)
+                && img.height.is_multiple_of(2)
+        }),
+        DrawOp::Overlay { .. } | DrawOp::Rect { .. } => true,
+        DrawOp::Background(_) => false,
     }
+}
+
+/// The value for `key` (`same` compares keys): from this frame's `kept`, the last frame's
+/// `last`, or `make` now (`None` when it cannot be made); kept in `kept` for the next frame.
+fn reuse<K: Clone, V>(
+    kept: &mut Vec<(K, Arc<V>)>,
+    last: &[(K, Arc<V>)],
+    key: &K,
+    same: impl Fn(&K, &K) -> bool,
+    make: impl FnOnce() -> Option<V>,
+) -> Option<Arc<V>> {
+    if let Some((_, v)) = kept.iter().find(|(k, _)| same(k, key)) {
+        return Some(Arc::clone(v));
+    }
+    let v = match last.iter().find(|(k, _)| same(k, key)) {
+        Some((_, v)) => Arc::clone(v),
+        None => Arc::new(make()?),
+    };
+    kept.push((key.clone(), Arc::clone(&v)));
+    Some(v)
 }
 
 /// An opaque still converted to I420; `None` for odd sizes, which have no whole chroma blocks.
