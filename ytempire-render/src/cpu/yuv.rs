@@ -215,6 +215,8 @@ enum LayerKey {
 pub(crate) struct PlaneCache {
     stills: Vec<(Arc<SourceImage>, Arc<YuvFrame>)>,
     layers: Vec<(LayerKey, Arc<LayerPlanes>)>,
+    /// Stills and layers converted so far.
+    converted: [u64; 2],
 }
 
 impl std::fmt::Debug for PlaneCache {
@@ -222,6 +224,7 @@ impl std::fmt::Debug for PlaneCache {
         f.debug_struct("PlaneCache")
             .field("stills", &self.stills.len())
             .field("layers", &self.layers.len())
+            .field("converted", &self.converted)
             .finish()
     }
 }
@@ -258,6 +261,7 @@ impl PlaneCache {
         let mut stills: Vec<(Arc<SourceImage>, Arc<YuvFrame>)> = Vec::new();
         let mut layers: Vec<(LayerKey, Arc<LayerPlanes>)> = Vec::new();
         let mut out = Vec::with_capacity(ops.len());
+        let mut converted = [0u64; 2];
         for op in ops {
             out.push(match op {
                 DrawOp::Image {
@@ -268,6 +272,7 @@ impl PlaneCache {
                 } => {
                     let img = media.still(*image)?;
                     let planes = reuse(&mut stills, &self.stills, img, Arc::ptr_eq, || {
+                        converted[0] += 1;
                         still_planes(img)
                     })?;
                     image_op(planes, affine, *opacity, width)
@@ -285,6 +290,7 @@ impl PlaneCache {
                     };
                     let planes = reuse(&mut layers, &self.layers, &key, PartialEq::eq, || {
                         let (w, h) = (overlay.width, overlay.height);
+                        converted[1] += 1;
                         Some(LayerPlanes::new(w, h, (px, py), |x, y| {
                             let i = (y as usize * w as usize + x as usize) * 4;
                             overlay
@@ -309,6 +315,7 @@ impl PlaneCache {
                     };
                     let planes = reuse(&mut layers, &self.layers, &key, PartialEq::eq, || {
                         let (w, h) = (rect.x1 - rect.x0, rect.y1 - rect.y0);
+                        converted[1] += 1;
                         Some(LayerPlanes::new(w, h, (px, py), |_, _| *color))
                     })?;
                     PlaneOp::Layer {
@@ -323,6 +330,9 @@ impl PlaneCache {
         }
         self.stills = stills;
         self.layers = layers;
+        for (total, n) in self.converted.iter_mut().zip(converted) {
+            *total += n;
+        }
         Some(out)
     }
 }
@@ -631,6 +641,73 @@ mod tests {
         assert_eq!((padded.a[0], padded.a[row - 1], padded.a[1]), (0, 0, 255));
         // A half-covered block: half the alpha, half the premultiplied colour.
         assert_eq!(padded.a2[0], 128);
+    }
+
+    /// A still is converted once while it is on screen, however many frames show it (and
+    /// once only through a crossfade, where two stills are on screen); a caption once per
+    /// state; what the frames stop using is let go.
+    #[test]
+    fn stills_and_layers_are_converted_once_while_frames_use_them() {
+        use crate::Compositor;
+        use ytempire_core::{Motion, Segment, Timeline, Transition, VideoSpec, Visual, WordTiming};
+
+        let png = |hue: u8| {
+            let img = image::RgbaImage::from_fn(96, 54, |x, y| {
+                image::Rgba([x as u8 * 2, y as u8 * 4, hue, 255])
+            });
+            let mut out = std::io::Cursor::new(Vec::new());
+            img.write_to(&mut out, image::ImageFormat::Png)
+                .unwrap_or_else(|e| panic!("{e}"));
+            Visual::image_bytes(format!("v{hue}"), 96, 54, "image/png", out.into_inner())
+        };
+        let kb = Motion::KenBurns {
+            from_zoom: 1.0,
+            to_zoom: 1.2,
+            from_center: (0.5, 0.5),
+            to_center: (0.6, 0.5),
+        };
+        let mut t = Timeline::new(VideoSpec::new(64, 36, 30))
+            .with_segment(Segment::new(png(0), 0.0, 1.0).with_motion(kb))
+            .with_segment(
+                Segment::new(png(200), 1.0, 2.0)
+                    .with_transition(Transition::Crossfade { secs: 0.5 }),
+            );
+        t.captions = vec![
+            WordTiming::new("one", 0.0, 0.9),
+            WordTiming::new("two", 1.0, 2.0),
+        ];
+        let style = crate::SceneStyle {
+            on_screen_text: false,
+            ..crate::SceneStyle::default()
+        };
+        let scene = crate::RenderPlan::from_timeline(&t, &style).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = super::super::CpuCompositor::new();
+        c.prepare(&scene).unwrap_or_else(|e| panic!("{e}"));
+        let mut frame = YuvFrame::new(64, 36).unwrap_or_else(|e| panic!("{e}"));
+        let mut draw = |c: &mut super::super::CpuCompositor, t: f64| {
+            c.render_frame_yuv(&scene, t, &mut frame)
+                .unwrap_or_else(|e| panic!("{e}"));
+        };
+        for i in 0..25 {
+            draw(&mut c, f64::from(i) / 30.0);
+        }
+        assert_eq!(c.planes.converted[0], 1, "first still, 25 frames");
+        assert_eq!(c.planes.stills.len(), 1);
+        let layers = c.planes.converted[1];
+        assert!(layers >= 1, "the caption");
+        for i in 0..10 {
+            draw(&mut c, 1.1 + f64::from(i) / 30.0);
+        }
+        assert_eq!(
+            c.planes.converted[0], 2,
+            "the crossfade adds the second still"
+        );
+        assert_eq!(c.planes.stills.len(), 2);
+        draw(&mut c, 1.8);
+        assert_eq!(c.planes.converted[0], 2);
+        assert_eq!(c.planes.stills.len(), 1, "the first still is let go");
+        assert!(c.planes.converted[1] > layers, "the second word's caption");
+        assert_eq!(c.frames_drawn_in_planes(), 36);
     }
 
     /// Blending a layer plane is source-over at the layer's opacity, clipped to the band.
