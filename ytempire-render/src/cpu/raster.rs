@@ -175,17 +175,23 @@ fn put(d: &mut [u8], mut out: [u32; 4], direct: bool, o: u32) {
     }
 }
 
-/// The separable path's row buffers, kept by each thread from band to band.
+/// The separable image paths' row buffers (this one's and `cpu::yuv`'s planes'), kept by
+/// each thread from band to band.
 #[derive(Default)]
-struct Scratch {
-    /// Two horizontally filtered source rows, four 16-bit lanes per output column.
-    bufs: [Vec<u16>; 2],
+pub(crate) struct Scratch {
+    /// Two horizontally filtered source rows, a 16-bit lane per channel of each output column.
+    pub(crate) bufs: [Vec<u16>; 2],
     /// A vertically blended row waiting to be blended onto the band.
-    tmp: Vec<u8>,
+    pub(crate) tmp: Vec<u8>,
 }
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Run `f` with this thread's [`Scratch`].
+pub(crate) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with_borrow_mut(f)
 }
 
 /// Draw `img` through `m` inside `clip`: with the op's [`column_taps`] (an unrotated map) on
@@ -203,7 +209,7 @@ pub(crate) fn image(
         return;
     }
     match taps {
-        Some(taps) => SCRATCH.with_borrow_mut(|scratch| {
+        Some(taps) => with_scratch(|scratch| {
             image_axis_aligned(band, img, m, taps, opacity, clip, scratch);
         }),
         None => image_general(band, img, m, opacity, clip, rows),

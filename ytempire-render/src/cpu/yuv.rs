@@ -24,7 +24,9 @@ use std::sync::Arc;
 use multiversion::multiversion;
 use multiversion::target::match_target;
 
-use super::raster::{Tap, axis, axis_taps, blend_rows, fade_into, mul255_16, source_rows};
+use super::raster::{
+    Scratch, Tap, axis, axis_taps, blend_rows, fade_into, mul255_16, source_rows, with_scratch,
+};
 use crate::YuvFrame;
 use crate::convert::rgba_to_i420;
 use crate::scene::plan::{Affine, DrawOp, IRect};
@@ -402,17 +404,6 @@ fn image_op(planes: Arc<YuvFrame>, m: &Affine, opacity: u8, width: u32) -> Plane
     }
 }
 
-/// The row buffers of [`plane_image`], kept by each thread from band to band.
-#[derive(Default)]
-struct Scratch {
-    bufs: [Vec<u16>; 2],
-    tmp: Vec<u8>,
-}
-
-thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
 /// A source plane: `width × height` bytes.
 struct Plane<'a> {
     px: &'a [u8],
@@ -508,7 +499,7 @@ pub(crate) fn draw_band(
 ) {
     let (ly, cy) = ((i * band_rows) as u32, (i * band_rows / 2) as u32);
     let half = width / 2;
-    SCRATCH.with_borrow_mut(|scratch| {
+    with_scratch(|scratch| {
         for op in ops {
             match op {
                 PlaneOp::Image {
