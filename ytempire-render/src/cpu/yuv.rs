@@ -258,6 +258,10 @@ impl PlaneCache {
         // first layer must cover the frame: an opaque still at full opacity.
         let first_covers = matches!(ops.first(), Some(DrawOp::Image { opacity: 255, .. }));
         if !first_covers || !ops.iter().all(|op| in_planes(op, media, full)) {
+            // Drawn in RGBA: keep nothing, so stills that have left the screen are not held
+            // (with their RGBA) through a run of such frames.
+            self.stills.clear();
+            self.layers.clear();
             return None;
         }
         let mut stills: Vec<(Arc<SourceImage>, Arc<YuvFrame>)> = Vec::new();
@@ -636,7 +640,8 @@ mod tests {
 
     /// A still is converted once while it is on screen, however many frames show it (and
     /// once only through a crossfade, where two stills are on screen); a caption once per
-    /// state; what the frames stop using is let go.
+    /// state; what the frames stop using is let go, and nothing is kept through frames drawn
+    /// in RGBA.
     #[test]
     fn stills_and_layers_are_converted_once_while_frames_use_them() {
         use crate::Compositor;
@@ -662,6 +667,9 @@ mod tests {
             .with_segment(
                 Segment::new(png(200), 1.0, 2.0)
                     .with_transition(Transition::Crossfade { secs: 0.5 }),
+            )
+            .with_segment(
+                Segment::new(png(100), 2.0, 3.0).with_transition(Transition::Slide { secs: 0.5 }),
             );
         t.captions = vec![
             WordTiming::new("one", 0.0, 0.9),
@@ -699,6 +707,10 @@ mod tests {
         assert_eq!(c.planes.stills.len(), 1, "the first still is let go");
         assert!(c.planes.converted[1] > layers, "the second word's caption");
         assert_eq!(c.frames_drawn_in_planes(), 36);
+        // A slide is drawn in RGBA: nothing is kept through it.
+        draw(&mut c, 2.2);
+        assert_eq!(c.frames_drawn_in_planes(), 36);
+        assert!(c.planes.stills.is_empty() && c.planes.layers.is_empty());
     }
 
     /// Blending a layer plane is source-over at the layer's opacity, clipped to the band.
